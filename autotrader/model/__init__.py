@@ -1,0 +1,33 @@
+"""Value types shared by every stage: orders, fills and the events that flow back."""
+
+from autotrader.model.events import (
+    BalanceUpdate,
+    Event,
+    Execution,
+    SessionChange,
+    ViEvent,
+)
+from autotrader.model.orders import (
+    Exchange,
+    Fill,
+    OrderAction,
+    OrderRequest,
+    OrderState,
+    OrderType,
+    Side,
+)
+
+__all__ = [
+    "BalanceUpdate",
+    "Event",
+    "Exchange",
+    "Execution",
+    "Fill",
+    "OrderAction",
+    "OrderRequest",
+    "OrderState",
+    "OrderType",
+    "SessionChange",
+    "Side",
+    "ViEvent",
+]

@@ -1,0 +1,66 @@
+"""Events other than trade ticks, as the engine consumes them.
+
+Trade ticks (``0B``) are not objects: the feed decoder writes them straight into the
+per-symbol state so the hot path allocates nothing. The rarer events below are frozen
+values produced by the feed decoder (``1h``, ``0s``) and by brokers (``00``, ``04``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autotrader.model.orders import Side
+
+
+@dataclass(frozen=True, slots=True)
+class ViEvent:
+    """A volatility interruption triggered (``released=False``) or released."""
+
+    symbol: str
+    kind: str  # "static" | "dynamic" | "both"
+    released: bool
+    direction: str  # "up" | "down" | ""
+    trigger_price: int
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class SessionChange:
+    """A market-operation change from ``0s`` field 215, by code and readable name."""
+
+    code: str
+    name: str
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """An order event from the broker (Kiwoom ``00``): accepted, filled, cancelled..."""
+
+    broker_order_no: str
+    symbol: str
+    side: Side | None
+    status: str  # "accepted" | "filled" | "modified" | "cancelled" | "rejected"
+    order_qty: int
+    order_price: int
+    fill_qty: int
+    fill_price: int
+    remaining_qty: int
+    ts: float
+    original_order_no: str = ""
+    commission: int = 0
+    tax: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceUpdate:
+    """A holding changed (Kiwoom ``04``)."""
+
+    symbol: str
+    qty: int
+    avg_price: int
+    sellable_qty: int
+    ts: float
+
+
+Event = ViEvent | SessionChange | Execution | BalanceUpdate

@@ -1,0 +1,159 @@
+"""Orders as the engine, the risk guard, the journal and the brokers see them.
+
+Money is integer KRW, quantities are integer shares, times are epoch seconds (float)
+on the engine's clock, interpreted in Asia/Seoul.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Side(enum.StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class Exchange(enum.StrEnum):
+    """Kiwoom's ``dmst_stex_tp``; the feed suffixes are '', '_NX' and '_AL'."""
+
+    KRX = "KRX"
+    NXT = "NXT"
+    SOR = "SOR"
+
+
+class OrderAction(enum.StrEnum):
+    """What an order request does; each maps to one Kiwoom api-id."""
+
+    BUY = "buy"  # kt10000
+    SELL = "sell"  # kt10001
+    MODIFY = "modify"  # kt10002
+    CANCEL = "cancel"  # kt10003
+    CREDIT_BUY = "credit_buy"  # kt10006
+    CREDIT_SELL = "credit_sell"  # kt10007
+    CREDIT_MODIFY = "credit_modify"  # kt10008
+    CREDIT_CANCEL = "credit_cancel"  # kt10009
+
+    @property
+    def side(self) -> Side | None:
+        if self in (OrderAction.BUY, OrderAction.CREDIT_BUY):
+            return Side.BUY
+        if self in (OrderAction.SELL, OrderAction.CREDIT_SELL):
+            return Side.SELL
+        return None
+
+    @property
+    def is_new(self) -> bool:
+        return self.side is not None
+
+
+class OrderType(enum.StrEnum):
+    """Readable names for Kiwoom's ``trde_tp`` codes (the value is the code)."""
+
+    LIMIT = "0"  # 보통
+    MARKET = "3"  # 시장가
+    CONDITIONAL_LIMIT = "5"  # 조건부지정가
+    LIMIT_IOC = "10"
+    MARKET_IOC = "13"
+    BEST_LIMIT_IOC = "16"
+    LIMIT_FOK = "20"
+    MARKET_FOK = "23"
+    BEST_LIMIT_FOK = "26"
+    STOP_LIMIT = "28"
+    MID_PRICE = "29"
+    MID_PRICE_IOC = "30"
+    MID_PRICE_FOK = "31"
+    BEST_LIMIT = "6"  # 최유리지정가
+    TOP_PRIORITY_LIMIT = "7"  # 최우선지정가
+    PRE_MARKET_CLOSE = "61"  # 장시작전시간외
+    AFTER_HOURS_SINGLE = "62"  # 시간외단일가
+    AFTER_HOURS_CLOSE = "81"  # 장마감후시간외
+
+    @property
+    def needs_price(self) -> bool:
+        return self.value in _PRICED
+
+    @property
+    def needs_condition_price(self) -> bool:
+        return self is OrderType.STOP_LIMIT
+
+
+# From NOTES.md: ord_uv is required for these codes and must be empty for the rest.
+_PRICED = frozenset({"0", "5", "10", "20", "28", "62"})
+
+
+class OrderState(enum.StrEnum):
+    """An order's life in the journal; FINAL states never change again."""
+
+    PENDING = "pending"  # intent committed, not yet handed to the broker
+    SENT = "sent"  # request left the process, no answer yet
+    ACCEPTED = "accepted"  # broker returned an order number
+    PARTIALLY_FILLED = "partially_filled"  # some shares filled, remainder working
+    FILLED = "filled"  # every share filled
+    CANCELLED = "cancelled"  # remainder cancelled (by us or the exchange)
+    REJECTED = "rejected"  # refused by the risk guard, the broker or the exchange
+    UNKNOWN = "unknown"  # request outcome unknown: must be reconciled, never resent
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL
+
+    @property
+    def is_open(self) -> bool:
+        return self in _OPEN
+
+
+_FINAL = frozenset({OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED})
+_OPEN = frozenset({OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED})
+
+
+@dataclass(slots=True)
+class OrderRequest:
+    """One order as decided by a rule, before and after the risk guard.
+
+    ``order_id`` is ours (the journal's key); ``broker_order_no`` is Kiwoom's ``ord_no``
+    once known. ``target_id`` names the order a modify or cancel addresses.
+    """
+
+    order_id: int
+    action: OrderAction
+    symbol: str
+    qty: int
+    order_type: OrderType = OrderType.MARKET
+    price: int = 0
+    condition_price: int = 0
+    exchange: Exchange = Exchange.KRX
+    rule: str = ""
+    strategy: str = ""
+    created_at: float = 0.0
+    target_id: int | None = None
+    loan_type: str = ""
+    loan_date: str = ""
+    state: OrderState = OrderState.PENDING
+    broker_order_no: str = ""
+    filled_qty: int = 0
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def side(self) -> Side | None:
+        return self.action.side
+
+    @property
+    def remaining(self) -> int:
+        return self.qty - self.filled_qty
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """A (partial) execution; commission and tax are integer KRW."""
+
+    order_id: int
+    symbol: str
+    side: Side
+    qty: int
+    price: int
+    commission: int
+    tax: int
+    ts: float
+    broker_order_no: str = ""
