@@ -1,0 +1,230 @@
+"""``KiwoomRest``: one POST per call, headers, throttle, retries, and continuation.
+
+Retry policy, the one place it is decided:
+
+* **Queries** (everything but kt1000x) are idempotent. A transport failure, a 5xx or a
+  rate limit (1700-1702 / HTTP 429) is retried after a jittered back-off, up to
+  ``max_query_retries`` times; a refused token (8005) is renewed and the query retried
+  once.
+* **Orders** carry no client id, so a resent order may become a second order. Once the
+  request may have reached Kiwoom (any transport failure or timeout, a 5xx, an unreadable
+  answer) we raise ``OutcomeUnknownError`` and never resend: reconciliation resolves it.
+  The single exception is a rate-limit answer: Kiwoom refuses over-limit requests before
+  looking at them (the 1700 check is per api-id at the gateway), so the order was *not*
+  accepted and one throttled retry is safe. A refused token on an order is not retried:
+  the token is dropped so the *next* order gets a fresh one, and this order is reported
+  refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from autotrader.broker.kiwoom.auth import TokenManager
+from autotrader.broker.kiwoom.codes import error_from_answer, is_order, path_for, scrub
+from autotrader.broker.kiwoom.settings import KiwoomSettings
+from autotrader.broker.kiwoom.throttle import Sleep, Throttle, backoff
+from autotrader.errors import (
+    BrokerError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    TokenInvalidError,
+)
+
+log = logging.getLogger(__name__)
+
+_MAX_PAGES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One answer: its decoded body and the continuation headers."""
+
+    body: dict[str, Any]
+    more: bool
+    next_key: str
+
+
+class KiwoomRest:
+    """POSTs to Kiwoom's REST API; see the module docstring for the retry policy."""
+
+    def __init__(
+        self,
+        settings: KiwoomSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        tokens: TokenManager | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self._client = httpx.AsyncClient(transport=transport)
+        self.tokens = tokens or TokenManager(settings, self._client, clock=clock)
+        self._sleep = sleep
+        self._rng = rng
+        self._queries = Throttle(
+            settings.query_rate, settings.query_burst, clock=monotonic, sleep=sleep
+        )
+        self._orders = Throttle(
+            settings.order_rate, settings.order_burst, clock=monotonic, sleep=sleep
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def call(self, api_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """One request; returns the decoded body or raises a ``BrokerError``."""
+        return (await self.call_page(api_id, body)).body
+
+    async def call_all(
+        self, api_id: str, body: Mapping[str, Any], list_key: str
+    ) -> list[dict[str, Any]]:
+        """Every row of ``list_key`` across pages, following ``cont-yn: Y`` / ``next-key``."""
+        rows: list[dict[str, Any]] = []
+        next_key = ""
+        seen: set[str] = set()
+        for _ in range(_MAX_PAGES):
+            page = await self.call_page(api_id, body, next_key=next_key)
+            items = page.body.get(list_key)
+            if isinstance(items, list):
+                rows.extend(item for item in items if isinstance(item, dict))
+            if not page.more or not page.next_key:
+                return rows
+            if page.next_key in seen:
+                log.warning(
+                    "%s: continuation key repeated; stopping after %d rows", api_id, len(rows)
+                )
+                return rows
+            seen.add(page.next_key)
+            next_key = page.next_key
+        log.warning("%s: more than %d pages; stopping", api_id, _MAX_PAGES)
+        return rows
+
+    async def call_page(self, api_id: str, body: Mapping[str, Any], *, next_key: str = "") -> Page:
+        """One page; ``next_key`` continues a previous answer."""
+        content = orjson.dumps(body)
+        if is_order(api_id):
+            return await self._order(api_id, content)
+        return await self._query(api_id, content, next_key)
+
+    async def _query(self, api_id: str, content: bytes, next_key: str) -> Page:
+        delays = backoff(self.settings.backoff_base, self.settings.backoff_cap, rng=self._rng)
+        renewed = False
+        last: BrokerError | None = None
+        for _ in range(self.settings.max_query_retries + 1):
+            await self._queries.acquire(api_id)
+            token = await self.tokens.token()
+            try:
+                status, headers, answer = await self._send(
+                    api_id, content, token, next_key, self.settings.read_timeout
+                )
+            except (httpx.HTTPError, TimeoutError) as exc:
+                last = BrokerError(None, f"transport failure ({type(exc).__name__})", api_id=api_id)
+                log.warning("%s: %s; retrying", api_id, last.message)
+                await self._sleep(next(delays))
+                continue
+            error = self._error(status, answer, api_id)
+            if error is None and answer is None:
+                error = BrokerError(
+                    None, f"answer is not a JSON object (HTTP {status})", api_id=api_id
+                )
+            if error is None:
+                return _page(answer, headers)
+            last = error
+            if isinstance(error, TokenInvalidError) and not renewed:
+                renewed = True
+                self.tokens.invalidate(token)
+                log.info("%s: token refused (%s); renewing once", api_id, error.return_code)
+                continue
+            if isinstance(error, RateLimitedError):
+                self._queries.bucket(api_id).drain()
+            elif type(error) is not BrokerError:
+                raise error  # a definite answer (bad request, keys...): retrying cannot help
+            delay = next(delays)
+            log.warning("%s: %s; retrying in %.2fs", api_id, error, delay)
+            await self._sleep(delay)
+        assert last is not None
+        raise last
+
+    async def _order(self, api_id: str, content: bytes) -> Page:
+        for attempt in range(2):
+            await self._orders.acquire(api_id)
+            token = await self.tokens.token()
+            try:
+                status, headers, answer = await self._send(
+                    api_id, content, token, "", self.settings.order_timeout
+                )
+            except (httpx.HTTPError, TimeoutError) as exc:
+                raise OutcomeUnknownError(
+                    None, f"order request failed in transit ({type(exc).__name__})", api_id=api_id
+                ) from None
+            if answer is None:
+                raise OutcomeUnknownError(
+                    None, f"order answer unreadable (HTTP {status})", api_id=api_id
+                )
+            error = self._error(status, answer, api_id)
+            if error is None:
+                return _page(answer, headers)
+            if isinstance(error, TokenInvalidError):
+                self.tokens.invalidate(token)
+            if isinstance(error, RateLimitedError) and attempt == 0:
+                # Refused at the gateway, so not accepted: one throttled retry is safe.
+                self._orders.bucket(api_id).drain()
+                delay = self.settings.backoff_base * (0.5 + self._rng() / 2)
+                log.warning("%s: rate limited; one retry in %.2fs", api_id, delay)
+                await self._sleep(delay)
+                continue
+            raise error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _error(self, status: int, answer: dict[str, Any] | None, api_id: str) -> BrokerError | None:
+        error = error_from_answer(status, answer, api_id)
+        if error is not None:
+            error.message = scrub(error.message, self.tokens.secrets())
+        return error
+
+    async def _send(
+        self, api_id: str, content: bytes, token: str, next_key: str, read_timeout: float
+    ) -> tuple[int, httpx.Headers, dict[str, Any] | None]:
+        headers = {
+            "api-id": api_id,
+            "authorization": f"Bearer {token}",
+            "content-type": "application/json;charset=UTF-8",
+            "cont-yn": "Y" if next_key else "N",
+            "next-key": next_key,
+        }
+        timeout = httpx.Timeout(read_timeout, connect=self.settings.connect_timeout)
+        # httpx times each phase; the outer bound caps a server that drips bytes.
+        async with asyncio.timeout(read_timeout + self.settings.connect_timeout):
+            response = await self._client.post(
+                self.settings.base_url + path_for(api_id),
+                content=content,
+                headers=headers,
+                timeout=timeout,
+            )
+        log.debug("%s: HTTP %d", api_id, response.status_code)
+        try:
+            decoded = orjson.loads(response.content) if response.content else None
+        except orjson.JSONDecodeError:
+            decoded = None
+        return (
+            response.status_code,
+            response.headers,
+            decoded if isinstance(decoded, dict) else None,
+        )
+
+
+def _page(answer: dict[str, Any] | None, headers: httpx.Headers) -> Page:
+    more = headers.get("cont-yn", "N").strip().upper() == "Y"
+    return Page(answer or {}, more, headers.get("next-key", "").strip())
