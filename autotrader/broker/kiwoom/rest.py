@@ -92,24 +92,29 @@ class KiwoomRest:
     ) -> list[dict[str, Any]]:
         """Every row of ``list_key`` across pages, following ``cont-yn: Y`` / ``next-key``."""
         rows: list[dict[str, Any]] = []
+        for page in await self.call_pages(api_id, body):
+            items = page.body.get(list_key)
+            if isinstance(items, list):
+                rows.extend(item for item in items if isinstance(item, dict))
+        return rows
+
+    async def call_pages(self, api_id: str, body: Mapping[str, Any]) -> list[Page]:
+        """Every page of a query (the first carries any totals), bounded and loop-safe."""
+        pages: list[Page] = []
         next_key = ""
         seen: set[str] = set()
         for _ in range(_MAX_PAGES):
             page = await self.call_page(api_id, body, next_key=next_key)
-            items = page.body.get(list_key)
-            if isinstance(items, list):
-                rows.extend(item for item in items if isinstance(item, dict))
+            pages.append(page)
             if not page.more or not page.next_key:
-                return rows
+                return pages
             if page.next_key in seen:
-                log.warning(
-                    "%s: continuation key repeated; stopping after %d rows", api_id, len(rows)
-                )
-                return rows
+                log.warning("%s: continuation key repeated; stopping", api_id)
+                return pages
             seen.add(page.next_key)
             next_key = page.next_key
         log.warning("%s: more than %d pages; stopping", api_id, _MAX_PAGES)
-        return rows
+        return pages
 
     async def call_page(self, api_id: str, body: Mapping[str, Any], *, next_key: str = "") -> Page:
         """One page; ``next_key`` continues a previous answer."""
