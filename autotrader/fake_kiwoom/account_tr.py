@@ -1,0 +1,159 @@
+"""Account TRs on ``/api/dostk/acnt``: balance, deposit, orderable amount, open orders, fills.
+
+These are what a client reconciles with after an order's outcome is unknown, so the
+lists page with ``cont-yn``/``next-key`` exactly like Kiwoom's, newest order first.
+"""
+
+from __future__ import annotations
+
+from autotrader.fake_kiwoom.http import Response
+from autotrader.fake_kiwoom.orders import Order
+from autotrader.fake_kiwoom.rest import (
+    Body,
+    RestContext,
+    choice,
+    json_response,
+    number,
+    pad,
+    page,
+    text,
+)
+from autotrader.model.orders import Side
+
+DONE = {"return_code": 0, "return_msg": "조회가 완료되었습니다"}
+
+
+def handle_account(ctx: RestContext, api_id: str, body: Body, headers: dict[str, str]) -> Response:
+    if api_id == "kt00018":
+        return _balance(ctx, body, headers)
+    if api_id == "kt00001":
+        choice(body, "qry_tp", {"2", "3"})
+        cash = ctx.book.cash
+        answer = {"entr": pad(cash, 15), "d1_entra": pad(cash, 15), "d2_entra": pad(cash, 15)}
+        answer |= {"ord_alow_amt": pad(ctx.book.orderable_cash(), 15)}
+        answer |= {"pymn_alow_amt": pad(ctx.book.orderable_cash(), 15)}
+        return json_response(answer | DONE, api_id=api_id)
+    if api_id == "kt00010":
+        return _orderable(ctx, body)
+    if api_id == "ka10075":
+        return _open_orders(ctx, body, headers)
+    return _fills(ctx, body, headers)
+
+
+def _balance(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
+    choice(body, "qry_tp", {"1", "2"})
+    choice(body, "dmst_stex_tp", {"KRX", "NXT"})
+    book = ctx.book
+    rows: list[Body] = []
+    total_pur = total_evlt = 0
+    for h in sorted(book.holdings.values(), key=lambda h: h.stk_cd):
+        cur = book.last_price(h.stk_cd)
+        pur, evlt = h.qty * h.avg_price, h.qty * cur
+        total_pur, total_evlt = total_pur + pur, total_evlt + evlt
+        rate = f"{(evlt - pur) * 100 / pur:.2f}" if pur else "0.00"
+        row = {"stk_cd": f"A{h.stk_cd}", "stk_nm": book.names.get(h.stk_cd, h.stk_cd)}
+        row |= {
+            "evltv_prft": pad(evlt - pur, 15),
+            "prft_rt": rate,
+            "pur_pric": pad(h.avg_price, 15),
+        }
+        row |= {"pred_close_pric": pad(book.base_prices.get(h.stk_cd, 0), 12)}
+        row |= {
+            "rmnd_qty": pad(h.qty, 16),
+            "trde_able_qty": pad(max(book.sellable(h.stk_cd), 0), 16),
+        }
+        row |= {"cur_prc": pad(cur, 12), "pred_buyq": pad(0, 16), "pred_sellq": pad(0, 16)}
+        row |= {"tdy_buyq": pad(h.today_buy, 16), "tdy_sellq": pad(h.today_sell, 16)}
+        row |= {"pur_amt": pad(pur, 15), "pur_cmsn": pad(book.fees.commission(pur), 16)}
+        row |= {"evlt_amt": pad(evlt, 15), "sell_cmsn": pad(book.fees.commission(evlt), 15)}
+        row |= {"tax": pad(book.fees.sell_tax(evlt), 16), "sum_cmsn": pad(0, 16), "poss_rt": "0.00"}
+        row |= {"crd_tp": "00", "crd_tp_nm": "", "crd_loan_dt": ""}
+        rows.append(row)
+    chunk, resp_headers = page(ctx, "kt00018", rows, headers)
+    answer: Body = {"tot_pur_amt": pad(total_pur, 15), "tot_evlt_amt": pad(total_evlt, 15)}
+    answer |= {"tot_evlt_pl": pad(total_evlt - total_pur, 15)}
+    answer |= {
+        "tot_prft_rt": f"{(total_evlt - total_pur) * 100 / total_pur:.2f}" if total_pur else "0.00"
+    }
+    answer |= {"prsm_dpst_aset_amt": pad(book.cash + total_evlt, 16)}
+    answer |= {
+        "tot_loan_amt": pad(0, 16),
+        "tot_crd_loan_amt": pad(0, 16),
+        "tot_crd_ls_amt": pad(0, 16),
+    }
+    answer["acnt_evlt_remn_indv_tot"] = chunk
+    return json_response(answer | DONE, headers=resp_headers)
+
+
+def _orderable(ctx: RestContext, body: Body) -> Response:
+    stk_cd = text(body, "stk_cd")
+    side = choice(body, "trde_tp", {"1", "2"})
+    price = number(body, "uv") or ctx.book.last_price(stk_cd)
+    book = ctx.book
+    amount = book.orderable_cash()
+    qty = max(book.sellable(stk_cd), 0) if side == "1" else (amount // price if price else 0)
+    answer = {"ord_alowa": pad(amount, 15), "wthd_alowa": pad(book.cash, 15)}
+    answer |= {"ord_alowq": pad(qty, 10)}
+    return json_response(answer | DONE, api_id="kt00010")
+
+
+def _open_orders(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
+    one = choice(body, "all_stk_tp", {"0", "1"}) == "1"
+    side = choice(body, "trde_tp", {"0", "1", "2"})
+    stk_cd = text(body, "stk_cd", required=one)
+    choice(body, "stex_tp", {"0", "1", "2"})
+    rows = [
+        _row(ctx, o) | {"oso_qty": str(o.remaining)}
+        for o in reversed(ctx.book.open_orders())
+        if _side_ok(o, side, sell="1") and (not one or o.stk_cd == stk_cd)
+    ]
+    chunk, resp_headers = page(ctx, "ka10075", rows, headers)
+    return json_response({"oso": chunk} | DONE, headers=resp_headers)
+
+
+def _fills(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
+    one = choice(body, "qry_tp", {"0", "1"}) == "1"
+    side = choice(body, "sell_tp", {"0", "1", "2"})
+    stk_cd = text(body, "stk_cd", required=one)
+    before = text(body, "ord_no", required=False)
+    choice(body, "stex_tp", {"0", "1", "2"})
+    rows = [
+        _row(ctx, o)
+        | {
+            "oso_qty": str(o.remaining),
+            "tdy_trde_cmsn": str(o.commission),
+            "tdy_trde_tax": str(o.tax),
+        }
+        for o in reversed(ctx.book.orders)
+        if o.filled
+        and _side_ok(o, side, sell="1")
+        and (not one or o.stk_cd == stk_cd)
+        and (not before or o.ord_no < before.zfill(7))
+    ]
+    chunk, resp_headers = page(ctx, "ka10076", rows, headers)
+    return json_response({"cntr": chunk} | DONE, headers=resp_headers)
+
+
+def _side_ok(o: Order, wanted: str, *, sell: str) -> bool:
+    return wanted == "0" or (wanted == sell) == (o.side is Side.SELL)
+
+
+def _row(ctx: RestContext, o: Order) -> Body:
+    return {
+        "ord_no": o.ord_no,
+        "stk_cd": o.stk_cd,
+        "stk_nm": ctx.book.names.get(o.stk_cd, o.stk_cd),
+        "ord_stt": str(o.status),
+        "ord_qty": str(o.qty),
+        "ord_pric": str(o.price),
+        "cntr_qty": str(o.filled),
+        "cntr_pric": str(o.avg_fill_price),
+        "orig_ord_no": o.orig_ord_no or "0000000",
+        "io_tp_nm": o.io_tp_nm,
+        "trde_tp": o.trde_tp,
+        "tm": o.tm,
+        "ord_tm": o.tm,
+        "stex_tp": {"KRX": "1", "NXT": "2"}.get(o.exchange, "0"),
+        "sor_yn": "Y" if o.exchange == "SOR" else "N",
+        "stop_pric": str(o.cond_price),
+    }

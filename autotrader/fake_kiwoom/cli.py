@@ -1,0 +1,59 @@
+"""``autotrader fake-kiwoom serve``: run the fake Kiwoom until Ctrl-C, for demos."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from autotrader.fake_kiwoom.server import FakeKiwoom
+
+app = typer.Typer(help="A local fake of Kiwoom's REST and websocket servers.")
+
+
+@app.command()
+def serve(
+    tape: Annotated[Path | None, typer.Option(help="Tape to replay (.jsonl or .jsonl.gz)")] = None,
+    rest_port: Annotated[int, typer.Option(help="REST port, 0 = any free port")] = 0,
+    ws_port: Annotated[int, typer.Option(help="Websocket port, 0 = any free port")] = 0,
+    speed: Annotated[
+        float | None, typer.Option(help="Replay speed x real time; omit for no waits")
+    ] = 1.0,
+    appkey: Annotated[str, typer.Option(help="App key the server accepts")] = "test-appkey",
+    secretkey: Annotated[
+        str, typer.Option(help="Secret key the server accepts")
+    ] = "test-secretkey",
+) -> None:
+    """Serve REST and websocket on 127.0.0.1, replaying ``tape`` once, until Ctrl-C."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(tape, rest_port, ws_port, speed, appkey, secretkey))
+
+
+async def _serve(
+    tape: Path | None,
+    rest_port: int,
+    ws_port: int,
+    speed: float | None,
+    appkey: str,
+    secretkey: str,
+) -> None:
+    fake = FakeKiwoom(
+        tape,
+        appkey=appkey,
+        secretkey=secretkey,
+        rest_port=rest_port,
+        ws_port=ws_port,
+        auto_stream=tape is not None,
+        speed=speed,
+    )
+    async with fake:
+        typer.echo(f"REST      {fake.rest_url}")
+        typer.echo(f"websocket {fake.ws_url}")
+        typer.echo(
+            f"export KIWOOM_REST_URL={fake.rest_url} KIWOOM_WS_URL={fake.ws_url} "
+            f"KIWOOM_APPKEY={appkey} KIWOOM_SECRETKEY={secretkey}"
+        )
+        await asyncio.Event().wait()

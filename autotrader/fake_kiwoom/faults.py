@@ -1,0 +1,104 @@
+"""Fault injection: the failures a live Kiwoom session shows, on demand and deterministic.
+
+``FaultState`` is the plain state the REST and websocket layers consult; ``Faults`` is
+the public face (``fake.faults``) whose methods set that state or act on the sockets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from autotrader.fake_kiwoom import codes
+
+if TYPE_CHECKING:
+    from autotrader.fake_kiwoom.auth import TokenStore
+    from autotrader.fake_kiwoom.ws import Hub
+
+FailMode = Literal["timeout", "drop"]
+
+
+@dataclass(slots=True)
+class OrderFailure:
+    after_accept: bool  # True: the order is booked (and 00 pushed), only the answer is lost
+    mode: FailMode  # "timeout": never answer; "drop": close the connection
+
+
+@dataclass(slots=True)
+class FaultState:
+    silenced: bool = False
+    duplicate_executions: bool = False
+    reorder_batch: int = 0  # hold this many 00 frames, then send them reversed
+    rate_limits: list[list[object]] = field(default_factory=list)  # [api_id | None, count]
+    order_failures: list[OrderFailure] = field(default_factory=list)
+    login_refusals: list[int] = field(default_factory=list)  # table codes, one per LOGIN
+
+    def take_rate_limit(self, api_id: str) -> bool:
+        """Consume one injected 429 for ``api_id``; True if this request must get it."""
+        for entry in self.rate_limits:
+            target, left = entry
+            if (target is None or target == api_id) and isinstance(left, int) and left > 0:
+                entry[1] = left - 1
+                if left == 1:
+                    self.rate_limits.remove(entry)
+                return True
+        return False
+
+    def take_order_failure(self) -> OrderFailure | None:
+        return self.order_failures.pop(0) if self.order_failures else None
+
+    def take_login_refusal(self) -> int | None:
+        return self.login_refusals.pop(0) if self.login_refusals else None
+
+
+class Faults:
+    """``fake.faults``: every method affects the running server immediately."""
+
+    def __init__(self, state: FaultState, hub: Hub, tokens: TokenStore) -> None:
+        self.state = state
+        self._hub = hub
+        self._tokens = tokens
+
+    async def drop_sockets(self) -> None:
+        """Abort every websocket's TCP connection, without a close frame."""
+        await self._hub.drop_all()
+
+    def silence(self, on: bool = True) -> None:
+        """Stop sending anything (PINGs, data, answers) and stop enforcing heartbeats."""
+        self.state.silenced = on
+
+    def rate_limit(self, api_id: str | None = None, n: int = 1) -> None:
+        """Answer the next ``n`` REST calls (of ``api_id``, or any) with HTTP 429 / 1700."""
+        self.state.rate_limits.append([api_id, n])
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far is now expired: 8005 on REST calls and on LOGIN."""
+        self._tokens.expire_all()
+
+    def fail_next_order(self, after_accept: bool, mode: FailMode = "timeout") -> None:
+        """Lose the answer to the next order request (kt10000-kt10003, kt10006-kt10009).
+
+        ``after_accept`` books the order (its ``00`` frame is pushed) before the failure,
+        the case a client must reconcile rather than resend.
+        """
+        self.state.order_failures.append(OrderFailure(after_accept, mode))
+
+    def duplicate_executions(self, on: bool = True) -> None:
+        """Send every ``00`` frame twice."""
+        self.state.duplicate_executions = on
+
+    def reorder_executions(self, n: int = 2) -> None:
+        """Hold the next ``n`` ``00`` frames and send them in reverse order."""
+        self.state.reorder_batch = n
+
+    async def send_malformed(self, data: bytes | str = b"{not json") -> None:
+        """Send raw, unparseable text to every logged-in socket."""
+        await self._hub.send_raw(data if isinstance(data, str) else data.decode("utf-8", "replace"))
+
+    async def send_system(self, code: str = "R10003", message: str = "서버 점검") -> None:
+        """Send a ``SYSTEM`` frame to every logged-in socket (it does not close them)."""
+        await self._hub.send_system(code, message)
+
+    def refuse_login(self, n: int = 1, code: int = codes.TOKEN_INVALID) -> None:
+        """Refuse the next ``n`` LOGINs with a six-digit return_code and ``[CODE=code, ...]``."""
+        self.state.login_refusals.extend([code] * n)
