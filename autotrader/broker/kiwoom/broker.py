@@ -1,0 +1,323 @@
+"""``KiwoomBroker``: the Broker protocol over Kiwoom's REST orders and ``00`` events.
+
+``submit`` schedules the request and returns at once. Its answer becomes OrderAccepted
+(with Kiwoom's order number), OrderRejected (a definite refusal, with its code) or
+OrderOutcomeUnknown (the request may have reached Kiwoom: never resent, reconciled
+instead). ``00`` executions are mapped back to our orders through the order numbers; an
+execution for an order number we do not know is emitted raw, for the engine's reconciler.
+Executions that arrive while an order request is still in flight are held until the
+answers are in, because Kiwoom can report the fill before the order request returns.
+
+Fills carry commission and tax computed with ``Fees`` from the fill's value: the ``00``
+fields 938/939 are *today's* totals, not this fill's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from autotrader.broker.base import (
+    BrokerEvent,
+    Emit,
+    OrderAccepted,
+    OrderCancelled,
+    OrderFilled,
+    OrderModified,
+    OrderOutcomeUnknown,
+    OrderRejected,
+)
+from autotrader.broker.kiwoom.account import AccountQueries, Balance, OpenOrder
+from autotrader.broker.kiwoom.orders import api_id_for, build_order_body, parse_order_answer
+from autotrader.broker.kiwoom.realtime import RealtimeClient
+from autotrader.broker.kiwoom.reconcile import Resolution, candidates, match
+from autotrader.broker.kiwoom.rest import KiwoomRest
+from autotrader.broker.kiwoom.settings import KiwoomSettings
+from autotrader.errors import BrokerError, OutcomeUnknownError
+from autotrader.market import Fees
+from autotrader.model import BalanceUpdate, Execution, Fill, OrderAction, OrderRequest, Side
+
+log = logging.getLogger(__name__)
+
+_CANCELS = frozenset({OrderAction.CANCEL, OrderAction.CREDIT_CANCEL})
+_MODIFIES = frozenset({OrderAction.MODIFY, OrderAction.CREDIT_MODIFY})
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSnapshot:
+    """What ``load_account`` returns at start-up: holdings and today's open orders."""
+
+    balance: Balance
+    open_orders: list[OpenOrder] = field(default_factory=list)
+
+
+class KiwoomBroker:
+    """Live execution on Kiwoom; pair it with ``realtime()`` for ``00``/``04`` events."""
+
+    name = "kiwoom"
+    wants_ticks = False
+
+    def __init__(
+        self,
+        settings: KiwoomSettings,
+        *,
+        rest: KiwoomRest | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        fees: Fees | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.rest = rest or KiwoomRest(settings, transport=transport, clock=clock)
+        self.account = AccountQueries(self.rest)
+        self._fees = fees or Fees()
+        self._clock = clock
+        self._emit: Emit | None = None
+        self._orders: dict[int, OrderRequest] = {}
+        self._by_order_no: dict[str, int] = {}
+        self._filled: dict[int, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight = 0
+        self._held: list[Execution] = []
+
+    # -- Broker protocol -----------------------------------------------------------
+
+    def attach(self, emit: Emit) -> None:
+        self._emit = emit
+
+    def submit(self, order: OrderRequest) -> None:
+        """Schedule the request; the outcome comes back through ``emit``."""
+        self._orders[order.order_id] = order
+        self._in_flight += 1
+        task = asyncio.get_running_loop().create_task(self._submit(order))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def on_tick(self, symbol: str, price: int, ask: int, bid: int, ts: float) -> None:
+        """Live fills come from Kiwoom, not from ticks."""
+
+    # -- realtime wiring -------------------------------------------------------------
+
+    def realtime(self, on_market: Callable[[dict[str, Any]], None]) -> RealtimeClient:
+        """A websocket client whose ``00``/``04`` events feed this broker."""
+        return RealtimeClient(
+            self.settings.websocket_url,
+            self.rest.tokens,
+            on_execution=self.on_execution,
+            on_balance=self.on_balance,
+            on_market=on_market,
+            on_reconnected=self.catch_up,
+            silence_timeout=self.settings.ws_silence_timeout,
+            login_timeout=self.settings.ws_login_timeout,
+            clock=self._clock,
+        )
+
+    def on_balance(self, update: BalanceUpdate) -> None:
+        self._send(update)
+
+    def on_execution(self, execution: Execution) -> None:
+        """Map a ``00`` event to our order's event, hold it, or pass it on raw."""
+        order_id = self._order_for(execution)
+        if order_id is None:
+            if self._in_flight:
+                self._held.append(execution)
+            else:
+                self._send(execution)
+            return
+        self._apply(order_id, execution)
+
+    # -- submit ------------------------------------------------------------------------
+
+    async def _submit(self, order: OrderRequest) -> None:
+        try:
+            await self._send_order(order)
+        finally:
+            self._in_flight -= 1
+            self._release_held()
+
+    async def _send_order(self, order: OrderRequest) -> None:
+        api_id = api_id_for(order.action)
+        if order.exchange.value not in self.settings.exchanges:
+            self._reject(
+                order, f"{self.settings.domain} domain does not trade {order.exchange}", None
+            )
+            return
+        original = ""
+        if not order.action.is_new:
+            target = self._orders.get(order.target_id) if order.target_id is not None else None
+            original = target.broker_order_no if target else ""
+            if not original:
+                self._reject(order, "target order has no Kiwoom order number", None)
+                return
+        try:
+            body = build_order_body(order, original_order_no=original)
+            answer = parse_order_answer(await self.rest.call(api_id, body), api_id)
+        except OutcomeUnknownError as exc:
+            log.warning("order %d: outcome unknown: %s", order.order_id, exc)
+            self._send(OrderOutcomeUnknown(order.order_id, str(exc), self._clock()))
+            return
+        except BrokerError as exc:
+            self._reject(order, str(exc), exc.return_code)
+            return
+        except Exception as exc:
+            # An unexpected failure may have happened after the request left.
+            log.exception("order %d: unexpected failure", order.order_id)
+            self._send(OrderOutcomeUnknown(order.order_id, type(exc).__name__, self._clock()))
+            return
+        self._accept(order.order_id, answer.order_no)
+
+    def _accept(self, order_id: int, order_no: str) -> None:
+        order = self._orders.get(order_id)
+        if order is not None:
+            order.broker_order_no = order_no
+        self._by_order_no[order_no] = order_id
+        self._send(OrderAccepted(order_id, order_no, self._clock()))
+
+    def _reject(self, order: OrderRequest, reason: str, code: int | None) -> None:
+        log.info("order %d rejected: %s", order.order_id, reason)
+        self._send(OrderRejected(order.order_id, reason, code, self._clock()))
+
+    def _release_held(self) -> None:
+        if self._in_flight:
+            return
+        held, self._held = self._held, []
+        for execution in held:
+            self.on_execution(execution)
+
+    # -- executions --------------------------------------------------------------------
+
+    def _order_for(self, execution: Execution) -> int | None:
+        order_id = self._by_order_no.get(execution.broker_order_no)
+        if order_id is None and execution.status in ("modified", "cancelled"):
+            order_id = self._by_order_no.get(execution.original_order_no)
+        return order_id
+
+    def _apply(self, order_id: int, e: Execution) -> None:
+        order = self._orders.get(order_id)
+        if order is None:
+            self._send(e)
+            return
+        # A modify/cancel request's own events concern the order it targets.
+        if order.action in _MODIFIES or order.action in _CANCELS:
+            target_id = order.target_id if order.target_id is not None else order_id
+            if e.status == "modified":
+                self._by_order_no[e.broker_order_no] = target_id  # fills follow the new number
+                self._send(
+                    OrderModified(target_id, e.order_qty, e.order_price, e.ts, e.broker_order_no)
+                )
+            elif e.status == "cancelled":
+                self._send(OrderCancelled(target_id, e.order_qty, e.ts))
+            elif e.status == "rejected":
+                self._send(OrderRejected(order_id, "refused by the exchange", None, e.ts))
+            return
+        if e.status == "filled":
+            self._fill(order, e)
+        elif e.status == "cancelled":
+            remaining = order.qty - self._filled.get(order_id, 0)
+            self._send(OrderCancelled(order_id, max(0, remaining), e.ts))
+        elif e.status == "rejected":
+            self._send(OrderRejected(order_id, "refused by the exchange", None, e.ts))
+        elif e.status == "modified":
+            self._send(OrderModified(order_id, e.order_qty, e.order_price, e.ts, e.broker_order_no))
+
+    def _fill(self, order: OrderRequest, e: Execution) -> None:
+        side = e.side or order.side
+        if side is None or e.fill_qty <= 0:
+            self._send(e)
+            return
+        before = self._filled.get(order.order_id, 0)
+        cumulative = e.order_qty - e.remaining_qty if e.order_qty > 0 else None
+        if cumulative is not None and 0 < cumulative <= before:
+            log.info("order %d: duplicate fill event ignored", order.order_id)
+            return
+        self._filled[order.order_id] = before + e.fill_qty
+        self._send(
+            OrderFilled(
+                self._make_fill(
+                    order.order_id,
+                    order.symbol,
+                    side,
+                    e.fill_qty,
+                    e.fill_price,
+                    e.ts,
+                    e.broker_order_no,
+                )
+            )
+        )
+
+    def _make_fill(
+        self, order_id: int, symbol: str, side: Side, qty: int, price: int, ts: float, order_no: str
+    ) -> Fill:
+        value = qty * price
+        tax = self._fees.sell_tax(value) if side is Side.SELL else 0
+        return Fill(
+            order_id, symbol, side, qty, price, self._fees.commission(value), tax, ts, order_no
+        )
+
+    def _send(self, event: BrokerEvent) -> None:
+        if self._emit is None:
+            log.warning("event dropped: broker not attached")
+            return
+        self._emit(event)
+
+    # -- account, reconciliation, shutdown ---------------------------------------------
+
+    async def load_account(self) -> AccountSnapshot:
+        """Holdings and open orders, for the engine to start from what is true."""
+        balance = await self.account.balance()
+        return AccountSnapshot(balance, await self.account.open_orders())
+
+    async def reconcile(self, orders_in_doubt: Iterable[OrderRequest]) -> list[Resolution]:
+        """Resolve unknown-outcome orders against ka10075/ka10076 (rule: reconcile.py).
+
+        Accepted ones are adopted: their order number is mapped so later ``00`` events
+        reach them, and OrderAccepted is emitted.
+        """
+        in_doubt = list(orders_in_doubt)
+        if not in_doubt:
+            return []
+        found = candidates(await self.account.open_orders(), await self.account.fills())
+        targets = {
+            o.order_id: o.broker_order_no for o in self._orders.values() if o.broker_order_no
+        }
+        resolutions = match(in_doubt, found, claimed=self._by_order_no, target_order_nos=targets)
+        for r in resolutions:
+            if r.outcome == "accepted":
+                self._orders.setdefault(
+                    r.order_id, next(o for o in in_doubt if o.order_id == r.order_id)
+                )
+                self._accept(r.order_id, r.broker_order_no)
+        return resolutions
+
+    async def catch_up(self) -> None:
+        """After a websocket gap: emit fills that ka10076 knows and we missed."""
+        for row in await self.account.fills():
+            order_id = self._by_order_no.get(row.order_no)
+            order = self._orders.get(order_id) if order_id is not None else None
+            if order is None or order.side is None:
+                continue
+            missed = row.fill_qty - self._filled.get(order.order_id, 0)
+            if missed > 0 and row.fill_price > 0:
+                self._filled[order.order_id] = row.fill_qty
+                fill = self._make_fill(
+                    order.order_id,
+                    order.symbol,
+                    order.side,
+                    missed,
+                    row.fill_price,
+                    self._clock(),
+                    row.order_no,
+                )
+                self._send(OrderFilled(fill))
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Let in-flight orders finish (cancelling one would lose its outcome), then revoke."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
+        await self.rest.tokens.revoke()
+        await self.rest.aclose()
