@@ -1,0 +1,138 @@
+"""The command line: ``autotrader run``, ``report``, ``validate``, ``tape synth``.
+
+With no arguments, ``run`` dry-runs the example strategy over the bundled sample tape
+and prints the report: the quickest way to see the whole product work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from autotrader.errors import AutotraderError, StrategyErrors
+
+app = typer.Typer(
+    help="Declarative, rule-based auto-trading for Korean stocks on Kiwoom.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+tape_app = typer.Typer(help="Make and inspect tapes (recorded or synthetic market days).")
+app.add_typer(tape_app, name="tape")
+
+DEFAULT_STRATEGY = Path("rules/momentum-day.yaml")
+DEFAULT_TAPE = Path("examples/sample-day.jsonl.gz")
+err = Console(stderr=True)
+
+
+def _fail(exc: AutotraderError, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def run(
+    strategy: Annotated[Path, typer.Argument(help="strategy YAML file")] = DEFAULT_STRATEGY,
+    tape: Annotated[Path, typer.Option(help="tape to replay (dry-run)")] = DEFAULT_TAPE,
+    journal: Annotated[Path | None, typer.Option(help="SQLite journal file")] = None,
+    config: Annotated[Path | None, typer.Option(help="configuration TOML")] = None,
+    report: Annotated[bool, typer.Option(help="print the report at the end")] = True,
+) -> None:
+    """Dry-run STRATEGY over a tape with the paper broker, then print the report."""
+    from autotrader.broker.paper import PaperBroker
+    from autotrader.compile import compile_strategy
+    from autotrader.config import load_config
+    from autotrader.engine.replay import replay
+    from autotrader.journal import Journal
+    from autotrader.report import print_report
+    from autotrader.rules import load_strategy
+
+    try:
+        cfg = load_config(config)
+        loaded = load_strategy(strategy)
+        plan = compile_strategy(loaded)
+        jpath = journal or Path(cfg.journal)
+        j = Journal(jpath)
+        try:
+            result = replay(
+                plan,
+                tape,
+                PaperBroker(cfg.fee_model()),
+                j,
+                limits=cfg.limits_for(loaded.spec.risk),
+                config_json=cfg.model_dump_json(),
+            )
+        finally:
+            j.close()
+    except StrategyErrors as exc:
+        raise _fail(exc) from None
+    except AutotraderError as exc:
+        raise _fail(exc) from None
+    c = result.counters
+    err.print(
+        f"dry-run {plan.strategy.strategy}: {c.frames:,} frames in {result.seconds:.2f} s, "
+        f"journal {jpath} (run {result.run_id})"
+    )
+    if report:
+        from autotrader.journal import open_journal
+
+        print_report(open_journal(jpath), result.run_id)
+
+
+@app.command("report")
+def report_cmd(
+    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+    run_id: Annotated[int | None, typer.Option("--run", help="run id (default: latest)")] = None,
+    limit: Annotated[int, typer.Option(help="rows per table")] = 20,
+) -> None:
+    """Summarize a run from the journal: orders, fills, rejections, realized P&L."""
+    from autotrader.journal import open_journal
+    from autotrader.report import print_report
+
+    if not journal.exists():
+        raise _fail(AutotraderError(f"no journal at {journal}: run a strategy first"))
+    try:
+        print_report(open_journal(journal), run_id, limit=limit)
+    except AutotraderError as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="strategy files")],
+) -> None:
+    """Check strategy files; print every problem as path:line:column: message."""
+    from autotrader.rules import load_strategy
+
+    status = 0
+    for f in files:
+        try:
+            load_strategy(f)
+        except StrategyErrors as exc:
+            unreadable = any(e.line == 0 for e in exc.errors)
+            status = max(status, 2 if unreadable else 1)
+            for e in exc.errors:
+                typer.echo(str(e))
+            continue
+        typer.echo(f"{f}: ok")
+    raise typer.Exit(status)
+
+
+@tape_app.command("synth")
+def tape_synth(
+    out: Annotated[Path, typer.Argument(help="output tape (.jsonl.gz)")],
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    symbols: Annotated[int, typer.Option(help="number of symbols")] = 12,
+    ticks: Annotated[int, typer.Option(help="number of trade ticks")] = 30_000,
+) -> None:
+    """Write a deterministic synthetic trading day."""
+    from autotrader.feed.synth import SynthConfig, write_tape
+
+    header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+    typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")
+
+
+def main() -> None:
+    app()

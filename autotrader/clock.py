@@ -1,0 +1,68 @@
+"""The engine's one clock: the tape's time when replaying, the wall clock when live.
+
+Everything that asks "what time is it" (rules, cooldowns, the risk guard's trading hours,
+the scheduler) reads this clock, so a replayed day behaves as it did live. Times are
+epoch seconds; Asia/Seoul has no daylight saving time, so the local time of day is a
+fixed +9 h offset, which keeps time-of-day arithmetic cheap on the hot path.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+SEOUL = ZoneInfo("Asia/Seoul")
+SEOUL_OFFSET = 9 * 3600
+DAY = 86_400
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Epoch seconds."""
+
+
+class WallClock:
+    """Live time."""
+
+    def now(self) -> float:
+        return time.time()
+
+
+class ReplayClock:
+    """Time advanced by the events being replayed; never moves backwards."""
+
+    __slots__ = ("_now",)
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def advance_to(self, ts: float) -> None:
+        if ts > self._now:
+            self._now = ts
+
+
+def day_start(day: date) -> float:
+    """Epoch seconds of 00:00 Asia/Seoul on ``day``."""
+    return datetime(day.year, day.month, day.day, tzinfo=SEOUL).timestamp()
+
+
+def seconds_of_day(ts: float) -> int:
+    """Seconds since 00:00 Asia/Seoul."""
+    return int(ts + SEOUL_OFFSET) % DAY
+
+
+def hms_to_seconds(hms: str) -> int:
+    """'HHMMSS' -> seconds since midnight; raises ValueError on anything else."""
+    n = int(hms)
+    if len(hms) != 6 or n < 0:
+        raise ValueError(f"not a HHMMSS time: {hms!r}")
+    return (n // 10_000) * 3600 + (n // 100 % 100) * 60 + n % 100
+
+
+def to_seoul(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=timezone(timedelta(hours=9))).astimezone(SEOUL)

@@ -1,0 +1,276 @@
+"""The engine: evaluates compiled rules on each event and drives orders to the broker.
+
+Flow for one trade tick: the feed decoder has already written the tick into the
+symbol's state; the paper broker (if any) sees it first, so an order placed on this
+tick fills on a later one; then the symbol's rules run in file order. A rule that fires
+turns each action into an order, which goes to the risk guard, then to the journal
+(intent committed), and only then to the broker. Broker events come back through
+``on_broker_event`` and update orders, positions and the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from autotrader.broker.base import (
+    Broker,
+    BrokerEvent,
+    OrderAccepted,
+    OrderCancelled,
+    OrderFilled,
+    OrderModified,
+    OrderOutcomeUnknown,
+    OrderRejected,
+)
+from autotrader.clock import seconds_of_day
+from autotrader.compile.plan import CompiledRule, Plan
+from autotrader.engine.orders import build_order
+from autotrader.engine.state import MarketState, SymbolState
+from autotrader.journal.writer import Journal
+from autotrader.model import (
+    BalanceUpdate,
+    Execution,
+    Fill,
+    OrderRequest,
+    OrderState,
+    SessionChange,
+    Side,
+    ViEvent,
+)
+from autotrader.risk.checks import CheckInput, RiskLimits
+from autotrader.risk.guard import RiskGuard
+
+
+class Engine:
+    """One strategy's evaluator, state and order book, over one broker and journal."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        broker: Broker,
+        journal: Journal,
+        *,
+        limits: RiskLimits | None = None,
+        guard: RiskGuard | None = None,
+    ) -> None:
+        self.plan = plan
+        self.broker = broker
+        self.journal = journal
+        self.limits = limits or RiskLimits()
+        self.guard = guard or RiskGuard()
+        self.market = MarketState()
+        self.states: dict[str, SymbolState] = {
+            s: SymbolState(s, self.market) for s in plan.by_symbol
+        }
+        self.orders: dict[int, OrderRequest] = {}
+        self.by_broker_no: dict[str, int] = {}
+        self.pending_qty: dict[tuple[str, Side], int] = {}
+        self.stats: dict[str, int] = {
+            "fired": 0,
+            "orders": 0,
+            "rejected": 0,
+            "fills": 0,
+            "vi_events": 0,
+            "sessions": 0,
+            "zero_qty": 0,
+        }
+        self.on_order_event: Callable[[OrderRequest], None] | None = None
+        self._strategy = plan.strategy.strategy
+        self._paper_ticks = broker.on_tick if broker.wants_ticks else None
+        broker.attach(self.on_broker_event)
+
+    # -- clock ---------------------------------------------------------------------------
+    def set_time(self, ts: float) -> None:
+        self.market.now = ts
+        self.market.sod = seconds_of_day(ts)
+
+    # -- market events -------------------------------------------------------------------
+    def on_trade(self, st: SymbolState) -> None:
+        """Hot path: one trade tick for a subscribed symbol."""
+        if self._paper_ticks is not None and st.open_orders:
+            self._paper_ticks(st.symbol, st.price, st.ask, st.bid, st.ts)
+        rules = self.plan.by_symbol.get(st.symbol)
+        if not rules:
+            return
+        now = self.market.now
+        for rule in rules:
+            if rule.cooldown and now - rule.last_fired.get(st.symbol, -1e18) < rule.cooldown:
+                continue
+            if rule.condition(st):
+                self._fire(rule, st, now, "0B")
+
+    def on_vi(self, ev: ViEvent) -> None:
+        self.stats["vi_events"] += 1
+        # The same VI can arrive under the bare code and the _AL item: apply idempotently.
+        for key in (ev.symbol, ev.symbol.split("_")[0]):
+            st = self.states.get(key)
+            if st is None:
+                continue
+            if ev.released:
+                st.vi_active = False
+            elif not st.vi_active:
+                st.vi_active, st.vi_kind, st.vi_since = True, ev.kind, ev.ts
+
+    def on_session(self, ev: SessionChange) -> None:
+        self.stats["sessions"] += 1
+        self.market.session = ev.name
+        self.market.session_code = ev.code
+
+    # -- rules to orders ----------------------------------------------------------------
+    def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
+        rule.last_fired[st.symbol] = now
+        rule.fires += 1
+        self.stats["fired"] += 1
+        for action in rule.actions:
+            order = build_order(
+                action,
+                st,
+                order_id=self.journal.next_order_id(),
+                rule=rule.name,
+                strategy=self._strategy,
+                now=now,
+                pending_sell=self.pending_qty.get((st.symbol, Side.SELL), 0),
+            )
+            values = _snapshot(st)
+            if order is None:
+                self.stats["zero_qty"] += 1
+                self.journal.decision(now, rule.name, st.symbol, event, values, "no_quantity", None)
+                continue
+            self.journal.decision(now, rule.name, st.symbol, event, values, "order", order.order_id)
+            self.place(order, st)
+
+    def place(self, order: OrderRequest, st: SymbolState) -> bool:
+        """Risk guard, then journal intent, then broker. Returns whether it was sent."""
+        now = self.market.now
+        side = order.side
+        verdict = self.guard.review(
+            CheckInput(
+                order=order,
+                state=st,
+                limits=self.limits,
+                pending_buy_qty=self.pending_qty.get((order.symbol, Side.BUY), 0),
+                pending_sell_qty=self.pending_qty.get((order.symbol, Side.SELL), 0),
+            )
+        )
+        for r in verdict.results:
+            self.journal.risk_check(now, order.order_id, r.name, r.passed, r.reason)
+        if not verdict.approved:
+            order.state = OrderState.REJECTED
+            self.stats["rejected"] += 1
+            self.journal.rejected_order(order, now, "risk: " + verdict.reason)
+            return False
+        self.orders[order.order_id] = order
+        self.journal.commit_intent(order, now)  # durable before the broker sees it
+        if side is not None:
+            key = (order.symbol, side)
+            self.pending_qty[key] = self.pending_qty.get(key, 0) + order.qty
+            st.open_orders += 1
+        self.stats["orders"] += 1
+        order.state = OrderState.SENT
+        self.journal.order_state(order, now)
+        self.broker.submit(order)
+        return True
+
+    # -- broker events ------------------------------------------------------------------
+    def on_broker_event(self, ev: BrokerEvent) -> None:
+        if isinstance(ev, OrderFilled):
+            self._on_fill(ev.fill)
+            return
+        if isinstance(ev, Execution | BalanceUpdate):
+            self.journal.error(self.market.now, "broker", f"unmatched {type(ev).__name__}: {ev}")
+            return
+        order = self.orders.get(ev.order_id)
+        if order is None:
+            self.journal.error(self.market.now, "broker", f"event for unknown order: {ev}")
+            return
+        if isinstance(ev, OrderAccepted):
+            order.broker_order_no = ev.broker_order_no
+            self.by_broker_no[ev.broker_order_no] = order.order_id
+            self._transition(order, OrderState.ACCEPTED, ev.ts)
+        elif isinstance(ev, OrderRejected):
+            self._close(order, OrderState.REJECTED, ev.ts, ev.reason)
+        elif isinstance(ev, OrderCancelled):
+            self._close(order, OrderState.CANCELLED, ev.ts, f"{ev.cancelled_qty} cancelled")
+        elif isinstance(ev, OrderModified):
+            order.qty, order.price = ev.qty, ev.price
+            self.journal.order_state(order, ev.ts, f"modified to {ev.qty}@{ev.price}")
+        elif isinstance(ev, OrderOutcomeUnknown):
+            self._transition(order, OrderState.UNKNOWN, ev.ts, ev.reason)
+
+    def _transition(
+        self, order: OrderRequest, state: OrderState, ts: float, detail: str = ""
+    ) -> None:
+        order.state = state
+        self.journal.order_state(order, ts, detail)
+        if self.on_order_event is not None:
+            self.on_order_event(order)
+
+    def _close(self, order: OrderRequest, state: OrderState, ts: float, reason: str) -> None:
+        side = order.side
+        if side is not None and not order.state.is_final:
+            key = (order.symbol, side)
+            self.pending_qty[key] = max(self.pending_qty.get(key, 0) - order.remaining, 0)
+            st = self.states.get(order.symbol)
+            if st is not None:
+                st.open_orders = max(st.open_orders - 1, 0)
+        order.state = state
+        self.journal.order_state(order, ts, reason, reason=reason)
+        if self.on_order_event is not None:
+            self.on_order_event(order)
+
+    def _on_fill(self, fill: Fill) -> None:
+        order = self.orders.get(fill.order_id)
+        self.journal.fill(fill)
+        self.stats["fills"] += 1
+        st = self.states.get(fill.symbol)
+        if st is not None:
+            _apply_fill(st, fill)
+        if order is None:
+            self.journal.error(fill.ts, "broker", f"fill for unknown order {fill.order_id}")
+            return
+        order.filled_qty += fill.qty
+        key = (order.symbol, fill.side)
+        self.pending_qty[key] = max(self.pending_qty.get(key, 0) - fill.qty, 0)
+        if order.filled_qty >= order.qty:
+            if st is not None:
+                st.open_orders = max(st.open_orders - 1, 0)
+            order.state = OrderState.FILLED
+            self.journal.order_state(order, fill.ts, f"{fill.qty}@{fill.price}")
+        else:
+            order.state = OrderState.PARTIALLY_FILLED
+            self.journal.order_state(order, fill.ts, f"{fill.qty}@{fill.price}")
+        if self.on_order_event is not None:
+            self.on_order_event(order)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"stats": dict(self.stats)}
+
+
+def _apply_fill(st: SymbolState, fill: Fill) -> None:
+    """Average-cost position accounting; realized P&L is after commission and tax."""
+    fees = fill.commission + fill.tax
+    if fill.side is Side.BUY:
+        total = st.pos_avg * st.pos_qty + fill.price * fill.qty
+        st.pos_qty += fill.qty
+        st.pos_avg = total // st.pos_qty if st.pos_qty else 0
+        st.realized -= fees
+    else:
+        qty = min(fill.qty, st.pos_qty)
+        st.realized += (fill.price - st.pos_avg) * qty - fees
+        st.pos_qty -= qty
+        if st.pos_qty == 0:
+            st.pos_avg = 0
+
+
+def _snapshot(st: SymbolState) -> dict[str, Any]:
+    return {
+        "price": st.price,
+        "ask": st.ask,
+        "bid": st.bid,
+        "volume": st.volume,
+        "change_rate": round(st.change_rate, 6),
+        "position_qty": st.pos_qty,
+        "position_avg": st.pos_avg,
+        "vi_active": st.vi_active,
+    }

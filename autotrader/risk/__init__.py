@@ -1,0 +1,6 @@
+"""Pre-trade risk checks and the guard that runs them (fail closed)."""
+
+from autotrader.risk.checks import CheckInput, RiskLimits
+from autotrader.risk.guard import CheckResult, RiskGuard, Verdict
+
+__all__ = ["CheckInput", "CheckResult", "RiskGuard", "RiskLimits", "Verdict"]

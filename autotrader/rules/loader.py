@@ -1,0 +1,177 @@
+"""Load strategy files: YAML with positions, schema validation, expression checks.
+
+Every problem in a file is collected and raised together as ``StrategyErrors``, each
+with its path, line and column, the way a compiler reports. Nothing in a strategy file
+is executed: YAML tags that would build Python objects are refused by the safe
+round-trip loader, and conditions are parsed by our own expression parser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from autotrader.errors import StrategyError, StrategyErrors
+from autotrader.rules.expr import ExprSyntaxError, Node, parse
+from autotrader.rules.locate import locate, value_start
+from autotrader.rules.schema import StrategySpec
+from autotrader.rules.typecheck import ConditionError, check_condition
+
+MAX_FILE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class LoadedStrategy:
+    """A validated strategy, its parsed conditions, and where it came from."""
+
+    spec: StrategySpec
+    path: str
+    sha256: str
+    conditions: dict[str, Node]  # rule name -> parsed 'when'
+
+
+def load_strategy(path: str | Path) -> LoadedStrategy:
+    """Read and validate one strategy file; raises StrategyErrors listing every problem."""
+    p = Path(path)
+    name = str(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise StrategyErrors(
+            [StrategyError(name, 0, 0, f"cannot read file: {exc.strerror}")]
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise StrategyErrors([StrategyError(name, 1, 1, "file is larger than 1 MB")])
+    return load_strategy_text(raw.decode("utf-8", errors="replace"), name)
+
+
+def load_strategy_text(text: str, path: str = "<string>") -> LoadedStrategy:
+    """Validate strategy text; ``path`` is only used in error messages."""
+    root = _parse_yaml(text, path)
+    plain = _to_plain(root)
+    errors: list[StrategyError] = []
+    conditions = _check_conditions(plain, root, path, errors)
+    spec: StrategySpec | None = None
+    try:
+        spec = StrategySpec.model_validate(plain)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            is_key = err["type"] == "extra_forbidden"
+            line, col = locate(root, loc, key=is_key)
+            field = ".".join(str(p) for p in loc if not _is_tag(p)) or "file"
+            msg = err["msg"].removeprefix("Value error, ")
+            if is_key:
+                msg = f"unknown key '{loc[-1]}'"
+            errors.append(StrategyError(path, line, col, f"{field}: {msg}"))
+    if spec is not None:
+        _check_rules(spec, root, path, errors)
+    if errors or spec is None:
+        raise StrategyErrors(errors)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return LoadedStrategy(spec=spec, path=path, sha256=digest, conditions=conditions)
+
+
+def _parse_yaml(text: str, path: str) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.allow_duplicate_keys = False
+    if "\t" in text:
+        line_no = next(i for i, line in enumerate(text.splitlines(), 1) if "\t" in line)
+        col = text.splitlines()[line_no - 1].index("\t") + 1
+        raise StrategyErrors(
+            [StrategyError(path, line_no, col, "tab character: indent with spaces")]
+        )
+    try:
+        root = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise StrategyErrors([StrategyError(path, line, col, problem)]) from None
+    except YAMLError as exc:
+        raise StrategyErrors([StrategyError(path, 1, 1, f"invalid YAML: {exc}")]) from None
+    if not isinstance(root, CommentedMap):
+        raise StrategyErrors([StrategyError(path, 1, 1, "a strategy file must be a mapping")])
+    return root
+
+
+def _to_plain(node: Any) -> Any:
+    if isinstance(node, CommentedMap):
+        return {str(k): _to_plain(v) for k, v in node.items()}
+    if isinstance(node, CommentedSeq):
+        return [_to_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _is_tag(part: Any) -> bool:
+    return isinstance(part, str) and ("[" in part or part in ("int", "str", "float", "bool"))
+
+
+def _check_conditions(
+    plain: Any, root: Any, path: str, errors: list[StrategyError]
+) -> dict[str, Node]:
+    """Parse and type-check every rule's 'when', whether or not the rest is valid."""
+    conditions: dict[str, Node] = {}
+    rules = plain.get("rules") if isinstance(plain, dict) else None
+    if not isinstance(rules, list):
+        return conditions
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            continue
+        text = rule.get("when", "true")
+        text = "true" if text is True else "false" if text is False else text
+        if not isinstance(text, str):
+            continue  # the schema reports the wrong type
+        loc: tuple[str | int, ...] = ("rules", i, "when")
+        try:
+            node = parse(text)
+            check_condition(node)
+            conditions[str(rule.get("name", i))] = node
+        except (ExprSyntaxError, ConditionError) as exc:
+            line, col = _expr_position(root, loc, text, exc.offset)
+            errors.append(StrategyError(path, line, col, f"rules.{i}.when: {exc.message}"))
+    return conditions
+
+
+def _check_rules(spec: StrategySpec, root: Any, path: str, errors: list[StrategyError]) -> None:
+    seen: set[str] = set()
+    for i, rule in enumerate(spec.rules):
+        if rule.name in seen:
+            line, col = locate(root, ("rules", i, "name"))
+            errors.append(StrategyError(path, line, col, f"two rules are named '{rule.name}'"))
+        seen.add(rule.name)
+        for j, sym in enumerate(rule.symbols or ()):
+            if sym not in spec.symbols:
+                line, col = locate(root, ("rules", i, "symbols", j))
+                errors.append(
+                    StrategyError(path, line, col, f"symbol {sym} is not in the strategy's symbols")
+                )
+
+
+def _expr_position(
+    root: Any, loc: tuple[str | int, ...], text: str, offset: int
+) -> tuple[int, int]:
+    rule = root["rules"][loc[1]] if isinstance(root.get("rules"), CommentedSeq) else None
+    if rule is None or "when" not in rule:
+        return locate(root, loc)
+    line, col, quoted = value_start(root, loc)
+    before = text[:offset]
+    if "\n" in before:  # block scalar: count lines inside the text
+        return line + before.count("\n"), offset - before.rfind("\n")
+    return line, col + offset + (1 if quoted else 0)
