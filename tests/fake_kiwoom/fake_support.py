@@ -86,8 +86,8 @@ class Ws:
     async def send(self, msg: dict[str, Any]) -> None:
         await self.conn.send(orjson.dumps(msg).decode())
 
-    async def recv(self, *, pings: bool = False, timeout: float = WAIT) -> dict[str, Any]:
-        with anyio.fail_after(timeout):
+    async def recv(self, *, pings: bool = False, within: float = WAIT) -> dict[str, Any]:
+        with anyio.fail_after(within):
             while True:
                 raw = await self.conn.recv()
                 msg: dict[str, Any] = orjson.loads(raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.fake_kiwoom.fake_support import ACNT, CRDORDR, ORDR, buy, next_00, running, socket, tick
 
 pytestmark = pytest.mark.anyio

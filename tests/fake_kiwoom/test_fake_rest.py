@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.fake_kiwoom.fake_support import ACNT, CRDORDR, ORDR, buy, running
 
 pytestmark = pytest.mark.anyio
