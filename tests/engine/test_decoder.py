@@ -1,0 +1,88 @@
+"""The frame decoder: signs stripped, bad input counted and skipped, never raised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.frames import real, trade
+from tests.harness import Harness
+
+ONE = """
+strategy: t
+symbols: ["005930"]
+rules:
+  - name: never
+    when: "false"
+    do:
+      - buy: {qty: 1}
+"""
+
+
+def test_sign_prefixed_prices_become_absolute_values(tmp_path: Path) -> None:
+    """'-60100' is a price of 60,100 below the previous close, not a negative price."""
+    h = Harness(ONE, tmp_path)
+    h.feed([real(trade("005930", "090001", 60100, ask=60200, bid=60100, sign="-", rate="-1.25"))])
+    st = h.engine.states["005930"]
+    assert (st.price, st.ask, st.bid) == (60100, 60200, 60100)
+    assert st.change_rate == -0.0125
+
+
+def test_unknown_types_are_skipped_and_counted(tmp_path: Path) -> None:
+    """A 0D order-book entry is not an error: it is counted by type and skipped."""
+    h = Harness(ONE, tmp_path)
+    h.feed([real({"type": "0D", "item": "005930", "values": {}}, trade("005930", "090001", 1))])
+    c = h.decoder.counters
+    assert c.skipped_types == {"0D": 1}
+    assert c.trades == 1
+
+
+def test_malformed_entries_are_counted_and_state_is_untouched(tmp_path: Path) -> None:
+    """An empty price, a missing field or a non-list data never raises or corrupts state."""
+    h = Harness(ONE, tmp_path)
+    h.feed([real(trade("005930", "090001", 70000))])
+    bad = trade("005930", "090002", 1)
+    bad["values"]["10"] = ""
+    missing = trade("005930", "090003", 1)
+    del missing["values"]["27"]
+    h.feed([real(bad), real(missing), {"trnm": "REAL", "data": "x"}, {"nope": 1}, [1, 2]])
+    assert h.decoder.counters.malformed == 5
+    assert h.engine.states["005930"].price == 70000
+
+
+def test_control_frames_are_not_market_data(tmp_path: Path) -> None:
+    """PING and REG answers are counted as control frames."""
+    h = Harness(ONE, tmp_path)
+    h.feed([{"trnm": "PING"}, {"trnm": "REG", "return_code": 0}])
+    assert h.decoder.counters.control == 2
+
+
+def test_vi_trigger_and_release_update_state_idempotently(tmp_path: Path) -> None:
+    """A VI under the bare code and _AL sets the state once, and the release clears it."""
+    h = Harness(ONE, tmp_path)
+
+    def vi(item: str, release: str) -> dict:  # type: ignore[type-arg]
+        values = {
+            "9001": "005930",
+            "9068": "1",
+            "1221": "78600",
+            "1223": "103000",
+            "1224": release,
+            "9069": "1",
+        }
+        return {"type": "1h", "item": item, "values": values}
+
+    h.feed([real(vi("005930", "000000"), vi("005930_AL", "000000"))])
+    st = h.engine.states["005930"]
+    assert st.vi_active and st.vi_kind == "static"
+    since = st.vi_since
+    h.feed([real(vi("005930_AL", "000000"))])
+    assert st.vi_since == since
+    h.feed([real(vi("005930", "103223"))])
+    assert not st.vi_active
+
+
+def test_session_frame_sets_session_name(tmp_path: Path) -> None:
+    """A 0s frame with 215='3' sets the session to 'open'."""
+    h = Harness(ONE, tmp_path)
+    h.feed([real({"type": "0s", "item": "", "values": {"215": "3", "20": "090000"}})])
+    assert h.engine.market.session == "open"
