@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autotrader.feed.synth import SAMPLE_CONFIG, SynthConfig, generate_frames, write_tape
 from autotrader.feed.tape import open_tape
@@ -306,3 +308,29 @@ def test_bundled_sample_is_write_tape_of_sample_config(tmp_path: Path) -> None:
     write_tape(fresh, SAMPLE_CONFIG)
     assert SAMPLE.stat().st_size < 5 * 1024 * 1024
     assert gzip.decompress(SAMPLE.read_bytes()) == gzip.decompress(fresh.read_bytes())
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    n_symbols=st.integers(1, 30),
+    ticks=st.integers(61, 2_000),
+    kind=st.sampled_from(["static", "dynamic", None]),
+    direction=st.sampled_from(["up", "down"]),
+)
+def test_any_config_gives_a_valid_ordered_day(
+    seed: int, n_symbols: int, ticks: int, kind: Any, direction: Any
+) -> None:
+    """For any seed and size, prices stay on the grid within limits and time never reverses."""
+    cfg = SynthConfig(
+        seed=seed, n_symbols=n_symbols, ticks=ticks, vi_kind=kind, vi_direction=direction
+    )
+    es = entries(cfg)
+    times = [entry_time(e) for e in es]
+    assert times == sorted(times)
+    for e in (e for e in es if e["type"] == "0B"):
+        v = e["values"]
+        base = abs(int(v["10"])) - int(v["11"])
+        lower, upper = daily_limits(base)
+        assert all(is_on_grid(abs(int(v[f]))) for f in PRICE_FIELDS), v
+        assert all(lower <= abs(int(v[f])) <= upper for f in PRICE_FIELDS), v
