@@ -137,6 +137,10 @@ class FakeKiwoom:
         await self._http.close()
         await self.hub.close()
 
+    async def wait_streamed(self) -> int:
+        """Wait for the ``auto_stream`` replay to finish; how many frames it pushed."""
+        return await self._streamer if self._streamer is not None else 0
+
     @property
     def rest_url(self) -> str:
         return f"http://127.0.0.1:{self._http.port}"
