@@ -37,35 +37,42 @@ async def test_login_with_a_bad_token_is_refused_with_a_six_digit_code() -> None
 
 async def test_echoed_pings_keep_the_session_alive() -> None:
     """A client that echoes every PING stays connected across several heartbeats."""
-    async with running(ping_interval=0.02, ping_timeout=0.2) as (fake, api):
-        async with socket(fake, api.token) as ws:
-            for _ in range(4):
-                ping = await ws.recv(pings=True)
-                assert ping == {"trnm": "PING"}
-                await ws.send(ping)
-            assert (await ws.reg(["005930"], ["0B"]))["return_code"] == 0
+    async with (
+        running(ping_interval=0.02, ping_timeout=0.2) as (fake, api),
+        socket(fake, api.token) as ws,
+    ):
+        for _ in range(4):
+            ping = await ws.recv(pings=True)
+            assert ping == {"trnm": "PING"}
+            await ws.send(ping)
+        assert (await ws.reg(["005930"], ["0B"]))["return_code"] == 0
 
 
 async def test_unanswered_ping_gets_system_r10002_and_disconnect() -> None:
     """A client that does not echo a PING is told R10002 and disconnected."""
-    async with running(ping_interval=0.02, ping_timeout=0.05) as (fake, api):
-        async with socket(fake, api.token) as ws:
-            assert (await ws.recv(pings=True))["trnm"] == "PING"
-            system = await ws.recv()
-            await ws.closed()
+    async with (
+        running(ping_interval=0.02, ping_timeout=0.05) as (fake, api),
+        socket(fake, api.token) as ws,
+    ):
+        assert (await ws.recv(pings=True))["trnm"] == "PING"
+        system = await ws.recv()
+        await ws.closed()
     assert (system["trnm"], system["code"]) == ("SYSTEM", "R10002")
 
 
 async def test_real_frames_go_only_to_sockets_that_registered_them() -> None:
     """Each socket receives the 0B items it registered and nothing else."""
-    async with running(single_session=False) as (fake, api):
-        async with socket(fake, api.token) as a, socket(fake, api.token) as b:
-            assert (await a.reg(["005930"], ["0B"]))["return_code"] == 0
-            assert (await b.reg(["000660"], ["0B"]))["return_code"] == 0
-            await fake.push_frame(tick("000660", 200_000))
-            await fake.push_frame(tick("005930", 60_000))
-            got_a = await a.recv()
-            got_b = await b.recv()
+    async with (
+        running(single_session=False) as (fake, api),
+        socket(fake, api.token) as a,
+        socket(fake, api.token) as b,
+    ):
+        assert (await a.reg(["005930"], ["0B"]))["return_code"] == 0
+        assert (await b.reg(["000660"], ["0B"]))["return_code"] == 0
+        await fake.push_frame(tick("000660", 200_000))
+        await fake.push_frame(tick("005930", 60_000))
+        got_a = await a.recv()
+        got_b = await b.recv()
     assert got_a["data"][0]["item"] == "005930"
     assert got_b["data"][0]["item"] == "000660"
 
@@ -109,14 +116,20 @@ async def test_registering_over_the_item_limit_is_refused() -> None:
 
 async def test_second_login_with_the_same_appkey_evicts_the_first() -> None:
     """The first session gets SYSTEM R10001 and is closed; configurable off."""
-    async with running() as (fake, api), socket(fake, api.token) as first:
-        async with socket(fake, api.token):
-            system = await first.recv()
-            await first.closed()
+    async with (
+        running() as (fake, api),
+        socket(fake, api.token) as first,
+        socket(fake, api.token),
+    ):
+        system = await first.recv()
+        await first.closed()
     assert (system["trnm"], system["code"]) == ("SYSTEM", "R10001")
-    async with running(single_session=False) as (fake, api), socket(fake, api.token) as first:
-        async with socket(fake, api.token):
-            assert (await first.reg(["005930"], ["0B"]))["return_code"] == 0
+    async with (
+        running(single_session=False) as (fake, api),
+        socket(fake, api.token) as first,
+        socket(fake, api.token),
+    ):
+        assert (await first.reg(["005930"], ["0B"]))["return_code"] == 0
 
 
 async def test_wrong_websocket_path_is_not_found() -> None:
