@@ -53,7 +53,7 @@ class HttpServer:
         self._host = host
         self._want_port = port
         self._server: asyncio.Server | None = None
-        self._conns: set[asyncio.Task[None]] = set()
+        self._conns: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self.port = 0
 
     async def start(self) -> None:
@@ -65,25 +65,26 @@ class HttpServer:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._conns):
-            task.cancel()
-        for task in list(self._conns):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        # abort rather than cancel: a cancelled handler task makes asyncio log an error
+        for writer in list(self._conns.values()):
+            writer.transport.abort()
+        tasks = list(self._conns)
+        if tasks:
+            await asyncio.wait(tasks, timeout=1.0)
         if self._server is not None:
             await self._server.wait_closed()
 
     async def _serve_conn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._conns.add(task)
+        self._conns[task] = writer
         try:
             while await self._serve_one(reader, writer):
                 pass
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass
         finally:
-            self._conns.discard(task)
+            self._conns.pop(task, None)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()

@@ -65,12 +65,20 @@ class Api:
         return answer
 
     async def post(
-        self, path: str, api_id: str, body: dict[str, Any], *, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        api_id: str,
+        body: dict[str, Any],
+        *,
+        headers: dict[str, str] | None = None,
+        read_timeout: float | None = None,
     ) -> httpx.Response:
         sent = {"api-id": api_id, "authorization": f"Bearer {self.token}", "content-type": JSON}
         sent |= headers or {}
         with anyio.fail_after(WAIT):
-            return await self.http.post(path, content=orjson.dumps(body), headers=sent)
+            timeout = httpx.Timeout(WAIT, read=read_timeout or WAIT)
+            content = orjson.dumps(body)
+            return await self.http.post(path, content=content, headers=sent, timeout=timeout)
 
     async def call(self, path: str, api_id: str, body: dict[str, Any], **kw: Any) -> dict[str, Any]:
         answer: dict[str, Any] = (await self.post(path, api_id, body, **kw)).json()
