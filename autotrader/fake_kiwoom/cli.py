@@ -14,14 +14,17 @@ from autotrader.fake_kiwoom.server import FakeKiwoom
 app = typer.Typer(help="A local fake of Kiwoom's REST and websocket servers.")
 
 
+@app.callback()
+def main() -> None:
+    """A local fake of Kiwoom's REST and websocket servers."""
+
+
 @app.command()
 def serve(
     tape: Annotated[Path | None, typer.Option(help="Tape to replay (.jsonl or .jsonl.gz)")] = None,
     rest_port: Annotated[int, typer.Option(help="REST port, 0 = any free port")] = 0,
     ws_port: Annotated[int, typer.Option(help="Websocket port, 0 = any free port")] = 0,
-    speed: Annotated[
-        float | None, typer.Option(help="Replay speed x real time; omit for no waits")
-    ] = 1.0,
+    speed: Annotated[float, typer.Option(help="Replay speed x real time; 0 = no waits")] = 1.0,
     appkey: Annotated[str, typer.Option(help="App key the server accepts")] = "test-appkey",
     secretkey: Annotated[
         str, typer.Option(help="Secret key the server accepts")
@@ -47,7 +50,7 @@ async def _serve(
         rest_port=rest_port,
         ws_port=ws_port,
         auto_stream=tape is not None,
-        speed=speed,
+        speed=speed or None,
     )
     async with fake:
         typer.echo(f"REST      {fake.rest_url}")

@@ -13,7 +13,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
-_REASONS |= {413: "Payload Too Large", 429: "Too Many Requests", 500: "Internal Server Error"}
+_REASONS |= {
+    411: "Length Required",
+    413: "Payload Too Large",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
 _MAX_HEAD = 64 * 1024
 _MAX_BODY = 1024 * 1024
 
@@ -108,6 +113,9 @@ class HttpServer:
             if ":" in line:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
+        if "transfer-encoding" in headers:  # Kiwoom clients send Content-Length; keep it simple
+            await _write(writer, Response(411, b""), keep_alive=False)
+            return False
         length = int(headers.get("content-length", "0") or "0")
         if length > _MAX_BODY:
             await _write(writer, Response(413, b""), keep_alive=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.http import Drop, Hang, Reply
-from autotrader.fake_kiwoom.orders import BookEvent, Kind, Order, Refused
+from autotrader.fake_kiwoom.orders import BookEvent, Order, Refused
 from autotrader.fake_kiwoom.rest import Body, RestContext, choice, json_response, number, text
 from autotrader.market.ticks import is_on_grid
 from autotrader.model.orders import OrderType, Side
@@ -107,14 +107,11 @@ def _exchange(ctx: RestContext, body: Body) -> str:
 
 
 def _root(ctx: RestContext, order: Order) -> str:
-    # 모주문번호: follow orig_ord_no back to the first order of the chain
+    """모주문번호: the first order of the modify/cancel chain ``order`` belongs to."""
     current = order
-    while current.orig_ord_no:
-        parent = ctx.book.order(current.orig_ord_no)
-        if parent is None:
-            break
+    while current.orig_ord_no and (parent := ctx.book.order(current.orig_ord_no)) is not None:
         current = parent
-    return current.ord_no if current is not order or order.kind is Kind.NEW else order.orig_ord_no
+    return current.ord_no
 
 
 def _side_word(order: Order) -> str:

@@ -180,3 +180,16 @@ async def test_auto_stream_replays_the_tape_in_the_background(tmp_path: Path) ->
         with anyio.fail_after(2):
             assert await fake.wait_streamed() == 2
         assert fake.book.quotes["005930"].last == 60_100
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-day.jsonl.gz"
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="bundled sample tape not present")
+async def test_market_session_frames_reach_sockets_registered_with_an_empty_item() -> None:
+    """0s is registered with item '' and delivered from the bundled sample tape."""
+    async with running(tape=SAMPLE) as (fake, api), socket(fake, api.token) as ws:
+        assert (await ws.reg([""], ["0s"]))["return_code"] == 0
+        await fake.play_tape(until="090001")
+        first, second = await ws.recv(), await ws.recv()
+    assert [f["data"][0]["values"]["215"] for f in (first, second)] == ["0", "3"]
