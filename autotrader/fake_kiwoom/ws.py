@@ -68,7 +68,12 @@ class Hub:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server = await serve(
-            self._serve, host, port, ping_interval=None, process_request=_check_path
+            self._serve,
+            host,
+            port,
+            ping_interval=None,
+            close_timeout=1.0,  # a dead client must not stall an eviction or a heartbeat drop
+            process_request=_check_path,
         )
         self.port = next(iter(self._server.sockets)).getsockname()[1]
 
