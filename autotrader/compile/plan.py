@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autotrader.compile.conditions import Condition, compile_condition
+from autotrader.compile.conditions import Condition, compile_condition, used_names
 from autotrader.rules.expr import parse
 from autotrader.rules.loader import LoadedStrategy
 from autotrader.rules.schema import ActionSpec, StrategySpec
@@ -27,6 +27,7 @@ class CompiledRule:
     symbols: tuple[str, ...]
     when_text: str
     last_fired: dict[str, float] = field(default_factory=dict)  # symbol -> ts
+    next_allowed: dict[str, float] = field(default_factory=dict)  # symbol -> end of cooldown
     fires: int = 0
 
 
@@ -37,6 +38,7 @@ class Plan:
     sha256: str
     rules: tuple[CompiledRule, ...]
     by_symbol: dict[str, tuple[CompiledRule, ...]]
+    names: frozenset[str]  # every vocabulary name some rule reads
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -47,15 +49,17 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
     """Build the plan; the loader has already reported every error in the file."""
     spec = loaded.spec
     rules: list[CompiledRule] = []
+    names: set[str] = set()
     for i, rule in enumerate(spec.rules):
         if not rule.enabled:
             continue
         node = loaded.conditions.get(rule.name) or parse(rule.when)
+        names.update(used_names(node))
         rules.append(
             CompiledRule(
                 name=rule.name,
                 order=i,
-                condition=compile_condition(node),
+                condition=compile_condition(node, f"rule {rule.name}"),
                 actions=tuple(rule.do),
                 cooldown=rule.cooldown,
                 symbols=tuple(rule.symbols or spec.symbols),
@@ -67,4 +71,4 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
         for sym in r.symbols:
             index.setdefault(sym, []).append(r)
     by_symbol = {s: tuple(sorted(rs, key=lambda r: r.order)) for s, rs in index.items()}
-    return Plan(spec, loaded.path, loaded.sha256, tuple(rules), by_symbol)
+    return Plan(spec, loaded.path, loaded.sha256, tuple(rules), by_symbol, frozenset(names))

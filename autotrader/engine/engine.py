@@ -77,6 +77,7 @@ class Engine:
         }
         self.on_order_event: Callable[[OrderRequest], None] | None = None
         self._strategy = plan.strategy.strategy
+        self._rules = {sym: rules for sym, rules in plan.by_symbol.items() if rules}
         self._paper_ticks = broker.on_tick if broker.wants_ticks else None
         broker.attach(self.on_broker_event)
 
@@ -88,14 +89,14 @@ class Engine:
     # -- market events -------------------------------------------------------------------
     def on_trade(self, st: SymbolState) -> None:
         """Hot path: one trade tick for a subscribed symbol."""
-        if self._paper_ticks is not None and st.open_orders:
+        if st.open_orders and self._paper_ticks is not None:
             self._paper_ticks(st.symbol, st.price, st.ask, st.bid, st.ts)
-        rules = self.plan.by_symbol.get(st.symbol)
-        if not rules:
+        rules = self._rules.get(st.symbol)
+        if rules is None:
             return
         now = self.market.now
         for rule in rules:
-            if rule.cooldown and now - rule.last_fired.get(st.symbol, -1e18) < rule.cooldown:
+            if rule.cooldown and now < rule.next_allowed.get(st.symbol, 0.0):
                 continue
             if rule.condition(st):
                 self._fire(rule, st, now, "0B")
@@ -120,6 +121,8 @@ class Engine:
     # -- rules to orders ----------------------------------------------------------------
     def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
         rule.last_fired[st.symbol] = now
+        if rule.cooldown:
+            rule.next_allowed[st.symbol] = now + rule.cooldown
         rule.fires += 1
         self.stats["fired"] += 1
         for action in rule.actions:

@@ -94,7 +94,7 @@ def _stats(engine: Engine, c: FeedCounters, seconds: float) -> dict[str, Any]:
     return {
         **engine.stats,
         "frames": c.frames,
-        "trades": c.trades,
+        "trades": sum(st.ticks for st in engine.states.values()),
         "unsubscribed": c.unsubscribed,
         "malformed": c.malformed,
         "control": c.control,

@@ -1,11 +1,15 @@
 """Mutable per-symbol state, updated in place by the feed decoder and by fills.
 
 One ``SymbolState`` per subscribed feed item: the latest tick, the position built from
-actual fills, and the symbol's open-order count. Compiled conditions read its slots
-directly, so a tick allocates nothing. ``MarketState`` holds what all symbols share.
+actual fills, and the symbol's open-order count. A tick allocates nothing: the decoder
+keeps a reference to the tick's decoded values and fields are parsed when read. ``MarketState`` holds what all symbols share.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from autotrader.feed import fields
 
 
 class MarketState:
@@ -22,21 +26,17 @@ class MarketState:
 
 
 class SymbolState:
-    """Latest tick, position and order counts for one feed item (e.g. '005930')."""
+    """Latest tick, position and order counts for one feed item (e.g. '005930').
+
+    The decoder sets ``price``, ``ts`` and ``values`` (the tick's decoded field dict,
+    not copied); the other tick fields are properties parsed from ``values`` on read.
+    """
 
     __slots__ = (
         "symbol",
         "market",
         "price",
-        "ask",
-        "bid",
-        "volume",
-        "cum_volume",
-        "change_rate",
-        "open",
-        "high",
-        "low",
-        "strength",
+        "values",
         "ts",
         "ticks",
         "pos_qty",
@@ -52,15 +52,7 @@ class SymbolState:
         self.symbol = symbol
         self.market = market
         self.price = 0
-        self.ask = 0
-        self.bid = 0
-        self.volume = 0  # signed: + buyer-initiated, - seller-initiated
-        self.cum_volume = 0
-        self.change_rate = 0.0  # ratio: 0.0123 is +1.23 %
-        self.open = 0
-        self.high = 0
-        self.low = 0
-        self.strength = 0.0
+        self.values: dict[str, Any] = {}
         self.ts = 0.0
         self.ticks = 0
         self.pos_qty = 0
@@ -70,6 +62,44 @@ class SymbolState:
         self.vi_active = False
         self.vi_kind = ""
         self.vi_since = 0.0
+
+    @property
+    def ask(self) -> int:
+        return fields.price(self.values, fields.ASK)
+
+    @property
+    def bid(self) -> int:
+        return fields.price(self.values, fields.BID)
+
+    @property
+    def volume(self) -> int:
+        """Signed: + buyer-initiated, - seller-initiated."""
+        return fields.signed(self.values, fields.VOLUME)
+
+    @property
+    def change_rate(self) -> float:
+        """A ratio: 0.0123 is +1.23 % against the previous close."""
+        return fields.number(self.values, fields.RATE) / 100.0
+
+    @property
+    def cum_volume(self) -> int:
+        return fields.signed(self.values, fields.CUM_VOLUME)
+
+    @property
+    def open(self) -> int:
+        return fields.price(self.values, fields.OPEN)
+
+    @property
+    def high(self) -> int:
+        return fields.price(self.values, fields.HIGH)
+
+    @property
+    def low(self) -> int:
+        return fields.price(self.values, fields.LOW)
+
+    @property
+    def strength(self) -> float:
+        return fields.number(self.values, fields.STRENGTH)
 
     @property
     def unrealized(self) -> int:

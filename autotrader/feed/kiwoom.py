@@ -1,7 +1,8 @@
 """Decode Kiwoom ``REAL`` frames into engine state, with the hot path kept allocation-free.
 
-A ``0B`` trade tick is written straight into its symbol's ``SymbolState`` and the engine
-is called with that state: no tick object is built. ``1h`` and ``0s`` entries, which
+A ``0B`` trade tick is written straight into its symbol's ``SymbolState`` (its price, time
+and a reference to its values, parsed lazily) and the engine is called with that state:
+no tick object is built. ``1h`` and ``0s`` entries, which
 are rare, become ``ViEvent`` and ``SessionChange`` values. Kiwoom's field numbers stay
 in this module. Anything malformed is counted and skipped: a bad frame must never stop
 a run. Prices arrive with a direction sign (``+60700``): the absolute value is the price.
@@ -20,9 +21,6 @@ from autotrader.model import SessionChange, ViEvent
 if TYPE_CHECKING:
     from autotrader.engine.state import MarketState, SymbolState
 
-# 0B fields
-_TIME, _PRICE, _RATE, _ASK, _BID, _VOL, _CUMVOL = "20", "10", "12", "27", "28", "15", "13"
-_OPEN, _HIGH, _LOW, _STRENGTH = "16", "17", "18", "228"
 # 1h fields (see NOTES.md: 9068 is the VI kind, 1224 "000000" while triggered)
 _VI_KIND = {"1": "static", "2": "dynamic", "3": "both"}
 _VI_DIR = {"1": "up", "2": "down"}
@@ -33,7 +31,6 @@ class FeedCounters:
     """What the decoder saw; a run reports these so nothing is skipped silently."""
 
     frames: int = 0
-    trades: int = 0
     unsubscribed: int = 0
     control: int = 0  # PING, LOGIN, REG, SYSTEM answers
     malformed: int = 0
@@ -74,75 +71,63 @@ class FrameDecoder:
                 c.control += 1
                 return
             entries = frame["data"]
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, IndexError):
             self._malformed("frame without trnm/data")
             return
         if type(entries) is not list:
             self._malformed("data is not a list")
             return
+        states = self.states
         for entry in entries:
             try:
                 kind = entry["type"]
-                if kind == "0B":
-                    self._trade(entry)
-                elif kind == "1h":
-                    self._vi(entry)
-                elif kind == "0s":
-                    self._session(entry)
-                else:
-                    c.skipped_types[kind] = c.skipped_types.get(kind, 0) + 1
+                if kind != "0B":
+                    self._other(kind, entry)
+                    continue
+                # The hot path, inlined: one 0B trade tick.
+                st = states.get(entry["item"])
+                if st is None:
+                    c.unsubscribed += 1
+                    continue
+                v = entry["values"]
+                price = abs(int(v["10"]))  # the one field parsed per tick; see fields.py
+                hms = v["20"]
+                if price <= 0:
+                    raise ValueError("non-positive price")
+                if hms != self._last_hms:
+                    self._advance(hms)
+                st.price = price
+                st.values = v
+                st.ts = self._last_ts
+                st.ticks += 1
+                self.on_trade(st)
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
                 self._malformed(f"{type(exc).__name__}: {exc}")
+
+    def _other(self, kind: Any, entry: Any) -> None:
+        if kind == "1h":
+            self._vi(entry)
+        elif kind == "0s":
+            self._session(entry)
+        else:
+            skipped = self.counters.skipped_types
+            skipped[kind] = skipped.get(kind, 0) + 1
 
     def _malformed(self, why: str) -> None:
         self.counters.malformed += 1
         self.counters.last_error = why[:200]
 
+    def _advance(self, hms: str) -> None:
+        ts = self.day_start + hms_to_seconds(hms)
+        self._last_hms = hms
+        if ts > self._last_ts:
+            self._last_ts = ts
+            self.set_time(ts)
+
     def _clock(self, hms: str) -> float:
         if hms != self._last_hms:
-            self._last_hms = hms
-            ts = self.day_start + hms_to_seconds(hms)
-            if ts > self._last_ts:
-                self._last_ts = ts
-                self.set_time(ts)
+            self._advance(hms)
         return self._last_ts
-
-    def _trade(self, entry: Any) -> None:
-        st = self.states.get(entry["item"])
-        if st is None:
-            self.counters.unsubscribed += 1
-            return
-        v = entry["values"]
-        # Parse every field before touching the state, so a bad value leaves it intact.
-        price = abs(int(v[_PRICE]))
-        ask = abs(int(v[_ASK]))
-        bid = abs(int(v[_BID]))
-        volume = int(v[_VOL])
-        rate = float(v[_RATE])
-        ts = self._clock(v[_TIME])
-        if price <= 0:
-            raise ValueError("non-positive price")
-        st.price = price
-        st.ask = ask
-        st.bid = bid
-        st.volume = volume
-        st.change_rate = rate / 100.0
-        st.ts = ts
-        st.ticks += 1
-        # Day statistics are optional in a frame; keep the last good value.
-        get = v.get
-        if (x := get(_CUMVOL)) is not None and x != "":
-            st.cum_volume = int(x)
-        if (x := get(_OPEN)) is not None and x != "":
-            st.open = abs(int(x))
-        if (x := get(_HIGH)) is not None and x != "":
-            st.high = abs(int(x))
-        if (x := get(_LOW)) is not None and x != "":
-            st.low = abs(int(x))
-        if (x := get(_STRENGTH)) is not None and x != "":
-            st.strength = float(x)
-        self.counters.trades += 1
-        self.on_trade(st)
 
     def _vi(self, entry: Any) -> None:
         v = entry["values"]

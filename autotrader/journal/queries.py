@@ -40,7 +40,17 @@ def get_run(db: sqlite_utils.Database, run_id: int) -> RunRow:
     if row is None:
         raise JournalError(f"no run {run_id} in the journal")
     stats = orjson.loads(row[8]) if row[8] else {}
-    return RunRow(*row[:8], stats=stats)
+    return RunRow(
+        id=row[0],
+        started_at=row[1],
+        ended_at=row[2],
+        strategy=row[3],
+        strategy_path=row[4],
+        mode=row[5],
+        broker=row[6],
+        tape=row[7],
+        stats=stats,
+    )
 
 
 def rows(db: sqlite_utils.Database, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:

@@ -1,10 +1,10 @@
 """Journal writes, batched so the event loop is not stalled by a commit per row.
 
 Rows that only record what happened (decisions, risk checks, order state changes,
-fills) are buffered and written in one transaction when the buffer fills, when a flush
-is asked for, or, above all, when an order intent is committed: ``commit_intent`` writes
-everything pending plus the intent row and commits before it returns, so the intent is
-durable before the broker sees the order.
+fills) are buffered and written in one transaction when the buffer fills or when a
+flush is asked for (a live run flushes after every broker event). The exception is an
+order intent: ``commit_intent`` commits the order row before it returns, so the intent
+is durable before the broker sees the order.
 """
 
 from __future__ import annotations
@@ -150,19 +150,23 @@ class Journal:
 
     # -- durable writes -----------------------------------------------------------------
     def commit_intent(self, order: OrderRequest, ts: float, reason: str = "") -> None:
-        """Write the order row (and everything pending) and commit before returning."""
+        """Insert the order row and commit before returning: the intent is durable.
+
+        Only the intent is in this transaction, so the commit touches one table and
+        stays cheap; buffered records (the decision and risk checks that led here)
+        follow in the next flush. Its 'pending' transition is recorded buffered too:
+        the orders row itself already says 'pending'.
+        """
         with self.conn:
-            self._write_pending()
             self.conn.execute(
                 f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join('?' * 17)})",  # noqa: S608
                 _order_row(order, self.run_id, ts, reason),
             )
-            self.conn.execute(
-                "INSERT INTO order_events (run_id, order_id, ts, state, detail) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (self.run_id, order.order_id, ts, order.state.value, "intent"),
-            )
         self.commits += 1
+        self._add(
+            "order_events (run_id, order_id, ts, state, detail)",
+            (self.run_id, order.order_id, ts, order.state.value, "intent"),
+        )
 
     def flush(self) -> None:
         """Write and commit every buffered row."""

@@ -33,20 +33,33 @@ def test_unknown_types_are_skipped_and_counted(tmp_path: Path) -> None:
     h.feed([real({"type": "0D", "item": "005930", "values": {}}, trade("005930", "090001", 1))])
     c = h.decoder.counters
     assert c.skipped_types == {"0D": 1}
-    assert c.trades == 1
+    assert h.engine.states["005930"].ticks == 1
 
 
 def test_malformed_entries_are_counted_and_state_is_untouched(tmp_path: Path) -> None:
-    """An empty price, a missing field or a non-list data never raises or corrupts state."""
+    """An empty price, a missing time or a non-list data never raises or corrupts state."""
     h = Harness(ONE, tmp_path)
     h.feed([real(trade("005930", "090001", 70000))])
     bad = trade("005930", "090002", 1)
     bad["values"]["10"] = ""
-    missing = trade("005930", "090003", 1)
-    del missing["values"]["27"]
-    h.feed([real(bad), real(missing), {"trnm": "REAL", "data": "x"}, {"nope": 1}, [1, 2]])
+    no_time = trade("005930", "090003", 1)
+    del no_time["values"]["20"]
+    h.feed([real(bad), real(no_time), {"trnm": "REAL", "data": "x"}, {"nope": 1}, [1, 2]])
     assert h.decoder.counters.malformed == 5
-    assert h.engine.states["005930"].price == 70000
+    st = h.engine.states["005930"]
+    assert (st.price, st.ticks) == (70000, 1)
+
+
+def test_garbled_optional_field_reads_as_zero(tmp_path: Path) -> None:
+    """A missing ask or a garbled rate is not fatal: the tick counts, the field reads 0."""
+    h = Harness(ONE, tmp_path)
+    t = trade("005930", "090001", 70000)
+    del t["values"]["27"]
+    t["values"]["12"] = "n/a"
+    h.feed([real(t)])
+    st = h.engine.states["005930"]
+    assert (st.price, st.ask, st.change_rate, st.ticks) == (70000, 0, 0.0, 1)
+    assert h.decoder.counters.malformed == 0
 
 
 def test_control_frames_are_not_market_data(tmp_path: Path) -> None:

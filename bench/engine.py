@@ -1,0 +1,178 @@
+"""Engine throughput and latency over a synthetic day, compared with orjson decoding alone.
+
+    python bench/engine.py [--ticks 200000] [--symbols 300] [--rules 100]
+
+Replays a generated tape (hundreds of symbols, about a hundred rules, journal on, paper
+broker) through the full path: decode, dispatch by type and symbol, rule evaluation,
+risk guard, journal, paper fills. In the same run it times plain ``orjson.loads`` over
+the same frames, the decode floor. Frames are read into memory first so both loops
+measure CPU work, not gzip. The last line is ``engine_vs_decode=<ratio>``: the share of
+the decode rate the whole engine reaches (the target is at least 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from autotrader.broker.paper import PaperBroker  # noqa: E402
+from autotrader.clock import day_start  # noqa: E402
+from autotrader.compile import compile_strategy  # noqa: E402
+from autotrader.engine import Engine  # noqa: E402
+from autotrader.engine.replay import feed_frames, make_decoder  # noqa: E402
+from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
+from autotrader.feed.tape import read_frames  # noqa: E402
+from autotrader.journal import Journal  # noqa: E402
+from autotrader.risk import RiskLimits  # noqa: E402
+from autotrader.rules import load_strategy_text  # noqa: E402
+
+ENTRY_TEMPLATES = (
+    "change_rate < -{a}% and position.qty == 0 and open_orders == 0",
+    "change_rate > {a}% and strength > 100 and position.qty == 0 and open_orders == 0",
+    "price < low * 1.001 and position.qty == 0 and open_orders == 0 and time < 15:00",
+    "volume > {v} and buy_volume > 0 and position.qty == 0 and open_orders == 0",
+)
+
+
+def make_strategy(symbols: list[str], n_rules: int) -> str:
+    """n_rules - 3 entry rules over slices of the symbols, plus 3 exits over all of them."""
+    quoted = ", ".join(f'"{s}"' for s in symbols)
+    lines = [
+        "strategy: bench",
+        f"symbols: [{quoted}]",
+        "risk: {max_order_value: 3_000_000, max_position_qty: 500}",
+        "rules:",
+    ]
+    n_entry = max(n_rules - 3, 1)
+    per = max(len(symbols) // n_entry, 1)
+    for i in range(n_entry):
+        chunk = symbols[(i * per) % len(symbols) :][: per + 2] or symbols[:3]
+        cond = ENTRY_TEMPLATES[i % len(ENTRY_TEMPLATES)].format(a=0.5 + (i % 5) * 0.25, v=50 + i)
+        lines += [
+            f"  - name: entry-{i}",
+            f"    symbols: [{', '.join(repr(s) for s in chunk)}]",
+            f"    when: {cond}",
+            "    cooldown: 5m",
+            "    do:",
+            f"      - buy: {{amount: {1_000_000 + 10_000 * i}, type: market}}",
+        ]
+    lines += [
+        "  - name: take-profit",
+        "    when: position.qty > 0 and open_orders == 0 and position.pnl_pct >= 0.8%",
+        "    do:",
+        "      - sell: {qty: all, type: limit, price: bid}",
+        "  - name: stop-loss",
+        "    when: position.qty > 0 and open_orders == 0 and position.pnl_pct <= -1%",
+        "    do:",
+        "      - sell: {qty: all, type: market}",
+        "  - name: flat-before-close",
+        "    when: position.qty > 0 and open_orders == 0 and time >= 15:10",
+        "    do:",
+        "      - sell: {qty: all, type: market}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def run_engine(strategy: str, lines: list[bytes], day: float, journal_path: Path) -> Engine:
+    plan = compile_strategy(load_strategy_text(strategy, "bench.yaml"))
+    journal = Journal(journal_path)
+    journal.start_run(strategy="bench", mode="bench")
+    engine = Engine(plan, PaperBroker(), journal, limits=RiskLimits(3_000_000, 500))
+    engine.set_time(day)
+    decoder = make_decoder(engine, day)
+    feed_frames(decoder, lines)
+    journal.close()
+    return engine
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ticks", type=int, default=200_000)
+    ap.add_argument("--symbols", type=int, default=300)
+    ap.add_argument("--rules", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=3, help="best of N for each loop")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tape = Path(tmp) / "bench.jsonl.gz"
+        t0 = time.perf_counter()
+        write_tape(tape, SynthConfig(seed=11, n_symbols=args.symbols, ticks=args.ticks))
+        header, lines = read_frames(tape)
+        print(
+            f"tape: {len(lines):,} frames, {len(header.symbols)} symbols, "
+            f"{sum(map(len, lines)) / len(lines):.0f} bytes/frame "
+            f"(made in {time.perf_counter() - t0:.1f} s)"
+        )
+        strategy = make_strategy(list(header.symbols), args.rules)
+        day = day_start(header.date)
+
+        loads = orjson.loads
+        decode_best = float("inf")
+        for _ in range(args.repeat):
+            gc.collect()
+            t = time.perf_counter()
+            for line in lines:
+                loads(line)
+            decode_best = min(decode_best, time.perf_counter() - t)
+
+        engine_best = float("inf")
+        engine = None
+        for i in range(args.repeat):
+            gc.collect()
+            t = time.perf_counter()
+            engine = run_engine(strategy, lines, day, Path(tmp) / f"j{i}.db")
+            engine_best = min(engine_best, time.perf_counter() - t)
+        assert engine is not None
+
+        # Per-frame latency, in a separate pass so the timer does not slow the rate above.
+        plan = compile_strategy(load_strategy_text(strategy, "bench.yaml"))
+        journal = Journal(Path(tmp) / "lat.db")
+        journal.start_run(strategy="bench", mode="bench")
+        eng = Engine(plan, PaperBroker(), journal, limits=RiskLimits(3_000_000, 500))
+        eng.set_time(day)
+        decoder = make_decoder(eng, day)
+        feed = decoder.feed
+        clock = time.perf_counter_ns
+        samples = []
+        for line in lines:
+            t = clock()
+            feed(loads(line))
+            samples.append(clock() - t)
+        journal.close()
+        samples.sort()
+        p50 = samples[len(samples) // 2] / 1000
+        p99 = samples[int(len(samples) * 0.99)] / 1000
+        worst = samples[-1] / 1000
+
+    n = len(lines)
+    decode_rate = n / decode_best
+    engine_rate = n / engine_best
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tape_mb = sum(map(len, lines)) / 1e6
+    s = engine.stats
+    print(
+        f"rules: {len(engine.plan.rules)}  fired {s['fired']:,}  orders {s['orders']:,}  "
+        f"rejected {s['rejected']:,}  fills {s['fills']:,}"
+    )
+    print(f"decode (orjson.loads only): {decode_rate:>10,.0f} frames/s")
+    print(f"engine (full path):         {engine_rate:>10,.0f} frames/s")
+    print(
+        f"latency per frame: p50 {p50:.1f} us  p99 {p99:.1f} us  max {worst:.0f} us "
+        f"(mean {statistics.fmean(samples) / 1000:.1f} us)"
+    )
+    print(f"peak RSS {peak_mb:.0f} MB (tape held in memory: {tape_mb:.0f} MB)")
+    print(f"engine_vs_decode={engine_rate / decode_rate:.3f}")
+
+
+if __name__ == "__main__":
+    main()
