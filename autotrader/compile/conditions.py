@@ -88,12 +88,19 @@ def compile_condition(node: Node, label: str = "condition") -> Condition:
     check_condition(node)
     # Type-checked as true/false, so every branch already yields a bool.
     source = f"def _condition(s):\n    return {render(node)}\n"
+    fn: Condition = build_function(source, "_condition", label)
+    return fn
+
+
+def build_function(source: str, name: str, label: str) -> Any:
+    """Compile generated source into a function that runs with no builtins.
+
+    Safe because every caller builds ``source`` from ``render`` of a checked AST and
+    fixed templates, never from user text.
+    """
     namespace: dict[str, Any] = {}
-    code = compile(source, f"<{label}>", "exec")
-    # Safe: ``source`` is generated from the checked AST above, never from user text,
-    # and runs with no builtins.
-    exec(code, dict(_GLOBALS), namespace)  # noqa: S102
-    fn: Condition = namespace["_condition"]
+    exec(compile(source, f"<{label}>", "exec"), dict(_GLOBALS), namespace)  # noqa: S102
+    fn = namespace[name]
     fn.__doc__ = source
     return fn
 

@@ -77,7 +77,8 @@ class Engine:
         }
         self.on_order_event: Callable[[OrderRequest], None] | None = None
         self._strategy = plan.strategy.strategy
-        self._rules = {sym: rules for sym, rules in plan.by_symbol.items() if rules}
+        for st in self.states.values():
+            self._bind_rules(st)
         self._paper_ticks = broker.on_tick if broker.wants_ticks else None
         broker.attach(self.on_broker_event)
 
@@ -91,15 +92,27 @@ class Engine:
         """Hot path: one trade tick for a subscribed symbol."""
         if st.open_orders and self._paper_ticks is not None:
             self._paper_ticks(st.symbol, st.price, st.ask, st.bid, st.ts)
-        rules = self._rules.get(st.symbol)
-        if rules is None:
+        evaluate = st.evaluate
+        if evaluate is not None:
+            evaluate(st, self.market.now, st.cooldowns, st.fire)
+
+    def _bind_rules(self, st: SymbolState) -> None:
+        """Give a symbol its fused evaluator and the callback for rules that fire."""
+        rules = self.plan.by_symbol.get(st.symbol) or ()
+        if not rules:
             return
-        now = self.market.now
-        for rule in rules:
-            if rule.cooldown and now < rule.next_allowed.get(st.symbol, 0.0):
-                continue
-            if rule.condition(st):
-                self._fire(rule, st, now, "0B")
+        cooldowns = [0.0] * len(rules)
+
+        def fire(i: int) -> None:
+            rule = rules[i]
+            now = self.market.now
+            if rule.cooldown:
+                cooldowns[i] = now + rule.cooldown
+            self._fire(rule, st, now, "0B")
+
+        st.evaluate = self.plan.evaluators[st.symbol]
+        st.cooldowns = cooldowns
+        st.fire = fire
 
     def on_vi(self, ev: ViEvent) -> None:
         self.stats["vi_events"] += 1
@@ -121,8 +134,6 @@ class Engine:
     # -- rules to orders ----------------------------------------------------------------
     def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
         rule.last_fired[st.symbol] = now
-        if rule.cooldown:
-            rule.next_allowed[st.symbol] = now + rule.cooldown
         rule.fires += 1
         self.stats["fired"] += 1
         for action in rule.actions:

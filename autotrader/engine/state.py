@@ -2,7 +2,8 @@
 
 One ``SymbolState`` per subscribed feed item: the latest tick, the position built from
 actual fills, and the symbol's open-order count. A tick allocates nothing: the decoder
-keeps a reference to the tick's decoded values and fields are parsed when read. ``MarketState`` holds what all symbols share.
+keeps a reference to the tick's decoded values and fields are parsed when read.
+``MarketState`` holds what all symbols share.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class SymbolState:
         "vi_active",
         "vi_kind",
         "vi_since",
+        "evaluate",
+        "cooldowns",
+        "fire",
     )
 
     def __init__(self, symbol: str, market: MarketState) -> None:
@@ -62,6 +66,10 @@ class SymbolState:
         self.vi_active = False
         self.vi_kind = ""
         self.vi_since = 0.0
+        # Set by the engine: the symbol's fused rule evaluator and its bookkeeping.
+        self.evaluate: Any = None
+        self.cooldowns: list[float] = []
+        self.fire: Any = None
 
     @property
     def ask(self) -> int:
