@@ -22,8 +22,17 @@ app = typer.Typer(
 tape_app = typer.Typer(help="Make and inspect tapes (recorded or synthetic market days).")
 app.add_typer(tape_app, name="tape")
 
-DEFAULT_STRATEGY = Path("rules/momentum-day.yaml")
-DEFAULT_TAPE = Path("examples/sample-day.jsonl.gz")
+_REPO = Path(__file__).resolve().parents[1]
+
+
+def _bundled(relative: str) -> Path:
+    """A bundled file: from the working directory if present, else beside the package."""
+    here = Path(relative)
+    return here if here.exists() else _REPO / relative
+
+
+DEFAULT_STRATEGY = _bundled("rules/momentum-day.yaml")
+DEFAULT_TAPE = _bundled("examples/sample-day.jsonl.gz")
 err = Console(stderr=True)
 
 
