@@ -76,9 +76,9 @@ class Engine:
             "zero_qty": 0,
         }
         self.on_order_event: Callable[[OrderRequest], None] | None = None
+        self.held_rules: set[str] = set()  # rules with an order in doubt: they place nothing
         self._strategy = plan.strategy.strategy
-        for st in self.states.values():
-            self._bind_rules(st)
+        self.enable_rules()
         self._paper_ticks = broker.on_tick if broker.wants_ticks else None
         broker.attach(self.on_broker_event)
 
@@ -95,6 +95,18 @@ class Engine:
         evaluate = st.evaluate
         if evaluate is not None:
             evaluate(st, self.market.now, st.cooldowns, st.fire)
+
+    def hold_rules(self) -> None:
+        """No rule fires until ``enable_rules``: a live run starts so, until the account is
+        read, and ends so. Unbinding the evaluators keeps the tick path free of the check."""
+        self.market.account_loaded = False
+        for st in self.states.values():
+            st.evaluate = None
+
+    def enable_rules(self) -> None:
+        self.market.account_loaded = True
+        for st in self.states.values():
+            self._bind_rules(st)
 
     def _bind_rules(self, st: SymbolState) -> None:
         """Give a symbol its fused evaluator and the callback for rules that fire."""
@@ -133,6 +145,9 @@ class Engine:
 
     # -- rules to orders ----------------------------------------------------------------
     def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
+        if rule.name in self.held_rules:
+            self.stats["held"] = self.stats.get("held", 0) + 1
+            return
         rule.last_fired[st.symbol] = now
         rule.fires += 1
         self.stats["fired"] += 1
