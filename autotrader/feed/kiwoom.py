@@ -50,6 +50,8 @@ class FrameDecoder:
         on_vi: Callable[[ViEvent], None],
         on_session: Callable[[SessionChange], None],
         set_time: Callable[[float], None],
+        *,
+        wall_clock: bool = False,
     ) -> None:
         self.states = states
         self.market = market
@@ -59,6 +61,8 @@ class FrameDecoder:
         self.on_session = on_session
         self.set_time = set_time
         self.counters = FeedCounters()
+        # Live: frame times only validate; the clock is the wall clock, given by stamp().
+        self.wall_clock = wall_clock
         self._last_hms = ""
         self._last_ts = day_start
 
@@ -117,9 +121,17 @@ class FrameDecoder:
         self.counters.malformed += 1
         self.counters.last_error = why[:200]
 
+    def stamp(self, ts: float) -> None:
+        """Live mode: the wall-clock reading for the frames that follow (never backwards)."""
+        if ts > self._last_ts:
+            self._last_ts = ts
+            self.set_time(ts)
+
     def _advance(self, hms: str) -> None:
         ts = self.day_start + hms_to_seconds(hms)
         self._last_hms = hms
+        if self.wall_clock:
+            return
         if ts > self._last_ts:
             self._last_ts = ts
             self.set_time(ts)
