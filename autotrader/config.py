@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -36,10 +37,18 @@ class RiskConfig(_Section):
     trading_hours: tuple[str, str] = ("09:00", "15:20")
 
 
+class KiwoomConfig(_Section):
+    """Live mode: which Kiwoom domain; production must be allowed here, explicitly."""
+
+    domain: Literal["mock", "production"] | None = None  # None: KIWOOM_DOMAIN, else mock
+    allow_production: bool = False
+
+
 class AppConfig(_Section):
     journal: str = "autotrader.db"
     fees: FeesConfig = FeesConfig()
     risk: RiskConfig = RiskConfig()
+    kiwoom: KiwoomConfig = KiwoomConfig()
 
     def fee_model(self) -> Fees:
         return Fees(self.fees.commission_ppm, self.fees.sell_tax_ppm)

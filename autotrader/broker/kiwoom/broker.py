@@ -315,9 +315,25 @@ class KiwoomBroker:
                 )
                 self._send(OrderFilled(fill))
 
-    async def close(self, grace: float = 10.0) -> None:
-        """Let in-flight orders finish (cancelling one would lose its outcome), then revoke."""
+    def adopt(self, order: OrderRequest) -> None:
+        """Track an order Kiwoom already has (found open at start-up) so its ``00`` events
+        map to it; ``order.broker_order_no`` must be set."""
+        self._orders[order.order_id] = order
+        self._by_order_no[order.broker_order_no] = order.order_id
+        self._filled[order.order_id] = order.filled_qty
+
+    @property
+    def in_flight(self) -> int:
+        """Order requests sent and not yet answered."""
+        return self._in_flight
+
+    async def drain(self, grace: float = 10.0) -> None:
+        """Wait (at most ``grace`` seconds) for the answers of in-flight order requests."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=grace)
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Let in-flight orders finish (cancelling one would lose its outcome), then revoke."""
+        await self.drain(grace)
         await self.rest.tokens.revoke()
         await self.rest.aclose()

@@ -40,6 +40,7 @@ class KiwoomSettings(BaseModel):
     appkey: SecretStr
     secretkey: SecretStr
     allow_production: bool = False
+    account: str = ""  # display only (KIWOOM_ACCOUNT): the app key decides the account
     rest_url: str = ""  # empty: the domain's default
     ws_url: str = ""
     connect_timeout: float = Field(default=5.0, gt=0)
@@ -109,6 +110,7 @@ class KiwoomSettings(BaseModel):
             ("rest_url", "KIWOOM_REST_URL"),
             ("ws_url", "KIWOOM_WS_URL"),
             ("domain", "KIWOOM_DOMAIN"),
+            ("account", "KIWOOM_ACCOUNT"),
         ):
             if merged.get(name):
                 values[key] = merged[name]
