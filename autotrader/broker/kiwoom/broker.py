@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,15 +103,23 @@ class KiwoomBroker:
 
     # -- realtime wiring -------------------------------------------------------------
 
-    def realtime(self, on_market: Callable[[dict[str, Any]], None]) -> RealtimeClient:
-        """A websocket client whose ``00``/``04`` events feed this broker."""
+    def realtime(
+        self,
+        on_market: Callable[[dict[str, Any]], None],
+        *,
+        on_reconnected: Callable[[], Awaitable[None]] | None = None,
+    ) -> RealtimeClient:
+        """A websocket client whose ``00``/``04`` events feed this broker.
+
+        After a reconnect it calls ``on_reconnected`` (default: ``catch_up``).
+        """
         return RealtimeClient(
             self.settings.websocket_url,
             self.rest.tokens,
             on_execution=self.on_execution,
             on_balance=self.on_balance,
             on_market=on_market,
-            on_reconnected=self.catch_up,
+            on_reconnected=on_reconnected or self.catch_up,
             silence_timeout=self.settings.ws_silence_timeout,
             login_timeout=self.settings.ws_login_timeout,
             clock=self._clock,

@@ -1,0 +1,447 @@
+"""The live runner: one strategy trading on Kiwoom, from the websocket to the journal.
+
+Start-up, each step before the next, so no rule can fire on a wrong picture of the account:
+
+1. the journal run (mode ``live``; the configuration journaled without secrets);
+2. the engine, with its rules held (``Engine.hold_rules``);
+3. the account (kt00018, ka10075): holdings become positions, today's open orders are
+   adopted (journaled and tracked, so their ``00`` events and open-order counts are right);
+4. the websocket: LOGIN, then REG for the plan's symbols and the account's ``00``/``04``;
+5. rules enabled.
+
+Then events flow on one event loop. Market frames are stamped with the wall clock and go
+to the same ``FrameDecoder`` the replay uses (frame times never move the clock). ``00``
+and ``04`` go to ``KiwoomBroker``, whose BrokerEvents come back here and go to the engine;
+the journal is flushed after each one, so a fill is durable as soon as it is known.
+
+An order whose request outcome is unknown (timeout, dropped connection) is never resent:
+it is UNKNOWN in the journal, its rule is held (``Engine.held_rules``), and after
+``reconcile_delay`` seconds ``KiwoomBroker.reconcile`` matches it against ka10075/ka10076:
+found, it is adopted (ACCEPTED, then ``catch_up`` brings the fills it missed); not found,
+it is closed as rejected. After a websocket reconnect ``catch_up`` queries fills to cover
+the gap and any order still in doubt is reconciled again.
+
+Shutdown (``stop()``, Ctrl-C, SIGTERM): rules held, in-flight order answers awaited, the
+websocket closed, the token revoked, the journal flushed and the run closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from autotrader.broker.base import (
+    BrokerEvent,
+    OrderAccepted,
+    OrderOutcomeUnknown,
+    OrderRejected,
+)
+from autotrader.broker.kiwoom import AccountSnapshot, KiwoomBroker, KiwoomSettings
+from autotrader.clock import day_start, to_seoul
+from autotrader.compile.plan import Plan
+from autotrader.engine.engine import Engine
+from autotrader.errors import BrokerError
+from autotrader.feed.kiwoom import FrameDecoder
+from autotrader.journal.writer import Journal
+from autotrader.market import Fees
+from autotrader.model import (
+    BalanceUpdate,
+    OrderAction,
+    OrderRequest,
+    OrderState,
+    OrderType,
+    Side,
+)
+from autotrader.risk.checks import RiskLimits
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveOptions:
+    """Timings of the live runner, in seconds."""
+
+    reconcile_delay: float = 3.0  # after an unknown outcome, before matching (late acceptances)
+    reconcile_retry: float = 5.0  # after a failed reconciliation query
+    flush_interval: float = 1.0  # buffered decisions and checks reach the journal this often
+    ready_timeout: float = 30.0  # websocket logged in and registered, at start-up
+    drain_grace: float = 10.0  # in-flight order answers awaited at shutdown
+
+
+@dataclass(frozen=True, slots=True)
+class LiveResult:
+    run_id: int
+    stats: dict[str, Any]
+
+
+class LiveRunner:
+    """Runs ``plan`` on Kiwoom until ``stop()``; build it inside the event loop."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        settings: KiwoomSettings,
+        journal: Journal,
+        *,
+        limits: RiskLimits | None = None,
+        fees: Fees | None = None,
+        config_json: str = "{}",
+        clock: Callable[[], float] = time.time,
+        options: LiveOptions | None = None,
+    ) -> None:
+        self.plan = plan
+        self.settings = settings
+        self.journal = journal
+        self.clock = clock
+        self.options = options or LiveOptions()
+        self.config_json = _public_config(config_json, settings)
+        self.broker = KiwoomBroker(settings, fees=fees, clock=clock)
+        self.engine = Engine(plan, self.broker, journal, limits=limits)
+        self.engine.hold_rules()
+        self.broker.attach(self._on_broker_event)  # the engine, then a journal flush
+        engine = self.engine
+        self.decoder = FrameDecoder(
+            engine.states,
+            engine.market,
+            day_start(to_seoul(clock()).date()),
+            engine.on_trade,
+            engine.on_vi,
+            engine.on_session,
+            engine.set_time,
+            wall_clock=True,
+        )
+        self.realtime = self.broker.realtime(self._on_market, on_reconnected=self._on_reconnected)
+        self.realtime.subscribe(engine.states)
+        self.in_doubt: dict[int, OrderRequest] = {}
+        self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
+        self.adopted: list[OrderRequest] = []
+        self.ready = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._waiters: list[asyncio.Future[None]] = []
+        self._reconciler: asyncio.Task[None] | None = None
+        self._doubted_at: dict[int, float] = {}  # loop time each doubt began
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the run to end; ``run`` then shuts down cleanly and returns."""
+        self._stop.set()
+
+    async def run(self) -> LiveResult:
+        """Start (see the module docstring), trade until ``stop()``, then shut down."""
+        self.journal.start_run(
+            strategy=self.plan.strategy.strategy,
+            strategy_path=self.plan.source,
+            strategy_sha256=self.plan.sha256,
+            mode="live",
+            broker=f"kiwoom-{self.settings.domain}",
+            tape="",
+            config_json=self.config_json,
+        )
+        self.decoder.stamp(self.clock())
+        ws: asyncio.Task[None] | None = None
+        flusher: asyncio.Task[None] | None = None
+        try:
+            self.load_account(await self.broker.load_account())
+            ws = asyncio.create_task(self.realtime.run(), name="kiwoom-websocket")
+            await self._until_ready(ws)
+            self.engine.enable_rules()
+            self.ready.set()
+            self._notify()
+            log.info("live: %s trading on Kiwoom %s", self.plan.strategy.strategy, self.domain)
+            flusher = asyncio.create_task(self._flush_every(self.options.flush_interval))
+            stopping = asyncio.create_task(self._stop.wait())
+            try:
+                await asyncio.wait({ws, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+            if ws.done():
+                ws.result()  # a fatal websocket error (key refused, logged in elsewhere)
+                raise BrokerError(None, "websocket client ended", api_id="websocket")
+        finally:
+            if flusher is not None:
+                flusher.cancel()
+            await self._shutdown(ws)
+        return LiveResult(self.journal.run_id, self.stats())
+
+    @property
+    def domain(self) -> str:
+        return self.settings.domain
+
+    async def _until_ready(self, ws: asyncio.Task[None]) -> None:
+        ready = asyncio.create_task(self.realtime.wait_ready())
+        try:
+            done, _ = await asyncio.wait(
+                {ws, ready}, timeout=self.options.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            ready.cancel()
+        if ws in done:
+            ws.result()
+            raise BrokerError(
+                None, "websocket client ended before it was ready", api_id="websocket"
+            )
+        if ready not in done:
+            raise BrokerError(
+                None,
+                f"websocket not logged in and registered within {self.options.ready_timeout}s",
+                api_id="websocket",
+            )
+
+    async def _shutdown(self, ws: asyncio.Task[None] | None) -> None:
+        self.engine.hold_rules()
+        if self._reconciler is not None:
+            self._reconciler.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reconciler
+        try:
+            await self.broker.drain(self.options.drain_grace)
+            await self.realtime.close()
+            if ws is not None:
+                with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(ws, 5.0)
+            await self.broker.close(grace=0)
+        finally:
+            for order in self.in_doubt.values():
+                self.journal.error(
+                    self.clock(), "live", f"order {order.order_id} still unknown at shutdown"
+                )
+            self.journal.end_run(self.stats())
+            self._notify()
+
+    def stats(self) -> dict[str, Any]:
+        c = self.decoder.counters
+        return {
+            **self.engine.stats,
+            "frames": c.frames,
+            "trades": sum(st.ticks for st in self.engine.states.values()),
+            "malformed": c.malformed + self.realtime.stats.total,
+            "sessions": self.realtime.sessions,
+            "adopted_orders": len(self.adopted),
+            "unknown_orders": len(self.in_doubt),
+        }
+
+    # -- start-up ------------------------------------------------------------------------
+
+    def load_account(self, snapshot: AccountSnapshot) -> None:
+        """Positions from holdings; open orders adopted. Rules stay held meanwhile."""
+        now = self.clock()
+        totals: dict[str, tuple[int, int]] = {}
+        for h in snapshot.balance.holdings:
+            qty, cost = totals.get(h.symbol, (0, 0))
+            totals[h.symbol] = (qty + h.qty, cost + h.qty * h.avg_price)
+        for symbol, (qty, cost) in totals.items():
+            st = self.engine.states.get(symbol)
+            if st is not None and qty > 0:
+                st.pos_qty, st.pos_avg = qty, cost // qty
+        for o in snapshot.open_orders:
+            if o.side is None or o.remaining <= 0:
+                continue
+            order = OrderRequest(
+                order_id=self.journal.next_order_id(),
+                action=OrderAction.BUY if o.side is Side.BUY else OrderAction.SELL,
+                symbol=o.symbol,
+                qty=o.qty,
+                order_type=_order_type(o.order_type, o.price),
+                price=o.price,
+                strategy=self.plan.strategy.strategy,
+                created_at=now,
+                state=OrderState.ACCEPTED,
+                broker_order_no=o.order_no,
+                filled_qty=o.filled_qty,
+                tags={"origin": "adopted"},
+            )
+            self.journal.commit_intent(order, now, "adopted: open at Kiwoom at start")
+            self._track(order)
+        self.journal.flush()
+        log.info(
+            "live: account loaded: %d holdings, %d open orders adopted",
+            len(totals),
+            len(self.adopted),
+        )
+
+    def _track(self, order: OrderRequest) -> None:
+        engine = self.engine
+        engine.orders[order.order_id] = order
+        engine.by_broker_no[order.broker_order_no] = order.order_id
+        side = order.side
+        if side is not None:
+            key = (order.symbol, side)
+            engine.pending_qty[key] = engine.pending_qty.get(key, 0) + order.remaining
+        st = engine.states.get(order.symbol)
+        if st is not None:
+            st.open_orders += 1
+        self.broker.adopt(order)
+        self.adopted.append(order)
+
+    # -- events --------------------------------------------------------------------------
+
+    def _on_market(self, frame: dict[str, Any]) -> None:
+        self.decoder.stamp(self.clock())
+        self.decoder.feed(frame)
+        self._notify()
+
+    def _on_broker_event(self, ev: BrokerEvent) -> None:
+        try:
+            self.decoder.stamp(self.clock())
+            if isinstance(ev, BalanceUpdate):
+                # Positions come from fills; 04 is kept as Kiwoom's view, for checks.
+                self.balances[ev.symbol] = ev
+                return
+            self.engine.on_broker_event(ev)
+            if isinstance(ev, OrderOutcomeUnknown):
+                self._doubt(ev)
+            elif isinstance(ev, OrderAccepted | OrderRejected) and ev.order_id in self.in_doubt:
+                self._resolved(ev.order_id)
+            self.journal.flush()
+        except Exception as exc:
+            # Never lose the event silently: journal what failed, keep the run going.
+            log.exception("live: broker event handling failed")
+            self.journal.error(self.clock(), "live", f"{type(exc).__name__} on {ev!r}")
+            self.journal.flush()
+        finally:
+            self._notify()
+
+    async def _on_reconnected(self) -> None:
+        await self.broker.catch_up()
+        if self.in_doubt:
+            self._schedule_reconcile(self.options.reconcile_delay)
+        self.journal.flush()
+        self._notify()
+
+    # -- orders in doubt -----------------------------------------------------------------
+
+    def _doubt(self, ev: OrderOutcomeUnknown) -> None:
+        order = self.engine.orders.get(ev.order_id)
+        if order is None:
+            return
+        self.in_doubt[order.order_id] = order
+        self._doubted_at[order.order_id] = asyncio.get_running_loop().time()
+        held = f"; rule {order.rule} held" if order.rule else ""
+        if order.rule:
+            self.engine.held_rules.add(order.rule)
+        self.journal.error(
+            ev.ts, "live", f"order {order.order_id} outcome unknown ({ev.reason}){held}"
+        )
+        log.warning("live: order %d outcome unknown; reconciling", order.order_id)
+        self._schedule_reconcile(self.options.reconcile_delay)
+
+    def _resolved(self, order_id: int) -> None:
+        order = self.in_doubt.pop(order_id, None)
+        if order is None or not order.rule:
+            return
+        if not any(o.rule == order.rule for o in self.in_doubt.values()):
+            self.engine.held_rules.discard(order.rule)
+
+    def _schedule_reconcile(self, delay: float) -> None:
+        if self._reconciler is None or self._reconciler.done():
+            self._reconciler = asyncio.create_task(self._reconcile(delay))
+
+    async def _reconcile(self, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        while self.in_doubt:
+            # Each order waits ``delay`` after its doubt began: a late acceptance must show
+            # before "not found" may be concluded.
+            due = min(self._doubted_at.get(i, 0.0) for i in self.in_doubt) + delay
+            if due > loop.time():
+                await asyncio.sleep(due - loop.time())
+            if self.broker.in_flight:
+                # An answer may still settle some of them: wait for it first.
+                await self.broker.drain(self.options.drain_grace)
+            ready = [
+                o
+                for i, o in self.in_doubt.items()
+                if self._doubted_at.get(i, 0.0) + delay <= loop.time()
+            ]
+            try:
+                resolutions = await self.broker.reconcile(ready)
+            except BrokerError as exc:
+                log.warning("live: reconciliation failed (%s); retrying", exc)
+                await asyncio.sleep(self.options.reconcile_retry)
+                continue
+            for r in resolutions:
+                if r.outcome == "not_found" and r.order_id in self.in_doubt:
+                    # The request never reached Kiwoom: close it (engine, journal, hold).
+                    self._on_broker_event(
+                        OrderRejected(
+                            r.order_id,
+                            "outcome unknown; not found at Kiwoom after reconciliation",
+                            None,
+                            self.clock(),
+                        )
+                    )
+            try:
+                await self.broker.catch_up()  # fills of the orders just adopted
+            except BrokerError as exc:
+                log.warning("live: fills query after reconciliation failed (%s)", exc)
+            self.journal.flush()
+            self._notify()
+
+    # -- background ----------------------------------------------------------------------
+
+    async def _flush_every(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.journal.flush()
+
+    # -- waiting (tests, health checks) --------------------------------------------------
+
+    def _notify(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    async def wait_until(self, predicate: Callable[[], bool], within: float = 5.0) -> None:
+        """Return once ``predicate()`` holds, re-checked after every event; bounded."""
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(within):
+            while not predicate():
+                fut: asyncio.Future[None] = loop.create_future()
+                self._waiters.append(fut)
+                await fut
+
+
+def run_live(runner_factory: Callable[[], LiveRunner]) -> LiveResult:
+    """Run a live session on a new event loop; SIGINT and SIGTERM stop it gracefully."""
+
+    async def main() -> LiveResult:
+        runner = runner_factory()
+        loop = asyncio.get_running_loop()
+        installed: list[signal.Signals] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, runner.stop)
+                installed.append(sig)
+        try:
+            return await runner.run()
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+    return asyncio.run(main())
+
+
+def _public_config(config_json: str, settings: KiwoomSettings) -> str:
+    """The run's configuration as journaled: the app's, and Kiwoom's without secrets."""
+    try:
+        app = orjson.loads(config_json)
+    except orjson.JSONDecodeError:
+        app = {}
+    kiwoom = settings.model_dump(mode="json", exclude={"appkey", "secretkey"})
+    return orjson.dumps({"app": app, "kiwoom": kiwoom}).decode()
+
+
+def _order_type(code: str, price: int) -> OrderType:
+    try:
+        return OrderType(code)
+    except ValueError:
+        return OrderType.LIMIT if price else OrderType.MARKET
