@@ -172,6 +172,11 @@ class LiveRunner:
             await self._shutdown(ws)
         return LiveResult(self.journal.run_id, self.stats())
 
+    def stamp(self) -> float:
+        """Read the wall clock into the engine (it never moves backwards); the reading."""
+        self.decoder.stamp(self.clock())
+        return self.engine.market.now
+
     @property
     def domain(self) -> str:
         return self.settings.domain
@@ -285,13 +290,13 @@ class LiveRunner:
     # -- events --------------------------------------------------------------------------
 
     def _on_market(self, frame: dict[str, Any]) -> None:
-        self.decoder.stamp(self.clock())
+        self.stamp()
         self.decoder.feed(frame)
         self._notify()
 
     def _on_broker_event(self, ev: BrokerEvent) -> None:
         try:
-            self.decoder.stamp(self.clock())
+            self.stamp()
             if isinstance(ev, BalanceUpdate):
                 # Positions come from fills; 04 is kept as Kiwoom's view, for checks.
                 self.balances[ev.symbol] = ev

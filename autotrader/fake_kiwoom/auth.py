@@ -49,6 +49,11 @@ class TokenStore:
         self._tokens[info.token] = info
         return info
 
+    @property
+    def issued(self) -> list[str]:
+        """Every token issued so far (tests check none of them leaks)."""
+        return list(self._tokens)
+
     def valid(self, token: str) -> TokenInfo | None:
         info = self._tokens.get(token)
         if info is None or info.revoked or info.expires_at <= self._clock():

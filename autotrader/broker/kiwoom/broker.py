@@ -214,7 +214,7 @@ class KiwoomBroker:
         if order.action in _MODIFIES or order.action in _CANCELS:
             target_id = order.target_id if order.target_id is not None else order_id
             if e.status == "modified":
-                self._by_order_no[e.broker_order_no] = target_id  # fills follow the new number
+                self._renumber(target_id, e.broker_order_no)
                 self._send(
                     OrderModified(target_id, e.order_qty, e.order_price, e.ts, e.broker_order_no)
                 )
@@ -231,7 +231,18 @@ class KiwoomBroker:
         elif e.status == "rejected":
             self._send(OrderRejected(order_id, "refused by the exchange", None, e.ts))
         elif e.status == "modified":
+            self._renumber(order_id, e.broker_order_no)
             self._send(OrderModified(order_id, e.order_qty, e.order_price, e.ts, e.broker_order_no))
+
+    def _renumber(self, order_id: int, order_no: str) -> None:
+        """A modify moves the remainder to a new Kiwoom number: fills follow it, and the
+        next modify or cancel must name it."""
+        if not order_no:
+            return
+        self._by_order_no[order_no] = order_id
+        order = self._orders.get(order_id)
+        if order is not None:
+            order.broker_order_no = order_no
 
     def _fill(self, order: OrderRequest, e: Execution) -> None:
         side = e.side or order.side

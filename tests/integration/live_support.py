@@ -1,0 +1,187 @@
+"""Helpers for live-mode tests: the fake Kiwoom, a live runner on it, ticks, journal rows.
+
+Time: one clock for the fake and the runner, anchored on a trading morning (2026-11-20
+10:00 KST) and advancing with the monotonic clock, so trading hours, order times and the
+reconciliation's time window all agree. Every wait is bounded (``WAIT``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from autotrader.broker.kiwoom import KiwoomSettings
+from autotrader.clock import SEOUL
+from autotrader.compile import compile_strategy
+from autotrader.engine.live import LiveOptions, LiveResult, LiveRunner
+from autotrader.fake_kiwoom import FakeKiwoom
+from autotrader.journal import Journal
+from autotrader.market import Fees
+from autotrader.model import OrderRequest
+from autotrader.rules import load_strategy
+
+WAIT = 5.0
+APPKEY = "APPKEY-live-test-0123456789abcdefghijklmnop"
+SECRETKEY = "SECRETKEY-live-test-0123456789abcdefghijkl"
+MORNING = datetime(2026, 11, 20, 10, 0, tzinfo=SEOUL).timestamp()
+FEES = Fees(commission_ppm=150, sell_tax_ppm=2000)
+
+HEADER = """\
+strategy: live-test
+symbols: ["005930", "000660"]
+risk:
+  max_order_value: 50_000_000
+  max_position_qty: 1_000
+  trading_hours: ["09:00", "15:20"]
+rules:
+"""
+
+
+class MorningClock:
+    """Epoch seconds: 10:00 KST on a trading day plus the real time elapsed since creation."""
+
+    def __init__(self, start: float = MORNING) -> None:
+        self.start = start
+        self.t0 = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.start + (time.monotonic() - self.t0)
+
+
+def tick(item: str, price: int, *, ask: int = 0, bid: int = 0) -> dict[str, Any]:
+    """A ``0B`` REAL frame as Kiwoom sends it (signed string values)."""
+    values = {"20": "100000", "10": f"+{price}", "27": f"+{ask or price}", "28": f"+{bid or price}"}
+    values |= {"15": "+1", "13": "100", "11": "0", "12": "0.00"}
+    return {"trnm": "REAL", "data": [{"type": "0B", "name": "주식체결", "item": item, "values": values}]}
+
+
+def settings_for(fake: FakeKiwoom, **overrides: Any) -> KiwoomSettings:
+    values: dict[str, Any] = {
+        "appkey": APPKEY,
+        "secretkey": SECRETKEY,
+        "rest_url": fake.rest_url,
+        "ws_url": fake.ws_url,
+        "account": fake.account,
+        "connect_timeout": 2.0,
+        "read_timeout": 2.0,
+        "order_timeout": 0.5,
+        "ws_login_timeout": 2.0,
+        "ws_silence_timeout": 5.0,
+        "backoff_base": 0.05,
+        "backoff_cap": 0.2,
+        "query_rate": 50.0,
+        "query_burst": 10,
+        "order_rate": 50.0,
+        "order_burst": 10,
+    }
+    values |= overrides
+    return KiwoomSettings(**values)
+
+
+@dataclass
+class Live:
+    fake: FakeKiwoom
+    runner: LiveRunner
+    journal_path: Path
+    task: asyncio.Task[LiveResult]
+
+    async def until(self, predicate: Any, within: float = WAIT) -> None:
+        await self.runner.wait_until(predicate, within)
+
+    async def push(self, frame: dict[str, Any]) -> None:
+        async with asyncio.timeout(WAIT):
+            await self.fake.push_frame(frame)
+
+    def order(self, order_id: int) -> OrderRequest:
+        return self.runner.engine.orders[order_id]
+
+    def orders(self) -> list[OrderRequest]:
+        return sorted(self.runner.engine.orders.values(), key=lambda o: o.order_id)
+
+    async def stop(self) -> LiveResult:
+        self.runner.stop()
+        async with asyncio.timeout(WAIT * 2):
+            return await self.task
+
+
+@contextlib.asynccontextmanager
+async def live_run(
+    tmp_path: Path,
+    rules: str,
+    *,
+    fake_options: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
+    options: LiveOptions | None = None,
+    before_start: Any = None,
+) -> AsyncIterator[Live]:
+    """A fake Kiwoom and a live runner on it, started and ready; stopped on exit."""
+    clock = MorningClock()
+    kw: dict[str, Any] = {"appkey": APPKEY, "secretkey": SECRETKEY, "fees": FEES}
+    kw |= {"holdings": {"005930": (10, 58_000)}, "clock": clock}
+    kw |= fake_options or {}
+    strategy = tmp_path / "live-test.yaml"
+    strategy.write_text(HEADER + rules, encoding="utf-8")
+    plan = compile_strategy(load_strategy(strategy))
+    journal_path = tmp_path / "journal.db"
+    async with FakeKiwoom(**kw) as fake:
+        if before_start is not None:
+            before_start(fake)
+        journal = Journal(journal_path)
+        runner = LiveRunner(
+            plan,
+            settings_for(fake, **(settings or {})),
+            journal,
+            fees=FEES,
+            config_json='{"journal": "journal.db"}',
+            clock=clock,
+            options=options
+            or LiveOptions(
+                reconcile_delay=0.3, flush_interval=0.05, ready_timeout=WAIT, drain_grace=2.0
+            ),
+        )
+        task = asyncio.create_task(runner.run())
+        live = Live(fake, runner, journal_path, task)
+        try:
+            ready = asyncio.create_task(runner.ready.wait())
+            async with asyncio.timeout(WAIT):
+                await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                task.result()
+            yield live
+        finally:
+            if not task.done():
+                runner.stop()
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(WAIT * 2):
+                    await task
+            journal.close()
+
+
+def rows(path: Path, sql: str, *args: Any) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return list(conn.execute(sql, args))
+    finally:
+        conn.close()
+
+
+def dump_journal(path: Path) -> str:
+    """Every row of every table, as text."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        lines = []
+        for table in tables:
+            for row in conn.execute(f"SELECT * FROM {table}"):  # noqa: S608 - our tables
+                lines.append(f"{table}: {row!r}")
+        return "\n".join(lines)
+    finally:
+        conn.close()
