@@ -32,9 +32,27 @@ class FeesConfig(_Section):
 
 
 class RiskConfig(_Section):
-    max_order_value: int = Field(10_000_000, gt=0)
-    max_position_qty: int = Field(1_000, gt=0)
+    """Global limits; a strategy's ``risk:`` can only tighten them."""
+
+    max_order_value: int = Field(10_000_000, gt=0, description="KRW per order")
+    max_order_qty: int = Field(10_000, gt=0, description="shares per order")
+    max_position_qty: int = Field(1_000, gt=0, description="shares per symbol")
+    max_position_value: int = Field(100_000_000, gt=0, description="KRW per symbol")
+    max_gross_exposure: int = Field(300_000_000, gt=0, description="KRW, all symbols")
+    max_open_orders: int = Field(20, gt=0)
+    daily_loss_limit: int = Field(1_000_000, gt=0, description="KRW, after fees and tax")
+    exits_after_loss_limit: bool = True
+    max_orders_per_minute: int = Field(60, gt=0)
+    max_orders_per_symbol_per_minute: int = Field(10, gt=0)
+    duplicate_window: float = Field(2.0, ge=0, description="seconds")
+    max_price_deviation: float = Field(0.05, gt=0, le=0.3, description="vs last trade")
+    allowed_sessions: tuple[str, ...] = ("open",)
+    vi_blocks: Literal["market", "all"] = "market"
     trading_hours: tuple[str, str] = ("09:00", "15:20")
+
+
+class PaperConfig(_Section):
+    cash: int = Field(100_000_000, ge=0, description="orderable KRW a dry-run starts with")
 
 
 class KiwoomConfig(_Section):
@@ -48,19 +66,40 @@ class AppConfig(_Section):
     journal: str = "autotrader.db"
     fees: FeesConfig = FeesConfig()
     risk: RiskConfig = RiskConfig()
+    paper: PaperConfig = PaperConfig()
+    journal_raw_frames: bool = False
     kiwoom: KiwoomConfig = KiwoomConfig()
 
     def fee_model(self) -> Fees:
         return Fees(self.fees.commission_ppm, self.fees.sell_tax_ppm)
 
     def limits_for(self, override: RiskSpec) -> RiskLimits:
-        """Global limits with a strategy's own limits taking precedence."""
-        start, end = override.trading_hours or self.risk.trading_hours
+        """The tighter of the global limits and a strategy's own, for each limit."""
+        g = self.risk
+        start, end = override.trading_hours or g.trading_hours
+
+        def tight(name: str) -> int:
+            own = getattr(override, name, None)
+            value: int = getattr(g, name)
+            return value if own is None else min(own, value)
+
         return RiskLimits(
-            max_order_value=override.max_order_value or self.risk.max_order_value,
-            max_position_qty=override.max_position_qty or self.risk.max_position_qty,
+            max_order_value=tight("max_order_value"),
+            max_position_qty=tight("max_position_qty"),
             trading_start=parse_hhmm(start),
             trading_end=parse_hhmm(end),
+            max_order_qty=tight("max_order_qty"),
+            max_position_value=tight("max_position_value"),
+            max_gross_exposure=g.max_gross_exposure,
+            max_open_orders=tight("max_open_orders"),
+            daily_loss_limit=tight("daily_loss_limit"),
+            exits_after_loss_limit=g.exits_after_loss_limit,
+            max_orders_per_minute=tight("max_orders_per_minute"),
+            max_orders_per_symbol_per_minute=g.max_orders_per_symbol_per_minute,
+            duplicate_window=max(override.duplicate_window or 0.0, g.duplicate_window),
+            max_price_deviation=g.max_price_deviation,
+            allowed_sessions=g.allowed_sessions,
+            vi_blocks=g.vi_blocks,
         )
 
 

@@ -24,22 +24,31 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.clock import seconds_of_day
-from autotrader.compile.plan import CompiledRule, Plan
-from autotrader.engine.orders import build_order
+from autotrader.compile.plan import CompiledAction, CompiledRule, Plan
+from autotrader.engine.killswitch import KillSwitch, halt_path
+from autotrader.engine.book import OrderBook
+from autotrader.engine.orders import build_change, build_order
+from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState
+from autotrader.engine.triggers import Controls, Triggers
+from autotrader.errors import JournalError
 from autotrader.journal.writer import Journal
 from autotrader.model import (
     BalanceUpdate,
     Execution,
     Fill,
+    OrderAction,
     OrderRequest,
     OrderState,
     SessionChange,
     Side,
     ViEvent,
 )
-from autotrader.risk.checks import CheckInput, RiskLimits
+from autotrader.risk.book import RiskBook, TradingLevel
+from autotrader.risk.checks import CheckInput, RiskLimits, reference_price
 from autotrader.risk.guard import RiskGuard
+
+DEFAULT_PAPER_CASH = 100_000_000  # KRW a paper run starts with unless configured
 
 
 class Engine:
@@ -53,12 +62,18 @@ class Engine:
         *,
         limits: RiskLimits | None = None,
         guard: RiskGuard | None = None,
+        book: RiskBook | None = None,
+        killswitch: KillSwitch | None = None,
     ) -> None:
         self.plan = plan
         self.broker = broker
         self.journal = journal
         self.limits = limits or RiskLimits()
         self.guard = guard or RiskGuard()
+        self.book = book or RiskBook(cash=DEFAULT_PAPER_CASH)
+        self.killswitch = killswitch or KillSwitch(halt_path(journal.path))
+        self._watch_at = 0.0
+        self._cancelling: set[int] = set()
         self.market = MarketState()
         self.states: dict[str, SymbolState] = {
             s: SymbolState(s, self.market) for s in plan.by_symbol
@@ -78,6 +93,15 @@ class Engine:
         self.on_order_event: Callable[[OrderRequest], None] | None = None
         self.held_rules: set[str] = set()  # rules with an order in doubt: they place nothing
         self._strategy = plan.strategy.strategy
+        self.open_book = OrderBook()  # the rules' own working orders, by symbol and tag
+        self.controls = Controls()
+        for sym, keys in plan.rolling_by_symbol.items():
+            rst = self.states.get(sym)
+            if rst is not None:
+                rst.rolling = Rolling(len(plan.rolling), {k: plan.rolling[k] for k in keys})
+                rst.roll = rst.rolling.values
+        self.triggers = Triggers(self)
+        self._next_due = self.triggers.scheduler.next_due  # first time rule due
         self.enable_rules()
         self._paper_ticks = broker.on_tick if broker.wants_ticks else None
         broker.attach(self.on_broker_event)
@@ -86,6 +110,72 @@ class Engine:
     def set_time(self, ts: float) -> None:
         self.market.now = ts
         self.market.sod = seconds_of_day(ts)
+        if ts >= self._next_due:  # a time rule is due: one float compare per clock change
+            self.triggers.scheduler.run_due(ts)
+            self._next_due = self.triggers.scheduler.next_due
+        if ts >= self._watch_at:  # at most once per clock second, never per tick
+            self._watch_at = ts + 1.0
+            self.watch()
+
+    def watch(self, *, force: bool = False) -> None:
+        """Apply the kill switch file if it changed; trip the daily loss limit if reached."""
+        command = self.killswitch.poll(force=force)
+        if command is not None:
+            self.set_level(command.level, command.reason or "kill switch file")
+        self._check_loss()
+
+    def set_level(self, level: TradingLevel, reason: str) -> None:
+        """Move the kill switch; at ``halted`` every open order is cancelled."""
+        book = self.book
+        if level is book.level and reason == book.level_reason:
+            return
+        book.level, book.level_reason = level, reason
+        self.journal.error(self.market.now, "killswitch", f"{level.value}: {reason}")
+        if level is TradingLevel.HALTED:
+            self.cancel_open(reason)
+
+    def _check_loss(self) -> None:
+        limit = self.limits.daily_loss_limit
+        if self.book.level is not TradingLevel.ACTIVE or self.book.day_pnl() > -limit:
+            return
+        level = TradingLevel.REDUCING if self.limits.exits_after_loss_limit else TradingLevel.HALTED
+        reason = f"daily loss limit: day P&L {self.book.day_pnl():,} KRW <= -{limit:,} KRW"
+        self.set_level(level, reason)
+        self.cancel_open(reason)
+        self.killswitch.set(level, reason)
+
+    def cancel_open(self, reason: str) -> None:
+        """Ask the broker to cancel every working new order (once each)."""
+        now = self.market.now
+        for order in list(self.orders.values()):
+            if order.side is None or order.state.is_final or order.order_id in self._cancelling:
+                continue
+            self._cancelling.add(order.order_id)
+            credit = order.action in (OrderAction.CREDIT_BUY, OrderAction.CREDIT_SELL)
+            cancel = OrderRequest(
+                order_id=self.journal.next_order_id(),
+                action=OrderAction.CREDIT_CANCEL if credit else OrderAction.CANCEL,
+                symbol=order.symbol,
+                qty=0,  # the whole remainder
+                exchange=order.exchange,
+                rule="kill-switch",
+                strategy=self._strategy,
+                created_at=now,
+                target_id=order.order_id,
+            )
+            self.orders[cancel.order_id] = cancel
+            self.journal.commit_intent(cancel, now, reason)
+            cancel.state = OrderState.SENT
+            self.journal.order_state(cancel, now)
+            self.broker.submit(cancel)
+
+    def start(self) -> None:
+        """Run the 'on: start' rules; a replay calls it once the day's clock is set."""
+        self.triggers.run_all(self.triggers.start_rules, "start")
+
+    def stop(self) -> None:
+        """Run the 'on: stop' rules: at the end of a replay, or before a live shutdown."""
+        self.triggers.run_all(self.triggers.stop_rules, "stop")
 
     # -- market events -------------------------------------------------------------------
     def on_trade(self, st: SymbolState) -> None:
@@ -111,15 +201,18 @@ class Engine:
     def _bind_rules(self, st: SymbolState) -> None:
         """Give a symbol its fused evaluator and the callback for rules that fire."""
         rules = self.plan.by_symbol.get(st.symbol) or ()
-        if not rules:
+        if st.symbol not in self.plan.evaluators:
             return
-        cooldowns = [0.0] * len(rules)
+        cooldowns = [0.0] * len(rules)  # per rule: blocked until (cooldown, daily limits)
+        for i, rule in enumerate(rules):
+            if rule.has_controls:
+                self.controls.register(rule, st.symbol, cooldowns, i)
 
         def fire(i: int) -> None:
             rule = rules[i]
             now = self.market.now
-            if rule.cooldown:
-                cooldowns[i] = now + rule.cooldown
+            if rule.has_controls:
+                cooldowns[i] = self.controls.after_fire(rule, st.symbol, now)
             self._fire(rule, st, now, "0B")
 
         st.evaluate = self.plan.evaluators[st.symbol]
@@ -134,14 +227,23 @@ class Engine:
             if st is None:
                 continue
             if ev.released:
+                if not st.vi_active:
+                    continue  # already released: the same event under another item
                 st.vi_active = False
             elif not st.vi_active:
                 st.vi_active, st.vi_kind, st.vi_since = True, ev.kind, ev.ts
+                st.vi_direction, st.vi_price = ev.direction, ev.trigger_price
+            else:
+                continue
+            self.triggers.on_vi(ev, st)
 
     def on_session(self, ev: SessionChange) -> None:
         self.stats["sessions"] += 1
+        changed = ev.code != self.market.session_code
         self.market.session = ev.name
         self.market.session_code = ev.code
+        if changed:
+            self.triggers.on_session(ev.name)
 
     # -- rules to orders ----------------------------------------------------------------
     def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
@@ -151,23 +253,65 @@ class Engine:
         rule.last_fired[st.symbol] = now
         rule.fires += 1
         self.stats["fired"] += 1
-        for action in rule.actions:
-            order = build_order(
+        for action in rule.actions:  # in order; each step sees the previous ones' orders
+            if action.spec.action.is_new:
+                self._new_order(rule, action, st, now, event)
+            else:
+                self._change_orders(rule, action, st, now, event)
+
+    def _new_order(
+        self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
+    ) -> None:
+        order = build_order(
+            action,
+            st,
+            order_id=self.journal.next_order_id(),
+            rule=rule.name,
+            strategy=self._strategy,
+            now=now,
+            pending_sell=self.pending_qty.get((st.symbol, Side.SELL), 0),
+        )
+        values = _snapshot(st)
+        if order is None:
+            self.stats["zero_qty"] += 1
+            self.journal.decision(now, rule.name, st.symbol, event, values, "no_quantity", None)
+            return
+        self.journal.decision(now, rule.name, st.symbol, event, values, "order", order.order_id)
+        self.place(order, st)
+
+    def _change_orders(
+        self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
+    ) -> None:
+        """Modify or cancel the addressed working orders; each request goes through place()."""
+        spec = action.spec.target
+        credit = action.spec.kind.startswith("credit_")
+        tag = spec.tag or rule.name
+        targets = self.open_book.targets(st.symbol, tag, spec.which, credit=credit)
+        values = _snapshot(st)
+        if not targets:
+            self.journal.decision(now, rule.name, st.symbol, event, values, "no_target", None)
+            return
+        for target in targets:
+            request = build_change(
                 action,
+                target,
                 st,
                 order_id=self.journal.next_order_id(),
                 rule=rule.name,
                 strategy=self._strategy,
                 now=now,
-                pending_sell=self.pending_qty.get((st.symbol, Side.SELL), 0),
             )
-            values = _snapshot(st)
-            if order is None:
-                self.stats["zero_qty"] += 1
-                self.journal.decision(now, rule.name, st.symbol, event, values, "no_quantity", None)
+            if request is None:
+                self.journal.decision(now, rule.name, st.symbol, event, values, "no_price", None)
                 continue
-            self.journal.decision(now, rule.name, st.symbol, event, values, "order", order.order_id)
-            self.place(order, st)
+            self.journal.decision(
+                now, rule.name, st.symbol, event, values, "order", request.order_id
+            )
+            cancel = action.spec.kind in ("cancel", "credit_cancel")
+            if cancel:
+                self.open_book.cancelling.add(target.order_id)
+            if not self.place(request, st) and cancel:
+                self.open_book.cancelling.discard(target.order_id)
 
     def place(self, order: OrderRequest, st: SymbolState) -> bool:
         """Risk guard, then journal intent, then broker. Returns whether it was sent."""
@@ -180,21 +324,31 @@ class Engine:
                 limits=self.limits,
                 pending_buy_qty=self.pending_qty.get((order.symbol, Side.BUY), 0),
                 pending_sell_qty=self.pending_qty.get((order.symbol, Side.SELL), 0),
+                book=self.book,
+                now=now,
             )
         )
         for r in verdict.results:
-            self.journal.risk_check(now, order.order_id, r.name, r.passed, r.reason)
+            self.journal.risk_check(now, order.order_id, r.name, r.passed, r.reason, r.values)
         if not verdict.approved:
             order.state = OrderState.REJECTED
             self.stats["rejected"] += 1
             self.journal.rejected_order(order, now, "risk: " + verdict.reason)
+            self.triggers.on_order(order, "rejected")
             return False
+        try:
+            self.journal.commit_intent(order, now)  # durable before the broker sees it
+        except JournalError as exc:  # fail closed: no intent, no order, no more trading
+            self.book.level = TradingLevel.HALTED
+            self.book.level_reason = f"journal failure: {exc}"
+            raise
         self.orders[order.order_id] = order
-        self.journal.commit_intent(order, now)  # durable before the broker sees it
+        self.book.approved(order, reference_price(order, st), now)
         if side is not None:
             key = (order.symbol, side)
             self.pending_qty[key] = self.pending_qty.get(key, 0) + order.qty
             st.open_orders += 1
+        self.open_book.add(order, st)
         self.stats["orders"] += 1
         order.state = OrderState.SENT
         self.journal.order_state(order, now)
@@ -222,6 +376,11 @@ class Engine:
         elif isinstance(ev, OrderCancelled):
             self._close(order, OrderState.CANCELLED, ev.ts, f"{ev.cancelled_qty} cancelled")
         elif isinstance(ev, OrderModified):
+            side = order.side
+            if side is not None:  # the working quantity changed: keep pending in step
+                key = (order.symbol, side)
+                pending = self.pending_qty.get(key, 0) + ev.qty - order.qty
+                self.pending_qty[key] = max(pending, 0)
             order.qty, order.price = ev.qty, ev.price
             self.journal.order_state(order, ev.ts, f"modified to {ev.qty}@{ev.price}")
         elif isinstance(ev, OrderOutcomeUnknown):
@@ -234,6 +393,8 @@ class Engine:
         self.journal.order_state(order, ts, detail)
         if self.on_order_event is not None:
             self.on_order_event(order)
+        if state is OrderState.ACCEPTED:
+            self.triggers.on_order(order, "accepted")
 
     def _close(self, order: OrderRequest, state: OrderState, ts: float, reason: str) -> None:
         side = order.side
@@ -243,10 +404,13 @@ class Engine:
             st = self.states.get(order.symbol)
             if st is not None:
                 st.open_orders = max(st.open_orders - 1, 0)
+            self.book.closed(order, order.remaining)
         order.state = state
         self.journal.order_state(order, ts, reason, reason=reason)
         if self.on_order_event is not None:
             self.on_order_event(order)
+        self.open_book.remove(order, self.states.get(order.symbol))
+        self.triggers.on_order(order, state.value)
 
     def _on_fill(self, fill: Fill) -> None:
         order = self.orders.get(fill.order_id)
@@ -254,7 +418,13 @@ class Engine:
         self.stats["fills"] += 1
         st = self.states.get(fill.symbol)
         if st is not None:
+            realized = st.realized
             _apply_fill(st, fill)
+            self.book.realized += st.realized - realized
+            self.journal.position(
+                fill.ts, st.symbol, st.pos_qty, st.pos_avg, st.realized, st.unrealized, "fill"
+            )
+        self.book.filled(fill, st)
         if order is None:
             self.journal.error(fill.ts, "broker", f"fill for unknown order {fill.order_id}")
             return
@@ -264,6 +434,7 @@ class Engine:
         if order.filled_qty >= order.qty:
             if st is not None:
                 st.open_orders = max(st.open_orders - 1, 0)
+            self.book.closed(order, 0)
             order.state = OrderState.FILLED
             self.journal.order_state(order, fill.ts, f"{fill.qty}@{fill.price}")
         else:
@@ -271,6 +442,10 @@ class Engine:
             self.journal.order_state(order, fill.ts, f"{fill.qty}@{fill.price}")
         if self.on_order_event is not None:
             self.on_order_event(order)
+        if order.state is OrderState.FILLED:
+            self.open_book.remove(order, st)
+        self.triggers.on_order(order, order.state.value)
+        self._check_loss()
 
     def snapshot(self) -> dict[str, Any]:
         return {"stats": dict(self.stats)}

@@ -1,19 +1,26 @@
-"""The journal's tables, created with sqlite-utils, in WAL mode.
+"""The journal's tables, created with sqlite-utils, in WAL mode, with versioned migrations.
 
-The journal is the system of record: every run, every rule decision, every risk check,
-every order with each state it passed through, every fill. Any SQLite tool can read it
-(``sqlite-utils tables journal.db``, ``datasette journal.db``).
+The journal is the system of record: every run, every rule decision, every risk check
+(with the values it compared), every order with each state it passed through, every
+fill, position snapshots, feed and broker errors, and optionally the raw frames. Any
+SQLite tool can read it (``sqlite-utils tables journal.db``, ``datasette journal.db``).
+
+The schema version is SQLite's ``PRAGMA user_version``. ``MIGRATIONS[n]`` takes a
+journal from version n to n + 1; ``open_journal`` applies the missing ones in order and
+bumps the version after each. Every migration is idempotent (``if_not_exists``, column
+checks), so a crash mid-upgrade is repaired by the next open.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+from autotrader.errors import JournalError
 
-TABLES: dict[str, dict[str, type]] = {
+V1_TABLES: dict[str, dict[str, type]] = {
     "runs": {
         "id": int,
         "started_at": float,
@@ -96,7 +103,7 @@ TABLES: dict[str, dict[str, type]] = {
     },
 }
 
-INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+V1_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("decisions", ("run_id", "rule")),
     ("risk_checks", ("run_id", "order_id")),
     ("orders", ("run_id", "state")),
@@ -107,16 +114,75 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def open_journal(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) a journal database in WAL mode."""
-    db = sqlite_utils.Database(path)
-    db.enable_wal()
-    db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at each commit's checkpoint
-    db.execute("PRAGMA busy_timeout=5000")
-    for name, columns in TABLES.items():
+def _v0_to_v1(db: sqlite_utils.Database) -> None:
+    """The walking skeleton's tables."""
+    for name, columns in V1_TABLES.items():
         if not db[name].exists():
             db[name].create(columns, pk="id")  # type: ignore[union-attr]
-    for table, cols in INDEXES:
+    for table, cols in V1_INDEXES:
         db[table].create_index(cols, if_not_exists=True)  # type: ignore[union-attr]
-    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _v1_to_v2(db: sqlite_utils.Database) -> None:
+    """Risk checks keep the values they compared; positions, raw frames; report indexes."""
+    if "values_json" not in db["risk_checks"].columns_dict:
+        db.execute("ALTER TABLE risk_checks ADD COLUMN values_json TEXT")
+    db["position_snapshots"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "run_id": int,
+            "ts": float,
+            "symbol": str,
+            "qty": int,
+            "avg_price": int,
+            "realized": int,
+            "unrealized": int,
+            "reason": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["frames"].create(  # type: ignore[union-attr]
+        {"id": int, "run_id": int, "ts": float, "frame": str}, pk="id", if_not_exists=True
+    )
+    for table, cols in (
+        ("orders", ("run_id", "id")),  # report: a run's orders in order
+        ("fills", ("run_id", "ts")),  # report: a run's fills in time order
+        ("position_snapshots", ("run_id", "symbol", "ts")),
+        ("risk_checks", ("run_id", "check_name", "passed")),  # which checks reject most
+    ):
+        db[table].create_index(cols, if_not_exists=True)  # type: ignore[union-attr]
+
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1, _v1_to_v2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the missing migrations in order; returns the version the journal was at."""
+    start = schema_version(db)
+    if start > SCHEMA_VERSION:
+        raise JournalError(
+            f"journal schema version {start} is newer than this autotrader's "
+            f"({SCHEMA_VERSION}): upgrade autotrader"
+        )
+    for version in range(start, SCHEMA_VERSION):
+        with db.conn:
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version={version + 1}")
+    return start
+
+
+def open_journal(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating or upgrading if needed) a journal database in WAL mode."""
+    db = sqlite_utils.Database(path)
+    db.enable_wal()
+    db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a process crash
+    db.execute("PRAGMA busy_timeout=5000")
+    migrate(db)
     return db

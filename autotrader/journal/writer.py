@@ -1,20 +1,35 @@
-"""Journal writes, batched so the event loop is not stalled by a commit per row.
+"""Journal writes on one writer thread, so the event loop never waits on a commit it need not.
 
-Rows that only record what happened (decisions, risk checks, order state changes,
-fills) are buffered and written in one transaction when the buffer fills or when a
-flush is asked for (a live run flushes after every broker event). The exception is an
-order intent: ``commit_intent`` commits the order row before it returns, so the intent
-is durable before the broker sees the order.
+One thread owns the writing connection and takes work from a FIFO queue:
+
+* rows that only record what happened (decisions, risk checks, order transitions,
+  fills, snapshots, errors) are collected on the caller's side and handed over in
+  batches, without waiting, when a batch fills or on ``flush()``;
+* an order intent (``commit_intent``) goes through the same queue and the caller waits
+  for its commit: the intent is durable before the broker sees the order, and FIFO
+  order puts it after every batch handed over before it.
+
+Failure is closed and loud. A batch that cannot be written is kept (never dropped) and
+retried before the next one; from then on every call raises ``JournalError`` until a
+retry succeeds, so no order can leave while the journal is failing. ``flush()`` returns
+only once everything written so far is committed. Readers use their own connection
+(``Journal.conn`` is a read connection for the caller's thread).
 """
 
 from __future__ import annotations
 
+import atexit
+import queue
+import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from autotrader.errors import JournalError
 from autotrader.journal.schema import open_journal
 from autotrader.model import Fill, OrderRequest, OrderState
 
@@ -22,15 +37,104 @@ _ORDER_COLUMNS = (
     "id, run_id, created_at, updated_at, strategy, rule, symbol, action, side, qty, "
     "order_type, price, target_id, state, broker_order_no, filled_qty, reason"
 )
+_INSERT_ORDER = f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join('?' * 17)})"  # noqa: S608
+_UPDATE_ORDER = (
+    "UPDATE orders SET updated_at = ?, state = ?, broker_order_no = ?, "
+    "filled_qty = ?, reason = COALESCE(?, reason) WHERE id = ?"
+)
+_EVENT = "order_events (run_id, order_id, ts, state, detail)"
+
+# A batch: rows per "table (columns)" target, and the latest orders-row update per order.
+Batch = tuple[dict[str, list[tuple[Any, ...]]], dict[int, tuple[Any, ...]]]
+_Call = Callable[[sqlite3.Connection], Any]
+
+
+class _Writer(threading.Thread):
+    """Owns the write connection; runs batches and calls in FIFO order."""
+
+    def __init__(self, path: Path, max_batches: int) -> None:
+        super().__init__(name=f"journal-writer:{path.name}", daemon=True)
+        self.path = path
+        self.inbox: queue.Queue[tuple[str, Any] | None] = queue.Queue(max_batches)
+        self.replies: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+        self.failed: list[Batch] = []  # batches not yet written, oldest first
+        self.error: BaseException | None = None
+        self.rows_written = 0
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.path)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+        except sqlite3.Error as exc:
+            self.error = exc
+            self.ready.set()
+            return
+        self.ready.set()
+        try:
+            while (item := self.inbox.get()) is not None:
+                kind, payload = item
+                if kind == "batch":
+                    self.failed.append(payload)
+                    self._write_failed(conn)
+                    continue
+                # "call": retry older batches first so FIFO order holds, then run it
+                self._write_failed(conn)
+                try:
+                    if self.failed:
+                        raise JournalError(f"earlier journal rows are not written: {self.error}")
+                    self.replies.put((True, payload(conn)))
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    self.replies.put((False, exc))
+        finally:
+            self._write_failed(conn)
+            conn.close()
+
+    def _write_failed(self, conn: sqlite3.Connection) -> None:
+        while self.failed:
+            try:
+                with conn:
+                    self.rows_written += _write_batch(conn, self.failed[0])
+            except Exception as exc:  # noqa: BLE001 - kept and reported, never dropped
+                self.error = exc
+                return
+            self.failed.pop(0)
+        self.error = None
+
+
+def _write_batch(conn: sqlite3.Connection, batch: Batch) -> int:
+    pending, updates = batch
+    n_rows = 0
+    for target, rows in pending.items():
+        n = target[target.index("(") + 1 : target.index(")")].count(",") + 1
+        sql = f"INSERT INTO {target} VALUES ({', '.join('?' * n)})"  # noqa: S608 - our tables
+        conn.executemany(sql, rows)
+        n_rows += len(rows)
+    if updates:
+        conn.executemany(_UPDATE_ORDER, list(updates.values()))
+    return n_rows
 
 
 class Journal:
-    """The run's writer. Not thread-safe: use it from the engine's thread only."""
+    """The run's journal. Call it from one thread (the engine's); it writes on its own."""
 
-    def __init__(self, path: str | Path, *, batch_rows: int = 512) -> None:
-        self.db = open_journal(path)
-        self.conn = self.db.conn
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        batch_rows: int = 512,
+        max_batches: int = 64,
+        call_timeout: float = 30.0,
+        raw_frames: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.db = open_journal(self.path)  # creates or migrates the schema first
+        self.conn = self.db.conn  # a read connection for the caller's thread
         self.batch_rows = batch_rows
+        self.call_timeout = call_timeout
+        self.raw_frames = raw_frames
         self.run_id = 0
         self._pending: dict[str, list[tuple[Any, ...]]] = {}
         self._pending_rows = 0
@@ -38,27 +142,76 @@ class Journal:
         row = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()
         self._next_order_id = int(row[0]) + 1
         self.commits = 0
+        self._closed = False
+        self._writer = _Writer(self.path, max_batches)
+        self._writer.start()
+        self._writer.ready.wait(self.call_timeout)
+        if self._writer.error is not None:
+            raise JournalError(f"cannot open the journal {self.path}: {self._writer.error}")
+        atexit.register(self.close)
+
+    # -- the writer thread -------------------------------------------------------------
+    def _raise_if_failed(self) -> None:
+        w = self._writer
+        if w.error is not None or w.failed:
+            raise JournalError(f"journal {self.path} cannot be written: {w.error}")
+        if not w.is_alive():
+            raise JournalError(f"journal {self.path} is closed")
+
+    def _call(self, fn: _Call) -> Any:
+        """Run ``fn(conn)`` on the writer thread after everything queued; wait for it."""
+        self._raise_if_failed()
+        self._writer.inbox.put(("call", fn), timeout=self.call_timeout)
+        try:
+            ok, result = self._writer.replies.get(timeout=self.call_timeout)
+        except queue.Empty:
+            raise JournalError(
+                f"journal {self.path}: no answer from the writer in {self.call_timeout:g} s"
+            ) from None
+        if not ok:
+            if isinstance(result, JournalError):
+                raise result
+            raise JournalError(f"journal {self.path}: {type(result).__name__}: {result}")
+        self.commits += 1
+        return result
+
+    def _handoff(self) -> None:
+        if not self._pending_rows and not self._order_updates:
+            return
+        batch: Batch = (self._pending, self._order_updates)
+        self._pending, self._pending_rows, self._order_updates = {}, 0, {}
+        self._writer.inbox.put(("batch", batch), timeout=self.call_timeout)
+
+    @property
+    def rows_written(self) -> int:
+        return self._writer.rows_written
 
     # -- runs ---------------------------------------------------------------------------
     def start_run(self, **fields: Any) -> int:
         fields.setdefault("started_at", time.time())
-        with self.conn:
-            cur = self.conn.execute(
-                # column names come from our own keyword arguments, never from input
-                f"INSERT INTO runs ({', '.join(fields)}) "  # noqa: S608
-                f"VALUES ({', '.join('?' * len(fields))})",
-                tuple(fields.values()),
-            )
-        self.run_id = int(cur.lastrowid or 0)
+        # column names come from our own keyword arguments, never from input
+        sql = (
+            f"INSERT INTO runs ({', '.join(fields)}) "  # noqa: S608
+            f"VALUES ({', '.join('?' * len(fields))})"
+        )
+        values = tuple(fields.values())
+
+        def insert(conn: sqlite3.Connection) -> int:
+            with conn:
+                return int(conn.execute(sql, values).lastrowid or 0)
+
+        self.run_id = int(self._call(insert))
         return self.run_id
 
     def end_run(self, stats: dict[str, Any]) -> None:
-        self.flush()
-        with self.conn:
-            self.conn.execute(
-                "UPDATE runs SET ended_at = ?, stats_json = ? WHERE id = ?",
-                (time.time(), orjson.dumps(stats).decode(), self.run_id),
-            )
+        row = (time.time(), orjson.dumps(stats).decode(), self.run_id)
+        self._handoff()
+
+        def update(conn: sqlite3.Connection) -> None:
+            with conn:
+                conn.execute("UPDATE runs SET ended_at = ?, stats_json = ? WHERE id = ?", row)
+
+        self._call(update)
 
     def next_order_id(self) -> int:
         oid = self._next_order_id
@@ -70,7 +223,8 @@ class Journal:
         self._pending.setdefault(table, []).append(row)
         self._pending_rows += 1
         if self._pending_rows >= self.batch_rows:
-            self.flush()
+            self._raise_if_failed()
+            self._handoff()
 
     def decision(
         self,
@@ -96,20 +250,33 @@ class Journal:
             ),
         )
 
-    def risk_check(self, ts: float, order_id: int, name: str, passed: bool, reason: str) -> None:
+    def risk_check(
+        self,
+        ts: float,
+        order_id: int,
+        name: str,
+        passed: bool,
+        reason: str,
+        values: dict[str, Any] | None = None,
+    ) -> None:
         self._add(
-            "risk_checks (run_id, order_id, ts, check_name, passed, reason)",
-            (self.run_id, order_id, ts, name, int(passed), reason),
+            "risk_checks (run_id, order_id, ts, check_name, passed, reason, values_json)",
+            (
+                self.run_id,
+                order_id,
+                ts,
+                name,
+                int(passed),
+                reason,
+                orjson.dumps(values, default=str).decode() if values else None,
+            ),
         )
 
     def order_state(
         self, order: OrderRequest, ts: float, detail: str = "", reason: str = ""
     ) -> None:
         """Record a transition; the orders row is updated in the same batch."""
-        self._add(
-            "order_events (run_id, order_id, ts, state, detail)",
-            (self.run_id, order.order_id, ts, order.state.value, detail),
-        )
+        self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, detail))
         self._order_updates[order.order_id] = (
             ts,
             order.state.value,
@@ -137,63 +304,80 @@ class Journal:
             ),
         )
 
+    def position(
+        self,
+        ts: float,
+        symbol: str,
+        qty: int,
+        avg_price: int,
+        realized: int,
+        unrealized: int,
+        reason: str,
+    ) -> None:
+        """A position snapshot (after a fill, at recovery, at the end of a run)."""
+        self._add(
+            "position_snapshots (run_id, ts, symbol, qty, avg_price, realized, unrealized, reason)",
+            (self.run_id, ts, symbol, qty, avg_price, realized, unrealized, reason),
+        )
+
+    def frame(self, ts: float, raw: str) -> None:
+        """A raw feed frame, kept only when the journal was opened with ``raw_frames``."""
+        if self.raw_frames:
+            self._add("frames (run_id, ts, frame)", (self.run_id, ts, raw))
+
     def error(self, ts: float, source: str, detail: str) -> None:
+        """A feed or broker error (``source`` says which)."""
         self._add("errors (run_id, ts, source, detail)", (self.run_id, ts, source, detail[:2000]))
 
     def rejected_order(self, order: OrderRequest, ts: float, reason: str) -> None:
         """An order the risk guard denied: it never leaves, so a buffered row suffices."""
         self._add(f"orders ({_ORDER_COLUMNS})", _order_row(order, self.run_id, ts, reason))
-        self._add(
-            "order_events (run_id, order_id, ts, state, detail)",
-            (self.run_id, order.order_id, ts, order.state.value, reason[:500]),
-        )
+        self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, reason[:500]))
 
     # -- durable writes -----------------------------------------------------------------
     def commit_intent(self, order: OrderRequest, ts: float, reason: str = "") -> None:
         """Insert the order row and commit before returning: the intent is durable.
 
-        Only the intent is in this transaction, so the commit touches one table and
-        stays cheap; buffered records (the decision and risk checks that led here)
-        follow in the next flush. Its 'pending' transition is recorded buffered too:
-        the orders row itself already says 'pending'.
+        Raises ``JournalError`` if it cannot be committed: the order must not leave.
+        Its 'pending' transition is recorded buffered: the orders row already says so.
         """
-        with self.conn:
-            self.conn.execute(
-                f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join('?' * 17)})",  # noqa: S608
-                _order_row(order, self.run_id, ts, reason),
-            )
-        self.commits += 1
-        self._add(
-            "order_events (run_id, order_id, ts, state, detail)",
-            (self.run_id, order.order_id, ts, order.state.value, "intent"),
-        )
+        row = _order_row(order, self.run_id, ts, reason)
+
+        def insert(conn: sqlite3.Connection) -> None:
+            with conn:
+                conn.execute(_INSERT_ORDER, row)
+
+        self._call(insert)
+        self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
 
     def flush(self) -> None:
-        """Write and commit every buffered row."""
-        if not self._pending_rows and not self._order_updates:
-            return
-        with self.conn:
-            self._write_pending()
-        self.commits += 1
-
-    def _write_pending(self) -> None:
-        for table, rows in self._pending.items():
-            n = table[table.index("(") + 1 : table.index(")")].count(",") + 1
-            sql = f"INSERT INTO {table} VALUES ({', '.join('?' * n)})"  # noqa: S608 - our tables
-            self.conn.executemany(sql, rows)
-        if self._order_updates:
-            self.conn.executemany(
-                "UPDATE orders SET updated_at = ?, state = ?, broker_order_no = ?, "
-                "filled_qty = ?, reason = COALESCE(?, reason) WHERE id = ?",
-                list(self._order_updates.values()),
-            )
-        self._pending = {}
-        self._pending_rows = 0
-        self._order_updates = {}
+        """Return once every row written so far is committed (raises if it cannot be)."""
+        self._raise_if_failed()
+        self._handoff()
+        self._call(_nothing)
 
     def close(self) -> None:
-        self.flush()
-        self.conn.close()
+        """Write everything, stop the writer thread and close the connections."""
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self.close)
+        try:
+            if self._writer.is_alive():
+                self._handoff()
+                self._writer.inbox.put(None, timeout=self.call_timeout)
+                self._writer.join(self.call_timeout)
+        finally:
+            self.conn.close()
+        if self._writer.failed:
+            lost = sum(len(rows) for b in self._writer.failed for rows in b[0].values())
+            raise JournalError(
+                f"journal {self.path}: {lost} rows could not be written: {self._writer.error}"
+            )
+
+
+def _nothing(conn: sqlite3.Connection) -> None:
+    return None
 
 
 def _order_row(order: OrderRequest, run_id: int, ts: float, reason: str) -> tuple[Any, ...]:

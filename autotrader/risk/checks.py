@@ -1,30 +1,53 @@
 """Pre-trade checks: pure functions from an order and what we know to a reason or None.
 
 Each check looks at one thing and says, in words a user understands, why an order must
-not leave. ``None`` means pass. Checks never do I/O; the guard runs them and turns an
-exception inside one into a rejection.
+not leave; ``None`` means pass. A check writes the values it compared into ``seen`` (the
+journal keeps them beside the verdict). Checks never do I/O and never change state; the
+guard runs them and turns an exception inside one into a rejection.
+
+Buys are entries, sells (cash or credit) exits: a kill switch at ``reducing`` and a
+daily loss limit with ``exits_after_loss_limit`` still let exits through.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from autotrader.model import OrderRequest, Side
+from autotrader.market.ticks import daily_limits, is_on_grid
+from autotrader.model import OrderAction, OrderRequest, Side
+from autotrader.risk.book import RiskBook
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
 
+CHANGE_FID = "11"  # 0B: signed change against the base (previous close) price
+RATE_FID = "12"  # 0B: change rate, percent
+CREDIT_LOAN_TYPES = frozenset({"33", "99"})  # kt10007 crd_deal_tp: one loan, all loans
+
 
 @dataclass(frozen=True, slots=True)
 class RiskLimits:
-    """The limits in force for one strategy (global configuration, then its overrides)."""
+    """The limits in force for one strategy (the tighter of global and its own)."""
 
     max_order_value: int = 10_000_000  # KRW per order
     max_position_qty: int = 1_000  # shares per symbol
     trading_start: int = 9 * 3600  # seconds since midnight, Asia/Seoul
     trading_end: int = 15 * 3600 + 20 * 60
+    max_order_qty: int = 10_000  # shares per order
+    max_position_value: int = 100_000_000  # KRW per symbol, held + working + this order
+    max_gross_exposure: int = 300_000_000  # KRW, every symbol
+    max_open_orders: int = 20
+    daily_loss_limit: int = 1_000_000  # KRW, realized + unrealized after fees and tax
+    exits_after_loss_limit: bool = True  # sells still allowed once the limit is hit
+    max_orders_per_minute: int = 60  # every symbol; Kiwoom allows a few per second
+    max_orders_per_symbol_per_minute: int = 10
+    duplicate_window: float = 2.0  # seconds: same rule, symbol and side
+    max_price_deviation: float = 0.05  # limit price vs last trade, as a ratio
+    allowed_sessions: tuple[str, ...] = ("open",)  # 0s names; unknown session passes
+    vi_blocks: str = "market"  # during a VI auction block "market" orders, or "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +59,12 @@ class CheckInput:
     limits: RiskLimits
     pending_buy_qty: int  # shares in working buy orders for this symbol
     pending_sell_qty: int
+    book: RiskBook
+    now: float = 0.0  # epoch seconds, the engine's clock
 
 
-Check = Callable[[CheckInput], str | None]
+Seen = dict[str, Any]
+Check = Callable[[CheckInput, Seen], str | None]
 
 
 def reference_price(order: OrderRequest, state: SymbolState) -> int:
@@ -50,17 +76,119 @@ def reference_price(order: OrderRequest, state: SymbolState) -> int:
     return state.bid or state.price
 
 
-def max_order_value(x: CheckInput) -> str | None:
-    value = x.order.qty * reference_price(x.order, x.state)
+def base_price(state: SymbolState) -> int:
+    """The day's base (previous close) price from the last tick, or 0 when unknown.
+
+    From field 11 (the signed change) when present, else from field 12 (the rate).
+    """
+    values = state.values
+    price = state.price
+    if not price:
+        return 0
+    if values.get(CHANGE_FID) not in (None, ""):
+        return price - int(values[CHANGE_FID])
+    if values.get(RATE_FID) not in (None, ""):
+        return round(price / (1 + float(values[RATE_FID]) / 100))
+    return 0
+
+
+def _is_entry(order: OrderRequest) -> bool:
+    return order.side is Side.BUY
+
+
+# -- the trading state ---------------------------------------------------------------
+
+
+def kill_switch(x: CheckInput, seen: Seen) -> str | None:
+    level = x.book.level
+    seen["level"] = level.value
+    if level.blocks(x.order.side):
+        why = f" ({x.book.level_reason})" if x.book.level_reason else ""
+        kind = "no new orders" if level.value == "halted" else "exits only"
+        return f"kill switch is {level.value}{why}: {kind}"
+    return None
+
+
+def account_loaded(x: CheckInput, seen: Seen) -> str | None:
+    seen["account_loaded"] = x.state.market.account_loaded
+    if not x.state.market.account_loaded:
+        return "the account state is not loaded yet"
+    return None
+
+
+def daily_loss(x: CheckInput, seen: Seen) -> str | None:
+    pnl = x.book.day_pnl()
+    limit = x.limits.daily_loss_limit
+    seen.update(day_pnl=pnl, limit=-limit)
+    if pnl > -limit:
+        return None
+    if x.order.side is Side.SELL and x.limits.exits_after_loss_limit:
+        return None
+    return f"day P&L {pnl:,} KRW has reached the daily loss limit of -{limit:,} KRW"
+
+
+# -- market state ------------------------------------------------------------------------
+
+
+def trading_hours(x: CheckInput, seen: Seen) -> str | None:
+    sod = x.state.market.sod
+    seen.update(time=_hms(sod), start=_hms(x.limits.trading_start), end=_hms(x.limits.trading_end))
+    if not x.limits.trading_start <= sod < x.limits.trading_end:
+        return (
+            f"{_hms(sod)} is outside trading hours "
+            f"{_hms(x.limits.trading_start)}-{_hms(x.limits.trading_end)}"
+        )
+    return None
+
+
+def session(x: CheckInput, seen: Seen) -> str | None:
+    name = x.state.market.session
+    seen.update(session=name, allowed=list(x.limits.allowed_sessions))
+    if name and name not in x.limits.allowed_sessions:
+        return f"session '{name}' is not one of {', '.join(x.limits.allowed_sessions)}"
+    return None
+
+
+def vi_auction(x: CheckInput, seen: Seen) -> str | None:
+    st = x.state
+    market_order = not x.order.order_type.needs_price
+    seen.update(vi_active=st.vi_active, market_order=market_order, blocks=x.limits.vi_blocks)
+    if not st.vi_active:
+        return None
+    if x.limits.vi_blocks == "all":
+        return f"{st.symbol} is in a VI auction ({st.vi_kind}): all orders blocked"
+    if market_order:
+        return f"{st.symbol} is in a VI auction ({st.vi_kind}): no market orders"
+    return None
+
+
+# -- size and position -------------------------------------------------------------------
+
+
+def max_order_qty(x: CheckInput, seen: Seen) -> str | None:
+    seen.update(qty=x.order.qty, limit=x.limits.max_order_qty)
+    if x.order.qty > x.limits.max_order_qty:
+        return f"order of {x.order.qty:,} shares exceeds max_order_qty {x.limits.max_order_qty:,}"
+    return None
+
+
+def max_order_value(x: CheckInput, seen: Seen) -> str | None:
+    price = reference_price(x.order, x.state)
+    value = x.order.qty * price
+    seen.update(qty=x.order.qty, price=price, value=value, limit=x.limits.max_order_value)
     if value > x.limits.max_order_value:
         return f"order value {value:,} KRW exceeds max_order_value {x.limits.max_order_value:,} KRW"
     return None
 
 
-def max_position_qty(x: CheckInput) -> str | None:
-    if x.order.side is not Side.BUY:
+def max_position_qty(x: CheckInput, seen: Seen) -> str | None:
+    if not _is_entry(x.order):
         return None
     after = x.state.pos_qty + x.pending_buy_qty + x.order.qty
+    seen.update(
+        held=x.state.pos_qty, working=x.pending_buy_qty, qty=x.order.qty, after=after,
+        limit=x.limits.max_position_qty,
+    )  # fmt: skip
     if after > x.limits.max_position_qty:
         return (
             f"position would reach {after:,} shares (held {x.state.pos_qty:,}, "
@@ -70,22 +198,162 @@ def max_position_qty(x: CheckInput) -> str | None:
     return None
 
 
-def trading_hours(x: CheckInput) -> str | None:
-    sod = x.state.market.sod
-    if not x.limits.trading_start <= sod < x.limits.trading_end:
+def max_position_value(x: CheckInput, seen: Seen) -> str | None:
+    if not _is_entry(x.order):
+        return None
+    price = reference_price(x.order, x.state)
+    shares = x.state.pos_qty + x.pending_buy_qty + x.order.qty
+    value = shares * price
+    seen.update(shares=shares, price=price, value=value, limit=x.limits.max_position_value)
+    if value > x.limits.max_position_value:
         return (
-            f"{_hms(sod)} is outside trading hours "
-            f"{_hms(x.limits.trading_start)}-{_hms(x.limits.trading_end)}"
+            f"position in {x.order.symbol} would be worth {value:,} KRW ({shares:,} shares "
+            f"at {price:,}), over max_position_value {x.limits.max_position_value:,} KRW"
         )
     return None
 
 
-def sellable_qty(x: CheckInput) -> str | None:
+def gross_exposure(x: CheckInput, seen: Seen) -> str | None:
+    if not _is_entry(x.order):
+        return None
+    now = x.book.exposure()
+    value = x.order.qty * reference_price(x.order, x.state)
+    seen.update(exposure=now, order_value=value, limit=x.limits.max_gross_exposure)
+    if now + value > x.limits.max_gross_exposure:
+        return (
+            f"gross exposure would reach {now + value:,} KRW (now {now:,}, this {value:,}), "
+            f"over max_gross_exposure {x.limits.max_gross_exposure:,} KRW"
+        )
+    return None
+
+
+def max_open_orders(x: CheckInput, seen: Seen) -> str | None:
+    n = x.book.open_orders
+    seen.update(open_orders=n, limit=x.limits.max_open_orders)
+    if n >= x.limits.max_open_orders:
+        return f"{n} orders already working, max_open_orders is {x.limits.max_open_orders}"
+    return None
+
+
+# -- rate and duplicates -----------------------------------------------------------------
+
+
+def order_rate(x: CheckInput, seen: Seen) -> str | None:
+    n = x.book.recent(x.book.sent_times, x.now)
+    seen.update(last_minute=n, limit=x.limits.max_orders_per_minute)
+    if n >= x.limits.max_orders_per_minute:
+        return f"{n} orders in the last minute, max_orders_per_minute is {seen['limit']}"
+    return None
+
+
+def symbol_order_rate(x: CheckInput, seen: Seen) -> str | None:
+    n = x.book.recent(x.book.sent_by_symbol.get(x.order.symbol), x.now)
+    limit = x.limits.max_orders_per_symbol_per_minute
+    seen.update(last_minute=n, limit=limit)
+    if n >= limit:
+        return (
+            f"{n} orders for {x.order.symbol} in the last minute, "
+            f"max_orders_per_symbol_per_minute is {limit}"
+        )
+    return None
+
+
+def duplicate(x: CheckInput, seen: Seen) -> str | None:
+    side = x.order.side
+    if side is None:
+        return None
+    last = x.book.last_sent.get((x.order.rule, x.order.symbol, side.value))
+    seen.update(last_sent=last, window=x.limits.duplicate_window)
+    if last is not None and x.now - last < x.limits.duplicate_window:
+        return (
+            f"rule '{x.order.rule}' sent a {side.value} for {x.order.symbol} "
+            f"{x.now - last:.1f} s ago (duplicate_window {x.limits.duplicate_window:g} s)"
+        )
+    return None
+
+
+# -- price sanity --------------------------------------------------------------------------
+
+
+def tick_grid(x: CheckInput, seen: Seen) -> str | None:
+    price = x.order.price
+    seen["price"] = price
+    if x.order.order_type.needs_price and not is_on_grid(price):
+        return f"limit price {price:,} is not on the KRX tick grid"
+    return None
+
+
+def daily_price_limit(x: CheckInput, seen: Seen) -> str | None:
+    if not x.order.order_type.needs_price:
+        return None
+    base = base_price(x.state)
+    seen.update(price=x.order.price, base=base)
+    if base <= 0:
+        return f"no base price known for {x.order.symbol} yet: cannot check the daily limits"
+    lower, upper = daily_limits(base)
+    seen.update(lower=lower, upper=upper)
+    if not lower <= x.order.price <= upper:
+        return (
+            f"limit price {x.order.price:,} is outside today's limits {lower:,}-{upper:,} "
+            f"(base {base:,})"
+        )
+    return None
+
+
+def price_distance(x: CheckInput, seen: Seen) -> str | None:
+    if not x.order.order_type.needs_price:
+        return None
+    last = x.state.price
+    seen.update(price=x.order.price, last=last, limit=x.limits.max_price_deviation)
+    if last <= 0:
+        return f"no trade seen for {x.order.symbol} yet: cannot judge the limit price"
+    off = abs(x.order.price - last) / last
+    seen["deviation"] = round(off, 6)
+    if off > x.limits.max_price_deviation:
+        return (
+            f"limit price {x.order.price:,} is {off:.1%} from the last trade {last:,}, "
+            f"over max_price_deviation {x.limits.max_price_deviation:.1%}"
+        )
+    return None
+
+
+# -- account -------------------------------------------------------------------------------
+
+
+def sellable_qty(x: CheckInput, seen: Seen) -> str | None:
     if x.order.side is not Side.SELL:
         return None
     free = x.state.pos_qty - x.pending_sell_qty
+    seen.update(qty=x.order.qty, held=x.state.pos_qty, working=x.pending_sell_qty, free=free)
     if x.order.qty > free:
         return f"sell of {x.order.qty:,} shares exceeds the {free:,} held and not already offered"
+    return None
+
+
+def orderable_cash(x: CheckInput, seen: Seen) -> str | None:
+    if not _is_entry(x.order):
+        return None
+    value = x.order.qty * reference_price(x.order, x.state)
+    cost = value + x.book.fees.commission(value)
+    free = x.book.available_cash
+    seen.update(cost=cost, cash=x.book.cash, reserved=x.book.reserved, available=free)
+    if cost > free:
+        return f"buy costs {cost:,} KRW with commission, only {free:,} KRW is orderable"
+    return None
+
+
+def credit_loan(x: CheckInput, seen: Seen) -> str | None:
+    if x.order.action is not OrderAction.CREDIT_SELL:
+        return None
+    kind, date = x.order.loan_type, x.order.loan_date
+    seen.update(loan_type=kind, loan_date=date)
+    if kind not in CREDIT_LOAN_TYPES:
+        return f"credit sell needs loan type 33 (one loan) or 99 (all loans), got {kind!r}"
+    if kind == "33":
+        try:
+            datetime.datetime.strptime(date, "%Y%m%d")  # noqa: DTZ007 - a date, no time
+        except ValueError:
+            return f"credit sell of one loan (33) needs its loan date as YYYYMMDD, got {date!r}"
     return None
 
 
@@ -94,8 +362,25 @@ def _hms(sod: int) -> str:
 
 
 DEFAULT_CHECKS: tuple[tuple[str, Check], ...] = (
+    ("kill_switch", kill_switch),
+    ("account_loaded", account_loaded),
     ("trading_hours", trading_hours),
+    ("session", session),
+    ("vi_auction", vi_auction),
+    ("daily_loss", daily_loss),
+    ("max_order_qty", max_order_qty),
     ("max_order_value", max_order_value),
     ("max_position_qty", max_position_qty),
+    ("max_position_value", max_position_value),
+    ("gross_exposure", gross_exposure),
+    ("max_open_orders", max_open_orders),
+    ("order_rate", order_rate),
+    ("symbol_order_rate", symbol_order_rate),
+    ("duplicate", duplicate),
+    ("tick_grid", tick_grid),
+    ("daily_price_limit", daily_price_limit),
+    ("price_distance", price_distance),
     ("sellable_qty", sellable_qty),
+    ("orderable_cash", orderable_cash),
+    ("credit_loan", credit_loan),
 )

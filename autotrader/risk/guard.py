@@ -1,13 +1,14 @@
 """The risk guard: every new order passes every check, or it does not leave.
 
 The guard fails closed: a check that raises rejects the order, with the exception named
-as the reason. Its verdict lists every check with its outcome so the journal can show
-exactly why an order was approved or denied.
+as the reason. Its verdict lists every check with its outcome and the values it
+compared, so the journal can show exactly why an order was approved or denied.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from autotrader.risk.checks import DEFAULT_CHECKS, Check, CheckInput
 
@@ -17,6 +18,7 @@ class CheckResult:
     name: str
     passed: bool
     reason: str
+    values: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +42,12 @@ class RiskGuard:
         results = []
         approved = True
         for name, check in self.checks:
+            seen: dict[str, Any] = {}
             try:
-                reason = check(x)
+                reason = check(x, seen)
             except Exception as exc:  # noqa: BLE001 - fail closed on any error
                 reason = f"check failed with {type(exc).__name__}: {exc}"
             passed = reason is None
             approved = approved and passed
-            results.append(CheckResult(name, passed, reason or ""))
+            results.append(CheckResult(name, passed, reason or "", seen))
         return Verdict(approved, tuple(results))

@@ -135,6 +135,12 @@ class RiskSpec(_Model):
     max_order_value: int | None = Field(default=None, gt=0)
     max_position_qty: int | None = Field(default=None, gt=0)
     trading_hours: tuple[str, str] | None = None
+    max_order_qty: int | None = Field(default=None, gt=0)
+    max_position_value: int | None = Field(default=None, gt=0, description="KRW per symbol")
+    max_open_orders: int | None = Field(default=None, gt=0)
+    daily_loss_limit: int | None = Field(default=None, gt=0, description="KRW after fees")
+    max_orders_per_minute: int | None = Field(default=None, gt=0)
+    duplicate_window: float | None = Field(default=None, ge=0, description="seconds")
 
 
 class StrategySpec(_Model):

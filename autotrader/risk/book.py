@@ -1,0 +1,133 @@
+"""What the risk checks know about the account: cash, working orders, rates, the kill switch.
+
+The engine owns one ``RiskBook`` and updates it when an order is approved, filled or
+closed; the checks only read it. Money is integer KRW. Cash is the orderable cash the
+run started from (configuration for a paper run, the account for a live one), moved by
+every fill; buys that are still working *reserve* their value so two buys cannot spend
+the same won.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from autotrader.market.fees import Fees
+from autotrader.model import Fill, OrderRequest, Side
+
+if TYPE_CHECKING:
+    from autotrader.engine.state import SymbolState
+
+RATE_WINDOW = 60.0  # seconds: the order-rate limits are per minute
+
+
+class TradingLevel(enum.StrEnum):
+    """The engine's trading state, i.e. the kill switch's level."""
+
+    ACTIVE = "active"  # every check-approved order may leave
+    REDUCING = "reducing"  # exits only: no new entries (buys)
+    HALTED = "halted"  # no new orders at all; open ones are cancelled
+
+    def blocks(self, side: Side | None) -> bool:
+        """Whether an order on ``side`` may not leave at this level."""
+        if self is TradingLevel.HALTED:
+            return True
+        return self is TradingLevel.REDUCING and side is not Side.SELL
+
+
+@dataclass(slots=True)
+class RiskBook:
+    """Account-wide state the checks compare against; mutated only by the engine."""
+
+    cash: int  # orderable cash, KRW (working buys not deducted)
+    fees: Fees = field(default_factory=Fees)
+    reserved: int = 0  # KRW held back by working buy orders
+    level: TradingLevel = TradingLevel.ACTIVE
+    level_reason: str = ""
+    open_orders: int = 0  # working new orders, every symbol
+    realized: int = 0  # today's realized P&L after fees and tax
+    held: dict[str, SymbolState] = field(default_factory=dict)  # symbols with a position
+    sent_times: deque[float] = field(default_factory=deque)  # approvals, last minute
+    sent_by_symbol: dict[str, deque[float]] = field(default_factory=dict)
+    last_sent: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    reserve_price: dict[int, int] = field(default_factory=dict)  # order id -> KRW/share
+
+    # -- reads (used by the checks) -----------------------------------------------------
+    @property
+    def available_cash(self) -> int:
+        return self.cash - self.reserved
+
+    def unrealized(self) -> int:
+        """Open positions marked at the last trade, less the fees and tax of selling."""
+        total = 0
+        for st in self.held.values():
+            if st.pos_qty <= 0:
+                continue
+            value = st.price * st.pos_qty
+            total += value - st.pos_avg * st.pos_qty
+            total -= self.fees.commission(value) + self.fees.sell_tax(value)
+        return total
+
+    def day_pnl(self) -> int:
+        return self.realized + self.unrealized()
+
+    def exposure(self) -> int:
+        """Gross exposure: held shares at the last trade plus the value of working buys."""
+        return sum(st.price * st.pos_qty for st in self.held.values()) + self.reserved
+
+    def recent(self, times: deque[float] | None, now: float) -> int:
+        """Approvals in the last minute (``times`` is ordered; pruned on write)."""
+        if not times:
+            return 0
+        start = now - RATE_WINDOW
+        n = 0
+        for t in reversed(times):
+            if t <= start:
+                break
+            n += 1
+        return n
+
+    # -- writes (by the engine) ---------------------------------------------------------
+    def approved(self, order: OrderRequest, ref_price: int, now: float) -> None:
+        """Record an order that passed the guard and is about to leave."""
+        side = order.side
+        times = self.sent_times
+        times.append(now)
+        while times and times[0] <= now - RATE_WINDOW:
+            times.popleft()
+        per = self.sent_by_symbol.setdefault(order.symbol, deque())
+        per.append(now)
+        while per and per[0] <= now - RATE_WINDOW:
+            per.popleft()
+        if side is None:
+            return
+        self.last_sent[(order.rule, order.symbol, side.value)] = now
+        self.open_orders += 1
+        if side is Side.BUY:
+            self.reserve_price[order.order_id] = ref_price
+            self.reserved += order.qty * ref_price
+
+    def filled(self, fill: Fill, st: SymbolState | None) -> None:
+        """Move cash by a fill and release the reserve it used."""
+        value = fill.qty * fill.price
+        if fill.side is Side.BUY:
+            self.cash -= value + fill.commission
+            per_share = self.reserve_price.get(fill.order_id, 0)
+            self.reserved = max(self.reserved - fill.qty * per_share, 0)
+        else:
+            self.cash += value - fill.commission - fill.tax
+        if st is not None:
+            if st.pos_qty > 0:
+                self.held[st.symbol] = st
+            else:
+                self.held.pop(st.symbol, None)
+
+    def closed(self, order: OrderRequest, remaining: int) -> None:
+        """An order left the working set (filled, cancelled or rejected)."""
+        if order.side is None:
+            return
+        self.open_orders = max(self.open_orders - 1, 0)
+        per_share = self.reserve_price.pop(order.order_id, 0)
+        self.reserved = max(self.reserved - remaining * per_share, 0)
