@@ -129,6 +129,39 @@ def validate(
     raise typer.Exit(status)
 
 
+@app.command()
+def halt(
+    reduce: Annotated[
+        bool, typer.Option("--reduce", help="exits only: no new entries, sells allowed")
+    ] = False,
+    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+    reason: Annotated[str, typer.Option(help="why, for the journal")] = "autotrader halt",
+) -> None:
+    """Kill switch: stop new orders and cancel open ones (--reduce: exits only)."""
+    from autotrader.engine.killswitch import halt_path, write_command
+    from autotrader.risk.book import TradingLevel
+
+    level = TradingLevel.REDUCING if reduce else TradingLevel.HALTED
+    path = halt_path(journal)
+    write_command(path, level, reason)
+    typer.echo(f"{level.value}: wrote {path}; a running engine applies it within a second")
+
+
+@app.command()
+def resume(
+    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+) -> None:
+    """Lift the kill switch (the risk checks, daily loss limit included, still apply)."""
+    from autotrader.engine.killswitch import halt_path, read_command, write_command
+    from autotrader.risk.book import TradingLevel
+
+    path = halt_path(journal)
+    before = read_command(path)
+    write_command(path, TradingLevel.ACTIVE, "autotrader resume")
+    was = f" (was {before.level.value}: {before.reason})" if before else ""
+    typer.echo(f"active: wrote {path}{was}")
+
+
 @tape_app.command("synth")
 def tape_synth(
     out: Annotated[Path, typer.Argument(help="output tape (.jsonl.gz)")],
