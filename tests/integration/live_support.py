@@ -59,7 +59,8 @@ def tick(item: str, price: int, *, ask: int = 0, bid: int = 0) -> dict[str, Any]
     """A ``0B`` REAL frame as Kiwoom sends it (signed string values)."""
     values = {"20": "100000", "10": f"+{price}", "27": f"+{ask or price}", "28": f"+{bid or price}"}
     values |= {"15": "+1", "13": "100", "11": "0", "12": "0.00"}
-    return {"trnm": "REAL", "data": [{"type": "0B", "name": "주식체결", "item": item, "values": values}]}
+    entry = {"type": "0B", "name": "주식체결", "item": item, "values": values}
+    return {"trnm": "REAL", "data": [entry]}
 
 
 def settings_for(fake: FakeKiwoom, **overrides: Any) -> KiwoomSettings:

@@ -140,8 +140,7 @@ async def test_stock_and_credit_orders_are_placed_modified_and_cancelled(tmp_pat
         ]  # fmt: skip
         assert [o.credit for o in fake.orders] == [False, False, True, True, False, True]
     journaled = {
-        r["id"]: (r["action"], r["state"])
-        for r in rows(live.journal_path, "SELECT * FROM orders")
+        r["id"]: (r["action"], r["state"]) for r in rows(live.journal_path, "SELECT * FROM orders")
     }
     assert journaled[stock.order_id] == ("buy", "cancelled")
     assert journaled[credit.order_id] == ("credit_buy", "cancelled")
