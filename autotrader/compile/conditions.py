@@ -12,39 +12,59 @@ reads per tick instead of a chain of closures (about 5x faster).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from autotrader.rules.expr import Between, Binary, Bool, Name, Node, Num, Str, Unary
-from autotrader.rules.typecheck import check_condition
+from autotrader.clock import seconds_of_day
+from autotrader.rules.expr import Between, Binary, Bool, Call, Name, Node, Num, Str, Unary
+from autotrader.rules.typecheck import check_condition, check_number
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
 
 Condition = Callable[["SymbolState"], bool]
+Value = Callable[["SymbolState"], float]
+RollKey = tuple[str, tuple[tuple[float | int, str], ...]]
+Slots = Mapping[RollKey, int]
+DAY_VWAP: RollKey = ("vwap", ())
 
 # name -> Python fragment over the state ``s``; the only things a condition can read.
 FRAGMENTS: dict[str, str] = {
     "price": "s.price",
+    "last": "s.price",
     "ask": "s.ask",
     "bid": "s.bid",
+    "spread": "(s.ask - s.bid)",
     "volume": "_abs(s.volume)",
     "buy_volume": "(s.volume if s.volume > 0 else 0)",
     "sell_volume": "(-s.volume if s.volume < 0 else 0)",
+    "side": '("buy" if s.volume > 0 else "sell" if s.volume < 0 else "")',
     "cum_volume": "s.cum_volume",
     "change_rate": "s.change_rate",
     "open": "s.open",
     "high": "s.high",
     "low": "s.low",
+    "pct_from_open": "_div(s.price - s.open, s.open)",
     "strength": "s.strength",
     "position.qty": "s.pos_qty",
     "position.avg_price": "s.pos_avg",
+    "position.value": "(s.pos_qty * s.price)",
     "position.pnl": "((s.price - s.pos_avg) * s.pos_qty)",
     "position.pnl_pct": "((s.price - s.pos_avg) / s.pos_avg if s.pos_qty and s.pos_avg else 0.0)",
+    "position.realized": "s.realized",
     "open_orders": "s.open_orders",
+    "open_orders.buy": "s.open_buy",
+    "open_orders.sell": "s.open_sell",
+    "open_orders.age": "((s.market.now - s.open_since) if s.open_since else 0.0)",
     "vi.active": "s.vi_active",
+    "vi.kind": "s.vi_kind",
+    "vi.direction": "s.vi_direction",
+    "vi.since": "(_sod(s.vi_since) if s.vi_since else 0)",
+    "vi.elapsed": "((s.market.now - s.vi_since) if s.vi_since else 0.0)",
+    "vi.trigger_price": "s.vi_price",
     "time": "s.market.sod",
     "session": "s.market.session",
+    "session.code": "s.market.session_code",
 }
 _OPS = frozenset({"<", "<=", ">", ">=", "==", "!=", "+", "-", "*", "and", "or"})
 
@@ -53,11 +73,24 @@ def _div(a: float, b: float) -> float:
     return a / b if b else 0.0  # division by zero is 0, never an exception
 
 
-_GLOBALS: dict[str, Any] = {"__builtins__": {}, "_abs": abs, "_div": _div}
+_GLOBALS: dict[str, Any] = {"__builtins__": {}, "_abs": abs, "_div": _div, "_sod": seconds_of_day}
 
 
-def render(node: Node) -> str:
-    """The Python expression for a checked AST; every piece comes from a fixed table."""
+def _slot(key: RollKey, slots: Slots | None) -> str:
+    if slots is None or key not in slots:
+        raise ValueError(f"no rolling slot for {key[0]}: compile through the plan")
+    index = slots[key]
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise TypeError("slot index must be an int")
+    return f"s.roll[{index!r}]"
+
+
+def render(node: Node, slots: Slots | None = None) -> str:
+    """The Python expression for a checked AST; every piece comes from a fixed table.
+
+    ``slots`` maps each rolling value (``sma(20)``, ``vwap``) to its index in the
+    symbol's ``roll`` list, assigned by the plan.
+    """
     if isinstance(node, Bool):
         return "True" if node.value else "False"
     if isinstance(node, Num):
@@ -70,26 +103,58 @@ def render(node: Node) -> str:
     if isinstance(node, Str):
         return repr(str(node.value))
     if isinstance(node, Name):
+        if node.name == "vwap":
+            return _slot(DAY_VWAP, slots)
         return FRAGMENTS[node.name]
+    if isinstance(node, Call):
+        return _slot(node.key, slots)
     if isinstance(node, Unary):
-        inner = render(node.operand)
+        inner = render(node.operand, slots)
         return f"(not {inner})" if node.op == "not" else f"(-{inner})"
     if isinstance(node, Between):
-        return f"({render(node.low)} <= {render(node.value)} <= {render(node.high)})"
+        low, mid, high = (render(n, slots) for n in (node.low, node.value, node.high))
+        return f"({low} <= {mid} <= {high})"
+    left, right = render(node.left, slots), render(node.right, slots)
     if node.op == "/":
-        return f"_div({render(node.left)}, {render(node.right)})"
+        return f"_div({left}, {right})"
     if node.op not in _OPS:
         raise ValueError(f"operator {node.op!r}")
-    return f"({render(node.left)} {node.op} {render(node.right)})"
+    return f"({left} {node.op} {right})"
 
 
-def compile_condition(node: Node, label: str = "condition") -> Condition:
+def compile_condition(
+    node: Node, label: str = "condition", slots: Slots | None = None
+) -> Condition:
     """A function computing the condition; raises ConditionError for bad names or types."""
     check_condition(node)
     # Type-checked as true/false, so every branch already yields a bool.
-    source = f"def _condition(s):\n    return {render(node)}\n"
+    source = f"def _condition(s):\n    return {render(node, slots)}\n"
     fn: Condition = build_function(source, "_condition", label)
     return fn
+
+
+def compile_value(node: Node, label: str = "value", slots: Slots | None = None) -> Value:
+    """A function computing a number (a price expression) over the symbol's state."""
+    check_number(node)
+    source = f"def _value(s):\n    return {render(node, slots)}\n"
+    fn: Value = build_function(source, "_value", label)
+    return fn
+
+
+def rolling_keys(node: Node) -> Iterator[RollKey]:
+    """Every rolling value an expression reads, as plan keys."""
+    if isinstance(node, Call):
+        yield node.key
+    elif isinstance(node, Name) and node.name == "vwap":
+        yield DAY_VWAP
+    elif isinstance(node, Unary):
+        yield from rolling_keys(node.operand)
+    elif isinstance(node, Between):
+        for part in (node.value, node.low, node.high):
+            yield from rolling_keys(part)
+    elif isinstance(node, Binary):
+        yield from rolling_keys(node.left)
+        yield from rolling_keys(node.right)
 
 
 def build_function(source: str, name: str, label: str) -> Any:

@@ -1,10 +1,12 @@
-"""Compile a validated strategy into a plan the engine runs, indexed by symbol.
+"""Compile a validated strategy into a plan the engine runs, indexed by symbol and trigger.
 
-A tick for one symbol touches only the rules that can fire for it. For ticks, the rules
-of a symbol are fused into one generated function (``Evaluator``) that tests every
-rule's cooldown and condition inline and calls back only for the rules that fire: one
-Python call per tick instead of one per rule. Each ``CompiledRule`` also keeps its own
-condition function, its actions and its controls.
+A tick for one symbol touches only the tick rules that can fire for it. For ticks, the
+rules of a symbol are fused into one generated function (``Evaluator``) that first
+updates the symbol's rolling values (if any rule reads one), then tests every rule's
+controls and condition inline and calls back only for the rules that fire: one Python
+call per tick instead of one per rule. Rules on other triggers (VI, session, own orders,
+times, start, stop) are rare events: the engine runs them through each rule's own
+compiled condition, from ``Plan.triggered``.
 """
 
 from __future__ import annotations
@@ -15,20 +17,44 @@ from typing import TYPE_CHECKING
 
 from autotrader.compile.conditions import (
     Condition,
+    RollKey,
+    Value,
     build_function,
     compile_condition,
+    compile_value,
     render,
+    rolling_keys,
     used_names,
 )
+from autotrader.rules.actions import ActionSpec, ModifySpec, OrderSpec
 from autotrader.rules.expr import Node, parse
 from autotrader.rules.loader import LoadedStrategy
-from autotrader.rules.schema import ActionSpec, StrategySpec
+from autotrader.rules.prices import PriceExpr, parse_price
+from autotrader.rules.schema import StrategySpec
+from autotrader.rules.triggers import OnSpec
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
 
-# evaluate(state, now, cooldown_ends, fire): calls fire(i) for each rule i that fires.
+# evaluate(state, now, blocked_until, fire): calls fire(i) for each rule i that fires.
 Evaluator = Callable[["SymbolState", float, list[float], Callable[[int], None]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPrice:
+    """A price expression: its value function and the grid steps added after rounding."""
+
+    value: Value
+    ticks: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledAction:
+    spec: ActionSpec
+    tag: str  # the label its orders carry (the action's tag, else the rule's name)
+    price: CompiledPrice | None = None
+    condition_price: CompiledPrice | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -38,13 +64,24 @@ class CompiledRule:
     name: str
     order: int  # position in the file: rules that fire on one event run in this order
     condition: Condition
-    actions: tuple[ActionSpec, ...]
+    actions: tuple[CompiledAction, ...]
     cooldown: float
     symbols: tuple[str, ...]
     when_text: str
     node: Node
+    on: OnSpec = field(default_factory=lambda: OnSpec(tick=True))
+    max_per_day: int | None = None
+    once_per_symbol: bool = False
     last_fired: dict[str, float] = field(default_factory=dict)  # symbol -> ts
     fires: int = 0
+
+    @property
+    def trigger(self) -> str:
+        return self.on.kind
+
+    @property
+    def has_controls(self) -> bool:
+        return bool(self.cooldown or self.max_per_day or self.once_per_symbol)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +90,12 @@ class Plan:
     source: str
     sha256: str
     rules: tuple[CompiledRule, ...]
-    by_symbol: dict[str, tuple[CompiledRule, ...]]
+    by_symbol: dict[str, tuple[CompiledRule, ...]]  # tick rules of each symbol, in order
     names: frozenset[str]  # every vocabulary name some rule reads
     evaluators: dict[str, Evaluator]  # symbol -> fused tick evaluator of its rules
+    triggered: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)  # kind -> rules
+    rolling: dict[RollKey, int] = field(default_factory=dict)  # rolling value -> slot
+    rolling_by_symbol: dict[str, tuple[RollKey, ...]] = field(default_factory=dict)
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -65,50 +105,122 @@ class Plan:
 def compile_strategy(loaded: LoadedStrategy) -> Plan:
     """Build the plan; the loader has already reported every error in the file."""
     spec = loaded.spec
-    rules: list[CompiledRule] = []
+    enabled = [(i, r) for i, r in enumerate(spec.rules) if r.enabled]
+    nodes = {r.name: loaded.conditions.get(r.name) or parse(r.when) for _, r in enabled}
+    prices = {r.name: [_prices(a) for a in r.do] for _, r in enabled}
+    # Rolling values: one slot per distinct value, kept only for the symbols that read it.
+    slots: dict[RollKey, int] = {}
+    per_symbol: dict[str, dict[RollKey, None]] = {}
     names: set[str] = set()
-    for i, rule in enumerate(spec.rules):
-        if not rule.enabled:
-            continue
-        node = loaded.conditions.get(rule.name) or parse(rule.when)
-        names.update(used_names(node))
+    for _, rule in enabled:
+        exprs = [nodes[rule.name]] + [p.node for ps in prices[rule.name] for p in ps if p]
+        keys = [k for e in exprs for k in rolling_keys(e)]
+        names.update(n for e in exprs for n in used_names(e))
+        for key in keys:
+            slots.setdefault(key, len(slots))
+            for sym in rule.symbols or spec.symbols:
+                per_symbol.setdefault(sym, {})[key] = None
+    rules: list[CompiledRule] = []
+    for i, rule in enabled:
+        node = nodes[rule.name]
+        label = f"rule {rule.name}"
+        actions = tuple(
+            CompiledAction(
+                spec=a,
+                tag=_tag(a) or rule.name,
+                price=_compiled(p, label, slots),
+                condition_price=_compiled(c, label, slots),
+            )
+            for a, (p, c) in zip(rule.do, prices[rule.name], strict=True)
+        )
         rules.append(
             CompiledRule(
                 name=rule.name,
                 order=i,
-                condition=compile_condition(node, f"rule {rule.name}"),
-                actions=tuple(rule.do),
+                condition=compile_condition(node, label, slots),
+                actions=actions,
                 cooldown=rule.cooldown,
                 symbols=tuple(rule.symbols or spec.symbols),
                 when_text=rule.when,
                 node=node,
+                on=rule.on,
+                max_per_day=rule.max_per_day,
+                once_per_symbol=rule.once_per_symbol,
             )
         )
     index: dict[str, list[CompiledRule]] = {s: [] for s in spec.symbols}
+    triggered: dict[str, list[CompiledRule]] = {}
     for r in rules:
+        if r.trigger != "tick":
+            triggered.setdefault(r.trigger, []).append(r)
+            for sym in r.symbols:
+                index.setdefault(sym, [])
+            continue
         for sym in r.symbols:
             index.setdefault(sym, []).append(r)
     by_symbol = {s: tuple(sorted(rs, key=lambda r: r.order)) for s, rs in index.items()}
-    fused: dict[tuple[int, ...], Evaluator] = {}
+    rolling_by_symbol = {s: tuple(keys) for s, keys in per_symbol.items()}
+    fused: dict[tuple[tuple[int, ...], bool], Evaluator] = {}
     evaluators: dict[str, Evaluator] = {}
     for sym, group in by_symbol.items():
-        if group:
-            key = tuple(r.order for r in group)
-            if key not in fused:
-                fused[key] = fuse(group)
-            evaluators[sym] = fused[key]
+        rolls = bool(rolling_by_symbol.get(sym))
+        if group or rolls:
+            fkey = (tuple(r.order for r in group), rolls)
+            if fkey not in fused:
+                fused[fkey] = fuse(group, slots, rolls)
+            evaluators[sym] = fused[fkey]
     return Plan(
-        spec, loaded.path, loaded.sha256, tuple(rules), by_symbol, frozenset(names), evaluators
+        spec,
+        loaded.path,
+        loaded.sha256,
+        tuple(rules),
+        by_symbol,
+        frozenset(names),
+        evaluators,
+        {k: tuple(v) for k, v in triggered.items()},
+        slots,
+        rolling_by_symbol,
     )
 
 
-def fuse(rules: tuple[CompiledRule, ...]) -> Evaluator:
-    """One function testing each rule in order; ``cd[i]`` is rule i's cooldown end."""
+def _tag(action: ActionSpec) -> str | None:
+    spec = getattr(action, action.kind)
+    return spec.tag if isinstance(spec, OrderSpec) else None
+
+
+def _prices(action: ActionSpec) -> tuple[PriceExpr | None, PriceExpr | None]:
+    spec = getattr(action, action.kind)
+    if not isinstance(spec, OrderSpec | ModifySpec):
+        return None, None
+    price = None
+    if spec.price is not None and spec.price != "market":
+        parsed = parse_price(spec.price)
+        price = PriceExpr(parsed.node, parsed.ticks + spec.ticks, parsed.text)
+    cond = parse_price(spec.condition_price) if spec.condition_price is not None else None
+    return price, cond
+
+
+def _compiled(
+    expr: PriceExpr | None, label: str, slots: dict[RollKey, int]
+) -> CompiledPrice | None:
+    if expr is None:
+        return None
+    return CompiledPrice(compile_value(expr.node, label, slots), expr.ticks, expr.text)
+
+
+def fuse(
+    rules: tuple[CompiledRule, ...], slots: dict[RollKey, int] | None = None, rolls: bool = False
+) -> Evaluator:
+    """One function testing each rule in order; ``cd[i]`` is when rule i may fire again."""
     lines = ["def _evaluate(s, now, cd, fire):"]
+    if rolls:
+        lines.append("    s.rolling.update(s)")
     for i, rule in enumerate(rules):
-        cooldown = f"cd[{i}] <= now and " if rule.cooldown else ""
-        lines.append(f"    if {cooldown}{render(rule.node)}:")
+        controls = f"cd[{i}] <= now and " if rule.has_controls else ""
+        lines.append(f"    if {controls}{render(rule.node, slots)}:")
         lines.append(f"        fire({i})")
+    if len(lines) == 1:
+        lines.append("    return None")
     label = "rules " + ", ".join(r.name for r in rules)
     fn: Evaluator = build_function("\n".join(lines) + "\n", "_evaluate", label[:200])
     return fn

@@ -25,8 +25,8 @@ from autotrader.broker.base import (
 )
 from autotrader.clock import seconds_of_day
 from autotrader.compile.plan import CompiledAction, CompiledRule, Plan
-from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.book import OrderBook
+from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.orders import build_change, build_order
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState

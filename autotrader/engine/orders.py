@@ -1,37 +1,46 @@
-"""Turn a rule's action into an order request: quantity and price from the tick.
+"""Turn a rule's action into order requests: quantity and price from the tick.
 
 Prices land on the KRX tick grid (buys rounded down, sells up, so a rounded limit is
-never more aggressive than asked); a quantity that resolves to zero means no order.
+never more aggressive than asked), then move by the action's ticks; a quantity or a
+price that resolves to zero means no order. ``modify`` and ``cancel`` become one request
+per addressed working order (``target_id``), with the target's own side and type.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
+from autotrader.compile.plan import CompiledAction, CompiledPrice
+from autotrader.engine.book import TAG
 from autotrader.market.ticks import round_to_tick, shift_ticks
-from autotrader.model import OrderAction, OrderRequest, OrderType, Side
-from autotrader.rules.schema import ActionSpec
+from autotrader.model import Exchange, OrderAction, OrderRequest, Side
+from autotrader.rules.actions import CreditSellSpec, ModifySpec
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
 
+_EXCHANGES = {"_NX": Exchange.NXT, "_AL": Exchange.SOR}
 
-def resolve_price(spec_price: int | str | None, ticks: int, side: Side, st: SymbolState) -> int:
-    """The limit price on the grid, or 0 for a market order."""
-    if spec_price is None or spec_price == "market":
+
+def exchange_of(symbol: str) -> Exchange:
+    """The exchange a feed item trades on: '005930' KRX, '_NX' Nextrade, '_AL' SOR."""
+    return _EXCHANGES.get(symbol[-3:], Exchange.KRX)
+
+
+def resolve_price(price: CompiledPrice | None, side: Side, st: SymbolState) -> int:
+    """The limit price on the grid, or 0 (no price, or the expression is not positive)."""
+    if price is None:
         return 0
-    if isinstance(spec_price, int):
-        base = spec_price
-    elif spec_price == "ask":
-        base = st.ask or st.price
-    elif spec_price == "bid":
-        base = st.bid or st.price
-    else:
-        base = st.price
-    if base <= 0:
+    try:
+        raw = price.value(st)
+    except (ArithmeticError, TypeError, ValueError):
         return 0
+    if not math.isfinite(raw) or raw <= 0:
+        return 0
+    base = math.floor(raw) if side is Side.BUY else math.ceil(raw)
     base = round_to_tick(base, "down" if side is Side.BUY else "up")
-    return shift_ticks(base, ticks) if ticks else base
+    return shift_ticks(base, price.ticks) if price.ticks else base
 
 
 def resolve_qty(
@@ -42,10 +51,15 @@ def resolve_qty(
     st: SymbolState,
     pending_sell: int,
 ) -> int:
+    """Shares: a number, 'all' (the free position), 'N%' of the position, or KRW/price."""
+    free = max(st.pos_qty - pending_sell, 0)
     if isinstance(qty, int):
         return qty
     if qty == "all":
-        return max(st.pos_qty - pending_sell, 0) if side is Side.SELL else 0
+        return free if side is Side.SELL else 0
+    if isinstance(qty, str) and qty.endswith("%"):
+        shares = int(st.pos_qty * float(qty[:-1]) / 100)
+        return min(shares, free) if side is Side.SELL else shares
     if amount is not None:
         ref = price or (st.ask if side is Side.BUY else st.bid) or st.price
         return amount // ref if ref > 0 else 0
@@ -53,7 +67,7 @@ def resolve_qty(
 
 
 def build_order(
-    action: ActionSpec,
+    action: CompiledAction,
     st: SymbolState,
     *,
     order_id: int,
@@ -62,23 +76,78 @@ def build_order(
     now: float,
     pending_sell: int,
 ) -> OrderRequest | None:
-    """The order an action asks for right now, or None when its quantity is zero."""
-    side = Side.BUY if action.side == "buy" else Side.SELL
-    spec = action.order
-    price = resolve_price(spec.price, spec.ticks, side, st) if spec.type == "limit" else 0
-    if spec.type == "limit" and price <= 0:
+    """The new order an action asks for right now, or None when it resolves to nothing."""
+    spec = action.spec.order
+    kind = action.spec.action
+    side = kind.side or Side.BUY
+    order_type = spec.order_type
+    price = resolve_price(action.price, side, st) if order_type.needs_price else 0
+    if order_type.needs_price and price <= 0:
         return None
+    condition_price = 0
+    if order_type.needs_condition_price:
+        condition_price = resolve_price(action.condition_price, side, st)
+        if condition_price <= 0:
+            return None
     qty = resolve_qty(spec.qty, spec.amount, side, price, st, pending_sell)
     if qty <= 0:
         return None
-    return OrderRequest(
+    order = OrderRequest(
         order_id=order_id,
-        action=OrderAction.BUY if side is Side.BUY else OrderAction.SELL,
+        action=kind,
         symbol=st.symbol,
         qty=qty,
-        order_type=OrderType.LIMIT if spec.type == "limit" else OrderType.MARKET,
+        order_type=order_type,
         price=price,
+        condition_price=condition_price,
+        exchange=exchange_of(st.symbol),
         rule=rule,
         strategy=strategy,
         created_at=now,
+        tags={TAG: action.tag},
+    )
+    if isinstance(spec, CreditSellSpec):
+        order.loan_type = spec.loan_code
+        order.loan_date = spec.loan_date or ""
+    return order
+
+
+def build_change(
+    action: CompiledAction,
+    target: OrderRequest,
+    st: SymbolState,
+    *,
+    order_id: int,
+    rule: str,
+    strategy: str,
+    now: float,
+) -> OrderRequest | None:
+    """A modify or cancel request for one working order, or None (no valid price)."""
+    spec = action.spec.target
+    kind = action.spec.action
+    price = condition_price = 0
+    if isinstance(spec, ModifySpec):
+        side = target.side or Side.BUY
+        price = resolve_price(action.price, side, st)
+        if price <= 0:
+            return None
+        if action.condition_price is not None:
+            condition_price = resolve_price(action.condition_price, side, st)
+    qty = spec.qty or 0  # 0: the whole remainder (Kiwoom mdfy_qty / cncl_qty '0')
+    if kind in (OrderAction.CANCEL, OrderAction.CREDIT_CANCEL) and qty >= target.remaining:
+        qty = 0
+    return OrderRequest(
+        order_id=order_id,
+        action=kind,
+        symbol=target.symbol,
+        qty=qty,
+        order_type=target.order_type,
+        price=price,
+        condition_price=condition_price,
+        exchange=target.exchange,
+        rule=rule,
+        strategy=strategy,
+        created_at=now,
+        target_id=target.order_id,
+        tags={TAG: action.tag},
     )

@@ -68,9 +68,11 @@ def replay(
         config_json=config_json,
     )
     decoder = make_decoder(engine, day0)
+    engine.start()  # 'on: start' rules
     started = time.perf_counter()
     feed_frames(decoder, lines)
     elapsed = time.perf_counter() - started
+    engine.stop()  # 'on: stop' rules, at the tape's last moment
     journal.end_run(_stats(engine, decoder.counters, elapsed))
     return RunResult(journal.run_id, engine, decoder.counters, elapsed)
 

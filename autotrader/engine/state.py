@@ -44,12 +44,19 @@ class SymbolState:
         "pos_avg",
         "realized",
         "open_orders",
+        "open_buy",
+        "open_sell",
+        "open_since",
         "vi_active",
         "vi_kind",
         "vi_since",
+        "vi_direction",
+        "vi_price",
         "evaluate",
         "cooldowns",
         "fire",
+        "roll",
+        "rolling",
     )
 
     def __init__(self, symbol: str, market: MarketState) -> None:
@@ -63,13 +70,23 @@ class SymbolState:
         self.pos_avg = 0  # average cost per share, integer KRW
         self.realized = 0  # realized P&L after fees and tax, integer KRW
         self.open_orders = 0
+        # Kept by the engine's order book: working orders by side, and since when the
+        # oldest has been working (0.0 when none).
+        self.open_buy = 0
+        self.open_sell = 0
+        self.open_since = 0.0
         self.vi_active = False
         self.vi_kind = ""
         self.vi_since = 0.0
+        self.vi_direction = ""
+        self.vi_price = 0
         # Set by the engine: the symbol's fused rule evaluator and its bookkeeping.
         self.evaluate: Any = None
         self.cooldowns: list[float] = []
         self.fire: Any = None
+        # Rolling values some rule reads (engine/rolling.py), read by slot: s.roll[i].
+        self.roll: list[float] = []
+        self.rolling: Any = None
 
     @property
     def ask(self) -> int:

@@ -14,7 +14,12 @@ closures over a fixed table of names. Grammar (lowest to highest precedence)::
     product := unary (("*" | "/") unary)*
     unary   := "-" unary | atom
     atom    := NUMBER | NUMBER% | DURATION | TIME | STRING | "true" | "false"
-             | NAME | "(" expr ")"
+             | NAME | NAME "(" literal ("," literal)* ")" | "(" expr ")"
+    literal := NUMBER | DURATION | TIME
+
+``sma(20)``, ``high(5m)``, ``range_high(09:00, 09:30)``: a function call takes only
+literal arguments (checked against the function table by ``typecheck``), so it names a
+value the engine keeps up to date rather than computing anything the user wrote.
 
 ``5%`` is the ratio 0.05, ``30s``/``5m``/``1h`` are seconds, ``09:30`` / ``15:19:30``
 are seconds since midnight (Asia/Seoul). Names may be dotted (``position.qty``); a dot
@@ -89,7 +94,20 @@ class Between:
     pos: int
 
 
-Node = Num | Str | Bool | Name | Unary | Binary | Between
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str
+    args: tuple[Num, ...]
+    pos: int
+
+    @property
+    def key(self) -> tuple[str, tuple[tuple[float | int, str], ...]]:
+        """What identifies the value: the function and its literal arguments."""
+        return (self.name, tuple((a.value, a.unit) for a in self.args))
+
+
+Node = Num | Str | Bool | Name | Unary | Binary | Between | Call
+MAX_ARGS = 3
 
 _TOKEN = re.compile(
     r"""
@@ -246,6 +264,8 @@ class _Parser:
         if tok.kind == "kw" and tok.text in ("true", "false"):
             return Bool(tok.text == "true", tok.pos)
         if tok.kind == "name":
+            if self.tok.kind == "op" and self.tok.text == "(":
+                return self.call(tok)
             return Name(tok.text, tok.pos)
         if tok.kind == "op" and tok.text == "(":
             self._nest(tok.pos)
@@ -254,6 +274,27 @@ class _Parser:
             self.depth -= 1
             return node
         raise ExprSyntaxError(f"unexpected {self._describe(tok)}", tok.pos)
+
+    def call(self, name: _Tok) -> Call:
+        self.take()  # "("
+        args: list[Num] = []
+        while True:
+            tok = self.take()
+            if tok.kind == "num":
+                args.append(_number(tok))
+            elif tok.kind == "time":
+                args.append(_time_of_day(tok))
+            else:
+                raise ExprSyntaxError(
+                    f"{name.text}(...) takes numbers, durations or times of day, "
+                    f"found {self._describe(tok)}",
+                    tok.pos,
+                )
+            if len(args) > MAX_ARGS:
+                raise ExprSyntaxError(f"too many arguments to {name.text}", tok.pos)
+            if self.accept("op", ")"):
+                return Call(name.text, tuple(args), name.pos)
+            self.expect("op", ",")
 
 
 def _number(tok: _Tok) -> Num:

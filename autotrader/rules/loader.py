@@ -21,6 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from autotrader.errors import StrategyError, StrategyErrors
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
 from autotrader.rules.locate import locate, value_start
+from autotrader.rules.prices import parse_price
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.typecheck import ConditionError, check_condition
 
@@ -58,6 +59,7 @@ def load_strategy_text(text: str, path: str = "<string>") -> LoadedStrategy:
     plain = _to_plain(root)
     errors: list[StrategyError] = []
     conditions = _check_conditions(plain, root, path, errors)
+    _check_prices(plain, root, path, errors)
     spec: StrategySpec | None = None
     try:
         spec = StrategySpec.model_validate(plain)
@@ -147,6 +149,37 @@ def _check_conditions(
             line, col = _expr_position(root, loc, text, exc.offset)
             errors.append(StrategyError(path, line, col, f"rules.{i}.when: {exc.message}"))
     return conditions
+
+
+_PRICED = ("buy", "sell", "credit_buy", "credit_sell", "modify", "credit_modify")
+
+
+def _check_prices(plain: Any, root: Any, path: str, errors: list[StrategyError]) -> None:
+    """Parse every price written as text ('bid - 1 tick'), where it stands in the file."""
+    rules = plain.get("rules") if isinstance(plain, dict) else None
+    for i, rule in enumerate(rules if isinstance(rules, list) else ()):
+        steps = rule.get("do") if isinstance(rule, dict) else None
+        for j, step in enumerate(steps if isinstance(steps, list) else ()):
+            for kind in _PRICED:
+                spec = step.get(kind) if isinstance(step, dict) else None
+                if not isinstance(spec, dict):
+                    continue
+                for key in ("price", "condition_price"):
+                    text = spec.get(key)
+                    if not isinstance(text, str) or text == "market":
+                        continue
+                    loc: tuple[str | int, ...] = ("rules", i, "do", j, kind, key)
+                    try:
+                        parse_price(text)
+                    except (ExprSyntaxError, ConditionError) as exc:
+                        line, col = _scalar_position(root, loc, exc.offset)
+                        field = ".".join(str(p) for p in loc)
+                        errors.append(StrategyError(path, line, col, f"{field}: {exc.message}"))
+
+
+def _scalar_position(root: Any, loc: tuple[str | int, ...], offset: int) -> tuple[int, int]:
+    line, col, quoted = value_start(root, loc)
+    return line, col + offset + (1 if quoted else 0)
 
 
 def _check_rules(spec: StrategySpec, root: Any, path: str, errors: list[StrategyError]) -> None:

@@ -1,7 +1,9 @@
-"""The vocabulary of conditions: every name a strategy may use, with its type and unit.
+"""The vocabulary of conditions: every name and function a strategy may use.
 
-This table is the whole world a condition can see. The compiler maps each name to a
-getter over engine state; anything not listed here does not exist for a strategy.
+These tables are the whole world a condition can see. The compiler maps each name to a
+fixed fragment over engine state (``compile/conditions.py`` FRAGMENTS) and each function
+call to a rolling value the engine keeps per symbol (``engine/rolling.py``); anything not
+listed here does not exist for a strategy.
 """
 
 from __future__ import annotations
@@ -14,27 +16,149 @@ class NameInfo:
     kind: str  # "num" | "bool" | "str"
     doc: str
     unit: str = ""  # "%" ratio, "s" duration, "tod" time of day (seconds), "" plain
+    example: str = ""  # a condition using it, for the reference page and 'explain'
 
 
 NAMES: dict[str, NameInfo] = {
-    "price": NameInfo("num", "last trade price (KRW)"),
-    "ask": NameInfo("num", "best ask (KRW)"),
-    "bid": NameInfo("num", "best bid (KRW)"),
-    "volume": NameInfo("num", "this trade's volume (shares)"),
-    "buy_volume": NameInfo("num", "this trade's volume if buyer-initiated, else 0"),
-    "sell_volume": NameInfo("num", "this trade's volume if seller-initiated, else 0"),
-    "cum_volume": NameInfo("num", "today's cumulative volume"),
-    "change_rate": NameInfo("num", "change vs the previous close", "%"),
-    "open": NameInfo("num", "today's open"),
-    "high": NameInfo("num", "today's high"),
-    "low": NameInfo("num", "today's low"),
-    "strength": NameInfo("num", "trade strength (체결강도, 100 = balanced)"),
-    "position.qty": NameInfo("num", "shares held, from actual fills"),
-    "position.avg_price": NameInfo("num", "average cost per share (KRW)"),
-    "position.pnl": NameInfo("num", "unrealized P&L (KRW, before fees)"),
-    "position.pnl_pct": NameInfo("num", "unrealized P&L vs average cost", "%"),
-    "open_orders": NameInfo("num", "this symbol's working orders"),
-    "vi.active": NameInfo("bool", "a VI auction is running for this symbol"),
-    "time": NameInfo("num", "time of day, Asia/Seoul (compare with 09:30)", "tod"),
-    "session": NameInfo("str", 'market session name (e.g. "open")'),
+    # the current tick
+    "price": NameInfo("num", "last trade price (KRW)", example="price >= 70000"),
+    "last": NameInfo("num", "same as price", example="last < open"),
+    "ask": NameInfo("num", "best ask (KRW)", example="ask - bid <= 100"),
+    "bid": NameInfo("num", "best bid (KRW)", example="bid > 0"),
+    "spread": NameInfo("num", "best ask minus best bid (KRW)", example="spread <= 2 * 100"),
+    "volume": NameInfo("num", "this trade's volume (shares)", example="volume >= 1000"),
+    "buy_volume": NameInfo(
+        "num", "this trade's volume if buyer-initiated, else 0", example="buy_volume > 500"
+    ),
+    "sell_volume": NameInfo(
+        "num", "this trade's volume if seller-initiated, else 0", example="sell_volume > 500"
+    ),
+    "side": NameInfo("str", 'who initiated this trade: "buy" or "sell"', example='side == "buy"'),
+    "cum_volume": NameInfo("num", "today's cumulative volume", example="cum_volume > 1_000_000"),
+    "change_rate": NameInfo(
+        "num", "change vs the previous close", "%", example="change_rate <= -2%"
+    ),
+    "open": NameInfo("num", "today's open (KRW)", example="price > open"),
+    "high": NameInfo("num", "today's high (KRW)", example="price >= high"),
+    "low": NameInfo("num", "today's low (KRW)", example="price <= low * 1.001"),
+    "pct_from_open": NameInfo(
+        "num", "change vs today's open", "%", example="pct_from_open >= 1.5%"
+    ),
+    "strength": NameInfo(
+        "num", "trade strength (체결강도, 100 = balanced)", example="strength > 120"
+    ),
+    # the position in this symbol
+    "position.qty": NameInfo("num", "shares held, from actual fills", example="position.qty > 0"),
+    "position.avg_price": NameInfo(
+        "num", "average cost per share (KRW)", example="price < position.avg_price"
+    ),
+    "position.value": NameInfo(
+        "num", "shares held times the last price (KRW)", example="position.value < 3_000_000"
+    ),
+    "position.pnl": NameInfo(
+        "num", "unrealized P&L (KRW, before fees)", example="position.pnl <= -50_000"
+    ),
+    "position.pnl_pct": NameInfo(
+        "num", "unrealized P&L vs average cost", "%", example="position.pnl_pct >= 2%"
+    ),
+    "position.realized": NameInfo(
+        "num", "realized P&L today, after fees and tax (KRW)", example="position.realized > 0"
+    ),
+    # this symbol's working orders
+    "open_orders": NameInfo("num", "this symbol's working orders", example="open_orders == 0"),
+    "open_orders.buy": NameInfo("num", "working buy orders", example="open_orders.buy == 0"),
+    "open_orders.sell": NameInfo("num", "working sell orders", example="open_orders.sell == 0"),
+    "open_orders.age": NameInfo(
+        "num", "age of the oldest working order (0 if none)", "s", example="open_orders.age > 30s"
+    ),
+    # volatility interruption
+    "vi.active": NameInfo(
+        "bool", "a VI auction is running for this symbol", example="not vi.active"
+    ),
+    "vi.kind": NameInfo(
+        "str",
+        'the running or last VI: "static", "dynamic" or "both"',
+        example='vi.kind == "static"',
+    ),
+    "vi.direction": NameInfo(
+        "str", 'direction of the last VI: "up", "down" or ""', example='vi.direction == "up"'
+    ),
+    "vi.since": NameInfo(
+        "num", "when the last VI started (time of day)", "tod", example="vi.since >= 09:05"
+    ),
+    "vi.elapsed": NameInfo(
+        "num", "time since the last VI started (0 if none yet)", "s", example="vi.elapsed < 5m"
+    ),
+    "vi.trigger_price": NameInfo(
+        "num", "trigger price of the last VI (KRW)", example="price > vi.trigger_price"
+    ),
+    # market
+    "time": NameInfo(
+        "num", "time of day, Asia/Seoul (compare with 09:30)", "tod", example="time < 15:00"
+    ),
+    "session": NameInfo("str", 'market session name (e.g. "open")', example='session == "open"'),
+    "session.code": NameInfo(
+        "str", "raw 0s market-operation code (field 215)", example='session.code == "3"'
+    ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionInfo:
+    """A rolling value, named by a function of literal arguments."""
+
+    args: tuple[frozenset[str], ...]  # accepted units per argument ("" count, "s", "tod")
+    doc: str
+    unit: str = ""
+    example: str = ""
+
+
+_WINDOW = frozenset({"", "s"})  # N ticks or a duration
+_TOD = frozenset({"tod"})
+
+FUNCTIONS: dict[str, FunctionInfo] = {
+    "sma": FunctionInfo(
+        (_WINDOW,),
+        "simple moving average of the price over N ticks or a time window",
+        example="price > sma(20) and sma(5m) > sma(30m)",
+    ),
+    "vwap": FunctionInfo(
+        (_WINDOW,),
+        "volume-weighted average price over N ticks or a time window",
+        example="price < vwap(10m)",
+    ),
+    "volume_sum": FunctionInfo(
+        (_WINDOW,),
+        "shares traded over N ticks or a time window",
+        example="volume_sum(1m) > 50_000",
+    ),
+    "high_of": FunctionInfo(
+        (_WINDOW,), "highest price over N ticks or a time window", example="price > high_of(5m)"
+    ),
+    "low_of": FunctionInfo(
+        (_WINDOW,), "lowest price over N ticks or a time window", example="price < low_of(100)"
+    ),
+    "change": FunctionInfo(
+        (_WINDOW,),
+        "price change vs N ticks or a time window ago",
+        "%",
+        example="change(1m) >= 1%",
+    ),
+    "range_high": FunctionInfo(
+        (_TOD, _TOD),
+        "highest price traded between two times of day today (0 before)",
+        example="time >= 09:30 and price > range_high(09:00, 09:30)",
+    ),
+    "range_low": FunctionInfo(
+        (_TOD, _TOD),
+        "lowest price traded between two times of day today (0 before)",
+        example="time >= 09:30 and price < range_low(09:00, 09:30)",
+    ),
+}
+# 'vwap' alone is the day's VWAP, a rolling value like the functions above.
+NAMES["vwap"] = NameInfo(
+    "num", "volume-weighted average price since the first tick today", example="price > vwap"
+)
+
+MAX_TICK_WINDOW = 10_000
+MAX_TIME_WINDOW = 8 * 3600

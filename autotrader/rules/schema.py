@@ -1,4 +1,4 @@
-"""The strategy file format, as pydantic models.
+"""The strategy file format, as pydantic models (triggers and actions in their own modules).
 
 Everything a strategy can say is declared here, with ``extra="forbid"`` so a misspelt
 key is an error rather than a silently ignored line. Expressions are kept as text and
@@ -8,9 +8,14 @@ checked by the loader, which knows where in the file each one stands.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from autotrader.rules.actions import ActionSpec, OrderSpec
+from autotrader.rules.triggers import TICK, OnSpec, on_before
+
+__all__ = ["ActionSpec", "OrderSpec", "RiskSpec", "RuleSpec", "StrategySpec", "parse_duration"]
 
 SYMBOL_RE = re.compile(r"^[0-9A-Z]{6}(_NX|_AL)?$")
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
@@ -48,70 +53,26 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-PriceRef = Literal["ask", "bid", "last", "market"]
-
-
-class OrderSpec(_Model):
-    """How much and at what price; exactly one of qty / amount."""
-
-    qty: int | Literal["all"] | None = Field(default=None, description="shares, or 'all'")
-    amount: int | None = Field(default=None, gt=0, description="KRW to spend (buys)")
-    type: Literal["market", "limit"] = "market"
-    price: int | PriceRef | None = Field(default=None, description="limit price or reference")
-    ticks: int = Field(default=0, ge=-50, le=50, description="ticks added to a reference price")
-
-    @field_validator("qty")
-    @classmethod
-    def _positive_qty(cls, v: int | str | None) -> int | str | None:
-        if isinstance(v, int) and v <= 0:
-            raise ValueError("qty must be a positive number of shares, or 'all'")
-        return v
-
-    @model_validator(mode="after")
-    def _coherent(self) -> OrderSpec:
-        if (self.qty is None) == (self.amount is None):
-            raise ValueError("give exactly one of 'qty' or 'amount'")
-        if self.type == "market" and self.price not in (None, "market"):
-            raise ValueError("a market order takes no price (remove 'price' or use type: limit)")
-        if self.type == "limit" and self.price in (None, "market"):
-            raise ValueError("a limit order needs a price: a number, 'ask', 'bid' or 'last'")
-        return self
-
-
-class ActionSpec(_Model):
-    """One step of a rule: exactly one of buy or sell."""
-
-    buy: OrderSpec | None = None
-    sell: OrderSpec | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> ActionSpec:
-        if (self.buy is None) == (self.sell is None):
-            raise ValueError("an action is exactly one of 'buy' or 'sell'")
-        return self
-
-    @property
-    def side(self) -> Literal["buy", "sell"]:
-        return "buy" if self.buy is not None else "sell"
-
-    @property
-    def order(self) -> OrderSpec:
-        spec = self.buy if self.buy is not None else self.sell
-        assert spec is not None
-        return spec
-
-
 Symbol = Annotated[str, Field(description="'005930', '005930_NX' or '005930_AL'")]
 
 
 class RuleSpec(_Model):
+    """One rule: a trigger, a condition, actions, and controls on how often it fires."""
+
     name: str = Field(min_length=1, max_length=64)
-    on: Literal["tick"] = "tick"
+    on: OnSpec = Field(default=TICK, description="what makes the rule run (default: tick)")
     symbols: list[Symbol] | None = None
     when: str = "true"
-    cooldown: float = 0.0
+    cooldown: float = Field(default=0.0, description="pause per symbol after a fire: '10m'")
+    max_per_day: int | None = Field(default=None, gt=0, description="fires per day, at most")
+    once_per_symbol: bool = Field(default=False, description="at most one fire per symbol a day")
     enabled: bool = True
     do: list[ActionSpec] = Field(min_length=1)
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _on(cls, v: Any) -> Any:
+        return on_before(v)
 
     @field_validator("symbols", mode="before")
     @classmethod

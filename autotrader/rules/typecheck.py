@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import difflib
 
-from autotrader.rules.expr import Between, Bool, Name, Node, Num, Str, Unary
-from autotrader.rules.names import NAMES, NameInfo
+from autotrader.rules.expr import Between, Bool, Call, Name, Node, Num, Str, Unary
+from autotrader.rules.names import (
+    FUNCTIONS,
+    MAX_TICK_WINDOW,
+    MAX_TIME_WINDOW,
+    NAMES,
+    NameInfo,
+)
 
 _COMPARE = frozenset({"<", "<=", ">", ">=", "==", "!="})
 _WANT = {"num": "a number", "bool": "true or false", "str": "text"}
@@ -37,6 +43,44 @@ def check_condition(node: Node, names: dict[str, NameInfo] | None = None) -> Non
         raise ConditionError(f"a condition must be true or false, not {_WANT[kind]}", node.pos)
 
 
+def check_number(node: Node, names: dict[str, NameInfo] | None = None) -> None:
+    """Raise ConditionError unless ``node`` is a well-typed number (a price expression)."""
+    kind = kind_of(node, NAMES if names is None else names)
+    if kind != "num":
+        raise ConditionError(f"expected a number here, not {_WANT[kind]}", node.pos)
+
+
+_UNIT_WORDS = {"": "a count of ticks", "s": "a duration (30s, 5m)", "tod": "a time (09:30)"}
+
+
+def _check_call(node: Call) -> None:
+    info = FUNCTIONS.get(node.name)
+    if info is None:
+        hint = suggest(node.name, list(FUNCTIONS))
+        raise ConditionError(f"unknown function '{node.name}'{hint}", node.pos)
+    if len(node.args) != len(info.args):
+        raise ConditionError(
+            f"{node.name}() takes {len(info.args)} argument(s), got {len(node.args)}", node.pos
+        )
+    for arg, units in zip(node.args, info.args, strict=True):
+        if arg.unit not in units:
+            want = " or ".join(_UNIT_WORDS[u] for u in sorted(units))
+            raise ConditionError(f"{node.name}() expects {want} here", arg.pos)
+        if arg.unit == "" and not (
+            isinstance(arg.value, int) and 1 <= arg.value <= MAX_TICK_WINDOW
+        ):
+            raise ConditionError(
+                f"a tick count must be a whole number from 1 to {MAX_TICK_WINDOW}", arg.pos
+            )
+        if arg.unit == "s" and not 1 <= arg.value <= MAX_TIME_WINDOW:
+            raise ConditionError(
+                f"a time window must be from 1s to {MAX_TIME_WINDOW // 3600}h", arg.pos
+            )
+    tods = info.args and all(u == frozenset({"tod"}) for u in info.args)
+    if tods and node.args[0].value >= node.args[1].value:
+        raise ConditionError(f"{node.name}(): the start must be before the end", node.pos)
+
+
 def kind_of(node: Node, names: dict[str, NameInfo]) -> str:
     """The type of an expression: 'num', 'bool' or 'str'."""
     if isinstance(node, Num):
@@ -49,8 +93,13 @@ def kind_of(node: Node, names: dict[str, NameInfo]) -> str:
         info = names.get(node.name)
         if info is None:
             hint = suggest(node.name, list(names))
+            if not hint and node.name.split(".")[-1] in ("__import__", "__class__"):
+                hint = " (strategy files cannot reach Python objects)"
             raise ConditionError(f"unknown name '{node.name}'{hint}", node.pos)
         return info.kind
+    if isinstance(node, Call):
+        _check_call(node)
+        return "num"
     if isinstance(node, Unary):
         _need(node.operand, "bool" if node.op == "not" else "num", names)
         return "bool" if node.op == "not" else "num"
@@ -70,6 +119,8 @@ def kind_of(node: Node, names: dict[str, NameInfo]) -> str:
             )
         if left != "num" and node.op not in ("==", "!="):
             raise ConditionError(f"'{node.op}' needs numbers, not {_WANT[left]}", node.pos)
+        _check_units(node.left, node.right, names)
+        _check_units(node.right, node.left, names)
         return "bool"
     _need(node.left, "num", names)
     _need(node.right, "num", names)
@@ -80,3 +131,27 @@ def _need(node: Node, kind: str, names: dict[str, NameInfo]) -> None:
     found = kind_of(node, names)
     if found != kind:
         raise ConditionError(f"expected {_WANT[kind]} here, found {_WANT[found]}", node.pos)
+
+
+def _unit(node: Node, names: dict[str, NameInfo]) -> str | None:
+    if isinstance(node, Name) and node.name in names:
+        return names[node.name].unit
+    if isinstance(node, Call) and node.name in FUNCTIONS:
+        return FUNCTIONS[node.name].unit
+    return None
+
+
+def _check_units(named: Node, other: Node, names: dict[str, NameInfo]) -> None:
+    """Catch the classic slips: ``time < 1500`` and ``change_rate < -1`` (meant -1%)."""
+    unit = _unit(named, names)
+    literal = other.operand if isinstance(other, Unary) and other.op == "-" else other
+    if unit is None or not isinstance(literal, Num) or literal.unit:
+        return
+    if unit == "tod":
+        raise ConditionError("compare a time of day with a time like 15:00", other.pos)
+    if unit == "%" and abs(literal.value) >= 1:
+        sign = "-" if literal is not other else ""
+        raise ConditionError(
+            f"this is a ratio: write {sign}{literal.value}% for {sign}{literal.value} percent",
+            other.pos,
+        )

@@ -1,0 +1,150 @@
+"""Rules on rare events (VI, session, own orders, times, start, stop) and rule controls.
+
+Tick rules run inside the fused per-symbol evaluators; every other trigger comes here.
+Such a rule runs for one symbol (the VI's, the order's) or, for market-wide events
+(session, times, start, stop), for each of its symbols in file order; each run checks
+the rule's controls and its own compiled condition on that symbol's state.
+
+Controls: ``cooldown`` blocks a rule on one symbol for a while after it fires;
+``once_per_symbol`` until the next midnight (Asia/Seoul); ``max_per_day`` blocks the
+whole rule until midnight once it has fired that many times today.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from autotrader.clock import DAY, SEOUL_OFFSET
+from autotrader.compile.plan import CompiledRule
+from autotrader.compile.schedule import TIME_TRIGGERS
+from autotrader.engine.book import tag_of
+from autotrader.engine.scheduler import Scheduler
+from autotrader.model import OrderRequest, ViEvent
+
+if TYPE_CHECKING:
+    from autotrader.engine.engine import Engine
+    from autotrader.engine.state import SymbolState
+
+MAX_ORDER_DEPTH = 3  # order-event rules placing orders that trigger order-event rules...
+
+
+def next_midnight(now: float) -> float:
+    """Epoch seconds of the next 00:00 Asia/Seoul after ``now``."""
+    return (math.floor((now + SEOUL_OFFSET) / DAY) + 1) * DAY - SEOUL_OFFSET
+
+
+class Controls:
+    """Cooldown, once per symbol per day and max fires per day, for every trigger kind."""
+
+    def __init__(self) -> None:
+        self.until: dict[tuple[int, str], float] = {}  # (rule order, symbol) -> blocked until
+        self.rule_until: dict[int, float] = {}  # rule order -> blocked until (max_per_day)
+        self.day_fires: dict[int, tuple[int, int]] = {}  # rule order -> (day, fires that day)
+        self.tick_slots: dict[tuple[int, str], tuple[list[float], int]] = {}
+
+    def register(self, rule: CompiledRule, symbol: str, slots: list[float], i: int) -> None:
+        """A tick evaluator's blocked-until slot for (rule, symbol), kept in step."""
+        self.tick_slots[(rule.order, symbol)] = (slots, i)
+        slots[i] = self.blocked_until(rule, symbol)
+
+    def blocked_until(self, rule: CompiledRule, symbol: str) -> float:
+        return max(self.until.get((rule.order, symbol), 0.0), self.rule_until.get(rule.order, 0.0))
+
+    def ready(self, rule: CompiledRule, symbol: str, now: float) -> bool:
+        return not rule.has_controls or self.blocked_until(rule, symbol) <= now
+
+    def after_fire(self, rule: CompiledRule, symbol: str, now: float) -> float:
+        """Record a fire; returns until when the rule is blocked on this symbol."""
+        if not rule.has_controls:
+            return 0.0
+        midnight = next_midnight(now)
+        until = now + rule.cooldown if rule.cooldown else 0.0
+        if rule.once_per_symbol:
+            until = max(until, midnight)
+        self.until[(rule.order, symbol)] = until
+        if rule.max_per_day:
+            day = int((now + SEOUL_OFFSET) // DAY)
+            seen, fires = self.day_fires.get(rule.order, (day, 0))
+            fires = fires + 1 if seen == day else 1
+            self.day_fires[rule.order] = (day, fires)
+            if fires >= rule.max_per_day:
+                self.rule_until[rule.order] = midnight
+                for (order, _sym), (slots, i) in self.tick_slots.items():
+                    if order == rule.order:
+                        slots[i] = max(slots[i], midnight)
+        return self.blocked_until(rule, symbol)
+
+
+class Triggers:
+    """Dispatches the engine's rare events to the rules waiting for them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        by_kind = engine.plan.triggered
+        self.vi = by_kind.get("vi", ())
+        self.session = by_kind.get("session", ())
+        self.order = by_kind.get("order", ())
+        self.start_rules = by_kind.get("start", ())
+        self.stop_rules = by_kind.get("stop", ())
+        timed = [r for k in sorted(TIME_TRIGGERS) for r in by_kind.get(k, ())]
+        self.scheduler = Scheduler(sorted(timed, key=lambda r: r.order), self._on_time)
+        self.depth = 0
+
+    def run(self, rule: CompiledRule, st: SymbolState, event: str) -> None:
+        """Run one rule on one symbol: controls, condition, then fire."""
+        engine = self.engine
+        now = engine.market.now
+        if st.symbol not in rule.symbols or not self._ready(rule, st, now):
+            return
+        if rule.condition(st):
+            engine.controls.after_fire(rule, st.symbol, now)
+            engine._fire(rule, st, now, event)
+
+    def _ready(self, rule: CompiledRule, st: SymbolState, now: float) -> bool:
+        return self.engine.market.account_loaded and self.engine.controls.ready(
+            rule, st.symbol, now
+        )
+
+    def run_all(self, rules: tuple[CompiledRule, ...], event: str) -> None:
+        """Market-wide events: each rule, in file order, over each of its symbols."""
+        states = self.engine.states
+        for rule in rules:
+            for symbol in rule.symbols:
+                st = states.get(symbol)
+                if st is not None:
+                    self.run(rule, st, event)
+
+    def on_vi(self, ev: ViEvent, st: SymbolState) -> None:
+        for rule in self.vi:
+            vi = rule.on.vi
+            if vi is not None and vi.matches(ev.released, ev.kind, ev.direction):
+                self.run(rule, st, "vi:" + ("released" if ev.released else "triggered"))
+
+    def on_session(self, name: str) -> None:
+        rules = tuple(r for r in self.session if r.on.session and name in r.on.session)
+        if rules:
+            self.run_all(rules, "session:" + name)
+
+    def on_order(self, order: OrderRequest, event: str) -> None:
+        """An own order's event: accepted, filled, partially_filled, cancelled, rejected."""
+        if not self.order or order.side is None:
+            return
+        st = self.engine.states.get(order.symbol)
+        if st is None:
+            return
+        if self.depth >= MAX_ORDER_DEPTH:
+            stats = self.engine.stats
+            stats["order_trigger_depth"] = stats.get("order_trigger_depth", 0) + 1
+            return
+        self.depth += 1
+        try:
+            for rule in self.order:
+                on = rule.on
+                if on.order and event in on.order and (on.tag is None or on.tag == tag_of(order)):
+                    self.run(rule, st, "order:" + event)
+        finally:
+            self.depth -= 1
+
+    def _on_time(self, rule: CompiledRule, now: float) -> None:
+        self.run_all((rule,), rule.trigger)

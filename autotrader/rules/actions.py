@@ -1,0 +1,258 @@
+"""What a rule does: the steps of ``do:``, as pydantic models.
+
+Each step is one of ``buy``, ``sell``, ``credit_buy``, ``credit_sell`` (new orders,
+Kiwoom kt10000/kt10001/kt10006/kt10007) or ``modify``, ``cancel``, ``credit_modify``,
+``credit_cancel`` (kt10002/kt10003/kt10008/kt10009), which address the rule's own
+working orders. Every Kiwoom ``trde_tp`` has a readable name here, and the price rules
+of NOTES.md are checked when the file loads: a market order with a price, or a limit
+order without one, is an error in the file, not at the exchange.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from autotrader.model import OrderAction, OrderType
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+OrderTypeName = Literal[
+    "limit",
+    "market",
+    "conditional_limit",
+    "best_limit",
+    "top_priority_limit",
+    "limit_ioc",
+    "market_ioc",
+    "best_limit_ioc",
+    "limit_fok",
+    "market_fok",
+    "best_limit_fok",
+    "stop_limit",
+    "mid_price",
+    "mid_price_ioc",
+    "mid_price_fok",
+    "pre_market_close",
+    "after_hours_close",
+    "after_hours_single",
+]
+ORDER_TYPES: dict[str, OrderType] = {m.name.lower(): m for m in OrderType}
+_PCT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
+_LOAN_DATE_RE = re.compile(r"^\d{8}$")
+Which = Literal["oldest", "newest", "all"]
+
+
+def parse_qty(v: Any) -> Any:
+    """A positive number of shares, 'all', or a percent of the position ('50%')."""
+    if v is None:
+        return v
+    if isinstance(v, bool):
+        raise ValueError("qty must be a number of shares, 'all' or a percent like '50%'")
+    if isinstance(v, int):
+        if v <= 0:
+            raise ValueError("qty must be a positive number of shares, 'all' or '50%'")
+        return v
+    text = str(v).strip()
+    if text == "all":
+        return text
+    m = _PCT_RE.match(text)
+    if m is None:
+        raise ValueError(
+            f"qty must be a number of shares, 'all' or a percent like '50%', not {v!r}"
+        )
+    if not 0 < float(m.group(1)) <= 100:
+        raise ValueError("a percent of the position must be more than 0% and at most 100%")
+    return f"{m.group(1)}%"
+
+
+class OrderSpec(_Model):
+    """A new order: how much (exactly one of qty / amount), at what type and price."""
+
+    qty: int | str | None = Field(
+        default=None, description="shares, 'all' (sells) or a percent of the position: '50%'"
+    )
+    amount: int | None = Field(default=None, gt=0, description="KRW to trade at the price")
+    type: OrderTypeName = Field(default="market", description="the Kiwoom trde_tp, by name")
+    price: int | str | None = Field(
+        default=None,
+        description="a number, or an expression of the tick: 'ask', 'bid - 2 ticks', "
+        "'position.avg_price * 1.02'",
+    )
+    ticks: int = Field(default=0, ge=-50, le=50, description="ticks added to the price")
+    condition_price: int | str | None = Field(
+        default=None, description="stop_limit only: the price that activates the order"
+    )
+    tag: str | None = Field(
+        default=None, max_length=32, description="label for modify/cancel (default: rule name)"
+    )
+
+    @field_validator("qty", mode="before")
+    @classmethod
+    def _qty(cls, v: Any) -> Any:
+        return parse_qty(v)
+
+    @field_validator("price", "condition_price")
+    @classmethod
+    def _price(cls, v: int | str | None) -> int | str | None:
+        if isinstance(v, int) and v <= 0:
+            raise ValueError("a price must be positive")
+        return v
+
+    @model_validator(mode="after")
+    def _coherent(self) -> OrderSpec:
+        if (self.qty is None) == (self.amount is None):
+            raise ValueError("give exactly one of 'qty' or 'amount'")
+        kind = self.order_type
+        if kind.needs_price and self.price in (None, "market"):
+            raise ValueError(
+                f"a {self.type} order needs a price: a number or an expression such as "
+                "'ask', 'bid' or 'last - 1 tick'"
+            )
+        if not kind.needs_price and self.price not in (None, "market"):
+            raise ValueError(
+                f"a {self.type} order takes no price (the exchange sets it): remove 'price' "
+                "or use type: limit"
+            )
+        if not kind.needs_price and self.ticks:
+            raise ValueError(f"'ticks' moves a price, and a {self.type} order has none")
+        if kind.needs_condition_price and self.condition_price is None:
+            raise ValueError("a stop_limit order needs a condition_price")
+        if not kind.needs_condition_price and self.condition_price is not None:
+            raise ValueError("only a stop_limit order takes a condition_price")
+        return self
+
+    @property
+    def order_type(self) -> OrderType:
+        return ORDER_TYPES[self.type]
+
+
+class BuySpec(OrderSpec):
+    @model_validator(mode="after")
+    def _no_all(self) -> BuySpec:
+        if self.qty == "all":
+            raise ValueError("qty: all sells the whole position; a buy needs shares or amount")
+        return self
+
+
+class CreditSellSpec(OrderSpec):
+    """A credit sell repays a loan: every loan combined (99) or one loan by date (33)."""
+
+    loan: Literal["combined", "single"] = Field(
+        default="combined", description="'combined' (융자합, 99) or 'single' (융자, 33)"
+    )
+    loan_date: str | None = Field(default=None, description="YYYYMMDD, for loan: single")
+
+    @field_validator("loan_date", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        text = str(v)
+        if not _LOAN_DATE_RE.match(text):
+            raise ValueError(f"loan_date must be YYYYMMDD, got {v!r}")
+        return text
+
+    @model_validator(mode="after")
+    def _loan(self) -> CreditSellSpec:
+        if self.loan == "single" and self.loan_date is None:
+            raise ValueError("loan: single needs the loan's loan_date (YYYYMMDD)")
+        if self.loan == "combined" and self.loan_date is not None:
+            raise ValueError("loan_date goes with loan: single")
+        return self
+
+    @property
+    def loan_code(self) -> str:
+        return "33" if self.loan == "single" else "99"
+
+
+class TargetSpec(_Model):
+    """Which of the rule's own working orders a modify or cancel addresses."""
+
+    which: Which = Field(default="all", description="oldest, newest or all of them")
+    tag: str | None = Field(
+        default=None, description="orders placed with this tag (default: this rule's own)"
+    )
+
+
+class ModifySpec(TargetSpec):
+    price: int | str = Field(description="the new price: a number or a tick expression")
+    ticks: int = Field(default=0, ge=-50, le=50)
+    qty: int | None = Field(default=None, gt=0, description="new quantity (default: unchanged)")
+    condition_price: int | str | None = None
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and v <= 0:
+            raise ValueError("a price must be positive")
+        return v
+
+
+class CancelSpec(TargetSpec):
+    qty: int | None = Field(default=None, gt=0, description="shares to cancel (default: all)")
+
+
+def _cancel_before(v: Any) -> Any:
+    return {"which": v} if isinstance(v, str) else v
+
+
+ACTION_KINDS: dict[str, OrderAction] = {a.value: a for a in OrderAction}
+
+
+class ActionSpec(_Model):
+    """One step of a rule: exactly one of the keys below."""
+
+    buy: BuySpec | None = None
+    sell: OrderSpec | None = None
+    credit_buy: BuySpec | None = None
+    credit_sell: CreditSellSpec | None = None
+    modify: ModifySpec | None = None
+    cancel: CancelSpec | None = None
+    credit_modify: ModifySpec | None = None
+    credit_cancel: CancelSpec | None = None
+
+    @field_validator("cancel", "credit_cancel", mode="before")
+    @classmethod
+    def _cancel(cls, v: Any) -> Any:
+        return _cancel_before(v)
+
+    @model_validator(mode="after")
+    def _one(self) -> ActionSpec:
+        given = [k for k in ACTION_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("an action is exactly one of: " + ", ".join(ACTION_KINDS))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ACTION_KINDS if getattr(self, k) is not None)
+
+    @property
+    def action(self) -> OrderAction:
+        return ACTION_KINDS[self.kind]
+
+    @property
+    def side(self) -> Literal["buy", "sell"] | None:
+        s = self.action.side
+        return None if s is None else ("buy" if s.value == "buy" else "sell")
+
+    @property
+    def order(self) -> OrderSpec:
+        """The new-order part (buy, sell and their credit variants)."""
+        spec = getattr(self, self.kind)
+        if not isinstance(spec, OrderSpec):
+            raise TypeError(f"{self.kind} is not a new order")
+        return spec
+
+    @property
+    def target(self) -> ModifySpec | CancelSpec:
+        spec = getattr(self, self.kind)
+        if not isinstance(spec, ModifySpec | CancelSpec):
+            raise TypeError(f"{self.kind} does not address working orders")
+        return spec
