@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -24,6 +25,9 @@ from autotrader.fake_kiwoom import codes, frames
 from autotrader.fake_kiwoom.auth import TokenStore
 from autotrader.fake_kiwoom.faults import FaultState
 
+# Frames carry tokens (LOGIN): keep websockets' per-frame DEBUG logging off.
+wire_log = logging.getLogger(f"{__name__}.wire")
+wire_log.setLevel(logging.INFO)
 WS_PATH = "/api/dostk/websocket"
 
 
@@ -74,6 +78,7 @@ class Hub:
             ping_interval=None,
             close_timeout=1.0,  # a dead client must not stall an eviction or a heartbeat drop
             process_request=_check_path,
+            logger=wire_log,
         )
         self.port = next(iter(self._server.sockets)).getsockname()[1]
 

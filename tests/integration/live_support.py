@@ -127,6 +127,7 @@ async def live_run(
     kw: dict[str, Any] = {"appkey": APPKEY, "secretkey": SECRETKEY, "fees": FEES}
     kw |= {"holdings": {"005930": (10, 58_000)}, "clock": clock}
     kw |= fake_options or {}
+    tmp_path.mkdir(parents=True, exist_ok=True)
     strategy = tmp_path / "live-test.yaml"
     strategy.write_text(HEADER + rules, encoding="utf-8")
     plan = compile_strategy(load_strategy(strategy))

@@ -41,6 +41,10 @@ from autotrader.errors import BrokerError, CredentialsRejectedError, TokenInvali
 from autotrader.model import BalanceUpdate, Execution
 
 log = logging.getLogger(__name__)
+# websockets logs every frame at DEBUG, LOGIN (with the token) included: its logger for
+# our connections is pinned at INFO so a DEBUG root logger cannot make it print a token.
+wire_log = logging.getLogger(f"{__name__}.wire")
+wire_log.setLevel(logging.INFO)
 
 ACCOUNT_TYPES = ("00", "04", "0s")  # registered with item ""
 SYMBOL_TYPES = ("0B", "1h")
@@ -150,7 +154,10 @@ class RealtimeClient:
             try:
                 token = await self._tokens.token()
                 async with connect(
-                    self._url, open_timeout=self._login_timeout, ping_interval=None
+                    self._url,
+                    open_timeout=self._login_timeout,
+                    ping_interval=None,
+                    logger=wire_log,
                 ) as ws:
                     self._ws = ws
                     if await self._session(ws, token):

@@ -63,12 +63,13 @@ class KiwoomSettings(BaseModel):
             raise ValueError("domain 'production' needs allow_production: true, said explicitly")
         if not self.appkey.get_secret_value() or not self.secretkey.get_secret_value():
             raise ValueError("appkey and secretkey must not be empty")
-        for url, schemes in (
-            (self.rest_url, ("http://", "https://")),
-            (self.ws_url, ("ws://", "wss://")),
+        for name, url, schemes in (
+            ("rest_url", self.rest_url, ("http://", "https://")),
+            ("ws_url", self.ws_url, ("ws://", "wss://")),
         ):
             if url and not url.startswith(schemes):
-                raise ValueError(f"URL {url!r} must start with one of {schemes}")
+                # Not echoed: a URL can carry credentials (user:password@host).
+                raise ValueError(f"{name} must start with one of {', '.join(schemes)}")
         return self
 
     @property
