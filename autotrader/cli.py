@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from autotrader.errors import AutotraderError, StrategyErrors
+from autotrader.fake_kiwoom.cli import app as fake_app
 
 app = typer.Typer(
     help="Declarative, rule-based auto-trading for Korean stocks on Kiwoom.",
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 tape_app = typer.Typer(help="Make and inspect tapes (recorded or synthetic market days).")
 app.add_typer(tape_app, name="tape")
+app.add_typer(fake_app, name="fake-kiwoom")
 
 _REPO = Path(__file__).resolve().parents[1]
 
@@ -48,8 +50,25 @@ def run(
     journal: Annotated[Path | None, typer.Option(help="SQLite journal file")] = None,
     config: Annotated[Path | None, typer.Option(help="configuration TOML")] = None,
     report: Annotated[bool, typer.Option(help="print the report at the end")] = True,
+    live: Annotated[
+        bool, typer.Option("--live", help="trade on Kiwoom (real orders) instead of a dry-run")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="with --live: skip the typed confirmation")
+    ] = False,
 ) -> None:
-    """Dry-run STRATEGY over a tape with the paper broker, then print the report."""
+    """Dry-run STRATEGY over a tape with the paper broker, then print the report.
+
+    With --live, trade it on Kiwoom (mock unless configured otherwise) until Ctrl-C.
+    """
+    if live:
+        from autotrader.cli_live import run_live_command
+
+        try:
+            run_live_command(strategy, journal, config, yes=yes, report=report, console=err)
+        except AutotraderError as exc:
+            raise _fail(exc) from None
+        return
     from autotrader.broker.paper import PaperBroker
     from autotrader.compile import compile_strategy
     from autotrader.config import load_config

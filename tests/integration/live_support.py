@@ -127,10 +127,7 @@ async def live_run(
     kw: dict[str, Any] = {"appkey": APPKEY, "secretkey": SECRETKEY, "fees": FEES}
     kw |= {"holdings": {"005930": (10, 58_000)}, "clock": clock}
     kw |= fake_options or {}
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    strategy = tmp_path / "live-test.yaml"
-    strategy.write_text(HEADER + rules, encoding="utf-8")
-    plan = compile_strategy(load_strategy(strategy))
+    plan = compile_strategy(load_strategy(_write_strategy(tmp_path, rules)))
     journal_path = tmp_path / "journal.db"
     async with FakeKiwoom(**kw) as fake:
         if before_start is not None:
@@ -164,6 +161,13 @@ async def live_run(
                 async with asyncio.timeout(WAIT * 2):
                     await task
             journal.close()
+
+
+def _write_strategy(folder: Path, rules: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    strategy = folder / "live-test.yaml"
+    strategy.write_text(HEADER + rules, encoding="utf-8")
+    return strategy
 
 
 def rows(path: Path, sql: str, *args: Any) -> list[sqlite3.Row]:

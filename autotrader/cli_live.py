@@ -1,0 +1,109 @@
+"""``autotrader run STRATEGY --live``: confirmation, environment, then the live runner.
+
+Live trading needs three things said explicitly: ``--live``; a typed ``yes`` at the prompt
+(or ``--yes``, for scripts); and, for the production domain, ``[kiwoom]
+allow_production = true`` in the configuration file. Credentials come from the
+environment or a private ``.env`` (see ``KiwoomSettings``), never from the strategy.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+
+from autotrader.config import AppConfig
+from autotrader.errors import AutotraderError, ConfigError
+
+if TYPE_CHECKING:
+    from autotrader.broker.kiwoom import KiwoomSettings
+
+CONFIRM_WORD = "yes"
+
+
+def kiwoom_settings(cfg: AppConfig, env: dict[str, str] | None = None) -> KiwoomSettings:
+    """KiwoomSettings from the environment and the ``[kiwoom]`` section; refuses
+    production unless that section allows it."""
+    from autotrader.broker.kiwoom import KiwoomSettings
+
+    environ = dict(os.environ if env is None else env)
+    domain = cfg.kiwoom.domain or environ.get("KIWOOM_DOMAIN") or "mock"
+    if domain == "production" and not cfg.kiwoom.allow_production:
+        raise ConfigError(
+            "refusing to trade on Kiwoom production: set allow_production = true in the "
+            "[kiwoom] section of the configuration file to allow it"
+        )
+    overrides: dict[str, Any] = {"allow_production": cfg.kiwoom.allow_production}
+    if cfg.kiwoom.domain:
+        overrides["domain"] = cfg.kiwoom.domain
+    return KiwoomSettings.load(env=environ, **overrides)
+
+
+def run_live_command(
+    strategy: Path,
+    journal: Path | None,
+    config: Path | None,
+    *,
+    yes: bool,
+    report: bool,
+    console: Console,
+) -> None:
+    """Validate, show where the orders will go, confirm, trade until Ctrl-C, report."""
+    from autotrader.compile import compile_strategy
+    from autotrader.config import load_config
+    from autotrader.engine.live import LiveRunner, run_live
+    from autotrader.journal import Journal
+    from autotrader.rules import load_strategy
+
+    cfg = load_config(config)
+    loaded = load_strategy(strategy)
+    plan = compile_strategy(loaded)
+    settings = kiwoom_settings(cfg)
+    account = settings.account or "the app key's account (set KIWOOM_ACCOUNT to show it)"
+    jpath = journal or Path(cfg.journal)
+    console.print(
+        f"[bold red]LIVE[/] {plan.strategy.strategy}: Kiwoom [bold]{settings.domain}[/] "
+        f"({settings.base_url}), account {account}, journal {jpath}",
+        markup=True,
+        highlight=False,
+    )
+    if not yes:
+        typed = typer.prompt(f'Real orders will be sent. Type "{CONFIRM_WORD}" to trade live')
+        if typed.strip() != CONFIRM_WORD:
+            raise AutotraderError("not confirmed: nothing was sent")
+    _log_to_stderr()
+    j = Journal(jpath)
+    try:
+        result = run_live(
+            lambda: LiveRunner(
+                plan,
+                settings,
+                j,
+                limits=cfg.limits_for(loaded.spec.risk),
+                fees=cfg.fee_model(),
+                config_json=cfg.model_dump_json(),
+            )
+        )
+    finally:
+        j.close()
+    s = result.stats
+    console.print(
+        f"live {plan.strategy.strategy}: {s.get('frames', 0):,} frames, "
+        f"{s.get('orders', 0)} orders, {s.get('fills', 0)} fills, journal {jpath} "
+        f"(run {result.run_id})",
+        highlight=False,
+    )
+    if report:
+        from autotrader.journal import open_journal
+        from autotrader.report import print_report
+
+        print_report(open_journal(jpath), result.run_id)
+
+
+def _log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
