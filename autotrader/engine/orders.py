@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from autotrader.compile.plan import CompiledAction, CompiledPrice
 from autotrader.engine.book import TAG
 from autotrader.market.ticks import round_to_tick, shift_ticks
-from autotrader.model import Exchange, OrderAction, OrderRequest, Side
+from autotrader.model import Exchange, OrderAction, OrderRequest, OrderType, Side
 from autotrader.rules.actions import CreditSellSpec, ModifySpec
 
 if TYPE_CHECKING:
@@ -134,14 +134,16 @@ def build_change(
         if action.condition_price is not None:
             condition_price = resolve_price(action.condition_price, side, st)
     qty = spec.qty or 0  # 0: the whole remainder (Kiwoom mdfy_qty / cncl_qty '0')
-    if kind in (OrderAction.CANCEL, OrderAction.CREDIT_CANCEL) and qty >= target.remaining:
+    cancel = kind in (OrderAction.CANCEL, OrderAction.CREDIT_CANCEL)
+    if cancel and qty >= target.remaining:
         qty = 0
     return OrderRequest(
         order_id=order_id,
         action=kind,
         symbol=target.symbol,
         qty=qty,
-        order_type=target.order_type,
+        # A cancel has no price or type at Kiwoom; a modify keeps the target's type.
+        order_type=OrderType.MARKET if cancel else target.order_type,
         price=price,
         condition_price=condition_price,
         exchange=target.exchange,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from autotrader.rules.actions import ActionSpec, OrderSpec
 from autotrader.rules.triggers import TICK, OnSpec, on_before
@@ -53,7 +53,11 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Symbol = Annotated[str, Field(description="'005930', '005930_NX' or '005930_AL'")]
+Symbol = Annotated[
+    str,
+    BeforeValidator(normalize_symbol),
+    Field(description="'005930' (KRX), '005930_NX' (Nextrade) or '005930_AL' (SOR)"),
+]
 
 
 class RuleSpec(_Model):
@@ -73,11 +77,6 @@ class RuleSpec(_Model):
     @classmethod
     def _on(cls, v: Any) -> Any:
         return on_before(v)
-
-    @field_validator("symbols", mode="before")
-    @classmethod
-    def _symbols(cls, v: Any) -> Any:
-        return [normalize_symbol(s) for s in v] if isinstance(v, list) else v
 
     @field_validator("cooldown", mode="before")
     @classmethod
@@ -110,8 +109,3 @@ class StrategySpec(_Model):
     symbols: list[Symbol] = Field(min_length=1)
     risk: RiskSpec = RiskSpec()
     rules: list[RuleSpec] = Field(min_length=1)
-
-    @field_validator("symbols", mode="before")
-    @classmethod
-    def _symbols(cls, v: Any) -> Any:
-        return [normalize_symbol(s) for s in v] if isinstance(v, list) else v
