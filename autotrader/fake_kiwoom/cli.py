@@ -30,7 +30,8 @@ def serve(
         str, typer.Option(help="Secret key the server accepts")
     ] = "test-secretkey",
 ) -> None:
-    """Serve REST and websocket on 127.0.0.1, replaying ``tape`` once, until Ctrl-C."""
+    """Serve REST and websocket on 127.0.0.1 until Ctrl-C; ``tape`` is replayed once,
+    from the moment the first client registers."""
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(tape, rest_port, ws_port, speed, appkey, secretkey))
 
@@ -50,6 +51,7 @@ async def _serve(
         rest_port=rest_port,
         ws_port=ws_port,
         auto_stream=tape is not None,
+        wait_for_client=True,
         speed=speed or None,
     )
     async with fake:
@@ -57,6 +59,6 @@ async def _serve(
         typer.echo(f"websocket {fake.ws_url}")
         typer.echo(
             f"export KIWOOM_REST_URL={fake.rest_url} KIWOOM_WS_URL={fake.ws_url} "
-            f"KIWOOM_APPKEY={appkey} KIWOOM_SECRETKEY={secretkey}"
+            f"KIWOOM_APPKEY={appkey} KIWOOM_SECRETKEY={secretkey} KIWOOM_ACCOUNT={fake.account}"
         )
         await asyncio.Event().wait()

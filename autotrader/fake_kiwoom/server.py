@@ -69,6 +69,7 @@ class FakeKiwoom:
         rate_per_sec: int | None = None,
         token_ttl: float = 24 * 3600.0,
         auto_stream: bool = False,
+        wait_for_client: bool = False,
         speed: float | None = None,
         rest_port: int = 0,
         ws_port: int = 0,
@@ -108,6 +109,7 @@ class FakeKiwoom:
         self._http = HttpServer(router, port=rest_port)
         self._ws_port = ws_port
         self._auto = auto_stream
+        self._wait_for_client = wait_for_client
         self.speed = speed
         self._streamer: asyncio.Task[int] | None = None
         self._push_lock = asyncio.Lock()
@@ -127,7 +129,7 @@ class FakeKiwoom:
         await self._http.start()
         await self.hub.start(port=self._ws_port)
         if self._auto and self._cursor is not None:
-            self._streamer = asyncio.create_task(self.stream(speed=self.speed))
+            self._streamer = asyncio.create_task(self._auto_stream())
 
     async def close(self) -> None:
         if self._streamer is not None:
@@ -136,6 +138,11 @@ class FakeKiwoom:
                 await self._streamer
         await self._http.close()
         await self.hub.close()
+
+    async def _auto_stream(self) -> int:
+        if self._wait_for_client:
+            await self.hub.registered.wait()  # a demo client must not miss the open
+        return await self.stream(speed=self.speed)
 
     async def wait_streamed(self) -> int:
         """Wait for the ``auto_stream`` replay to finish; how many frames it pushed."""

@@ -67,6 +67,7 @@ class Hub:
         self.single_session = single_session
         self.sessions: set[Session] = set()
         self._held: list[str] = []
+        self.registered = asyncio.Event()  # some socket has registered something
         self._server: Server | None = None
         self.port = 0
 
@@ -232,6 +233,7 @@ class Hub:
             return
         s.groups = groups
         await self._send(s, {"trnm": trnm, "return_code": 0, "return_msg": ""})
+        self.registered.set()
 
 
 def _check_path(conn: ServerConnection, request: Request) -> Response | None:

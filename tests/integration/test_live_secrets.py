@@ -70,9 +70,7 @@ async def test_no_secret_reaches_logs_journal_or_errors(
     errors.append(f"{refused.value} {refused.value!r}")
     secrets = [APPKEY, SECRETKEY, "WRONG-" + SECRETKEY, *tokens]
     assert len(tokens) >= 2  # the first, and the one renewed after the refused LOGIN
-    logged = "\n".join(
-        f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records
-    )
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records)
     assert "LOGIN refused" in logged  # the failures did happen and were logged
     leaked = [
         f"{r.name}: {r.getMessage()[:300]}"

@@ -166,11 +166,13 @@ class RealtimeClient:
                 if exc.fatal:
                     log.error("%s; stopping", exc)
                     raise
-                log.warning("%s; reconnecting", exc)
+                if not self._closing:
+                    log.warning("%s; reconnecting", exc)
             except CredentialsRejectedError:
                 raise
             except (OSError, TimeoutError, WebSocketException, BrokerError) as exc:
-                log.warning("websocket: %s; reconnecting", _describe(exc))
+                if not self._closing:
+                    log.warning("websocket: %s; reconnecting", _describe(exc))
             finally:
                 self._ws = None
                 self._ready.clear()
