@@ -149,6 +149,61 @@ def validate(
 
 
 @app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write here, not stdout")] = None,
+) -> None:
+    """Print the JSON Schema of strategy files (for YAML language servers in editors)."""
+    import json
+
+    from autotrader.rules.authoring import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+
+@app.command()
+def init(
+    name: Annotated[str, typer.Argument(help="strategy name, also the file name")],
+    directory: Annotated[Path, typer.Option("--dir", help="where to write it")] = Path("rules"),
+) -> None:
+    """Write a commented example strategy, NAME.yaml, to start from."""
+    import re
+
+    from autotrader.rules.authoring import scaffold
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name):
+        raise _fail(AutotraderError("NAME: letters, digits, '-' and '_' only (at most 64)"))
+    path = directory / f"{name}.yaml"
+    if path.exists():
+        raise _fail(AutotraderError(f"{path} exists: not overwriting it"))
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(scaffold(name, str(path)), encoding="utf-8")
+    typer.echo(f"wrote {path}: check it with 'autotrader validate {path}'")
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="strategy file")],
+) -> None:
+    """Say in plain words what each rule of FILE will do."""
+    from autotrader.rules import load_strategy
+    from autotrader.rules.authoring import explain as explain_rules
+
+    try:
+        loaded = load_strategy(file)
+    except StrategyErrors as exc:
+        for e in exc.errors:
+            typer.echo(str(e))
+        raise typer.Exit(2 if any(e.line == 0 for e in exc.errors) else 1) from None
+    for line in explain_rules(loaded.spec):
+        typer.echo(line)
+
+
+@app.command()
 def halt(
     reduce: Annotated[
         bool, typer.Option("--reduce", help="exits only: no new entries, sells allowed")
