@@ -49,6 +49,7 @@ from autotrader.risk.checks import CheckInput, RiskLimits, reference_price
 from autotrader.risk.guard import RiskGuard
 
 DEFAULT_PAPER_CASH = 100_000_000  # KRW a paper run starts with unless configured
+LOSS_CHECK_INTERVAL = 5.0  # clock seconds between marks of open positions to the market
 
 
 class Engine:
@@ -73,6 +74,7 @@ class Engine:
         self.book = book or RiskBook(cash=DEFAULT_PAPER_CASH)
         self.killswitch = killswitch or KillSwitch(halt_path(journal.path))
         self._watch_at = 0.0
+        self._loss_at = 0.0
         self._cancelling: set[int] = set()
         self.market = MarketState()
         self.states: dict[str, SymbolState] = {
@@ -122,7 +124,9 @@ class Engine:
         command = self.killswitch.poll(force=force)
         if command is not None:
             self.set_level(command.level, command.reason or "kill switch file")
-        self._check_loss()
+        if force or self.market.now >= self._loss_at:  # fills check it too, at once
+            self._loss_at = self.market.now + LOSS_CHECK_INTERVAL
+            self._check_loss()
 
     def set_level(self, level: TradingLevel, reason: str) -> None:
         """Move the kill switch; at ``halted`` every open order is cancelled."""

@@ -3,9 +3,9 @@
 The file lives beside the journal (``<journal dir>/autotrader.halt``); its first line is
 the commanded level (``halt``, ``reduce`` or ``active``), the second an optional reason.
 The engine polls it when its clock advances, at most once per ``interval`` seconds of
-wall time, never per tick. The engine also writes it when the daily loss limit trips or
-recovery finds something it cannot match, so a restart stays halted until the user runs
-``autotrader resume``.
+wall time, never per tick. A live engine (``persist=True``) also writes it when the daily
+loss limit trips or recovery finds something it cannot match, so a restart stays halted
+until the user runs ``autotrader resume``.
 """
 
 from __future__ import annotations
@@ -74,8 +74,10 @@ class KillSwitch:
         *,
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        persist: bool = False,
     ) -> None:
         self.path = path
+        self.persist = persist  # live runs: the engine's own halts survive a restart
         self.interval = interval
         self.clock = clock
         self._next = float("-inf")
@@ -93,6 +95,8 @@ class KillSwitch:
         return command
 
     def set(self, level: TradingLevel, reason: str) -> None:
-        """Write a command from inside the engine (loss limit, recovery)."""
-        write_command(self.path, level, reason)
+        """Record a command from inside the engine (loss limit, recovery); in the file
+        only when ``persist`` (a replay must not leave a halt behind for the next run)."""
+        if self.persist:
+            write_command(self.path, level, reason)
         self._last = Command(level, reason.strip())

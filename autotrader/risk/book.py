@@ -61,14 +61,13 @@ class RiskBook:
 
     def unrealized(self) -> int:
         """Open positions marked at the last trade, less the fees and tax of selling."""
-        total = 0
+        value = cost = 0
         for st in self.held.values():
-            if st.pos_qty <= 0:
-                continue
-            value = st.price * st.pos_qty
-            total += value - st.pos_avg * st.pos_qty
-            total -= self.fees.commission(value) + self.fees.sell_tax(value)
-        return total
+            qty = st.pos_qty
+            value += st.price * qty
+            cost += st.pos_avg * qty
+        # fees on the total are at least the sum of per-symbol fees: never optimistic
+        return value - cost - self.fees.commission(value) - self.fees.sell_tax(value)
 
     def day_pnl(self) -> int:
         return self.realized + self.unrealized()

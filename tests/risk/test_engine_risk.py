@@ -102,10 +102,11 @@ def test_resume_lifts_the_kill_switch(tmp_path: Path) -> None:
 def test_daily_loss_limit_halts_entries_cancels_and_persists(tmp_path: Path) -> None:
     """A loss past the limit moves the engine to reducing and writes the halt file."""
     h = Harness(BUY_THEN_SELL, tmp_path, limits=RiskLimits(daily_loss_limit=500_000))
+    h.engine.killswitch.persist = True  # as a live run does
     h.feed([real(trade("005930", "100000", 70_000)), real(trade("005930", "100001", 70_000))])
     assert h.engine.book.level is TradingLevel.ACTIVE
-    # marked at 64,000 (-600,000 and fees); seen at the next clock second, not per tick
-    h.feed([real(trade("005930", "100003", 64_000)), real(trade("005930", "100004", 64_000))])
+    # marked at 64,000 (-600,000 and fees); checked every 5 clock seconds, not per tick
+    h.feed([real(trade("005930", "100003", 64_000)), real(trade("005930", "100009", 64_000))])
     assert h.engine.book.level is TradingLevel.REDUCING
     command = read_command(halt_path(h.journal.path))
     assert command is not None and command.level is TradingLevel.REDUCING
