@@ -182,10 +182,11 @@ class Journal:
         self._seq += 1
         self._writer.inbox.put((priority, self._seq, item), timeout=self.call_timeout)
 
-    def _call(self, fn: _Call, *, urgent: bool = False) -> Any:
+    def _call(self, fn: _Call, *, urgent: bool = False, check: bool = True) -> Any:
         """Run ``fn(conn)`` on the writer thread and wait for it: after everything queued,
         or (``urgent``) before queued batches, which never depend on it."""
-        self._raise_if_failed()
+        if check:
+            self._raise_if_failed()
         if not self.threaded:
             try:
                 result = fn(self.conn)
@@ -383,10 +384,16 @@ class Journal:
         self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
 
     def flush(self) -> None:
-        """Return once every row written so far is committed (raises if it cannot be)."""
-        self._raise_if_failed()
+        """Return once every row written so far is committed (raises if it cannot be).
+
+        Rows of a batch that failed earlier are retried first: nothing is dropped.
+        """
         self._handoff()
-        self._call(_nothing)
+        if self.threaded:
+            self._call(_nothing, check=False)  # the writer retries failed batches first
+        else:
+            self._writer._write_failed(self.conn)
+        self._raise_if_failed()
 
     def close(self) -> None:
         """Write everything, stop the writer thread and close the connections."""

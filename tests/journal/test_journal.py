@@ -1,0 +1,77 @@
+"""The journal: migrations, flush semantics, failures that fail closed without losing rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from autotrader.errors import JournalError
+from autotrader.journal import SCHEMA_VERSION, Journal, open_journal
+from autotrader.journal.schema import MIGRATIONS
+from autotrader.model import OrderAction, OrderRequest
+
+
+def test_an_old_journal_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A version-1 journal with rows gains values_json and the new tables, rows kept."""
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    MIGRATIONS[0](db)
+    db.execute("PRAGMA user_version=1")
+    db["risk_checks"].insert({"run_id": 1, "check_name": "x", "passed": 1})  # type: ignore[union-attr]
+    db.conn.commit()
+    db.close()
+    upgraded = open_journal(path)
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert "values_json" in upgraded["risk_checks"].columns_dict
+    assert {"position_snapshots", "frames"} <= set(upgraded.table_names())
+    assert upgraded.execute("SELECT check_name FROM risk_checks").fetchall() == [("x",)]
+
+
+def test_a_newer_journal_is_refused(tmp_path: Path) -> None:
+    """A journal from a newer autotrader is not written by an older one."""
+    path = tmp_path / "new.db"
+    sqlite3.connect(path).execute("PRAGMA user_version=99").connection.close()
+    with pytest.raises(JournalError, match="newer"):
+        open_journal(path)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_flush_makes_every_row_readable_from_another_connection(
+    tmp_path: Path, threaded: bool
+) -> None:
+    """After flush() returns, an independent connection sees every buffered row."""
+    j = Journal(tmp_path / "j.db", threaded=threaded, batch_rows=7)
+    j.start_run(strategy="s", mode="test")
+    for i in range(20):
+        j.risk_check(1.0, i, "c", True, "", {"i": i})
+    j.flush()
+    other = sqlite3.connect(tmp_path / "j.db")
+    assert other.execute("SELECT COUNT(*) FROM risk_checks").fetchone() == (20,)
+    j.close()
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_failed_batch_raises_keeps_rows_and_blocks_intents(tmp_path: Path, threaded: bool) -> None:
+    """A batch that cannot be written raises; no intent commits; the rows land once fixed."""
+    j = Journal(tmp_path / "j.db", threaded=threaded)
+    j.start_run(strategy="s", mode="test")
+    blocker = sqlite3.connect(tmp_path / "j.db")
+    blocker.execute(
+        "CREATE TRIGGER stop BEFORE INSERT ON errors BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    blocker.commit()
+    j.error(1.0, "feed", "one")
+    with pytest.raises(JournalError, match="full"):
+        j.flush()
+    order = OrderRequest(j.next_order_id(), OrderAction.BUY, "005930", 1)
+    with pytest.raises(JournalError):
+        j.commit_intent(order, 1.0)
+    assert blocker.execute("SELECT COUNT(*) FROM orders").fetchone() == (0,)
+    blocker.execute("DROP TRIGGER stop")
+    blocker.commit()
+    j.flush()
+    assert blocker.execute("SELECT detail FROM errors").fetchall() == [("one",)]
+    j.close()
