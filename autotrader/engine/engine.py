@@ -10,6 +10,7 @@ turns each action into an order, which goes to the risk guard, then to the journ
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,8 @@ from autotrader.model import (
 from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import CheckInput, RiskLimits, reference_price
 from autotrader.risk.guard import RiskGuard
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PAPER_CASH = 100_000_000  # KRW a paper run starts with unless configured
 LOSS_CHECK_INTERVAL = 5.0  # clock seconds between marks of open positions to the market
@@ -94,6 +97,8 @@ class Engine:
         }
         self.on_order_event: Callable[[OrderRequest], None] | None = None
         self.held_rules: set[str] = set()  # rules with an order in doubt: they place nothing
+        self.failed_rules: dict[str, str] = {}  # rule -> the error it raised: held for the run
+        self._changes: dict[int, list[OrderRequest]] = {}  # target id -> accepted modify/cancel
         self._strategy = plan.strategy.strategy
         self.open_book = OrderBook()  # the rules' own working orders, by symbol and tag
         self.controls = Controls()
@@ -251,17 +256,36 @@ class Engine:
 
     # -- rules to orders ----------------------------------------------------------------
     def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
-        if rule.name in self.held_rules:
+        if rule.name in self.held_rules or rule.name in self.failed_rules:
             self.stats["held"] = self.stats.get("held", 0) + 1
             return
         rule.last_fired[st.symbol] = now
         rule.fires += 1
         self.stats["fired"] += 1
-        for action in rule.actions:  # in order; each step sees the previous ones' orders
-            if action.spec.action.is_new:
-                self._new_order(rule, action, st, now, event)
-            else:
-                self._change_orders(rule, action, st, now, event)
+        try:  # free in CPython 3.11 unless something raises
+            for action in rule.actions:  # in order; each step sees the previous ones' orders
+                if action.spec.action.is_new:
+                    self._new_order(rule, action, st, now, event)
+                else:
+                    self._change_orders(rule, action, st, now, event)
+        except JournalError:
+            raise  # fail closed: place() has halted trading; the run must see it
+        except Exception as exc:
+            self._rule_failed(rule, st, event, exc)
+
+    def _rule_failed(self, rule: CompiledRule, st: SymbolState, event: str, exc: Exception) -> None:
+        """A bug while a rule fired (engine, broker): journal it, hold the rule, go on.
+
+        The rule places nothing more this run (fail closed); the feed is not blamed."""
+        what = f"{type(exc).__name__}: {exc}"
+        self.failed_rules[rule.name] = what
+        self.stats["rule_errors"] = self.stats.get("rule_errors", 0) + 1
+        log.error("rule %s on %s (%s) raised %s; rule held", rule.name, st.symbol, event, what)
+        self.journal.error(
+            self.market.now,
+            "rule",
+            f"rule {rule.name} on {st.symbol} ({event}) raised {what}; rule held for this run",
+        )
 
     def _new_order(
         self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
@@ -375,6 +399,8 @@ class Engine:
             order.broker_order_no = ev.broker_order_no
             self.by_broker_no[ev.broker_order_no] = order.order_id
             self._transition(order, OrderState.ACCEPTED, ev.ts)
+            if order.target_id is not None:  # a modify/cancel: done when its target shows it
+                self._changes.setdefault(order.target_id, []).append(order)
         elif isinstance(ev, OrderRejected):
             self._close(order, OrderState.REJECTED, ev.ts, ev.reason)
         elif isinstance(ev, OrderCancelled):
@@ -387,6 +413,8 @@ class Engine:
                 self.pending_qty[key] = max(pending, 0)
             order.qty, order.price = ev.qty, ev.price
             self.journal.order_state(order, ev.ts, f"modified to {ev.qty}@{ev.price}")
+            if order.order_id in self._changes:
+                self._settle_changes(order, ev.ts, modified=True)
         elif isinstance(ev, OrderOutcomeUnknown):
             self._transition(order, OrderState.UNKNOWN, ev.ts, ev.reason)
 
@@ -414,7 +442,42 @@ class Engine:
         if self.on_order_event is not None:
             self.on_order_event(order)
         self.open_book.remove(order, self.states.get(order.symbol))
+        if order.order_id in self._changes:
+            self._settle_changes(order, ts)
         self.triggers.on_order(order, state.value)
+
+    def _settle_changes(self, target: OrderRequest, ts: float, *, modified: bool = False) -> None:
+        """Close the accepted modify/cancel requests addressed to ``target``.
+
+        A request row goes sent -> accepted (Kiwoom numbered it) -> ``done`` once its
+        effect shows on the target (modified; cancelled), or -> ``rejected`` when the
+        target ended first (filled, or cancelled under a waiting modify). A refusal of the
+        request itself arrives as OrderRejected for the request."""
+        waiting = self._changes.get(target.order_id, [])
+        for req in list(waiting):
+            is_modify = req.action in (OrderAction.MODIFY, OrderAction.CREDIT_MODIFY)
+            if req.state.is_final:
+                waiting.remove(req)
+            elif modified:
+                if is_modify:  # one modify event answers one request, the oldest
+                    waiting.remove(req)
+                    self._end_change(req, OrderState.DONE, ts, "target modified")
+                    break
+            elif not is_modify and target.state is OrderState.CANCELLED:
+                waiting.remove(req)
+                self._end_change(req, OrderState.DONE, ts, "target cancelled")
+            else:
+                waiting.remove(req)
+                why = f"target order {target.order_id} ended ({target.state.value}) first"
+                self._end_change(req, OrderState.REJECTED, ts, why)
+        if not waiting or target.state.is_final:
+            self._changes.pop(target.order_id, None)
+
+    def _end_change(self, req: OrderRequest, state: OrderState, ts: float, why: str) -> None:
+        req.state = state
+        self.journal.order_state(req, ts, why, reason=why if state is OrderState.REJECTED else "")
+        if self.on_order_event is not None:
+            self.on_order_event(req)
 
     def _on_fill(self, fill: Fill) -> None:
         order = self.orders.get(fill.order_id)
@@ -448,6 +511,8 @@ class Engine:
             self.on_order_event(order)
         if order.state is OrderState.FILLED:
             self.open_book.remove(order, st)
+            if order.order_id in self._changes:
+                self._settle_changes(order, fill.ts)
         self.triggers.on_order(order, order.state.value)
         self._check_loss()
 

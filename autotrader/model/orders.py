@@ -94,6 +94,7 @@ class OrderState(enum.StrEnum):
     CANCELLED = "cancelled"  # remainder cancelled (by us or the exchange)
     REJECTED = "rejected"  # refused by the risk guard, the broker or the exchange
     UNKNOWN = "unknown"  # request outcome unknown: must be reconciled, never resent
+    DONE = "done"  # a modify/cancel request whose effect showed on its target order
 
     @property
     def is_final(self) -> bool:
@@ -104,7 +105,7 @@ class OrderState(enum.StrEnum):
         return self in _OPEN
 
 
-_FINAL = frozenset({OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED})
+_FINAL = frozenset({OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED, OrderState.DONE})
 _OPEN = frozenset({OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED})
 
 
