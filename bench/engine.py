@@ -27,14 +27,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autotrader.broker.paper import PaperBroker  # noqa: E402
 from autotrader.clock import day_start  # noqa: E402
-from autotrader.compile import compile_strategy  # noqa: E402
+from autotrader.compile import Plan, compile_strategy  # noqa: E402
 from autotrader.engine import Engine  # noqa: E402
 from autotrader.engine.replay import feed_frames, make_decoder  # noqa: E402
 from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
 from autotrader.feed.tape import read_frames  # noqa: E402
 from autotrader.journal import Journal  # noqa: E402
 from autotrader.risk import RiskLimits  # noqa: E402
+from autotrader.risk.book import RiskBook  # noqa: E402
 from autotrader.rules import load_strategy_text  # noqa: E402
+
+# The account the benchmark trades: 300 symbols need a book this size, or the risk guard
+# (rightly) refuses most entries and the run measures rejections instead of trading.
+LIMITS = RiskLimits(
+    max_order_value=3_000_000,
+    max_position_qty=500,
+    max_gross_exposure=2_000_000_000,
+    max_open_orders=300,
+    daily_loss_limit=30_000_000,
+    max_orders_per_minute=300,
+)
+CASH = 2_000_000_000
+
+
+def new_engine(plan: Plan, journal: Journal) -> Engine:
+    return Engine(plan, PaperBroker(), journal, limits=LIMITS, book=RiskBook(cash=CASH))
+
 
 ENTRY_TEMPLATES = (
     "change_rate < -{a}% and position.qty == 0 and open_orders == 0",
@@ -91,7 +109,7 @@ def run_engine(
     plan = compile_strategy(load_strategy_text(strategy, "bench.yaml"))
     journal = Journal(journal_path)
     journal.start_run(strategy="bench", mode="bench")
-    engine = Engine(plan, PaperBroker(), journal, limits=RiskLimits(3_000_000, 500))
+    engine = new_engine(plan, journal)
     engine.set_time(day)
     decoder = make_decoder(engine, day)
     gc.collect()
@@ -144,7 +162,7 @@ def main() -> None:
         plan = compile_strategy(load_strategy_text(strategy, "bench.yaml"))
         journal = Journal(Path(tmp) / "lat.db")
         journal.start_run(strategy="bench", mode="bench")
-        eng = Engine(plan, PaperBroker(), journal, limits=RiskLimits(3_000_000, 500))
+        eng = new_engine(plan, journal)
         eng.set_time(day)
         decoder = make_decoder(eng, day)
         feed = decoder.feed

@@ -189,6 +189,9 @@ class Engine:
     # -- market events -------------------------------------------------------------------
     def on_trade(self, st: SymbolState) -> None:
         """Hot path: one trade tick for a subscribed symbol."""
+        if st.mark_qty:  # a held symbol: move the book's mark-to-market, O(1)
+            self.book.held_value += (st.price - st.mark) * st.mark_qty
+            st.mark = st.price
         if st.open_orders and self._paper_ticks is not None:
             self._paper_ticks(st.symbol, st.price, st.ask, st.bid, st.ts)
         evaluate = st.evaluate
@@ -356,8 +359,7 @@ class Engine:
                 now=now,
             )
         )
-        for r in verdict.results:
-            self.journal.risk_check(now, order.order_id, r.name, r.passed, r.reason, r.values)
+        self.journal.risk_verdict(now, order.order_id, verdict.results)
         if not verdict.approved:
             order.state = OrderState.REJECTED
             self.stats["rejected"] += 1

@@ -4,15 +4,24 @@ Start-up, each step before the next, so no rule can fire on a wrong picture of t
 
 1. the journal run (mode ``live``; the configuration journaled without secrets);
 2. the engine, with its rules held (``Engine.hold_rules``);
-3. the account (kt00018, ka10075): holdings become positions, today's open orders are
-   adopted (journaled and tracked, so their ``00`` events and open-order counts are right);
+3. the account (kt00018, ka10075, kt00001): holdings become positions, the orderable
+   cash goes to the risk book, today's open orders are tracked: an order an earlier run
+   journaled (same Kiwoom number, or an order left ``unknown`` that the reconciliation
+   rule matches) resumes its own row; any other is adopted as a new row;
 4. the websocket: LOGIN, then REG for the plan's symbols and the account's ``00``/``04``;
-5. rules enabled.
+5. rules enabled, then the ``on: start`` rules run.
 
 Then events flow on one event loop. Market frames are stamped with the wall clock and go
-to the same ``FrameDecoder`` the replay uses (frame times never move the clock). ``00``
-and ``04`` go to ``KiwoomBroker``, whose BrokerEvents come back here and go to the engine;
-the journal is flushed after each one, so a fill is durable as soon as it is known.
+to the same ``FrameDecoder`` the replay uses (frame times never move the clock); a task
+also reads the wall clock every ``clock_interval`` seconds, so time rules (``at``,
+``cron``, ``every``), the kill switch file and the daily loss check run on time when no
+tick arrives. ``00`` and ``04`` go to ``KiwoomBroker``, whose BrokerEvents come back here
+and go to the engine; the journal is flushed after each one, so a fill is durable as soon
+as it is known. A ``04`` is journaled as a position snapshot (reason ``kiwoom 04``) and
+compared with the engine's position; one still different ``balance_grace`` seconds later
+(a ``04`` may overtake its ``00``) is journaled as an error. Raw frames are journaled when
+the journal was opened with ``raw_frames``. The kill switch persists: a daily-loss halt
+survives a restart.
 
 An order whose request outcome is unknown (timeout, dropped connection) is never resent:
 it is UNKNOWN in the journal, its rule is held (``Engine.held_rules``), and after
@@ -21,8 +30,9 @@ found, it is adopted (ACCEPTED, then ``catch_up`` brings the fills it missed); n
 it is closed as rejected. After a websocket reconnect ``catch_up`` queries fills to cover
 the gap and any order still in doubt is reconciled again.
 
-Shutdown (``stop()``, Ctrl-C, SIGTERM): rules held, in-flight order answers awaited, the
-websocket closed, the token revoked, the journal flushed and the run closed.
+Shutdown (``stop()``, Ctrl-C, SIGTERM): the ``on: stop`` rules run, rules are held,
+in-flight order answers awaited, the websocket closed, the token revoked, the journal
+flushed and the run closed.
 """
 
 from __future__ import annotations
@@ -45,9 +55,12 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.broker.kiwoom import AccountSnapshot, KiwoomBroker, KiwoomSettings
+from autotrader.broker.kiwoom.account import OpenOrder
+from autotrader.broker.kiwoom.reconcile import candidates, match
 from autotrader.clock import day_start, to_seoul
 from autotrader.compile.plan import Plan
 from autotrader.engine.engine import Engine
+from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.journal.writer import Journal
@@ -60,6 +73,7 @@ from autotrader.model import (
     OrderType,
     Side,
 )
+from autotrader.risk.book import RiskBook
 from autotrader.risk.checks import RiskLimits
 
 log = logging.getLogger(__name__)
@@ -74,6 +88,9 @@ class LiveOptions:
     flush_interval: float = 1.0  # buffered decisions and checks reach the journal this often
     ready_timeout: float = 30.0  # websocket logged in and registered, at start-up
     drain_grace: float = 10.0  # in-flight order answers awaited at shutdown
+    clock_interval: float = 0.2  # the wall clock reaches the engine this often without ticks
+    balance_grace: float = 2.0  # a 04 differing from the engine's position, before an error
+    max_seconds: float | None = None  # stop by itself after this long (demos, tests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +121,14 @@ class LiveRunner:
         self.options = options or LiveOptions()
         self.config_json = _public_config(config_json, settings)
         self.broker = KiwoomBroker(settings, fees=fees, clock=clock)
-        self.engine = Engine(plan, self.broker, journal, limits=limits)
+        self.engine = Engine(
+            plan,
+            self.broker,
+            journal,
+            limits=limits,
+            book=RiskBook(cash=0, fees=fees or Fees()),  # the account's cash, once loaded
+            killswitch=KillSwitch(halt_path(journal.path), persist=True),
+        )
         self.engine.hold_rules()
         self.broker.attach(self._on_broker_event)  # the engine, then a journal flush
         engine = self.engine
@@ -118,11 +142,18 @@ class LiveRunner:
             engine.set_time,
             wall_clock=True,
         )
-        self.realtime = self.broker.realtime(self._on_market, on_reconnected=self._on_reconnected)
+        self.realtime = self.broker.realtime(
+            self._on_market,
+            on_reconnected=self._on_reconnected,
+            on_frame=self._on_raw_frame if journal.raw_frames else None,
+        )
         self.realtime.subscribe(engine.states)
         self.in_doubt: dict[int, OrderRequest] = {}
         self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
         self.adopted: list[OrderRequest] = []
+        self.resumed: list[OrderRequest] = []  # open orders an earlier run had journaled
+        self.started = False  # 'on: start' rules ran; 'on: stop' rules run at shutdown
+        self._balance_checks: dict[str, asyncio.TimerHandle] = {}
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._waiters: list[asyncio.Future[None]] = []
@@ -148,27 +179,37 @@ class LiveRunner:
         )
         self.decoder.stamp(self.clock())
         ws: asyncio.Task[None] | None = None
-        flusher: asyncio.Task[None] | None = None
+        background: list[asyncio.Task[None]] = []
         try:
             self.load_account(await self.broker.load_account())
             ws = asyncio.create_task(self.realtime.run(), name="kiwoom-websocket")
             await self._until_ready(ws)
             self.engine.enable_rules()
+            self.started = True
+            self.stamp()
+            self.engine.start()  # 'on: start' rules, on the account as loaded
+            self.journal.flush()
             self.ready.set()
             self._notify()
             log.info("live: %s trading on Kiwoom %s", self.plan.strategy.strategy, self.domain)
-            flusher = asyncio.create_task(self._flush_every(self.options.flush_interval))
+            background += [
+                asyncio.create_task(self._flush_every(self.options.flush_interval)),
+                asyncio.create_task(self._clock_every(self.options.clock_interval)),
+            ]
             stopping = asyncio.create_task(self._stop.wait())
+            waits: set[asyncio.Future[Any]] = {ws, stopping}
             try:
-                await asyncio.wait({ws, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    waits, timeout=self.options.max_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
             finally:
                 stopping.cancel()
             if ws.done():
                 ws.result()  # a fatal websocket error (key refused, logged in elsewhere)
                 raise BrokerError(None, "websocket client ended", api_id="websocket")
         finally:
-            if flusher is not None:
-                flusher.cancel()
+            for task in background:
+                task.cancel()
             await self._shutdown(ws)
         return LiveResult(self.journal.run_id, self.stats())
 
@@ -202,6 +243,16 @@ class LiveRunner:
             )
 
     async def _shutdown(self, ws: asyncio.Task[None] | None) -> None:
+        for handle in self._balance_checks.values():
+            handle.cancel()
+        if self.started:
+            self.started = False
+            try:
+                self.stamp()
+                self.engine.stop()  # 'on: stop' rules, while the broker still answers
+            except Exception as exc:  # a failure here must not skip the rest of shutdown
+                log.exception("live: 'on: stop' rules failed")
+                self.journal.error(self.clock(), "live", f"on: stop failed: {exc!r}")
         self.engine.hold_rules()
         if self._reconciler is not None:
             self._reconciler.cancel()
@@ -231,14 +282,21 @@ class LiveRunner:
             "malformed": c.malformed + self.realtime.stats.total,
             "sessions": self.realtime.sessions,
             "adopted_orders": len(self.adopted),
+            "resumed_orders": len(self.resumed),
             "unknown_orders": len(self.in_doubt),
         }
 
     # -- start-up ------------------------------------------------------------------------
 
     def load_account(self, snapshot: AccountSnapshot) -> None:
-        """Positions from holdings; open orders adopted. Rules stay held meanwhile."""
+        """Positions from holdings, cash from the deposit, open orders resumed or adopted.
+        Rules stay held meanwhile."""
         now = self.clock()
+        book = self.engine.book
+        if snapshot.deposit is not None:
+            book.cash = snapshot.deposit.orderable
+        else:
+            self.journal.error(now, "live", "orderable cash unknown (kt00001): buys refused")
         totals: dict[str, tuple[int, int]] = {}
         for h in snapshot.balance.holdings:
             qty, cost = totals.get(h.symbol, (0, 0))
@@ -247,8 +305,14 @@ class LiveRunner:
             st = self.engine.states.get(symbol)
             if st is not None and qty > 0:
                 st.pos_qty, st.pos_avg = qty, cost // qty
+                self.engine.book.track(st)
+        earlier = self._earlier_orders([o for o in snapshot.open_orders if o.side is not None])
         for o in snapshot.open_orders:
             if o.side is None or o.remaining <= 0:
+                continue
+            row = earlier.get(o.order_no)
+            if row is not None:
+                self._resume(row, o, now)
                 continue
             order = OrderRequest(
                 order_id=self.journal.next_order_id(),
@@ -266,12 +330,67 @@ class LiveRunner:
             )
             self.journal.commit_intent(order, now, "adopted: open at Kiwoom at start")
             self._track(order)
+            self.adopted.append(order)
         self.journal.flush()
         log.info(
-            "live: account loaded: %d holdings, %d open orders adopted",
+            "live: account loaded: %d holdings, cash %s KRW, %d open orders resumed, %d adopted",
             len(totals),
+            f"{book.cash:,}",
+            len(self.resumed),
             len(self.adopted),
         )
+
+    def _earlier_orders(self, open_orders: list[OpenOrder]) -> dict[str, OrderRequest]:
+        """Kiwoom order number -> the journal row an earlier run wrote for it.
+
+        Rows that were still working carry the number; a row left ``unknown`` (its answer
+        lost, the run ended before reconciling) is matched by the reconciliation rule.
+        """
+        rows = self.journal.conn.execute(
+            "SELECT id, rule, symbol, action, qty, order_type, price, created_at, state, "
+            "broker_order_no, filled_qty, strategy FROM orders "
+            "WHERE state IN ('sent', 'accepted', 'partially_filled', 'unknown') ORDER BY id"
+        ).fetchall()
+        by_no: dict[str, OrderRequest] = {}
+        doubtful: list[OrderRequest] = []
+        for r in rows:
+            try:
+                order = OrderRequest(
+                    order_id=int(r[0]),
+                    action=OrderAction(r[3]),
+                    symbol=str(r[2]),
+                    qty=int(r[4]),
+                    order_type=OrderType[str(r[5]).upper()],
+                    price=int(r[6] or 0),
+                    rule=str(r[1] or ""),
+                    strategy=str(r[11] or ""),
+                    created_at=float(r[7] or 0.0),
+                    state=OrderState(r[8]),
+                    broker_order_no=str(r[9] or ""),
+                    filled_qty=int(r[10] or 0),
+                )
+            except (KeyError, ValueError, TypeError):
+                continue
+            if order.broker_order_no:
+                by_no[order.broker_order_no] = order
+            elif order.state in (OrderState.UNKNOWN, OrderState.SENT) and order.side is not None:
+                doubtful.append(order)
+        if doubtful:
+            found = candidates([o for o in open_orders if o.order_no not in by_no], [])
+            for r in match(doubtful, found, claimed=by_no):
+                if r.outcome == "accepted":
+                    by_no[r.broker_order_no] = next(o for o in doubtful if o.order_id == r.order_id)
+        return by_no
+
+    def _resume(self, order: OrderRequest, o: OpenOrder, now: float) -> None:
+        """Track an order an earlier run journaled under its own row (never a second one)."""
+        order.qty, order.price, order.broker_order_no = o.qty, o.price, o.order_no
+        order.filled_qty = o.filled_qty
+        order.state = OrderState.PARTIALLY_FILLED if o.filled_qty else OrderState.ACCEPTED
+        order.tags["origin"] = "resumed"
+        self.journal.order_state(order, now, f"resumed: open at Kiwoom ({o.order_no}) at start")
+        self._track(order)
+        self.resumed.append(order)
 
     def _track(self, order: OrderRequest) -> None:
         engine = self.engine
@@ -284,8 +403,15 @@ class LiveRunner:
         st = engine.states.get(order.symbol)
         if st is not None:
             st.open_orders += 1
+        book = engine.book
+        book.open_orders += 1
+        if side is Side.BUY and order.price:
+            # Kiwoom's orderable cash already excludes this buy: hold it in the book's
+            # reserve instead, so its fills and its cancel move cash the usual way.
+            book.cash += order.remaining * order.price
+            book.reserve_price[order.order_id] = order.price
+            book.reserved += order.remaining * order.price
         self.broker.adopt(order)
-        self.adopted.append(order)
 
     # -- events --------------------------------------------------------------------------
 
@@ -294,12 +420,14 @@ class LiveRunner:
         self.decoder.feed(frame)
         self._notify()
 
+    def _on_raw_frame(self, raw: str) -> None:
+        self.journal.frame(self.clock(), raw)
+
     def _on_broker_event(self, ev: BrokerEvent) -> None:
         try:
             self.stamp()
             if isinstance(ev, BalanceUpdate):
-                # Positions come from fills; 04 is kept as Kiwoom's view, for checks.
-                self.balances[ev.symbol] = ev
+                self._on_balance(ev)
                 return
             self.engine.on_broker_event(ev)
             if isinstance(ev, OrderOutcomeUnknown):
@@ -314,6 +442,35 @@ class LiveRunner:
             self.journal.flush()
         finally:
             self._notify()
+
+    def _on_balance(self, ev: BalanceUpdate) -> None:
+        """Positions come from fills; a 04 is Kiwoom's view: journaled, and compared."""
+        self.balances[ev.symbol] = ev
+        self.journal.position(ev.ts, ev.symbol, ev.qty, ev.avg_price, 0, 0, "kiwoom 04")
+        if self._balance_differs(ev.symbol) and ev.symbol not in self._balance_checks:
+            loop = asyncio.get_running_loop()
+            self._balance_checks[ev.symbol] = loop.call_later(
+                self.options.balance_grace, self._check_balance, ev.symbol
+            )
+
+    def _balance_differs(self, symbol: str) -> bool:
+        ev = self.balances.get(symbol)
+        st = self.engine.states.get(symbol)
+        return ev is not None and st is not None and ev.qty != st.pos_qty
+
+    def _check_balance(self, symbol: str) -> None:
+        self._balance_checks.pop(symbol, None)
+        if not self._balance_differs(symbol):
+            return
+        ev, st = self.balances[symbol], self.engine.states[symbol]
+        detail = (
+            f"balance mismatch on {symbol}: Kiwoom 04 says {ev.qty} shares "
+            f"(avg {ev.avg_price:,}), the engine holds {st.pos_qty} (avg {st.pos_avg:,})"
+        )
+        log.error("live: %s", detail)
+        self.journal.error(self.clock(), "balance", detail)
+        self.journal.flush()
+        self._notify()
 
     async def _on_reconnected(self) -> None:
         await self.broker.catch_up()
@@ -341,6 +498,7 @@ class LiveRunner:
 
     def _resolved(self, order_id: int) -> None:
         order = self.in_doubt.pop(order_id, None)
+        self.broker.settle_doubt(order_id)
         if order is None or not order.rule:
             return
         if not any(o.rule == order.rule for o in self.in_doubt.values()):
@@ -396,6 +554,17 @@ class LiveRunner:
         while True:
             await asyncio.sleep(interval)
             self.journal.flush()
+
+    async def _clock_every(self, interval: float) -> None:
+        """The wall clock into the engine between ticks: time rules, kill switch, loss."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.stamp()
+            except Exception as exc:  # journaled; the clock keeps going
+                log.exception("live: clock step failed")
+                self.journal.error(self.clock(), "live", f"clock step failed: {exc!r}")
+            self._notify()
 
     # -- waiting (tests, health checks) --------------------------------------------------
 

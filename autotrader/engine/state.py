@@ -55,6 +55,9 @@ class SymbolState:
         "evaluate",
         "cooldowns",
         "fire",
+        "mark",
+        "mark_qty",
+        "mark_cost",
         "roll",
         "rolling",
     )
@@ -84,6 +87,10 @@ class SymbolState:
         self.evaluate: Any = None
         self.cooldowns: list[float] = []
         self.fire: Any = None
+        # What the risk book last marked for this symbol (see RiskBook.track).
+        self.mark = 0
+        self.mark_qty = 0
+        self.mark_cost = 0
         # Rolling values some rule reads (engine/rolling.py), read by slot: s.roll[i].
         self.roll: list[float] = []
         self.rolling: Any = None

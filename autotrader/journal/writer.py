@@ -29,9 +29,9 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -53,6 +53,19 @@ _EVENT = "order_events (run_id, order_id, ts, state, detail)"
 # A batch: rows per "table (columns)" target, and the latest orders-row update per order.
 Batch = tuple[dict[str, list[tuple[Any, ...]]], dict[int, tuple[Any, ...]]]
 _Call = Callable[[sqlite3.Connection], Any]
+
+
+class CheckOutcome(Protocol):
+    """One check's result, as the risk guard reports it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def passed(self) -> bool: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def values(self) -> dict[str, Any]: ...
 
 
 class _Writer(threading.Thread):
@@ -135,7 +148,7 @@ class Journal:
         self,
         path: str | Path,
         *,
-        batch_rows: int = 128,
+        batch_rows: int = 512,
         max_batches: int = 64,
         call_timeout: float = 30.0,
         raw_frames: bool = False,
@@ -304,6 +317,32 @@ class Journal:
                 orjson.dumps(values, default=str).decode() if values else None,
             ),
         )
+
+    def risk_verdict(self, ts: float, order_id: int, results: Sequence[CheckOutcome]) -> None:
+        """A verdict: one row per failed check, and one row 'passed' for all the others.
+
+        The 'passed' row's ``values_json`` maps each passing check's name to the values
+        it compared, so nothing is lost, at one row per order instead of one per check.
+        """
+        passed: dict[str, Any] = {}
+        for r in results:
+            if r.passed:
+                passed[r.name] = r.values
+            else:
+                self.risk_check(ts, order_id, r.name, False, r.reason, r.values)
+        if passed:
+            self._add(
+                "risk_checks (run_id, order_id, ts, check_name, passed, reason, values_json)",
+                (
+                    self.run_id,
+                    order_id,
+                    ts,
+                    "passed",
+                    1,
+                    ", ".join(passed),
+                    orjson.dumps(passed, default=str).decode(),
+                ),
+            )
 
     def order_state(
         self, order: OrderRequest, ts: float, detail: str = "", reason: str = ""

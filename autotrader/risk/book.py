@@ -44,6 +44,8 @@ class RiskBook:
     cash: int  # orderable cash, KRW (working buys not deducted)
     fees: Fees = field(default_factory=Fees)
     reserved: int = 0  # KRW held back by working buy orders
+    held_value: int = 0  # held shares marked at their last trade, KRW (kept in O(1))
+    held_cost: int = 0  # held shares at their average cost, KRW
     level: TradingLevel = TradingLevel.ACTIVE
     level_reason: str = ""
     open_orders: int = 0  # working new orders, every symbol
@@ -61,20 +63,16 @@ class RiskBook:
 
     def unrealized(self) -> int:
         """Open positions marked at the last trade, less the fees and tax of selling."""
-        value = cost = 0
-        for st in self.held.values():
-            qty = st.pos_qty
-            value += st.price * qty
-            cost += st.pos_avg * qty
+        value = self.held_value
         # fees on the total are at least the sum of per-symbol fees: never optimistic
-        return value - cost - self.fees.commission(value) - self.fees.sell_tax(value)
+        return value - self.held_cost - self.fees.commission(value) - self.fees.sell_tax(value)
 
     def day_pnl(self) -> int:
         return self.realized + self.unrealized()
 
     def exposure(self) -> int:
         """Gross exposure: held shares at the last trade plus the value of working buys."""
-        return sum(st.price * st.pos_qty for st in self.held.values()) + self.reserved
+        return self.held_value + self.reserved
 
     def recent(self, times: deque[float] | None, now: float) -> int:
         """Approvals in the last minute (``times`` is ordered; pruned on write)."""
@@ -118,10 +116,24 @@ class RiskBook:
         else:
             self.cash += value - fill.commission - fill.tax
         if st is not None:
-            if st.pos_qty > 0:
-                self.held[st.symbol] = st
-            else:
-                self.held.pop(st.symbol, None)
+            self.track(st)
+
+    def track(self, st: SymbolState) -> None:
+        """Re-mark one symbol after its position changed (a fill, the account loaded).
+
+        Between position changes the engine moves ``held_value`` tick by tick by the
+        price change times the marked quantity, so reading the book's P&L and exposure
+        costs O(1) however many symbols are held. Before a symbol's first tick its
+        position is marked at its average cost: no phantom loss at start-up.
+        """
+        mark = st.price or st.pos_avg
+        self.held_value += mark * st.pos_qty - st.mark * st.mark_qty
+        self.held_cost += st.pos_avg * st.pos_qty - st.mark_cost
+        st.mark, st.mark_qty, st.mark_cost = mark, st.pos_qty, st.pos_avg * st.pos_qty
+        if st.pos_qty > 0:
+            self.held[st.symbol] = st
+        else:
+            self.held.pop(st.symbol, None)
 
     def closed(self, order: OrderRequest, remaining: int) -> None:
         """An order left the working set (filled, cancelled or rejected)."""

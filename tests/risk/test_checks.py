@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from collections import deque
 from typing import Any
 
@@ -55,11 +57,40 @@ def test_daily_loss_limit_blocks_entries_and_allows_exits_if_configured() -> Non
 def test_daily_loss_counts_unrealized_after_fees_and_tax() -> None:
     """A held position marked down counts, net of the fees and tax of selling it."""
     st = state(60_000, pos=100, avg=70_000)
-    book = RiskBook(cash=10**9, held={"005930": st})
+    book = RiskBook(cash=10**9)
+    book.track(st)
     value = 6_000_000
     expected = -1_000_000 - value * 150 // 1_000_000 - value * 2_000 // 1_000_000
     assert book.day_pnl() == expected
     assert run(c.daily_loss, check_input(st=st, book=book))[0] is not None
+
+
+def test_book_marks_held_positions_tick_by_tick_in_constant_time(tmp_path: Path) -> None:
+    """Each tick of a held symbol moves the book's value; a fill re-marks it exactly."""
+    from tests.frames import real, trade
+    from tests.harness import Harness
+
+    strat = (
+        'strategy: t\nsymbols: ["005930"]\nrisk: {daily_loss_limit: 100_000_000}\n'
+        "rules:\n  - name: buy\n    when: position.qty == 0 and open_orders == 0\n"
+        "    do:\n      - buy: {qty: 10}\n"
+    )
+    h = Harness(strat, tmp_path)
+    h.feed([real(trade("005930", "100000", 70_000)), real(trade("005930", "100001", 70_000))])
+    book = h.engine.book
+    assert (book.held_value, book.held_cost) == (700_000, 700_000)
+    h.feed([real(trade("005930", "100002", 71_000))])
+    assert book.held_value == 710_000
+    assert book.exposure() == 710_000
+    assert book.unrealized() == 10_000 - 710_000 * 150 // 1_000_000 - 710_000 * 2_000 // 1_000_000
+
+
+def test_position_before_its_first_tick_is_marked_at_cost() -> None:
+    """A holding loaded at start-up, before any tick, shows no phantom loss."""
+    st = state(0, pos=100, avg=70_000)
+    book = RiskBook(cash=10**9)
+    book.track(st)
+    assert book.held_value == book.held_cost == 7_000_000
 
 
 def test_trading_hours_rejects_before_the_open() -> None:
@@ -125,7 +156,8 @@ def test_max_position_value() -> None:
 def test_gross_exposure_counts_every_symbol_and_working_buys() -> None:
     """Held elsewhere plus reserved plus this order over the account limit is refused."""
     other = state(10_000, pos=50)
-    book = RiskBook(cash=10**9, held={"000660": other}, reserved=200_000)
+    book = RiskBook(cash=10**9, reserved=200_000)
+    book.track(other)
     x = check_input(order(5), book=book, limits=RiskLimits(max_gross_exposure=1_000_000))
     reason, _ = run(c.gross_exposure, x)
     assert reason == (

@@ -41,7 +41,8 @@ rules:
 
 
 def test_risk_check_rows_hold_name_values_and_reason(tmp_path: Path) -> None:
-    """Each check of an order is a journal row with the values it compared."""
+    """A failed check is a row with its values and reason; the passing ones share a
+    'passed' row mapping each check's name to the values it compared."""
     h = Harness(RESTING_BUY, tmp_path, limits=RiskLimits(max_order_value=50_000))
     h.feed([real(trade("005930", "100000", 70_000))])
     rows = h.rows("SELECT check_name, passed, reason, values_json FROM risk_checks")
@@ -51,7 +52,12 @@ def test_risk_check_rows_hold_name_values_and_reason(tmp_path: Path) -> None:
     assert json.loads(by["max_order_value"][3]) == {
         "qty": 1, "price": 69_000, "value": 69_000, "limit": 50_000,
     }  # fmt: skip
-    assert by["tick_grid"][1] == 1 and json.loads(by["tick_grid"][3]) == {"price": 69_000}
+    passed = json.loads(by["passed"][3])
+    assert by["passed"][1] == 1 and passed["tick_grid"] == {"price": 69_000}
+    assert len(rows) == 2  # the failed check, and one row for every passing check
+    from autotrader.risk.checks import DEFAULT_CHECKS
+
+    assert set(passed) == {name for name, _ in DEFAULT_CHECKS} - {"max_order_value"}
 
 
 def test_halt_file_cancels_open_orders_and_blocks_new_ones(tmp_path: Path) -> None:
