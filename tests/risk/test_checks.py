@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 from autotrader.model import OrderAction
