@@ -37,15 +37,20 @@ class OrderAction(enum.StrEnum):
 
     @property
     def side(self) -> Side | None:
-        if self in (OrderAction.BUY, OrderAction.CREDIT_BUY):
-            return Side.BUY
-        if self in (OrderAction.SELL, OrderAction.CREDIT_SELL):
-            return Side.SELL
-        return None
+        return _ACTION_SIDE.get(self)
 
     @property
     def is_new(self) -> bool:
-        return self.side is not None
+        return self in _ACTION_SIDE
+
+
+# Looked up on every order event: a dict beats tuple membership tests on enum members.
+_ACTION_SIDE: dict[OrderAction, Side] = {
+    OrderAction.BUY: Side.BUY,
+    OrderAction.CREDIT_BUY: Side.BUY,
+    OrderAction.SELL: Side.SELL,
+    OrderAction.CREDIT_SELL: Side.SELL,
+}
 
 
 class OrderType(enum.StrEnum):
