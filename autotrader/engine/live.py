@@ -91,6 +91,7 @@ class LiveOptions:
     clock_interval: float = 0.2  # the wall clock reaches the engine this often without ticks
     balance_grace: float = 2.0  # a 04 differing from the engine's position, before an error
     max_seconds: float | None = None  # stop by itself after this long (demos, tests)
+    settle_grace: float = 2.0  # at shutdown: accepted modify/cancel requests' 00 awaited
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,7 @@ class LiveRunner:
                 await self._reconciler
         try:
             await self.broker.drain(self.options.drain_grace)
+            await self._settle_changes(self.options.settle_grace)
             await self.realtime.close()
             if ws is not None:
                 with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
@@ -272,6 +274,18 @@ class LiveRunner:
                 )
             self.journal.end_run(self.stats())
             self._notify()
+
+    async def _settle_changes(self, grace: float) -> None:
+        # A modify/cancel answered over REST (a stop rule's, say) shows on its target
+        # through 00: wait a little for it, so the journal does not end half-way.
+        def settled() -> bool:
+            return not any(
+                o.target_id is not None and o.state is OrderState.ACCEPTED
+                for o in self.engine.orders.values()
+            )
+
+        with contextlib.suppress(TimeoutError):
+            await self.wait_until(settled, grace)
 
     def stats(self) -> dict[str, Any]:
         c = self.decoder.counters

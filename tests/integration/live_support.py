@@ -25,6 +25,7 @@ from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.journal import Journal
 from autotrader.market import Fees
 from autotrader.model import OrderRequest
+from autotrader.risk.checks import RiskLimits
 from autotrader.rules import load_strategy
 
 WAIT = 5.0
@@ -53,6 +54,19 @@ class MorningClock:
 
     def __call__(self) -> float:
         return self.start + (time.monotonic() - self.t0)
+
+
+class ManualClock:
+    """Epoch seconds that move only when the test says so (``advance``)."""
+
+    def __init__(self, start: float = MORNING) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def tick(item: str, price: int, *, ask: int = 0, bid: int = 0) -> dict[str, Any]:
@@ -121,29 +135,34 @@ async def live_run(
     settings: dict[str, Any] | None = None,
     options: LiveOptions | None = None,
     before_start: Any = None,
+    clock: Any = None,
+    limits: RiskLimits | None = None,
+    fake: FakeKiwoom | None = None,
+    raw_frames: bool = False,
 ) -> AsyncIterator[Live]:
-    """A fake Kiwoom and a live runner on it, started and ready; stopped on exit."""
-    clock = MorningClock()
+    """A fake Kiwoom (or ``fake``, left running) and a live runner on it, started and
+    ready; stopped on exit. The journal is ``tmp_path / "journal.db"``."""
+    clock = clock or (fake.clock if fake is not None else MorningClock())
     kw: dict[str, Any] = {"appkey": APPKEY, "secretkey": SECRETKEY, "fees": FEES}
     kw |= {"holdings": {"005930": (10, 58_000)}, "clock": clock}
     kw |= fake_options or {}
     plan = compile_strategy(load_strategy(_write_strategy(tmp_path, rules)))
     journal_path = tmp_path / "journal.db"
-    async with FakeKiwoom(**kw) as fake:
+    async with contextlib.AsyncExitStack() as stack:
+        if fake is None:
+            fake = await stack.enter_async_context(FakeKiwoom(**kw))
         if before_start is not None:
             before_start(fake)
-        journal = Journal(journal_path)
+        journal = Journal(journal_path, raw_frames=raw_frames)
         runner = LiveRunner(
             plan,
             settings_for(fake, **(settings or {})),
             journal,
+            limits=limits,
             fees=FEES,
             config_json='{"journal": "journal.db"}',
             clock=clock,
-            options=options
-            or LiveOptions(
-                reconcile_delay=0.3, flush_interval=0.05, ready_timeout=WAIT, drain_grace=2.0
-            ),
+            options=options or fast_options(),
         )
         task = asyncio.create_task(runner.run())
         live = Live(fake, runner, journal_path, task)
@@ -161,6 +180,19 @@ async def live_run(
                 async with asyncio.timeout(WAIT * 2):
                     await task
             journal.close()
+
+
+def fast_options(**overrides: Any) -> LiveOptions:
+    """Live timings for tests: short delays, a fast clock step."""
+    values: dict[str, Any] = {
+        "reconcile_delay": 0.3,
+        "flush_interval": 0.05,
+        "ready_timeout": WAIT,
+        "drain_grace": 2.0,
+        "clock_interval": 0.01,
+        "balance_grace": 0.2,
+    }
+    return LiveOptions(**(values | overrides))
 
 
 def _write_strategy(folder: Path, rules: str) -> Path:

@@ -3,10 +3,15 @@
 ``submit`` schedules the request and returns at once. Its answer becomes OrderAccepted
 (with Kiwoom's order number), OrderRejected (a definite refusal, with its code) or
 OrderOutcomeUnknown (the request may have reached Kiwoom: never resent, reconciled
-instead). ``00`` executions are mapped back to our orders through the order numbers; an
-execution for an order number we do not know is emitted raw, for the engine's reconciler.
-Executions that arrive while an order request is still in flight are held until the
-answers are in, because Kiwoom can report the fill before the order request returns.
+instead). ``00`` executions are mapped back to our orders through the order numbers.
+Executions for a number we do not know wait: while an order request is still in flight
+(Kiwoom can report the fill before the order request returns), and while an order is in
+doubt (they may be its own: ``reconcile`` replays them once it has matched it). Only an
+execution no order of ours can claim is emitted raw, and the engine journals it.
+
+After a websocket gap ``catch_up`` asks ka10075 (open orders), then ka10076 (fills): fills
+we missed are emitted; an order of ours no longer open is modified (a new number points
+back to it) or closed (its unfilled rest was cancelled, by us or by the exchange).
 
 Fills carry commission and tax computed with ``Fees`` from the fill's value: the ``00``
 fields 938/939 are *today's* totals, not this fill's.
@@ -33,7 +38,7 @@ from autotrader.broker.base import (
     OrderOutcomeUnknown,
     OrderRejected,
 )
-from autotrader.broker.kiwoom.account import AccountQueries, Balance, OpenOrder
+from autotrader.broker.kiwoom.account import AccountQueries, Balance, Deposit, OpenOrder
 from autotrader.broker.kiwoom.orders import api_id_for, build_order_body, parse_order_answer
 from autotrader.broker.kiwoom.realtime import RealtimeClient
 from autotrader.broker.kiwoom.reconcile import Resolution, candidates, match
@@ -51,10 +56,11 @@ _MODIFIES = frozenset({OrderAction.MODIFY, OrderAction.CREDIT_MODIFY})
 
 @dataclass(frozen=True, slots=True)
 class AccountSnapshot:
-    """What ``load_account`` returns at start-up: holdings and today's open orders."""
+    """What ``load_account`` returns at start-up: holdings, today's open orders, cash."""
 
     balance: Balance
     open_orders: list[OpenOrder] = field(default_factory=list)
+    deposit: Deposit | None = None  # kt00001: orderable cash for the risk book
 
 
 class KiwoomBroker:
@@ -81,6 +87,9 @@ class KiwoomBroker:
         self._orders: dict[int, OrderRequest] = {}
         self._by_order_no: dict[str, int] = {}
         self._filled: dict[int, int] = {}
+        self._filled_no: dict[str, int] = {}  # filled shares per Kiwoom order number
+        self._doubt: set[int] = set()  # orders whose request outcome is unknown
+        self._orphans: list[Execution] = []  # 00 events held while an order is in doubt
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = 0
         self._held: list[Execution] = []
@@ -108,6 +117,7 @@ class KiwoomBroker:
         on_market: Callable[[dict[str, Any]], None],
         *,
         on_reconnected: Callable[[], Awaitable[None]] | None = None,
+        on_frame: Callable[[str], None] | None = None,
     ) -> RealtimeClient:
         """A websocket client whose ``00``/``04`` events feed this broker.
 
@@ -120,6 +130,7 @@ class KiwoomBroker:
             on_balance=self.on_balance,
             on_market=on_market,
             on_reconnected=on_reconnected or self.catch_up,
+            on_frame=on_frame,
             silence_timeout=self.settings.ws_silence_timeout,
             login_timeout=self.settings.ws_login_timeout,
             clock=self._clock,
@@ -134,6 +145,8 @@ class KiwoomBroker:
         if order_id is None:
             if self._in_flight:
                 self._held.append(execution)
+            elif self._doubt:  # maybe the order in doubt: reconcile() replays it
+                self._orphans.append(execution)
             else:
                 self._send(execution)
             return
@@ -167,7 +180,7 @@ class KiwoomBroker:
             answer = parse_order_answer(await self.rest.call(api_id, body), api_id)
         except OutcomeUnknownError as exc:
             log.warning("order %d: outcome unknown: %s", order.order_id, exc)
-            self._send(OrderOutcomeUnknown(order.order_id, str(exc), self._clock()))
+            self._unknown(order.order_id, str(exc))
             return
         except BrokerError as exc:
             self._reject(order, str(exc), exc.return_code)
@@ -175,7 +188,7 @@ class KiwoomBroker:
         except Exception as exc:
             # An unexpected failure may have happened after the request left.
             log.exception("order %d: unexpected failure", order.order_id)
-            self._send(OrderOutcomeUnknown(order.order_id, type(exc).__name__, self._clock()))
+            self._unknown(order.order_id, type(exc).__name__)
             return
         self._accept(order.order_id, answer.order_no)
 
@@ -185,6 +198,10 @@ class KiwoomBroker:
             order.broker_order_no = order_no
         self._by_order_no[order_no] = order_id
         self._send(OrderAccepted(order_id, order_no, self._clock()))
+
+    def _unknown(self, order_id: int, reason: str) -> None:
+        self._doubt.add(order_id)
+        self._send(OrderOutcomeUnknown(order_id, reason, self._clock()))
 
     def _reject(self, order: OrderRequest, reason: str, code: int | None) -> None:
         log.info("order %d rejected: %s", order.order_id, reason)
@@ -249,12 +266,15 @@ class KiwoomBroker:
         if side is None or e.fill_qty <= 0:
             self._send(e)
             return
-        before = self._filled.get(order.order_id, 0)
+        # 900 - 902 is the cumulative fill of this order *number* (a modify renumbers)
+        number = e.broker_order_no
+        before = self._filled_no.get(number, 0)
         cumulative = e.order_qty - e.remaining_qty if e.order_qty > 0 else None
         if cumulative is not None and 0 < cumulative <= before:
             log.info("order %d: duplicate fill event ignored", order.order_id)
             return
-        self._filled[order.order_id] = before + e.fill_qty
+        self._filled_no[number] = before + e.fill_qty
+        self._filled[order.order_id] = self._filled.get(order.order_id, 0) + e.fill_qty
         self._send(
             OrderFilled(
                 self._make_fill(
@@ -287,9 +307,16 @@ class KiwoomBroker:
     # -- account, reconciliation, shutdown ---------------------------------------------
 
     async def load_account(self) -> AccountSnapshot:
-        """Holdings and open orders, for the engine to start from what is true."""
+        """Holdings, open orders and orderable cash, for the engine to start from what
+        is true."""
         balance = await self.account.balance()
-        return AccountSnapshot(balance, await self.account.open_orders())
+        open_orders = await self.account.open_orders()
+        try:
+            deposit: Deposit | None = await self.account.deposit()
+        except BrokerError as exc:  # no cash figure: the risk book holds 0, buys fail closed
+            log.warning("kt00001 failed (%s): orderable cash unknown, buys will be refused", exc)
+            deposit = None
+        return AccountSnapshot(balance, open_orders, deposit)
 
     async def reconcile(self, orders_in_doubt: Iterable[OrderRequest]) -> list[Resolution]:
         """Resolve unknown-outcome orders against ka10075/ka10076 (rule: reconcile.py).
@@ -306,33 +333,80 @@ class KiwoomBroker:
         }
         resolutions = match(in_doubt, found, claimed=self._by_order_no, target_order_nos=targets)
         for r in resolutions:
+            self._doubt.discard(r.order_id)
             if r.outcome == "accepted":
                 self._orders.setdefault(
                     r.order_id, next(o for o in in_doubt if o.order_id == r.order_id)
                 )
                 self._accept(r.order_id, r.broker_order_no)
+        self._replay_orphans()
         return resolutions
 
+    def settle_doubt(self, order_id: int) -> None:
+        """The order is no longer in doubt (resolved elsewhere): release held events."""
+        self._doubt.discard(order_id)
+        self._replay_orphans()
+
+    def _replay_orphans(self) -> None:
+        # Matched ones reach their order now; the rest wait while doubt remains, else go raw.
+        orphans, self._orphans = self._orphans, []
+        for execution in orphans:
+            self.on_execution(execution)
+
     async def catch_up(self) -> None:
-        """After a websocket gap: emit fills that ka10076 knows and we missed."""
-        for row in await self.account.fills():
-            order_id = self._by_order_no.get(row.order_no)
-            order = self._orders.get(order_id) if order_id is not None else None
-            if order is None or order.side is None:
+        """After a websocket gap: what ka10075 and ka10076 know and the ``00`` feed hid.
+
+        Open orders are asked first, fills second: an order missing from the first answer
+        had stopped working before the second was asked, so its fills are all in it, and
+        its unfilled rest was cancelled (by a cancel of ours, or by the exchange: IOC/FOK
+        remainders, the close). An order whose number points back from an open order was
+        modified. Orders numbered after the first question are left alone.
+        """
+        numbers = {
+            o.order_id: o.broker_order_no
+            for o in self._orders.values()
+            if o.side is not None and o.broker_order_no and not o.state.is_final
+        }
+        open_rows = await self.account.open_orders()
+        fill_rows = await self.account.fills()
+        ts = self._clock()
+        open_nos = {row.order_no for row in open_rows}
+        moved = {row.original_order_no: row for row in open_rows if row.original_order_no}
+        for order_id, number in numbers.items():
+            row = moved.get(number)
+            order = self._orders[order_id]
+            if number in open_nos or row is None or order.broker_order_no != number:
                 continue
-            missed = row.fill_qty - self._filled.get(order.order_id, 0)
-            if missed > 0 and row.fill_price > 0:
-                self._filled[order.order_id] = row.fill_qty
-                fill = self._make_fill(
-                    order.order_id,
-                    order.symbol,
-                    order.side,
-                    missed,
-                    row.fill_price,
-                    self._clock(),
-                    row.order_no,
-                )
-                self._send(OrderFilled(fill))
+            self._renumber(order_id, row.order_no)  # modified during the gap
+            self._send(OrderModified(order_id, row.qty, row.price, ts, row.order_no))
+            numbers[order_id] = row.order_no
+        for f in fill_rows:
+            self._missed_fill(f.order_no, f.fill_qty, f.fill_price, ts)
+        for order_id, number in numbers.items():
+            order = self._orders[order_id]
+            if (
+                number in open_nos
+                or order.broker_order_no != number
+                or order.state.is_final
+                or order_id in self._doubt
+            ):
+                continue
+            remaining = max(order.qty - self._filled.get(order_id, 0), 0)
+            log.info("order %d: no longer open at Kiwoom; %d cancelled", order_id, remaining)
+            self._send(OrderCancelled(order_id, remaining, ts))
+
+    def _missed_fill(self, number: str, filled: int, price: int, ts: float) -> None:
+        order_id = self._by_order_no.get(number)
+        order = self._orders.get(order_id) if order_id is not None else None
+        if order is None or order.side is None:
+            return
+        missed = filled - self._filled_no.get(number, 0)
+        if missed <= 0 or price <= 0:
+            return
+        self._filled_no[number] = filled
+        self._filled[order.order_id] = self._filled.get(order.order_id, 0) + missed
+        fill = self._make_fill(order.order_id, order.symbol, order.side, missed, price, ts, number)
+        self._send(OrderFilled(fill))
 
     def adopt(self, order: OrderRequest) -> None:
         """Track an order Kiwoom already has (found open at start-up) so its ``00`` events
@@ -340,6 +414,7 @@ class KiwoomBroker:
         self._orders[order.order_id] = order
         self._by_order_no[order.broker_order_no] = order.order_id
         self._filled[order.order_id] = order.filled_qty
+        self._filled_no[order.broker_order_no] = order.filled_qty
 
     @property
     def in_flight(self) -> int:

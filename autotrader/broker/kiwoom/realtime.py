@@ -84,6 +84,7 @@ class RealtimeClient:
         on_balance: Callable[[BalanceUpdate], None],
         on_market: Callable[[dict[str, Any]], None],
         on_reconnected: Callable[[], Awaitable[None]] | None = None,
+        on_frame: Callable[[str], None] | None = None,
         silence_timeout: float = 60.0,
         login_timeout: float = 10.0,
         group_size: int = 100,
@@ -97,6 +98,7 @@ class RealtimeClient:
         self._on_balance = on_balance
         self._on_market = on_market
         self._on_reconnected = on_reconnected
+        self._on_frame = on_frame  # every REAL frame's text, as received (raw frame journal)
         self._silence = silence_timeout
         self._login_timeout = login_timeout
         self._group_size = max(1, group_size)
@@ -293,6 +295,8 @@ class RealtimeClient:
         if trnm == "PING":
             await ws.send(raw)  # identical, or the server drops us
         elif trnm == "REAL":
+            if self._on_frame is not None:
+                self._call(self._on_frame, raw if isinstance(raw, str) else raw.decode())
             self._route(frame)
         elif trnm == "SYSTEM":
             self._system(frame)
