@@ -2,12 +2,14 @@
 
 Every problem in a file is collected and raised together as ``StrategyErrors``, each
 with its path, line and column, the way a compiler reports. Nothing in a strategy file
-is executed: YAML tags that would build Python objects are refused by the safe
-round-trip loader, and conditions are parsed by our own expression parser.
+is executed: the fast reader (``document.py``) builds only plain values and hands
+anything unusual (tags, anchors...) to ruamel's safe round-trip loader, which refuses
+tags that would build Python objects; conditions are parsed by our own parser.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +21,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from autotrader.errors import StrategyError, StrategyErrors
+from autotrader.rules import document
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
-from autotrader.rules.locate import locate, value_start
+from autotrader.rules.locate import Marks, locate, marks_of, value_start
 from autotrader.rules.prices import parse_price
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.typecheck import ConditionError, check_condition
@@ -55,11 +58,28 @@ def load_strategy(path: str | Path) -> LoadedStrategy:
 
 def load_strategy_text(text: str, path: str = "<string>") -> LoadedStrategy:
     """Validate strategy text; ``path`` is only used in error messages."""
+    with document.gc_paused():
+        return _load(text, path)
+
+
+def _read(text: str, path: str) -> tuple[dict[str, Any], Marks]:
+    """Plain data and positions: libyaml when it can, else ruamel (exact YAML errors)."""
+    _check_tabs(text, path)
+    try:
+        fast = document.read(text)
+    except document.NestingError as exc:
+        raise StrategyErrors([StrategyError(path, exc.line, exc.column, str(exc))]) from None
+    if fast is not None:
+        return fast
     root = _parse_yaml(text, path)
-    plain = _to_plain(root)
+    return _to_plain(root), marks_of(root) or Marks()
+
+
+def _load(text: str, path: str) -> LoadedStrategy:
+    plain, root = _read(text, path)
     errors: list[StrategyError] = []
-    conditions = _check_conditions(plain, root, path, errors)
-    _check_prices(plain, root, path, errors)
+    conditions = _check_conditions(plain, root, text, path, errors)
+    _check_prices(plain, root, text, path, errors)
     spec: StrategySpec | None = None
     try:
         spec = StrategySpec.model_validate(plain)
@@ -81,16 +101,19 @@ def load_strategy_text(text: str, path: str = "<string>") -> LoadedStrategy:
     return LoadedStrategy(spec=spec, path=path, sha256=digest, conditions=conditions)
 
 
-def _parse_yaml(text: str, path: str) -> Any:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.allow_duplicate_keys = False
+def _check_tabs(text: str, path: str) -> None:
     if "\t" in text:
         line_no = next(i for i, line in enumerate(text.splitlines(), 1) if "\t" in line)
         col = text.splitlines()[line_no - 1].index("\t") + 1
         raise StrategyErrors(
             [StrategyError(path, line_no, col, "tab character: indent with spaces")]
         )
+
+
+def _parse_yaml(text: str, path: str) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.allow_duplicate_keys = False
     try:
         root = yaml.load(text)
     except MarkedYAMLError as exc:
@@ -100,6 +123,8 @@ def _parse_yaml(text: str, path: str) -> Any:
         raise StrategyErrors([StrategyError(path, line, col, problem)]) from None
     except YAMLError as exc:
         raise StrategyErrors([StrategyError(path, 1, 1, f"invalid YAML: {exc}")]) from None
+    except (ValueError, TypeError, LookupError, ArithmeticError) as exc:  # e.g. "._", "-_"
+        raise StrategyErrors([StrategyError(path, 1, 1, f"invalid YAML value: {exc}")]) from None
     if not isinstance(root, CommentedMap):
         raise StrategyErrors([StrategyError(path, 1, 1, "a strategy file must be a mapping")])
     return root
@@ -126,7 +151,7 @@ def _is_tag(part: Any) -> bool:
 
 
 def _check_conditions(
-    plain: Any, root: Any, path: str, errors: list[StrategyError]
+    plain: Any, root: Marks, source: str, path: str, errors: list[StrategyError]
 ) -> dict[str, Node]:
     """Parse and type-check every rule's 'when', whether or not the rest is valid."""
     conditions: dict[str, Node] = {}
@@ -146,7 +171,7 @@ def _check_conditions(
             check_condition(node)
             conditions[str(rule.get("name", i))] = node
         except (ExprSyntaxError, ConditionError) as exc:
-            line, col = _expr_position(root, loc, text, exc.offset)
+            line, col = _text_position(root, source, loc, exc.offset)
             errors.append(StrategyError(path, line, col, f"rules.{i}.when: {exc.message}"))
     return conditions
 
@@ -154,7 +179,9 @@ def _check_conditions(
 _PRICED = ("buy", "sell", "credit_buy", "credit_sell", "modify", "credit_modify")
 
 
-def _check_prices(plain: Any, root: Any, path: str, errors: list[StrategyError]) -> None:
+def _check_prices(
+    plain: Any, root: Marks, source: str, path: str, errors: list[StrategyError]
+) -> None:
     """Parse every price written as text ('bid - 1 tick'), where it stands in the file."""
     rules = plain.get("rules") if isinstance(plain, dict) else None
     for i, rule in enumerate(rules if isinstance(rules, list) else ()):
@@ -172,17 +199,12 @@ def _check_prices(plain: Any, root: Any, path: str, errors: list[StrategyError])
                     try:
                         parse_price(text)
                     except (ExprSyntaxError, ConditionError) as exc:
-                        line, col = _scalar_position(root, loc, exc.offset)
+                        line, col = _text_position(root, source, loc, exc.offset)
                         field = ".".join(str(p) for p in loc)
                         errors.append(StrategyError(path, line, col, f"{field}: {exc.message}"))
 
 
-def _scalar_position(root: Any, loc: tuple[str | int, ...], offset: int) -> tuple[int, int]:
-    line, col, quoted = value_start(root, loc)
-    return line, col + offset + (1 if quoted else 0)
-
-
-def _check_rules(spec: StrategySpec, root: Any, path: str, errors: list[StrategyError]) -> None:
+def _check_rules(spec: StrategySpec, root: Marks, path: str, errors: list[StrategyError]) -> None:
     seen: set[str] = set()
     for i, rule in enumerate(spec.rules):
         if rule.name in seen:
@@ -197,14 +219,37 @@ def _check_rules(spec: StrategySpec, root: Any, path: str, errors: list[Strategy
                 )
 
 
-def _expr_position(
-    root: Any, loc: tuple[str | int, ...], text: str, offset: int
+@functools.lru_cache(maxsize=1)
+def _lines(source: str) -> list[str]:
+    return source.splitlines()
+
+
+def _text_position(
+    root: Marks, source: str, loc: tuple[str | int, ...], offset: int
 ) -> tuple[int, int]:
-    rule = root["rules"][loc[1]] if isinstance(root.get("rules"), CommentedSeq) else None
-    if rule is None or "when" not in rule:
-        return locate(root, loc)
-    line, col, quoted = value_start(root, loc)
-    before = text[:offset]
-    if "\n" in before:  # block scalar: count lines inside the text
-        return line + before.count("\n"), offset - before.rfind("\n")
-    return line, col + offset + (1 if quoted else 0)
+    """File line and column of the character at ``offset`` in the text value at ``loc``.
+
+    A scalar may span lines: a block (``|``, ``>``) starts on the line after its
+    indicator, at the block's indent; a plain or quoted scalar continues on the next
+    lines, each line break being one character of the value (newline or space).
+    """
+    line, col, style = value_start(root, loc)
+    lines = _lines(source)
+    segments: list[tuple[int, int, str]] = []  # (line, column of its first char, text)
+    if style in ("|", ">"):
+        body = lines[line:]
+        first = next((t for t in body if t.strip()), "")
+        indent = len(first) - len(first.lstrip(" "))
+        segments = [(line + 1 + k, indent, t[indent:]) for k, t in enumerate(body)]
+    elif 0 < line <= len(lines):
+        start = col - 1 + (1 if style in ('"', "'") else 0)
+        segments = [(line, start, lines[line - 1][start:].rstrip())]
+        for k, t in enumerate(lines[line:], line + 1):
+            stripped = t.strip()
+            segments.append((k, len(t) - len(t.lstrip(" ")), stripped))
+    pos = 0
+    for at_line, at_col, text in segments:
+        if offset <= pos + len(text):
+            return at_line, at_col + offset - pos + 1
+        pos += len(text) + 1
+    return line, col + offset
