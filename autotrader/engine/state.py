@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from autotrader.engine.trigger_event import NO_EVENT, TriggerEvent
 from autotrader.feed import fields
 
 
 class MarketState:
     """What every symbol shares: the clock's latest reading and the session."""
 
-    __slots__ = ("now", "sod", "session", "session_code", "account_loaded")
+    __slots__ = ("now", "sod", "session", "session_code", "account_loaded", "event")
 
     def __init__(self) -> None:
         self.now = 0.0  # epoch seconds
@@ -24,6 +25,8 @@ class MarketState:
         self.session = ""  # readable 0s name, e.g. "open"
         self.session_code = ""
         self.account_loaded = True  # a live run sets False until the account is read
+        # The event 'on: order' / 'on: vi' rules are running for (event.* names).
+        self.event: TriggerEvent = NO_EVENT
 
 
 class SymbolState:
