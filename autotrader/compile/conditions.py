@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from autotrader.clock import seconds_of_day
 from autotrader.rules.expr import Between, Binary, Bool, Call, Name, Node, Num, Str, Unary
+from autotrader.rules.names import EVENT_NAMES, NameInfo
 from autotrader.rules.typecheck import check_condition, check_number
 
 if TYPE_CHECKING:
@@ -66,6 +67,10 @@ FRAGMENTS: dict[str, str] = {
     "session": "s.market.session",
     "session.code": "s.market.session_code",
 }
+# The triggering event (engine/trigger_event.py): ``event.qty`` -> ``s.market.event.qty``.
+FRAGMENTS.update(
+    {name: "s.market.event." + name[6:] for names in EVENT_NAMES.values() for name in names}
+)
 _OPS = frozenset({"<", "<=", ">", ">=", "==", "!=", "+", "-", "*", "and", "or"})
 
 
@@ -123,19 +128,30 @@ def render(node: Node, slots: Slots | None = None) -> str:
 
 
 def compile_condition(
-    node: Node, label: str = "condition", slots: Slots | None = None
+    node: Node,
+    label: str = "condition",
+    slots: Slots | None = None,
+    names: dict[str, NameInfo] | None = None,
 ) -> Condition:
-    """A function computing the condition; raises ConditionError for bad names or types."""
-    check_condition(node)
+    """A function computing the condition; raises ConditionError for bad names or types.
+
+    ``names`` is the rule's vocabulary (``names_for(trigger)``; default: no event names).
+    """
+    check_condition(node, names)
     # Type-checked as true/false, so every branch already yields a bool.
     source = f"def _condition(s):\n    return {render(node, slots)}\n"
     fn: Condition = build_function(source, "_condition", label)
     return fn
 
 
-def compile_value(node: Node, label: str = "value", slots: Slots | None = None) -> Value:
+def compile_value(
+    node: Node,
+    label: str = "value",
+    slots: Slots | None = None,
+    names: dict[str, NameInfo] | None = None,
+) -> Value:
     """A function computing a number (a price expression) over the symbol's state."""
-    check_number(node)
+    check_number(node, names)
     source = f"def _value(s):\n    return {render(node, slots)}\n"
     fn: Value = build_function(source, "_value", label)
     return fn

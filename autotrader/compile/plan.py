@@ -29,6 +29,7 @@ from autotrader.compile.conditions import (
 from autotrader.rules.actions import ActionSpec, ModifySpec, OrderSpec
 from autotrader.rules.expr import Node, parse
 from autotrader.rules.loader import LoadedStrategy
+from autotrader.rules.names import NameInfo, names_for
 from autotrader.rules.prices import PriceExpr, parse_price
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import OnSpec
@@ -107,7 +108,8 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
     spec = loaded.spec
     enabled = [(i, r) for i, r in enumerate(spec.rules) if r.enabled]
     nodes = {r.name: loaded.conditions.get(r.name) or parse(r.when) for _, r in enabled}
-    prices = {r.name: [_prices(a) for a in r.do] for _, r in enabled}
+    vocab = {r.name: names_for(r.on.kind) for _, r in enabled}
+    prices = {r.name: [_prices(a, vocab[r.name]) for a in r.do] for _, r in enabled}
     # Rolling values: one slot per distinct value, kept only for the symbols that read it.
     slots: dict[RollKey, int] = {}
     per_symbol: dict[str, dict[RollKey, None]] = {}
@@ -128,8 +130,8 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
             CompiledAction(
                 spec=a,
                 tag=_tag(a) or rule.name,
-                price=_compiled(p, label, slots),
-                condition_price=_compiled(c, label, slots),
+                price=_compiled(p, label, slots, vocab[rule.name]),
+                condition_price=_compiled(c, label, slots, vocab[rule.name]),
             )
             for a, (p, c) in zip(rule.do, prices[rule.name], strict=True)
         )
@@ -137,7 +139,7 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
             CompiledRule(
                 name=rule.name,
                 order=i,
-                condition=compile_condition(node, label, slots),
+                condition=compile_condition(node, label, slots, vocab[rule.name]),
                 actions=actions,
                 cooldown=rule.cooldown,
                 symbols=tuple(rule.symbols or spec.symbols),
@@ -188,24 +190,28 @@ def _tag(action: ActionSpec) -> str | None:
     return spec.tag if isinstance(spec, OrderSpec) else None
 
 
-def _prices(action: ActionSpec) -> tuple[PriceExpr | None, PriceExpr | None]:
+def _prices(
+    action: ActionSpec, names: dict[str, NameInfo]
+) -> tuple[PriceExpr | None, PriceExpr | None]:
     spec = getattr(action, action.kind)
     if not isinstance(spec, OrderSpec | ModifySpec):
         return None, None
     price = None
     if spec.price is not None and spec.price != "market":
-        parsed = parse_price(spec.price)
+        parsed = parse_price(spec.price, names)
         price = PriceExpr(parsed.node, parsed.ticks + spec.ticks, parsed.text)
-    cond = parse_price(spec.condition_price) if spec.condition_price is not None else None
+    cond = None
+    if spec.condition_price is not None:
+        cond = parse_price(spec.condition_price, names)
     return price, cond
 
 
 def _compiled(
-    expr: PriceExpr | None, label: str, slots: dict[RollKey, int]
+    expr: PriceExpr | None, label: str, slots: dict[RollKey, int], names: dict[str, NameInfo]
 ) -> CompiledPrice | None:
     if expr is None:
         return None
-    return CompiledPrice(compile_value(expr.node, label, slots), expr.ticks, expr.text)
+    return CompiledPrice(compile_value(expr.node, label, slots, names), expr.ticks, expr.text)
 
 
 def fuse(

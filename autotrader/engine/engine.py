@@ -236,18 +236,8 @@ class Engine:
         # The same VI can arrive under the bare code and the _AL item: apply idempotently.
         for key in (ev.symbol, ev.symbol.split("_")[0]):
             st = self.states.get(key)
-            if st is None:
-                continue
-            if ev.released:
-                if not st.vi_active:
-                    continue  # already released: the same event under another item
-                st.vi_active = False
-            elif not st.vi_active:
-                st.vi_active, st.vi_kind, st.vi_since = True, ev.kind, ev.ts
-                st.vi_direction, st.vi_price = ev.direction, ev.trigger_price
-            else:
-                continue
-            self.triggers.on_vi(ev, st)
+            if st is not None:
+                self.triggers.on_vi(ev, st)  # VI state, then the rules if the event is new
 
     def on_session(self, ev: SessionChange) -> None:
         self.stats["sessions"] += 1
@@ -403,6 +393,9 @@ class Engine:
             self._transition(order, OrderState.ACCEPTED, ev.ts)
             if order.target_id is not None:  # a modify/cancel: done when its target shows it
                 self._changes.setdefault(order.target_id, []).append(order)
+                target = self.orders.get(order.target_id)
+                if target is not None and target.state.is_final:  # its event came first
+                    self._settle_changes(target, ev.ts)
         elif isinstance(ev, OrderRejected):
             self._close(order, OrderState.REJECTED, ev.ts, ev.reason)
         elif isinstance(ev, OrderCancelled):
@@ -515,7 +508,7 @@ class Engine:
             self.open_book.remove(order, st)
             if order.order_id in self._changes:
                 self._settle_changes(order, fill.ts)
-        self.triggers.on_order(order, order.state.value)
+        self.triggers.on_order(order, order.state.value, fill)
         self._check_loss()
 
     def snapshot(self) -> dict[str, Any]:

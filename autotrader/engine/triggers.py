@@ -8,6 +8,10 @@ the rule's controls and its own compiled condition on that symbol's state.
 Controls: ``cooldown`` blocks a rule on one symbol for a while after it fires;
 ``once_per_symbol`` until the next midnight (Asia/Seoul); ``max_per_day`` blocks the
 whole rule until midnight once it has fired that many times today.
+
+While ``on: order`` and ``on: vi`` rules run, ``MarketState.event`` holds the triggering
+event for their ``event.*`` names. VI events keep each symbol's VI state; a release with
+no trigger seen (the run started during the auction) is still a release.
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ from autotrader.compile.plan import CompiledRule
 from autotrader.compile.schedule import TIME_TRIGGERS
 from autotrader.engine.book import tag_of
 from autotrader.engine.scheduler import Scheduler
-from autotrader.model import OrderRequest, ViEvent
+from autotrader.engine.trigger_event import order_event, vi_event
+from autotrader.model import Fill, OrderRequest, ViEvent
 
 if TYPE_CHECKING:
     from autotrader.engine.engine import Engine
     from autotrader.engine.state import SymbolState
 
 MAX_ORDER_DEPTH = 3  # order-event rules placing orders that trigger order-event rules...
+# A VI auction lasts at least two minutes, so two releases of one symbol closer than this
+# are one release seen twice (under the bare code and the _AL item, or resent).
+VI_RELEASE_REPEAT = 60.0
 
 
 def next_midnight(now: float) -> float:
@@ -90,6 +98,7 @@ class Triggers:
         timed = [r for k in sorted(TIME_TRIGGERS) for r in by_kind.get(k, ())]
         self.scheduler = Scheduler(sorted(timed, key=lambda r: r.order), self._on_time)
         self.depth = 0
+        self.vi_released: dict[str, float] = {}  # symbol -> time of its last VI release
 
     def run(self, rule: CompiledRule, st: SymbolState, event: str) -> None:
         """Run one rule on one symbol: controls, condition, then fire."""
@@ -116,17 +125,47 @@ class Triggers:
                     self.run(rule, st, event)
 
     def on_vi(self, ev: ViEvent, st: SymbolState) -> None:
-        for rule in self.vi:
-            vi = rule.on.vi
-            if vi is not None and vi.matches(ev.released, ev.kind, ev.direction):
+        """A VI event for one symbol: update its VI state; if new, run the VI rules."""
+        if not self.apply_vi(ev, st):
+            return
+        rules = [r for r in self.vi if r.on.vi is not None and r.on.vi.matches(
+            ev.released, ev.kind, ev.direction)]  # fmt: skip
+        if not rules:
+            return
+        market = self.engine.market
+        outer, market.event = market.event, vi_event(ev)
+        try:
+            for rule in rules:
                 self.run(rule, st, "vi:" + ("released" if ev.released else "triggered"))
+        finally:
+            market.event = outer
+
+    def apply_vi(self, ev: ViEvent, st: SymbolState) -> bool:
+        """Apply a VI event to the symbol's state; False when it was already applied."""
+        if not ev.released:
+            if st.vi_active:
+                return False  # the same trigger under another item
+            st.vi_active, st.vi_kind, st.vi_since = True, ev.kind, ev.ts
+            st.vi_direction, st.vi_price = ev.direction, ev.trigger_price
+            return True
+        if not st.vi_active:
+            last = self.vi_released.get(st.symbol)
+            if last is not None and abs(ev.ts - last) < VI_RELEASE_REPEAT:
+                return False  # already released
+            # No trigger seen (the run started during the auction): the release tells
+            # what the VI was; it started at the latest now.
+            st.vi_kind, st.vi_since = ev.kind, ev.ts
+            st.vi_direction, st.vi_price = ev.direction, ev.trigger_price or st.vi_price
+        st.vi_active = False
+        self.vi_released[st.symbol] = ev.ts
+        return True
 
     def on_session(self, name: str) -> None:
         rules = tuple(r for r in self.session if r.on.session and name in r.on.session)
         if rules:
             self.run_all(rules, "session:" + name)
 
-    def on_order(self, order: OrderRequest, event: str) -> None:
+    def on_order(self, order: OrderRequest, event: str, fill: Fill | None = None) -> None:
         """An own order's event: accepted, filled, partially_filled, cancelled, rejected."""
         if not self.order or order.side is None:
             return
@@ -137,14 +176,23 @@ class Triggers:
             stats = self.engine.stats
             stats["order_trigger_depth"] = stats.get("order_trigger_depth", 0) + 1
             return
+        tag = tag_of(order)
+        rules = [
+            r
+            for r in self.order
+            if r.on.order and event in r.on.order and (r.on.tag is None or r.on.tag == tag)
+        ]
+        if not rules:
+            return
+        market = self.engine.market
+        outer, market.event = market.event, order_event(order, event, tag, fill)
         self.depth += 1
         try:
-            for rule in self.order:
-                on = rule.on
-                if on.order and event in on.order and (on.tag is None or on.tag == tag_of(order)):
-                    self.run(rule, st, "order:" + event)
+            for rule in rules:
+                self.run(rule, st, "order:" + event)
         finally:
             self.depth -= 1
+            market.event = outer
 
     def _on_time(self, rule: CompiledRule, now: float) -> None:
         self.run_all((rule,), rule.trigger)

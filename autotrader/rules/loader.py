@@ -24,8 +24,10 @@ from autotrader.errors import StrategyError, StrategyErrors
 from autotrader.rules import document
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
 from autotrader.rules.locate import Marks, locate, marks_of, value_start
+from autotrader.rules.names import NameInfo, names_for
 from autotrader.rules.prices import parse_price
 from autotrader.rules.schema import StrategySpec
+from autotrader.rules.triggers import TRIGGER_KEYS
 from autotrader.rules.typecheck import ConditionError, check_condition
 
 MAX_FILE_BYTES = 1_000_000
@@ -168,12 +170,20 @@ def _check_conditions(
         loc: tuple[str | int, ...] = ("rules", i, "when")
         try:
             node = parse(text)
-            check_condition(node)
+            check_condition(node, _vocabulary(rule))
             conditions[str(rule.get("name", i))] = node
         except (ExprSyntaxError, ConditionError) as exc:
             line, col = _text_position(root, source, loc, exc.offset)
             errors.append(StrategyError(path, line, col, f"rules.{i}.when: {exc.message}"))
     return conditions
+
+
+def _vocabulary(rule: dict[str, Any]) -> dict[str, NameInfo]:
+    """The names a rule may read, by its trigger as written ('vi', {order: filled}...)."""
+    on = rule.get("on", "tick")
+    if isinstance(on, dict):
+        on = next((k for k in TRIGGER_KEYS if k in on), "tick")
+    return names_for(on if isinstance(on, str) else "tick")
 
 
 _PRICED = ("buy", "sell", "credit_buy", "credit_sell", "modify", "credit_modify")
@@ -197,7 +207,7 @@ def _check_prices(
                         continue
                     loc: tuple[str | int, ...] = ("rules", i, "do", j, kind, key)
                     try:
-                        parse_price(text)
+                        parse_price(text, _vocabulary(rule))
                     except (ExprSyntaxError, ConditionError) as exc:
                         line, col = _text_position(root, source, loc, exc.offset)
                         field = ".".join(str(p) for p in loc)

@@ -160,5 +160,71 @@ NAMES["vwap"] = NameInfo(
     "num", "volume-weighted average price since the first tick today", example="price > vwap"
 )
 
+# Names of the triggering event, per trigger kind: only rules on that trigger read them.
+EVENT_NAMES: dict[str, dict[str, NameInfo]] = {
+    "order": {
+        "event.status": NameInfo(
+            "str",
+            'what happened to the order: "accepted", "filled", "partially_filled", '
+            '"cancelled" or "rejected"',
+            example='event.status == "filled"',
+        ),
+        "event.side": NameInfo(
+            "str", 'the order\'s side: "buy" or "sell"', example='event.side == "buy"'
+        ),
+        "event.qty": NameInfo("num", "the order's quantity (shares)", example="event.qty >= 10"),
+        "event.price": NameInfo(
+            "num", "the order's limit price (0 for a market order)", example="event.price > 0"
+        ),
+        "event.filled_qty": NameInfo(
+            "num", "shares of the order filled so far", example="event.filled_qty > 0"
+        ),
+        "event.remaining": NameInfo(
+            "num", "shares of the order not filled", example="event.remaining == 0"
+        ),
+        "event.fill_qty": NameInfo(
+            "num",
+            "this fill's shares (0 unless filled or partially_filled)",
+            example="event.fill_qty >= 5",
+        ),
+        "event.fill_price": NameInfo(
+            "num",
+            "this fill's price (0 unless filled or partially_filled)",
+            example="price > event.fill_price",
+        ),
+        "event.tag": NameInfo(
+            "str", "the order's tag (its rule's name unless set)", example='event.tag == "entry"'
+        ),
+    },
+    "vi": {
+        "event.status": NameInfo(
+            "str", 'the VI event: "triggered" or "released"', example='event.status == "released"'
+        ),
+        "event.kind": NameInfo(
+            "str", 'this VI: "static", "dynamic" or "both"', example='event.kind == "static"'
+        ),
+        "event.direction": NameInfo(
+            "str", 'this VI\'s direction: "up", "down" or ""', example='event.direction == "up"'
+        ),
+        "event.trigger_price": NameInfo(
+            "num", "this VI's trigger price (KRW)", example="price > event.trigger_price"
+        ),
+    },
+}
+_BY_TRIGGER: dict[str, dict[str, NameInfo]] = {
+    kind: {**NAMES, **names} for kind, names in EVENT_NAMES.items()
+}
+
+
+def names_for(trigger: str) -> dict[str, NameInfo]:
+    """The names a rule on this trigger kind may read: the common ones and its event's."""
+    return _BY_TRIGGER.get(trigger, NAMES)
+
+
+def event_triggers(name: str) -> list[str]:
+    """The trigger kinds whose rules may read ``name`` (empty if it is no event name)."""
+    return [kind for kind, names in EVENT_NAMES.items() if name in names]
+
+
 MAX_TICK_WINDOW = 10_000
 MAX_TIME_WINDOW = 8 * 3600

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from autotrader.rules.expr import Node, Num, parse
+from autotrader.rules.names import NameInfo
 from autotrader.rules.typecheck import check_number
 
 _TICKS_RE = re.compile(r"\s*([+-])\s*(\d{1,2})\s*ticks?\s*$")
@@ -24,8 +25,9 @@ class PriceExpr:
     text: str
 
 
-def parse_price(value: int | str) -> PriceExpr:
-    """Parse and type-check a price; raises ExprSyntaxError or ConditionError."""
+def parse_price(value: int | str, names: dict[str, NameInfo] | None = None) -> PriceExpr:
+    """Parse and type-check a price (``names``: the rule's vocabulary); raises
+    ExprSyntaxError or ConditionError."""
     if isinstance(value, int):
         return PriceExpr(Num(value, "", 0), 0, str(value))
     text = value
@@ -39,5 +41,5 @@ def parse_price(value: int | str) -> PriceExpr:
 
             raise ExprSyntaxError(f"at most {MAX_TICKS} ticks", m.start(2))
     node = parse(text)
-    check_number(node)
+    check_number(node, names)
     return PriceExpr(node, ticks, value)

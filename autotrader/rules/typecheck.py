@@ -15,6 +15,7 @@ from autotrader.rules.names import (
     MAX_TIME_WINDOW,
     NAMES,
     NameInfo,
+    event_triggers,
 )
 
 _COMPARE = frozenset({"<", "<=", ">", ">=", "==", "!="})
@@ -92,10 +93,7 @@ def kind_of(node: Node, names: dict[str, NameInfo]) -> str:
     if isinstance(node, Name):
         info = names.get(node.name)
         if info is None:
-            hint = suggest(node.name, list(names))
-            if not hint and node.name.split(".")[-1] in ("__import__", "__class__"):
-                hint = " (strategy files cannot reach Python objects)"
-            raise ConditionError(f"unknown name '{node.name}'{hint}", node.pos)
+            raise ConditionError(_unknown(node.name, names), node.pos)
         return info.kind
     if isinstance(node, Call):
         _check_call(node)
@@ -125,6 +123,17 @@ def kind_of(node: Node, names: dict[str, NameInfo]) -> str:
     _need(node.left, "num", names)
     _need(node.right, "num", names)
     return "num"
+
+
+def _unknown(name: str, names: dict[str, NameInfo]) -> str:
+    kinds = event_triggers(name)
+    if kinds:
+        where = " or ".join(f"'on: {k}'" for k in kinds)
+        return f"'{name}' describes the triggering event: only rules with {where} can read it"
+    hint = suggest(name, list(names))
+    if not hint and name.split(".")[-1] in ("__import__", "__class__"):
+        hint = " (strategy files cannot reach Python objects)"
+    return f"unknown name '{name}'{hint}"
 
 
 def _need(node: Node, kind: str, names: dict[str, NameInfo]) -> None:

@@ -14,7 +14,7 @@ from autotrader.compile.conditions import (
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState
 from autotrader.rules.expr import parse
-from autotrader.rules.names import FUNCTIONS, NAMES
+from autotrader.rules.names import EVENT_NAMES, FUNCTIONS, NAMES, names_for
 from autotrader.rules.typecheck import check_condition
 
 T0 = 1_795_132_800.0  # 2026-11-20 09:00:00 Asia/Seoul
@@ -90,10 +90,15 @@ EXPECTED: dict[str, object] = {
 
 def test_every_name_has_a_fragment_and_an_example() -> None:
     """The vocabulary, the compiler's fragments and the documented examples agree."""
-    assert set(FRAGMENTS) | {"vwap"} == set(NAMES)
+    event_names = {n for names in EVENT_NAMES.values() for n in names}
+    assert set(FRAGMENTS) | {"vwap"} == set(NAMES) | event_names
     for name, info in {**NAMES, **FUNCTIONS}.items():
         check_condition(parse(info.example))
         assert name in info.example
+    for kind, names in EVENT_NAMES.items():
+        for name, info in names.items():
+            check_condition(parse(info.example), names_for(kind))
+            assert name in info.example
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
