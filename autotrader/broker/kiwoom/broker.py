@@ -141,11 +141,15 @@ class KiwoomBroker:
 
     def on_execution(self, execution: Execution) -> None:
         """Map a ``00`` event to our order's event, hold it, or pass it on raw."""
-        order_id = self._order_for(execution)
+        order_id = self._by_order_no.get(execution.broker_order_no)
+        if order_id is None and self._in_flight:
+            # Maybe the answer still in flight numbers it: a modify/cancel's own event must
+            # follow its request's acceptance, not reach the target through 904 first.
+            self._held.append(execution)
+            return
+        order_id = order_id if order_id is not None else self._order_for(execution)
         if order_id is None:
-            if self._in_flight:
-                self._held.append(execution)
-            elif self._doubt:  # maybe the order in doubt: reconcile() replays it
+            if self._doubt:  # maybe the order in doubt: reconcile() replays it
                 self._orphans.append(execution)
             else:
                 self._send(execution)
