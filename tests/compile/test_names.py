@@ -172,3 +172,41 @@ def test_window_high_expires_old_maximum() -> None:
     st.roll = rolling.values
     feed(rolling, st, [(T0, 200, 1), (T0 + 1, 100, 1), (T0 + 2, 150, 1)])
     assert st.roll[0] == 150
+
+
+EVENT_VALUES: dict[str, dict[str, object]] = {
+    "order": {
+        "event.status": "partially_filled",
+        "event.side": "sell",
+        "event.qty": 10,
+        "event.price": 70_600,
+        "event.filled_qty": 4,
+        "event.remaining": 6,
+        "event.fill_qty": 3,
+        "event.fill_price": 70_700,
+        "event.tag": "exit",
+    },
+    "vi": {
+        "event.status": "released",
+        "event.kind": "dynamic",
+        "event.direction": "down",
+        "event.trigger_price": 69_000,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"), [(k, n) for k, names in EVENT_VALUES.items() for n in sorted(names)]
+)
+def test_each_event_name_reads_the_triggering_event(kind: str, name: str) -> None:
+    """event.* names compile for their trigger kind and read MarketState.event."""
+    from autotrader.engine.trigger_event import TriggerEvent
+
+    fields = {n[6:]: v for n, v in EVENT_VALUES[kind].items()}
+    st = state()
+    st.market.event = TriggerEvent(**fields)  # type: ignore[arg-type]
+    expected = EVENT_VALUES[kind][name]
+    literal = f'"{expected}"' if isinstance(expected, str) else str(expected)
+    assert set(EVENT_VALUES[kind]) == set(EVENT_NAMES[kind])
+    cond = compile_condition(parse(f"{name} == {literal}"), names=names_for(kind))
+    assert cond(st)

@@ -64,6 +64,31 @@ def problems(text: str) -> list[tuple[int, int, str]]:
         ("    symbols: [SAMSUNG]\n    do: [{buy: {qty: 1}}]\n", 5, 15, "not a stock code"),
         ("    symbols: ['000660']\n    do: [{buy: {qty: 1}}]\n", 5, 15, "not in the strategy"),
         ("    enabled: maybe\n    do: [{buy: {qty: 1}}]\n", 5, 14, "boolean"),
+        ("    when: event.qty > 1\n    do: [{buy: {qty: 1}}]\n", 5, 11, "'on: order'"),
+        (
+            "    on: vi\n    when: event.fill_qty > 1\n    do: [{buy: {qty: 1}}]\n",
+            6,
+            11,
+            "only rules with 'on: order' can read it",
+        ),
+        (
+            "    on: {order: filled}\n    when: event.qtty > 1\n    do: [{buy: {qty: 1}}]\n",
+            6,
+            11,
+            "did you mean 'event.qty'",
+        ),
+        (
+            "    when: event.status == 'filled'\n    do: [{buy: {qty: 1}}]\n",
+            5,
+            11,
+            "'on: order' or 'on: vi'",
+        ),
+        (
+            "    do: [{sell: {qty: 1, type: limit, price: event.fill_price}}]\n",
+            5,
+            46,
+            "'event.fill_price' describes the triggering event",
+        ),
     ],
 )
 def test_mistake_is_reported_where_it_is(rule: str, line: int, col: int, message: str) -> None:
