@@ -56,6 +56,10 @@ def run(
     yes: Annotated[
         bool, typer.Option("--yes", help="with --live: skip the typed confirmation")
     ] = False,
+    max_seconds: Annotated[
+        float | None,
+        typer.Option("--max-seconds", help="with --live: stop cleanly after this many seconds"),
+    ] = None,
 ) -> None:
     """Dry-run STRATEGY over a tape with the paper broker, then print the report.
 
@@ -65,7 +69,15 @@ def run(
         from autotrader.cli_live import run_live_command
 
         try:
-            run_live_command(strategy, journal, config, yes=yes, report=report, console=err)
+            run_live_command(
+                strategy,
+                journal,
+                config,
+                yes=yes,
+                report=report,
+                console=err,
+                max_seconds=max_seconds,
+            )
         except AutotraderError as exc:
             raise _fail(exc) from None
         return

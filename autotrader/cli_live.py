@@ -51,11 +51,12 @@ def run_live_command(
     yes: bool,
     report: bool,
     console: Console,
+    max_seconds: float | None = None,
 ) -> None:
     """Validate, show where the orders will go, confirm, trade until Ctrl-C, report."""
     from autotrader.compile import compile_strategy
     from autotrader.config import load_config
-    from autotrader.engine.live import LiveRunner, run_live
+    from autotrader.engine.live import LiveOptions, LiveRunner, run_live
     from autotrader.journal import Journal
     from autotrader.rules import load_strategy
 
@@ -76,7 +77,7 @@ def run_live_command(
         if typed.strip() != CONFIRM_WORD:
             raise AutotraderError("not confirmed: nothing was sent")
     _log_to_stderr()
-    j = Journal(jpath)
+    j = Journal(jpath, raw_frames=cfg.journal_raw_frames)
     try:
         result = run_live(
             lambda: LiveRunner(
@@ -86,6 +87,7 @@ def run_live_command(
                 limits=cfg.limits_for(loaded.spec.risk),
                 fees=cfg.fee_model(),
                 config_json=cfg.model_dump_json(),
+                options=LiveOptions(max_seconds=max_seconds),
             )
         )
     finally:
