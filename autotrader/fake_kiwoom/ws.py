@@ -68,6 +68,7 @@ class Hub:
         self.sessions: set[Session] = set()
         self._held: list[str] = []
         self.registered = asyncio.Event()  # some socket has registered something
+        self._registrations = asyncio.Condition()  # notified after every REG/REMOVE
         self._server: Server | None = None
         self.port = 0
 
@@ -234,6 +235,15 @@ class Hub:
         s.groups = groups
         await self._send(s, {"trnm": trnm, "return_code": 0, "return_msg": ""})
         self.registered.set()
+        async with self._registrations:
+            self._registrations.notify_all()
+
+    async def wait_registered(self, item: str, kind: str) -> None:
+        """Return once a logged-in socket has registered ``(item, kind)``."""
+        async with self._registrations:
+            await self._registrations.wait_for(
+                lambda: any(s.logged_in and s.wants(item, kind) for s in self.sessions)
+            )
 
 
 def _check_path(conn: ServerConnection, request: Request) -> Response | None:
