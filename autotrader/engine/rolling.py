@@ -7,14 +7,19 @@ read directly (``s.roll[3]``). The symbol's fused evaluator calls ``Rolling.upda
 per trade tick, before the rules. Windows over N ticks are ring buffers; windows over
 time are deques trimmed from the left; window highs and lows are monotonic deques, so
 every update is amortized O(1) and allocates nothing beyond a deque append.
+
+Every value starts afresh on a new trading day: the first tick after midnight (Asia/
+Seoul, by the tick's own time, so a replay of several days and a live run across
+midnight behave alike) resets them all, so no window spans the overnight gap.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
-from autotrader.clock import seconds_of_day
+from autotrader.clock import DAY, SEOUL_OFFSET, seconds_of_day
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
@@ -302,18 +307,29 @@ def _by_time(name: str, window: float) -> Updater:
 class Rolling:
     """One symbol's rolling values: ``values[slot]`` is what conditions read."""
 
-    __slots__ = ("values", "updaters")
+    __slots__ = ("values", "updaters", "keys", "day_end")
 
     def __init__(self, size: int, keys: dict[RollKey, int]) -> None:
         self.values: list[float] = [0.0] * size
+        self.keys = dict(keys)
         self.updaters = [(slot, make_updater(key)) for key, slot in keys.items()]
+        self.day_end = -math.inf  # set by the first tick: the next midnight after it
+
+    def new_day(self, ts: float) -> None:
+        """Start every value afresh for the trading day of ``ts``."""
+        self.updaters = [(slot, make_updater(key)) for key, slot in self.keys.items()]
+        for slot in self.keys.values():
+            self.values[slot] = 0.0
+        self.day_end = (math.floor((ts + SEOUL_OFFSET) / DAY) + 1) * DAY - SEOUL_OFFSET
 
     def update(self, st: SymbolState) -> None:
+        ts = st.ts
+        if ts >= self.day_end:  # one compare per tick; true once a day
+            self.new_day(ts)
         price = st.price
         vol = st.volume
         if vol < 0:
             vol = -vol
-        ts = st.ts
         values = self.values
         for slot, updater in self.updaters:
             values[slot] = updater.push(price, vol, ts)
