@@ -53,7 +53,7 @@ class RiskBook:
     held: dict[str, SymbolState] = field(default_factory=dict)  # symbols with a position
     sent_times: deque[float] = field(default_factory=deque)  # approvals, last minute
     sent_by_symbol: dict[str, deque[float]] = field(default_factory=dict)
-    last_sent: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    last_sent: dict[tuple[str, str, str, int, int], float] = field(default_factory=dict)
     reserve_price: dict[int, int] = field(default_factory=dict)  # order id -> KRW/share
 
     # -- reads (used by the checks) -----------------------------------------------------
@@ -100,7 +100,8 @@ class RiskBook:
             per.popleft()
         if side is None:
             return
-        self.last_sent[(order.rule, order.symbol, side.value)] = now
+        # rule, symbol, side, qty, price: what makes an order a duplicate (checks.duplicate)
+        self.last_sent[(order.rule, order.symbol, side.value, order.qty, order.price)] = now
         self.open_orders += 1
         if side is Side.BUY:
             self.reserve_price[order.order_id] = ref_price

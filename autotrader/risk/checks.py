@@ -6,7 +6,9 @@ journal keeps them beside the verdict). Checks never do I/O and never change sta
 guard runs them and turns an exception inside one into a rejection.
 
 Buys are entries, sells (cash or credit) exits: a kill switch at ``reducing`` and a
-daily loss limit with ``exits_after_loss_limit`` still let exits through.
+daily loss limit with ``exits_after_loss_limit`` still let exits through. A cancel only
+takes risk away: no check of time, session, VI, price, loss, kill switch, open-order
+count or duplicates stops it. A modify is checked on its new price.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class RiskLimits:
     exits_after_loss_limit: bool = True  # sells still allowed once the limit is hit
     max_orders_per_minute: int = 60  # every symbol; Kiwoom allows a few per second
     max_orders_per_symbol_per_minute: int = 10
-    duplicate_window: float = 2.0  # seconds: same rule, symbol and side
+    duplicate_window: float = 2.0  # seconds: same rule, symbol, side, qty and price
     max_price_deviation: float = 0.05  # limit price vs last trade, as a ratio
     allowed_sessions: tuple[str, ...] = ("open",)  # 0s names; unknown session passes
     vi_blocks: str = "market"  # during a VI auction block "market" orders, or "all"
@@ -96,13 +98,27 @@ def _is_entry(order: OrderRequest) -> bool:
     return order.side is Side.BUY
 
 
+_CANCELS = frozenset({OrderAction.CANCEL, OrderAction.CREDIT_CANCEL})
+
+
+def is_cancel(order: OrderRequest) -> bool:
+    """A cancel only takes risk away: most checks let it through."""
+    return order.action in _CANCELS
+
+
+def duplicate_key(order: OrderRequest) -> tuple[str, str, str, int, int]:
+    """What makes two new orders the same: rule, symbol, side, quantity and price."""
+    side = order.side
+    return (order.rule, order.symbol, "" if side is None else side.value, order.qty, order.price)
+
+
 # -- the trading state ---------------------------------------------------------------
 
 
 def kill_switch(x: CheckInput, seen: Seen) -> str | None:
     level = x.book.level
     seen["level"] = level.value
-    if level.blocks(x.order.side):
+    if level.blocks(x.order.side) and not is_cancel(x.order):
         why = f" ({x.book.level_reason})" if x.book.level_reason else ""
         kind = "no new orders" if level.value == "halted" else "exits only"
         return f"kill switch is {level.value}{why}: {kind}"
@@ -120,7 +136,7 @@ def daily_loss(x: CheckInput, seen: Seen) -> str | None:
     pnl = x.book.day_pnl()
     limit = x.limits.daily_loss_limit
     seen.update(day_pnl=pnl, limit=-limit)
-    if pnl > -limit:
+    if pnl > -limit or is_cancel(x.order):
         return None
     if x.order.side is Side.SELL and x.limits.exits_after_loss_limit:
         return None
@@ -131,6 +147,8 @@ def daily_loss(x: CheckInput, seen: Seen) -> str | None:
 
 
 def trading_hours(x: CheckInput, seen: Seen) -> str | None:
+    if is_cancel(x.order):
+        return None
     sod = x.state.market.sod
     seen.update(time=_hms(sod), start=_hms(x.limits.trading_start), end=_hms(x.limits.trading_end))
     if not x.limits.trading_start <= sod < x.limits.trading_end:
@@ -142,6 +160,8 @@ def trading_hours(x: CheckInput, seen: Seen) -> str | None:
 
 
 def session(x: CheckInput, seen: Seen) -> str | None:
+    if is_cancel(x.order):
+        return None
     name = x.state.market.session
     seen.update(session=name, allowed=list(x.limits.allowed_sessions))
     if name and name not in x.limits.allowed_sessions:
@@ -150,6 +170,8 @@ def session(x: CheckInput, seen: Seen) -> str | None:
 
 
 def vi_auction(x: CheckInput, seen: Seen) -> str | None:
+    if is_cancel(x.order):
+        return None
     st = x.state
     market_order = not x.order.order_type.needs_price
     seen.update(vi_active=st.vi_active, market_order=market_order, blocks=x.limits.vi_blocks)
@@ -228,6 +250,8 @@ def gross_exposure(x: CheckInput, seen: Seen) -> str | None:
 
 
 def max_open_orders(x: CheckInput, seen: Seen) -> str | None:
+    if x.order.side is None:  # a modify or cancel adds no working order
+        return None
     n = x.book.open_orders
     seen.update(open_orders=n, limit=x.limits.max_open_orders)
     if n >= x.limits.max_open_orders:
@@ -259,14 +283,17 @@ def symbol_order_rate(x: CheckInput, seen: Seen) -> str | None:
 
 
 def duplicate(x: CheckInput, seen: Seen) -> str | None:
+    """The same rule sending the same order (symbol, side, qty, price) again within the
+    window; other rules, or other quantities or prices, are distinct orders."""
     side = x.order.side
     if side is None:
         return None
-    last = x.book.last_sent.get((x.order.rule, x.order.symbol, side.value))
+    last = x.book.last_sent.get(duplicate_key(x.order))
     seen.update(last_sent=last, window=x.limits.duplicate_window)
     if last is not None and x.now - last < x.limits.duplicate_window:
+        what = f"{x.order.qty:,} @ {x.order.price:,}" if x.order.price else f"{x.order.qty:,}"
         return (
-            f"rule '{x.order.rule}' sent a {side.value} for {x.order.symbol} "
+            f"rule '{x.order.rule}' sent the same {side.value} of {x.order.symbol} ({what}) "
             f"{x.now - last:.1f} s ago (duplicate_window {x.limits.duplicate_window:g} s)"
         )
     return None
@@ -276,6 +303,8 @@ def duplicate(x: CheckInput, seen: Seen) -> str | None:
 
 
 def tick_grid(x: CheckInput, seen: Seen) -> str | None:
+    if is_cancel(x.order):
+        return None
     price = x.order.price
     seen["price"] = price
     if x.order.order_type.needs_price and not is_on_grid(price):
@@ -284,7 +313,7 @@ def tick_grid(x: CheckInput, seen: Seen) -> str | None:
 
 
 def daily_price_limit(x: CheckInput, seen: Seen) -> str | None:
-    if not x.order.order_type.needs_price:
+    if not x.order.order_type.needs_price or is_cancel(x.order):
         return None
     base = base_price(x.state)
     seen.update(price=x.order.price, base=base)
@@ -301,7 +330,7 @@ def daily_price_limit(x: CheckInput, seen: Seen) -> str | None:
 
 
 def price_distance(x: CheckInput, seen: Seen) -> str | None:
-    if not x.order.order_type.needs_price:
+    if not x.order.order_type.needs_price or is_cancel(x.order):
         return None
     last = x.state.price
     seen.update(price=x.order.price, last=last, limit=x.limits.max_price_deviation)
