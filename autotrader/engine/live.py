@@ -4,10 +4,12 @@ Start-up, each step before the next, so no rule can fire on a wrong picture of t
 
 1. the journal run (mode ``live``; the configuration journaled without secrets);
 2. the engine, with its rules held (``Engine.hold_rules``);
-3. the account (kt00018, ka10075, kt00001): holdings become positions, the orderable
-   cash goes to the risk book, today's open orders are tracked: an order an earlier run
-   journaled (same Kiwoom number, or an order left ``unknown`` that the reconciliation
-   rule matches) resumes its own row; any other is adopted as a new row;
+3. the account (kt00018, ka10075, kt00001, ka10076) and restart recovery
+   (``engine/recovery.py``): orders earlier runs left unfinished are settled against
+   Kiwoom (missing fills journaled once, a pending intent never sent, positions compared;
+   a problem halts the strategy until ``autotrader resume``); holdings become positions,
+   the orderable cash goes to the risk book, today's open orders are tracked: an order an
+   earlier run journaled resumes its own row; any other is adopted as a new row;
 4. the websocket: LOGIN, then REG for the plan's symbols and the account's ``00``/``04``;
 5. rules enabled, then the ``on: start`` rules run.
 
@@ -56,11 +58,12 @@ from autotrader.broker.base import (
 )
 from autotrader.broker.kiwoom import AccountSnapshot, KiwoomBroker, KiwoomSettings
 from autotrader.broker.kiwoom.account import OpenOrder
-from autotrader.broker.kiwoom.reconcile import candidates, match
 from autotrader.clock import day_start, to_seoul
 from autotrader.compile.plan import Plan
+from autotrader.engine.crashpoint import crash_point
 from autotrader.engine.engine import Engine
 from autotrader.engine.killswitch import KillSwitch, halt_path
+from autotrader.engine.recovery import Recovery, recover_account
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.journal.writer import Journal
@@ -73,7 +76,7 @@ from autotrader.model import (
     OrderType,
     Side,
 )
-from autotrader.risk.book import RiskBook
+from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import RiskLimits
 
 log = logging.getLogger(__name__)
@@ -120,6 +123,7 @@ class LiveRunner:
         self.journal = journal
         self.clock = clock
         self.options = options or LiveOptions()
+        self.fees = fees or Fees()
         self.config_json = _public_config(config_json, settings)
         self.broker = KiwoomBroker(settings, fees=fees, clock=clock)
         self.engine = Engine(
@@ -153,6 +157,7 @@ class LiveRunner:
         self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
         self.adopted: list[OrderRequest] = []
         self.resumed: list[OrderRequest] = []  # open orders an earlier run had journaled
+        self.recovery: Recovery | None = None  # what restart recovery found (engine/recovery.py)
         self.started = False  # 'on: start' rules ran; 'on: stop' rules run at shutdown
         self._balance_checks: dict[str, asyncio.TimerHandle] = {}
         self.ready = asyncio.Event()
@@ -182,9 +187,23 @@ class LiveRunner:
         ws: asyncio.Task[None] | None = None
         background: list[asyncio.Task[None]] = []
         try:
-            self.load_account(await self.broker.load_account())
+            snapshot, self.recovery = await recover_account(
+                self.broker,
+                self.journal,
+                strategy=self.plan.strategy.strategy,
+                broker_name=f"kiwoom-{self.settings.domain}",
+                symbols=self.engine.states,
+                fees=self.fees,
+                now=self.clock(),
+            )
+            if self.recovery.problems:  # the file first: a crash from here on stays halted
+                self.engine.killswitch.set(TradingLevel.HALTED, self.recovery.halt_reason)
+            self.load_account(snapshot)
             ws = asyncio.create_task(self.realtime.run(), name="kiwoom-websocket")
             await self._until_ready(ws)
+            if self.recovery.problems:  # cancels of open orders confirm through the socket
+                log.error("live: HALTED: %s", self.recovery.halt_reason)
+                self.engine.set_level(TradingLevel.HALTED, self.recovery.halt_reason)
             self.engine.enable_rules()
             self.started = True
             self.stamp()
@@ -298,6 +317,7 @@ class LiveRunner:
             "adopted_orders": len(self.adopted),
             "resumed_orders": len(self.resumed),
             "unknown_orders": len(self.in_doubt),
+            "recovery_problems": len(self.recovery.problems) if self.recovery else 0,
         }
 
     # -- start-up ------------------------------------------------------------------------
@@ -320,13 +340,18 @@ class LiveRunner:
             if st is not None and qty > 0:
                 st.pos_qty, st.pos_avg = qty, cost // qty
                 self.engine.book.track(st)
-        earlier = self._earlier_orders([o for o in snapshot.open_orders if o.side is not None])
+        # Orders of earlier runs still working resume their rows (restart recovery
+        # resolved the rest); a number another journal row holds is not ours to adopt.
+        earlier = self.recovery.working if self.recovery is not None else {}
+        claimed = self.recovery.claimed if self.recovery is not None else set()
         for o in snapshot.open_orders:
             if o.side is None or o.remaining <= 0:
                 continue
             row = earlier.get(o.order_no)
             if row is not None:
                 self._resume(row, o, now)
+                continue
+            if o.order_no in claimed:
                 continue
             order = OrderRequest(
                 order_id=self.journal.next_order_id(),
@@ -353,48 +378,6 @@ class LiveRunner:
             len(self.resumed),
             len(self.adopted),
         )
-
-    def _earlier_orders(self, open_orders: list[OpenOrder]) -> dict[str, OrderRequest]:
-        """Kiwoom order number -> the journal row an earlier run wrote for it.
-
-        Rows that were still working carry the number; a row left ``unknown`` (its answer
-        lost, the run ended before reconciling) is matched by the reconciliation rule.
-        """
-        rows = self.journal.conn.execute(
-            "SELECT id, rule, symbol, action, qty, order_type, price, created_at, state, "
-            "broker_order_no, filled_qty, strategy FROM orders "
-            "WHERE state IN ('sent', 'accepted', 'partially_filled', 'unknown') ORDER BY id"
-        ).fetchall()
-        by_no: dict[str, OrderRequest] = {}
-        doubtful: list[OrderRequest] = []
-        for r in rows:
-            try:
-                order = OrderRequest(
-                    order_id=int(r[0]),
-                    action=OrderAction(r[3]),
-                    symbol=str(r[2]),
-                    qty=int(r[4]),
-                    order_type=OrderType[str(r[5]).upper()],
-                    price=int(r[6] or 0),
-                    rule=str(r[1] or ""),
-                    strategy=str(r[11] or ""),
-                    created_at=float(r[7] or 0.0),
-                    state=OrderState(r[8]),
-                    broker_order_no=str(r[9] or ""),
-                    filled_qty=int(r[10] or 0),
-                )
-            except (KeyError, ValueError, TypeError):
-                continue
-            if order.broker_order_no:
-                by_no[order.broker_order_no] = order
-            elif order.state in (OrderState.UNKNOWN, OrderState.SENT) and order.side is not None:
-                doubtful.append(order)
-        if doubtful:
-            found = candidates([o for o in open_orders if o.order_no not in by_no], [])
-            for r in match(doubtful, found, claimed=by_no):
-                if r.outcome == "accepted":
-                    by_no[r.broker_order_no] = next(o for o in doubtful if o.order_id == r.order_id)
-        return by_no
 
     def _resume(self, order: OrderRequest, o: OpenOrder, now: float) -> None:
         """Track an order an earlier run journaled under its own row (never a second one)."""
@@ -449,6 +432,7 @@ class LiveRunner:
             elif isinstance(ev, OrderAccepted | OrderRejected) and ev.order_id in self.in_doubt:
                 self._resolved(ev.order_id)
             self.journal.flush()
+            crash_point(f"after-{type(ev).__name__}")  # tests only: see crashpoint.py
         except Exception as exc:
             # Never lose the event silently: journal what failed, keep the run going.
             log.exception("live: broker event handling failed")

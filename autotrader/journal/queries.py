@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,3 +80,86 @@ def rejections(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
 
 def order_events(db: sqlite_utils.Database, order_id: int) -> list[dict[str, Any]]:
     return rows(db, "SELECT * FROM order_events WHERE order_id = ? ORDER BY id", (order_id,))
+
+
+# -- restart recovery (autotrader/engine/recovery.py) ----------------------------------------
+
+UNFINISHED_STATES = ("pending", "sent", "accepted", "partially_filled", "unknown")
+
+
+def _dicts(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    cur = conn.execute(sql, tuple(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def unfinished_orders(
+    conn: sqlite3.Connection, *, strategy: str, broker: str, before_run: int
+) -> list[dict[str, Any]]:
+    """Orders earlier live runs of ``strategy`` on ``broker`` left in a non-final state."""
+    marks = ", ".join("?" * len(UNFINISHED_STATES))
+    return _dicts(
+        conn,
+        "SELECT o.* FROM orders o JOIN runs r ON r.id = o.run_id "  # noqa: S608 - our marks
+        f"WHERE o.state IN ({marks}) AND o.strategy = ? AND r.mode = 'live' "
+        "AND r.broker = ? AND o.run_id < ? ORDER BY o.id",
+        (*UNFINISHED_STATES, strategy, broker, before_run),
+    )
+
+
+def journaled_fills(
+    conn: sqlite3.Connection, order_ids: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """Order id -> (filled shares, filled value) as the fills table has them."""
+    result: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(order_ids), 500):
+        chunk = list(order_ids[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        sql = (
+            "SELECT order_id, SUM(qty), SUM(qty * price) FROM fills "  # noqa: S608 - our marks
+            f"WHERE order_id IN ({marks}) GROUP BY order_id"
+        )
+        for oid, qty, value in conn.execute(sql, chunk):
+            result[int(oid)] = (int(qty or 0), int(value or 0))
+    return result
+
+
+def order_numbers_since(conn: sqlite3.Connection, since: float) -> list[str]:
+    """Kiwoom order numbers on orders rows created since ``since`` (any strategy)."""
+    cur = conn.execute(
+        "SELECT DISTINCT broker_order_no FROM orders "
+        "WHERE created_at >= ? AND broker_order_no IS NOT NULL AND broker_order_no != ''",
+        (since,),
+    )
+    return [str(r[0]) for r in cur.fetchall()]
+
+
+def position_baseline(
+    conn: sqlite3.Connection, *, strategy: str, broker: str, before_run: int
+) -> dict[str, int]:
+    """The journal's position per symbol: the latest ``recovery`` snapshot an earlier live
+    run of ``strategy`` on ``broker`` wrote (that run's opening position), plus the fills
+    of the strategy's orders journaled by that run and later ones. Symbols without such a
+    snapshot are absent (nothing to compare with)."""
+    snaps = conn.execute(
+        "SELECT p.symbol, p.qty, p.run_id FROM position_snapshots p JOIN runs r "
+        "ON r.id = p.run_id WHERE p.reason = 'recovery' AND r.strategy = ? AND r.mode = 'live' "
+        "AND r.broker = ? AND p.run_id < ? ORDER BY p.id",
+        (strategy, broker, before_run),
+    ).fetchall()
+    base: dict[str, tuple[int, int]] = {str(s): (int(q), int(run)) for s, q, run in snaps}
+    if not base:
+        return {}
+    first = min(run for _, run in base.values())
+    fills = conn.execute(
+        "SELECT f.symbol, f.side, f.qty, f.run_id FROM fills f JOIN orders o ON o.id = f.order_id "
+        "JOIN runs r ON r.id = f.run_id WHERE o.strategy = ? AND r.mode = 'live' AND r.broker = ? "
+        "AND f.run_id >= ? AND f.run_id < ?",
+        (strategy, broker, first, before_run),
+    ).fetchall()
+    qty = {symbol: q for symbol, (q, _) in base.items()}
+    for symbol, side, n, run in fills:
+        snap = base.get(str(symbol))
+        if snap is not None and int(run) >= snap[1]:
+            qty[str(symbol)] += int(n) if side == "buy" else -int(n)
+    return qty

@@ -44,6 +44,7 @@ from autotrader.broker.kiwoom.realtime import RealtimeClient
 from autotrader.broker.kiwoom.reconcile import Resolution, candidates, match
 from autotrader.broker.kiwoom.rest import KiwoomRest
 from autotrader.broker.kiwoom.settings import KiwoomSettings
+from autotrader.engine.crashpoint import crash_point
 from autotrader.errors import BrokerError, OutcomeUnknownError
 from autotrader.market import Fees
 from autotrader.model import BalanceUpdate, Execution, Fill, OrderAction, OrderRequest, Side
@@ -101,6 +102,7 @@ class KiwoomBroker:
 
     def submit(self, order: OrderRequest) -> None:
         """Schedule the request; the outcome comes back through ``emit``."""
+        crash_point("before-send")  # tests only: see autotrader/engine/crashpoint.py
         self._orders[order.order_id] = order
         self._in_flight += 1
         task = asyncio.get_running_loop().create_task(self._submit(order))
@@ -181,7 +183,9 @@ class KiwoomBroker:
                 return
         try:
             body = build_order_body(order, original_order_no=original)
-            answer = parse_order_answer(await self.rest.call(api_id, body), api_id)
+            reply = await self.rest.call(api_id, body)
+            crash_point("after-send")  # tests only: Kiwoom answered, nobody read it
+            answer = parse_order_answer(reply, api_id)
         except OutcomeUnknownError as exc:
             log.warning("order %d: outcome unknown: %s", order.order_id, exc)
             self._unknown(order.order_id, str(exc))

@@ -1,0 +1,477 @@
+"""Restart recovery: what an earlier live run left unfinished, settled against Kiwoom.
+
+On start in live mode, before any rule may fire, every order an earlier live run of the
+same strategy on the same Kiwoom domain left in a non-final state (pending, sent,
+accepted, partially filled, unknown) is resolved against the broker's answers: open
+orders (ka10075), fills (ka10076) and the balance (kt00018). The decision is pure
+(``resolve``: journal rows + broker answers -> ``RecoveryPlan``); ``apply`` journals it.
+
+* An order with a Kiwoom number (or matched to one by the reconciliation rule of
+  ``broker/kiwoom/reconcile.py``, claimed numbers excluded) that is **still working** is
+  tracked again under its own journal row (``RecoveryPlan.working``); one **no longer
+  working** ends ``filled`` or ``cancelled``. A modify that moved it to a new number is
+  followed. Either way the fills Kiwoom reports beyond those the journal holds are
+  journaled once, as fills of that row (ka10076 reports an order's average price, so a
+  recovered fill's price is the one that makes the order's total value right).
+* A ``pending`` intent (the process died between the intent and the request) is never
+  sent: found at Kiwoom after all, it is handled as above; not found, it ends
+  ``rejected: not sent before a restart``. A ``sent``/``unknown`` row not found ends
+  ``rejected`` too (the request never reached Kiwoom); an accepted row found nowhere had
+  no fill and is not working: ``cancelled``.
+* A modify/cancel request ends ``done`` when its effect shows on its target, else
+  ``rejected``.
+* Positions: the broker's balance is the truth the engine starts from. The journal's own
+  view is the last ``recovery`` position snapshot of the symbol (written by every start)
+  plus the fills journaled since; a symbol where the two differ is a problem.
+* Rows from an earlier trading day cannot be checked (Kiwoom's lists cover today): they
+  are closed and reported.
+
+Every problem becomes an error row (source ``recovery``) and a log line, and the strategy
+is halted through the persisted kill switch file until the user runs ``autotrader
+resume``. The caller applies the halt to the engine once the websocket is up (a halt
+cancels open orders, whose confirmations come through it).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autotrader.broker.kiwoom.account import FillRow, OpenOrder
+from autotrader.broker.kiwoom.broker import AccountSnapshot, KiwoomBroker
+from autotrader.broker.kiwoom.reconcile import Candidate, candidates, match
+from autotrader.clock import day_start, to_seoul
+from autotrader.journal.queries import (
+    journaled_fills,
+    order_numbers_since,
+    position_baseline,
+    unfinished_orders,
+)
+from autotrader.journal.writer import Journal
+from autotrader.market import Fees
+from autotrader.model import Fill, OrderAction, OrderRequest, OrderState, OrderType, Side
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_REASON = "recovery"  # position snapshots every start writes: the next baseline
+NOT_SENT = "not sent before a restart"
+_MODIFIES = frozenset({OrderAction.MODIFY, OrderAction.CREDIT_MODIFY})
+
+
+@dataclass(frozen=True, slots=True)
+class JournalOrder:
+    """An unfinished journal row, with the fills the journal holds for it."""
+
+    order: OrderRequest
+    fills_qty: int = 0
+    fills_value: int = 0  # sum of qty * price
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerView:
+    """What Kiwoom says now: open orders (asked first), fills, holdings per symbol."""
+
+    open_orders: Sequence[OpenOrder]
+    fills: Sequence[FillRow]
+    holdings: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class MissingFill:
+    order_id: int
+    symbol: str
+    side: Side
+    qty: int
+    price: int
+    broker_order_no: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The end of one journal order's doubt: its new state and why."""
+
+    order_id: int
+    state: OrderState
+    detail: str
+    broker_order_no: str = ""
+    filled_qty: int = 0
+    working: OpenOrder | None = None  # still working at Kiwoom: tracked again
+    modified: bool = False  # a modify moved its remainder to a new number
+
+
+@dataclass(frozen=True, slots=True)
+class PositionCheck:
+    symbol: str
+    broker_qty: int
+    journal_qty: int | None  # None: no baseline yet (first recovering run)
+
+    @property
+    def agrees(self) -> bool:
+        return self.journal_qty is None or self.journal_qty == self.broker_qty
+
+
+@dataclass
+class RecoveryPlan:
+    resolved: list[Resolved] = field(default_factory=list)
+    fills: list[MissingFill] = field(default_factory=list)
+    positions: list[PositionCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def position_mismatches(self) -> list[PositionCheck]:
+        return [p for p in self.positions if not p.agrees]
+
+
+# -- the pure decision ----------------------------------------------------------------------
+
+
+def resolve(
+    orders: Sequence[JournalOrder],
+    view: BrokerView,
+    *,
+    today_start: float,
+    claimed: Iterable[str] = (),
+    expected: Mapping[str, int] | None = None,
+    symbols: Iterable[str] = (),
+) -> RecoveryPlan:
+    """Decide what became of each unfinished order and whether positions agree.
+
+    ``claimed``: Kiwoom numbers today's journal rows already carry (never matched to a
+    number-less row); ``expected``: the journal's position per symbol before recovery
+    (symbols without a baseline absent); ``symbols``: the plan's, always snapshotted.
+    """
+    plan = RecoveryPlan()
+    by_no = {c.order_no: c for c in candidates(view.open_orders, view.fills)}
+    working = {o.order_no: o for o in view.open_orders if o.remaining > 0}
+    moved = {c.original_order_no: c for c in by_no.values() if c.original_order_no.strip("0")}
+    taken = set(claimed)
+    new = [j for j in orders if j.order.action.is_new]
+    changes = [j for j in orders if not j.order.action.is_new]
+    outcomes: dict[int, Resolved] = {}
+
+    def settle(j: JournalOrder, number: str) -> None:
+        chain = _chain(number, moved)
+        taken.update(chain)
+        filled, value = 0, 0
+        for n in chain:
+            c = by_no.get(n)
+            if c is not None:
+                filled += c.filled_qty
+                value += c.filled_qty * c.fill_price
+        outcome = _settled(j, chain, filled, working.get(chain[-1]))
+        outcomes[j.order.order_id] = outcome
+        plan.resolved.append(outcome)
+        missed = filled - j.fills_qty
+        order = j.order
+        if missed > 0 and order.side is not None:
+            price = (value - j.fills_value) // missed if j.fills_qty else 0
+            if price <= 0:  # the journal's prices disagree with the average: use it
+                price = value // filled
+            plan.fills.append(
+                MissingFill(order.order_id, order.symbol, order.side, missed, price, chain[-1])
+            )
+        elif missed < 0:
+            plan.problems.append(
+                f"order {order.order_id} ({order.symbol}): the journal holds {j.fills_qty} "
+                f"filled shares, Kiwoom reports {filled} for {chain[-1]}"
+            )
+
+    doubtful: list[JournalOrder] = []
+    for j in new:
+        order = j.order
+        if order.created_at < today_start:
+            outcomes[order.order_id] = _earlier_day(j, plan)
+            continue
+        if order.broker_order_no:
+            settle(j, order.broker_order_no)
+        else:
+            doubtful.append(j)
+    pool = [c for n, c in by_no.items() if n not in taken]
+    found = match([j.order for j in doubtful], pool, claimed=taken)
+    numbers = {r.order_id: r.broker_order_no for r in found if r.outcome == "accepted"}
+    for j in doubtful:
+        number = numbers.get(j.order.order_id)
+        if number:
+            settle(j, number)
+            continue
+        reason = NOT_SENT if j.order.state is OrderState.PENDING else (
+            f"left {j.order.state.value}; not found at Kiwoom after a restart"
+        )  # fmt: skip
+        outcome = Resolved(j.order.order_id, OrderState.REJECTED, reason)
+        outcomes[j.order.order_id] = outcome
+        plan.resolved.append(outcome)
+    for j in changes:
+        plan.resolved.append(_change_outcome(j, outcomes, today_start, plan))
+    _check_positions(plan, view, expected or {}, symbols)
+    return plan
+
+
+def _chain(number: str, moved: Mapping[str, Candidate]) -> list[str]:
+    """The order number and those a modify moved its remainder to, oldest first."""
+    chain = [number]
+    while (nxt := moved.get(chain[-1])) is not None and nxt.order_no not in chain:
+        chain.append(nxt.order_no)
+    return chain
+
+
+def _settled(
+    j: JournalOrder, chain: list[str], filled: int, open_now: OpenOrder | None
+) -> Resolved:
+    order, number, modified = j.order, chain[-1], len(chain) > 1
+    moved = f", modified to {number}" if modified else ""
+    if open_now is not None:
+        state = OrderState.PARTIALLY_FILLED if filled else OrderState.ACCEPTED
+        detail = f"still working at Kiwoom ({chain[0]}{moved}) at restart"
+        return Resolved(order.order_id, state, detail, number, filled, open_now, modified)
+    if filled >= order.qty > 0:
+        detail = f"filled at Kiwoom ({chain[0]}{moved}) before a restart"
+        return Resolved(order.order_id, OrderState.FILLED, detail, number, filled, None, modified)
+    # not working any more (a fill-less one may appear in neither list): the rest was
+    # cancelled, by a cancel of ours, by the exchange (IOC/FOK, the close) or refused
+    rest = max(order.qty - filled, 0)
+    detail = f"{rest} cancelled: no longer working at Kiwoom ({chain[0]}{moved}) at restart"
+    return Resolved(order.order_id, OrderState.CANCELLED, detail, number, filled, None, modified)
+
+
+def _earlier_day(j: JournalOrder, plan: RecoveryPlan) -> Resolved:
+    order = j.order
+    state = OrderState.CANCELLED if order.broker_order_no else OrderState.REJECTED
+    detail = (
+        f"left {order.state.value} on an earlier trading day; Kiwoom's lists cover today "
+        "only: closed without checking"
+    )
+    plan.problems.append(f"order {order.order_id} ({order.symbol}): {detail}")
+    outcome = Resolved(order.order_id, state, detail, order.broker_order_no, j.fills_qty)
+    plan.resolved.append(outcome)
+    return outcome
+
+
+def _change_outcome(
+    j: JournalOrder, outcomes: Mapping[int, Resolved], today_start: float, plan: RecoveryPlan
+) -> Resolved:
+    order = j.order
+    target = outcomes.get(order.target_id) if order.target_id is not None else None
+    if target is not None:
+        if order.action in _MODIFIES:
+            effect = target.modified
+        else:
+            effect = target.state in (OrderState.CANCELLED, OrderState.FILLED)
+        if effect:
+            return Resolved(order.order_id, OrderState.DONE, "effect seen at Kiwoom at restart")
+    if order.state is OrderState.PENDING:
+        return Resolved(order.order_id, OrderState.REJECTED, NOT_SENT)
+    why = "no effect seen at Kiwoom at restart"
+    if order.created_at < today_start:
+        why = "left on an earlier trading day; closed without checking"
+    return Resolved(order.order_id, OrderState.REJECTED, why)
+
+
+def _check_positions(
+    plan: RecoveryPlan, view: BrokerView, expected: Mapping[str, int], symbols: Iterable[str]
+) -> None:
+    journal = dict(expected)
+    for f in plan.fills:
+        if f.symbol in journal:
+            journal[f.symbol] += f.qty if f.side is Side.BUY else -f.qty
+    for symbol in sorted(set(symbols) | set(journal)):
+        check = PositionCheck(symbol, view.holdings.get(symbol, 0), journal.get(symbol))
+        plan.positions.append(check)
+        if not check.agrees:
+            plan.problems.append(
+                f"position {symbol}: Kiwoom holds {check.broker_qty} shares, the journal's "
+                f"fills give {check.journal_qty}"
+            )
+
+
+# -- the journal side -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryInputs:
+    orders: list[JournalOrder]
+    claimed: set[str]
+    expected: dict[str, int]
+
+
+def load_inputs(
+    conn: sqlite3.Connection, *, strategy: str, broker: str, run_id: int, today_start: float
+) -> RecoveryInputs:
+    """The unfinished orders of earlier live runs (strategy, broker), their journaled
+    fills, today's claimed Kiwoom numbers and the journal's positions."""
+    orders: list[JournalOrder] = []
+    rows = unfinished_orders(conn, strategy=strategy, broker=broker, before_run=run_id)
+    fills = journaled_fills(conn, [int(r["id"]) for r in rows])
+    for r in rows:
+        order = order_from_row(r)
+        if order is None:
+            log.error("recovery: order row %s cannot be read: %r", r.get("id"), r)
+            continue
+        qty, value = fills.get(order.order_id, (0, 0))
+        orders.append(JournalOrder(order, qty, value))
+    claimed = set(order_numbers_since(conn, today_start))
+    expected = position_baseline(conn, strategy=strategy, broker=broker, before_run=run_id)
+    return RecoveryInputs(orders, claimed, expected)
+
+
+def order_from_row(r: Mapping[str, Any]) -> OrderRequest | None:
+    """An ``orders`` row as an OrderRequest, or None when it cannot be read."""
+    try:
+        target = r.get("target_id")
+        return OrderRequest(
+            order_id=int(r["id"]),
+            action=OrderAction(r["action"]),
+            symbol=str(r["symbol"]),
+            qty=int(r["qty"] or 0),
+            order_type=OrderType[str(r["order_type"]).upper()],
+            price=int(r["price"] or 0),
+            rule=str(r["rule"] or ""),
+            strategy=str(r["strategy"] or ""),
+            created_at=float(r["created_at"] or 0.0),
+            state=OrderState(r["state"]),
+            broker_order_no=str(r["broker_order_no"] or ""),
+            filled_qty=int(r["filled_qty"] or 0),
+            target_id=int(target) if target is not None else None,
+        )
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+@dataclass
+class Recovery:
+    """What ``apply`` did: orders to track again (by Kiwoom number), and the problems."""
+
+    plan: RecoveryPlan
+    working: dict[str, OrderRequest] = field(default_factory=dict)
+    claimed: set[str] = field(default_factory=set)  # Kiwoom numbers journal rows hold
+
+    @property
+    def problems(self) -> list[str]:
+        return self.plan.problems
+
+    @property
+    def halt_reason(self) -> str:
+        n = len(self.problems)
+        return (
+            f"restart recovery found {n} problem{'s' if n != 1 else ''} "
+            f"({self.problems[0]}{'; ...' if n > 1 else ''}): see the journal's errors, "
+            "then run 'autotrader resume'"
+        )
+
+
+def apply(
+    plan: RecoveryPlan,
+    inputs: RecoveryInputs,
+    journal: Journal,
+    *,
+    fees: Fees,
+    now: float,
+    avg_prices: Mapping[str, int] | None = None,
+) -> Recovery:
+    """Journal the plan: missing fills, final states, position snapshots, problems.
+
+    Orders still working are returned (state and fills updated, not yet journaled as
+    resumed): the runner tracks them again under their own rows.
+    """
+    by_id = {j.order.order_id: j.order for j in inputs.orders}
+    numbers = {r.broker_order_no for r in plan.resolved if r.broker_order_no}
+    result = Recovery(plan, claimed=inputs.claimed | numbers)
+    for f in plan.fills:
+        value = f.qty * f.price
+        tax = fees.sell_tax(value) if f.side is Side.SELL else 0
+        fill = Fill(
+            f.order_id, f.symbol, f.side, f.qty, f.price, fees.commission(value), tax, now,
+            f.broker_order_no,
+        )  # fmt: skip
+        journal.fill(fill)
+        log.warning(
+            "recovery: order %d: %d %s filled at Kiwoom while we were down, journaled",
+            f.order_id, f.qty, f.symbol,
+        )  # fmt: skip
+    for r in plan.resolved:
+        order = by_id.get(r.order_id)
+        if order is None:
+            continue
+        order.filled_qty = max(order.filled_qty, r.filled_qty)
+        if r.broker_order_no:
+            order.broker_order_no = r.broker_order_no
+        if r.working is not None:
+            order.state = r.state
+            result.working[r.working.order_no] = order
+            continue
+        order.state = r.state
+        reason = r.detail if r.state in (OrderState.REJECTED, OrderState.CANCELLED) else ""
+        journal.order_state(order, now, f"recovery: {r.detail}", reason=reason)
+        log.info("recovery: order %d -> %s (%s)", order.order_id, r.state.value, r.detail)
+    # The run's opening position: Kiwoom's balance less the fills this run journals, so
+    # the next start's baseline (snapshot + this run's fills onward) counts each once.
+    recovered: dict[str, int] = {}
+    for f in plan.fills:
+        recovered[f.symbol] = recovered.get(f.symbol, 0) + (f.qty if f.side is Side.BUY else -f.qty)
+    prices = avg_prices or {}
+    for p in plan.positions:
+        opening = p.broker_qty - recovered.get(p.symbol, 0)
+        journal.position(now, p.symbol, opening, prices.get(p.symbol, 0), 0, 0, SNAPSHOT_REASON)
+    for problem in plan.problems:
+        journal.error(now, "recovery", problem)
+        log.error("recovery: %s", problem)
+    journal.flush()
+    return result
+
+
+__all__ = [
+    "BrokerView",
+    "JournalOrder",
+    "MissingFill",
+    "PositionCheck",
+    "Recovery",
+    "RecoveryInputs",
+    "RecoveryPlan",
+    "Resolved",
+    "apply",
+    "load_inputs",
+    "recover_account",
+    "resolve",
+]
+
+
+async def recover_account(
+    broker: KiwoomBroker,
+    journal: Journal,
+    *,
+    strategy: str,
+    broker_name: str,
+    symbols: Iterable[str],
+    fees: Fees,
+    now: float,
+) -> tuple[AccountSnapshot, Recovery]:
+    """Ask Kiwoom (balance, open orders, cash, then fills), resolve, journal.
+
+    Open orders are asked before fills, so an order missing from the first answer has all
+    its fills in the second. Positions that disagree are asked once more before they
+    count as a problem: a fill between the balance and the fills answers is not one.
+    """
+    today = day_start(to_seoul(now).date())
+    inputs = load_inputs(
+        journal.conn, strategy=strategy, broker=broker_name, run_id=journal.run_id,
+        today_start=today,
+    )  # fmt: skip
+    wanted = list(symbols)
+    for attempt in range(2):
+        snapshot = await broker.load_account()
+        fills = await broker.account.fills()
+        holdings: dict[str, int] = {}
+        for h in snapshot.balance.holdings:
+            holdings[h.symbol] = holdings.get(h.symbol, 0) + h.qty
+        view = BrokerView(snapshot.open_orders, fills, holdings)
+        plan = resolve(
+            inputs.orders, view, today_start=today, claimed=inputs.claimed,
+            expected=inputs.expected, symbols=wanted,
+        )  # fmt: skip
+        if not plan.position_mismatches or attempt:
+            break
+        log.info("recovery: positions disagree; asking Kiwoom once more")
+    avg = {h.symbol: h.avg_price for h in snapshot.balance.holdings}
+    return snapshot, apply(plan, inputs, journal, fees=fees, now=now, avg_prices=avg)
