@@ -24,6 +24,13 @@ ORDER_EVENTS = ("accepted", "filled", "partially_filled", "cancelled", "rejected
 OrderEvent = Literal["accepted", "filled", "partially_filled", "cancelled", "rejected"]
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 DEFAULT_WINDOW = ("09:00:00", "15:20:00")
+_NEEDS_VALUE = {
+    "session": "{session: open}",
+    "order": "{order: filled} or {order: any}",
+    "at": "{at: '15:19:30'}",
+    "cron": "{cron: '*/10 9-15 * * mon-fri'}",
+    "every": "{every: 5m}",
+}
 
 
 class _Model(BaseModel):
@@ -187,6 +194,9 @@ def on_before(v: Any) -> Any:
         word = v.strip()
         if word in TRIGGER_WORDS:
             return {word: True}
+        if word in TRIGGER_KEYS:
+            example = _NEEDS_VALUE.get(word, "")
+            raise ValueError(f"the '{word}' trigger needs a value, e.g. {example}")
         from autotrader.rules.typecheck import suggest
 
         hint = suggest(word, list(TRIGGER_KEYS))

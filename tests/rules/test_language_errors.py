@@ -65,6 +65,7 @@ def problems(text: str) -> list[tuple[int, int, str]]:
         ("    symbols: ['000660']\n    do: [{buy: {qty: 1}}]\n", 5, 15, "not in the strategy"),
         ("    enabled: maybe\n    do: [{buy: {qty: 1}}]\n", 5, 14, "boolean"),
         ("    when: event.qty > 1\n    do: [{buy: {qty: 1}}]\n", 5, 11, "'on: order'"),
+        ("    on: order\n    do: [{buy: {qty: 1}}]\n", 5, 9, "needs a value, e.g. {order: filled}"),
         (
             "    on: vi\n    when: event.fill_qty > 1\n    do: [{buy: {qty: 1}}]\n",
             6,
