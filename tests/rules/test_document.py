@@ -58,14 +58,17 @@ rules:
 """
 
 
-def _documents() -> list[str]:
-    texts = [TRICKY, make_strategy(60, [f"{i:06d}" for i in range(1, 21)])]
-    texts += [p.read_text() for p in sorted(Path("rules").glob("*.yaml"))]
-    texts += [p.read_text() for p in sorted(Path("examples").glob("*.yaml"))]
+def _documents() -> dict[str, str]:
+    texts = {"tricky": TRICKY, "bench": make_strategy(60, [f"{i:06d}" for i in range(1, 21)])}
+    for p in sorted(Path("rules").glob("*.yaml")) + sorted(Path("examples").glob("*.yaml")):
+        texts[str(p)] = p.read_text()
     return texts
 
 
-@pytest.mark.parametrize("text", _documents())
+DOCUMENTS = _documents()
+
+
+@pytest.mark.parametrize("text", list(DOCUMENTS.values()), ids=list(DOCUMENTS))
 def test_fast_reader_matches_ruamel_values_and_positions(text: str) -> None:
     """Plain values (with their types) and every key/value position equal ruamel's."""
     fast = document.read(text)
