@@ -8,13 +8,14 @@ compared, so the journal can show exactly why an order was approved or denied.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from autotrader.risk.checks import DEFAULT_CHECKS, Check, CheckInput
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(NamedTuple):
+    """One check's outcome (a tuple: twenty of these are built for every order)."""
+
     name: str
     passed: bool
     reason: str
