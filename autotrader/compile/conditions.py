@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from autotrader.clock import seconds_of_day
+from autotrader.feed import fields
 from autotrader.rules.expr import Between, Binary, Bool, Call, Name, Node, Num, Str, Unary
 from autotrader.rules.names import EVENT_NAMES, NameInfo
 from autotrader.rules.typecheck import check_condition, check_number
@@ -29,24 +30,44 @@ RollKey = tuple[str, tuple[tuple[float | int, str], ...]]
 Slots = Mapping[RollKey, int]
 DAY_VWAP: RollKey = ("vwap", ())
 
+
+def _tick_field(fid: str, kind: str) -> str:
+    """Read a 0B field straight from the tick's values: no property, no Python call.
+
+    A missing or empty field reads as 0; a garbled one raises ValueError, which the feed
+    decoder counts as a malformed frame (the tick's rules are skipped: fail closed).
+    """
+    raw = f"(s.values.get({fid!r}) or 0)"
+    if kind == "price":  # Kiwoom signs prices by direction: the price is the magnitude
+        return f"_abs(_int{raw})"
+    if kind == "rate":  # percent -> ratio
+        return f"(_float{raw} / 100.0)"
+    return f"_{kind}{raw}"
+
+
+_ASK = _tick_field(fields.ASK, "price")
+_BID = _tick_field(fields.BID, "price")
+_VOLUME = _tick_field(fields.VOLUME, "int")
+_OPEN = _tick_field(fields.OPEN, "price")
+
 # name -> Python fragment over the state ``s``; the only things a condition can read.
 FRAGMENTS: dict[str, str] = {
     "price": "s.price",
     "last": "s.price",
-    "ask": "s.ask",
-    "bid": "s.bid",
-    "spread": "(s.ask - s.bid)",
-    "volume": "_abs(s.volume)",
-    "buy_volume": "(s.volume if s.volume > 0 else 0)",
-    "sell_volume": "(-s.volume if s.volume < 0 else 0)",
-    "side": '("buy" if s.volume > 0 else "sell" if s.volume < 0 else "")',
-    "cum_volume": "s.cum_volume",
-    "change_rate": "s.change_rate",
-    "open": "s.open",
-    "high": "s.high",
-    "low": "s.low",
-    "pct_from_open": "_div(s.price - s.open, s.open)",
-    "strength": "s.strength",
+    "ask": _ASK,
+    "bid": _BID,
+    "spread": f"({_ASK} - {_BID})",
+    "volume": f"_abs({_VOLUME})",
+    "buy_volume": f"({_VOLUME} if {_VOLUME} > 0 else 0)",
+    "sell_volume": f"(-{_VOLUME} if {_VOLUME} < 0 else 0)",
+    "side": f'("buy" if {_VOLUME} > 0 else "sell" if {_VOLUME} < 0 else "")',
+    "cum_volume": _tick_field(fields.CUM_VOLUME, "int"),
+    "change_rate": _tick_field(fields.RATE, "rate"),
+    "open": _OPEN,
+    "high": _tick_field(fields.HIGH, "price"),
+    "low": _tick_field(fields.LOW, "price"),
+    "pct_from_open": f"_div(s.price - {_OPEN}, {_OPEN})",
+    "strength": _tick_field(fields.STRENGTH, "float"),
     "position.qty": "s.pos_qty",
     "position.avg_price": "s.pos_avg",
     "position.value": "(s.pos_qty * s.price)",
@@ -78,7 +99,14 @@ def _div(a: float, b: float) -> float:
     return a / b if b else 0.0  # division by zero is 0, never an exception
 
 
-_GLOBALS: dict[str, Any] = {"__builtins__": {}, "_abs": abs, "_div": _div, "_sod": seconds_of_day}
+_GLOBALS: dict[str, Any] = {
+    "__builtins__": {},
+    "_abs": abs,
+    "_int": int,
+    "_float": float,
+    "_div": _div,
+    "_sod": seconds_of_day,
+}
 
 
 def _slot(key: RollKey, slots: Slots | None) -> str:

@@ -99,3 +99,28 @@ def test_session_frame_sets_session_name(tmp_path: Path) -> None:
     h = Harness(ONE, tmp_path)
     h.feed([real({"type": "0s", "item": "", "values": {"215": "3", "20": "090000"}})])
     assert h.engine.market.session == "open"
+
+
+READS_FIELDS = """
+strategy: t
+symbols: ["005930"]
+rules:
+  - name: reads
+    when: ask == 0 and change_rate > 1%
+    do:
+      - buy: {qty: 1}
+"""
+
+
+def test_conditions_read_missing_fields_as_zero_and_skip_garbled_ticks(tmp_path: Path) -> None:
+    """A condition sees a missing ask as 0; a garbled rate skips the tick's rules, counted."""
+    h = Harness(READS_FIELDS, tmp_path)
+    garbled = trade("005930", "100000", 70000, rate="n/a")
+    del garbled["values"]["27"]
+    h.feed([real(garbled)])
+    assert h.decoder.counters.malformed == 1
+    assert h.plan.rules[0].fires == 0
+    missing_ask = trade("005930", "100001", 70000, rate="+2.00")
+    del missing_ask["values"]["27"]
+    h.feed([real(missing_ask)])
+    assert h.plan.rules[0].fires == 1
