@@ -46,7 +46,11 @@ def print_report(
         f"source: {run.strategy_path}   tape: {run.tape or '-'}\n"
         f"frames {st.get('frames', 0):,}  trades {st.get('trades', 0):,}  "
         f"malformed {st.get('malformed', 0):,}  rules fired {st.get('fired', 0):,}  "
-        f"replay {st.get('seconds', 0)} s"
+        + (
+            f"replay {st['seconds']} s"
+            if "seconds" in st
+            else f"ran {(run.ended_at or run.started_at) - run.started_at:,.0f} s"
+        )
     )
     states = Counter(o["state"] for o in orders)
     con.print("orders: " + (", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none"))
@@ -71,21 +75,17 @@ def print_report(
         con.print(t)
 
     if rejected:
-        t = Table(title=f"Rejected orders ({len(rejected)})")
-        for col in ("time", "order", "rule", "symbol", "side", "qty", "reason"):
-            t.add_column(col)
-        for r in rejected[:limit]:
-            t.add_row(
-                _t(r["created_at"]),
-                str(r["id"]),
-                r["rule"],
-                r["symbol"],
-                r["side"],
-                f"{r['qty']:,}",
-                r["reason"] or "",
-            )
-        if len(rejected) > limit:
-            t.caption = f"... and {len(rejected) - limit} more"
+        groups = group_rejections(rejected)
+        t = Table(title=f"Rejected orders ({len(rejected)}), by rule and reason")
+        for col in ("rule", "symbol", "times", "when", "reason (latest)"):
+            t.add_column(col, justify="right" if col == "times" else "left")
+        t.columns[-1].ratio = 1  # the reason takes whatever width is left
+        for g in groups[:limit]:
+            first, last = _t(g["first"])[:5], _t(g["last"])[:5]
+            when = first if first == last else f"{first}-{last}"
+            t.add_row(g["rule"], f"{g['symbol']} {g['side']}", f"{g['count']:,}", when, g["reason"])
+        if len(groups) > limit:
+            t.caption = f"... and {len(groups) - limit} more groups"
         con.print(t)
 
     t = Table(title="Realized P&L (average cost, after commission and tax, KRW)")
@@ -127,3 +127,26 @@ def report_data(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
         "commission": pnl.commission,
         "tax": pnl.tax,
     }
+
+
+def group_rejections(rejected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rejections grouped by rule, symbol, side and the checks that refused them.
+
+    A rule refused on every firing would otherwise fill the table with one line per
+    attempt; the group keeps the count, the first and last time and the latest reason.
+    """
+    groups: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for r in rejected:
+        reason = (r["reason"] or "").removeprefix("risk: ")
+        checks = ",".join(part.split(":", 1)[0] for part in reason.split("; "))
+        key = (r["rule"] or "", r["symbol"] or "", r["side"] or "", checks)
+        g = groups.get(key)
+        if g is None:
+            groups[key] = g = {
+                "rule": key[0], "symbol": key[1], "side": key[2], "count": 0,
+                "first": r["created_at"], "last": r["created_at"], "reason": reason,
+            }  # fmt: skip
+        g["count"] += 1
+        g["last"] = r["created_at"]
+        g["reason"] = reason
+    return sorted(groups.values(), key=lambda g: (-g["count"], g["rule"], g["symbol"]))
