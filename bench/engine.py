@@ -62,7 +62,7 @@ ENTRY_TEMPLATES = (
 )
 
 
-def make_strategy(symbols: list[str], n_rules: int) -> str:
+def make_strategy(symbols: list[str], n_rules: int, *, never_fire: bool = False) -> str:
     """n_rules - 3 entry rules over slices of the symbols, plus 3 exits over all of them.
 
     Entries have a 15-minute cooldown per symbol; exits take profit at +0.8 %, cut at
@@ -80,6 +80,8 @@ def make_strategy(symbols: list[str], n_rules: int) -> str:
     for i in range(n_entry):
         chunk = symbols[(i * per) % len(symbols) :][: per + 2] or symbols[:3]
         cond = ENTRY_TEMPLATES[i % len(ENTRY_TEMPLATES)].format(a=0.5 + (i % 5) * 0.25, v=50 + i)
+        if never_fire:  # evaluated in full, then false: measures the path without orders
+            cond += " and time > 23:59:59"
         lines += [
             f"  - name: entry-{i}",
             f"    symbols: [{', '.join(repr(s) for s in chunk)}]",
@@ -131,6 +133,11 @@ def main() -> None:
     ap.add_argument("--symbols", type=int, default=300)
     ap.add_argument("--rules", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3, help="best of N for each loop")
+    ap.add_argument(
+        "--never-fire",
+        action="store_true",
+        help="entry conditions evaluated but never true: the tick path without any order",
+    )
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,7 +150,7 @@ def main() -> None:
             f"{sum(map(len, lines)) / len(lines):.0f} bytes/frame "
             f"(made in {time.perf_counter() - t0:.1f} s)"
         )
-        strategy = make_strategy(list(header.symbols), args.rules)
+        strategy = make_strategy(list(header.symbols), args.rules, never_fire=args.never_fire)
         day = day_start(header.date)
 
         loads = orjson.loads
