@@ -25,6 +25,7 @@ only once everything written so far is committed. Readers use their own connecti
 from __future__ import annotations
 
 import atexit
+import contextlib
 import queue
 import sqlite3
 import threading
@@ -68,6 +69,19 @@ class CheckOutcome(Protocol):
     def values(self) -> dict[str, Any]: ...
 
 
+# WAL checkpoints (copying the log back into the database file) are where SQLite waits
+# for the disk. Left automatic, one lands inside whichever commit crosses the threshold,
+# often an order intent; instead they run right after batch writes, off the intent path.
+CHECKPOINT_EVERY_BATCHES = 2
+CHECKPOINT_EVERY_INTENTS = 256  # in case no batch is written for a long while
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    # busy: the next one catches up; a checkpoint only bounds the log's size
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 class _Writer(threading.Thread):
     """Owns the write connection; runs batches and calls in FIFO order."""
 
@@ -83,6 +97,7 @@ class _Writer(threading.Thread):
         self.failed: list[Batch] = []  # batches not yet written, oldest first
         self.error: BaseException | None = None
         self.rows_written = 0
+        self.since_checkpoint = 0  # batches and intents (weighted) since the last one
         self.ready = threading.Event()
 
     def run(self) -> None:
@@ -91,6 +106,7 @@ class _Writer(threading.Thread):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY_BATCHES
         except sqlite3.Error as exc:
             self.error = exc
             self.ready.set()
@@ -125,7 +141,15 @@ class _Writer(threading.Thread):
                 self.error = exc
                 return
             self.failed.pop(0)
+            self.checkpoint_soon(conn, CHECKPOINT_EVERY_INTENTS // CHECKPOINT_EVERY_BATCHES)
         self.error = None
+
+    def checkpoint_soon(self, conn: sqlite3.Connection, weight: int = 1) -> None:
+        """Count work toward the next checkpoint; run it once enough has been written."""
+        self.since_checkpoint += weight
+        if self.since_checkpoint >= CHECKPOINT_EVERY_INTENTS:
+            self.since_checkpoint = 0
+            _checkpoint(conn)
 
 
 def _write_batch(conn: sqlite3.Connection, batch: Batch) -> int:
@@ -157,6 +181,7 @@ class Journal:
         self.path = Path(path)
         self.db = open_journal(self.path)  # creates or migrates the schema first
         self.conn = self.db.conn  # a read connection for the caller's thread
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY_BATCHES
         self.batch_rows = batch_rows
         self.call_timeout = call_timeout
         self.raw_frames = raw_frames
@@ -418,6 +443,7 @@ class Journal:
         def insert(conn: sqlite3.Connection) -> None:
             with conn:
                 conn.execute(_INSERT_ORDER, row)
+            self._writer.checkpoint_soon(conn)
 
         self._call(insert, urgent=True)
         self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))

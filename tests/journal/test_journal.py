@@ -75,3 +75,22 @@ def test_failed_batch_raises_keeps_rows_and_blocks_intents(tmp_path: Path, threa
     j.flush()
     assert blocker.execute("SELECT detail FROM errors").fetchall() == [("one",)]
     j.close()
+
+
+def test_write_ahead_log_stays_bounded_with_checkpoints_off_the_intent_path(
+    tmp_path: Path,
+) -> None:
+    """Automatic checkpoints are off; the journal's own keep the WAL far below the data."""
+    j = Journal(tmp_path / "j.db", batch_rows=512)
+    j.start_run(strategy="s", mode="test")
+    blob = {"x": "y" * 400}
+    for i in range(20 * 512):
+        j.risk_check(1.0, i, "c", True, "", blob)
+    j.flush()
+    wal = tmp_path / "j.db-wal"
+    rows = j.conn.execute("SELECT COUNT(*) FROM risk_checks").fetchone()[0]
+    assert rows == 20 * 512
+    data_bytes = 20 * 512 * 400
+    assert wal.stat().st_size < data_bytes / 3, (wal.stat().st_size, data_bytes)
+    assert j.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    j.close()
