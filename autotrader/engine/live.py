@@ -405,9 +405,7 @@ class LiveRunner:
         if side is Side.BUY and order.price:
             # Kiwoom's orderable cash already excludes this buy: hold it in the book's
             # reserve instead, so its fills and its cancel move cash the usual way.
-            book.cash += order.remaining * order.price
-            book.reserve_price[order.order_id] = order.price
-            book.reserved += order.remaining * order.price
+            book.cash += book.reserve(order.order_id, order.remaining, order.price)
         self.broker.adopt(order)
 
     # -- events --------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 The engine owns one ``RiskBook`` and updates it when an order is approved, filled or
 closed; the checks only read it. Money is integer KRW. Cash is the orderable cash the
 run started from (configuration for a paper run, the account for a live one), moved by
-every fill; buys that are still working *reserve* their value so two buys cannot spend
-the same won.
+every fill; buys that are still working *reserve* their value and its commission so two
+buys cannot spend the same won.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class RiskBook:
 
     cash: int  # orderable cash, KRW (working buys not deducted)
     fees: Fees = field(default_factory=Fees)
-    reserved: int = 0  # KRW held back by working buy orders
+    reserved: int = 0  # KRW held back by working buy orders (value + commission)
     held_value: int = 0  # held shares marked at their last trade, KRW (kept in O(1))
     held_cost: int = 0  # held shares at their average cost, KRW
     level: TradingLevel = TradingLevel.ACTIVE
@@ -55,6 +55,7 @@ class RiskBook:
     sent_by_symbol: dict[str, deque[float]] = field(default_factory=dict)
     last_sent: dict[tuple[str, str, str, int, int], float] = field(default_factory=dict)
     reserve_price: dict[int, int] = field(default_factory=dict)  # order id -> KRW/share
+    reserve_left: dict[int, int] = field(default_factory=dict)  # order id -> KRW still held
 
     # -- reads (used by the checks) -----------------------------------------------------
     @property
@@ -71,7 +72,7 @@ class RiskBook:
         return self.realized + self.unrealized()
 
     def exposure(self) -> int:
-        """Gross exposure: held shares at the last trade plus the value of working buys."""
+        """Gross exposure: held shares at the last trade plus what working buys hold back."""
         return self.held_value + self.reserved
 
     def recent(self, times: deque[float] | None, now: float) -> int:
@@ -104,16 +105,28 @@ class RiskBook:
         self.last_sent[(order.rule, order.symbol, side.value, order.qty, order.price)] = now
         self.open_orders += 1
         if side is Side.BUY:
-            self.reserve_price[order.order_id] = ref_price
-            self.reserved += order.qty * ref_price
+            self.reserve(order.order_id, order.qty, ref_price)
+
+    def reserve(self, order_id: int, qty: int, per_share: int) -> int:
+        """Hold back a working buy's value and its commission; returns the KRW held."""
+        value = qty * per_share
+        amount = value + self.fees.commission(value)
+        self.reserve_price[order_id] = per_share
+        self.reserve_left[order_id] = self.reserve_left.get(order_id, 0) + amount
+        self.reserved += amount
+        return amount
 
     def filled(self, fill: Fill, st: SymbolState | None) -> None:
         """Move cash by a fill and release the reserve it used."""
         value = fill.qty * fill.price
         if fill.side is Side.BUY:
             self.cash -= value + fill.commission
-            per_share = self.reserve_price.get(fill.order_id, 0)
-            self.reserved = max(self.reserved - fill.qty * per_share, 0)
+            held = fill.qty * self.reserve_price.get(fill.order_id, 0)
+            left = self.reserve_left.get(fill.order_id, 0)
+            release = min(held + self.fees.commission(held), left)
+            if left:
+                self.reserve_left[fill.order_id] = left - release
+            self.reserved -= release
         else:
             self.cash += value - fill.commission - fill.tax
         if st is not None:
@@ -141,5 +154,5 @@ class RiskBook:
         if order.side is None:
             return
         self.open_orders = max(self.open_orders - 1, 0)
-        per_share = self.reserve_price.pop(order.order_id, 0)
-        self.reserved = max(self.reserved - remaining * per_share, 0)
+        self.reserve_price.pop(order.order_id, None)
+        self.reserved -= self.reserve_left.pop(order.order_id, 0)  # all it still held
