@@ -760,3 +760,36 @@ SEARCH_SETTINGS = settings(
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a modify is judged on its own qty (0 = the remainder) and price, not on "
+    "the order it leaves working; value, position, exposure and cash checks skip it",
+)
+def test_a_modify_cannot_raise_a_working_buy_past_max_order_value() -> None:
+    """Re-pricing a working buy upwards must not leave an order worth more than
+    max_order_value working (nor hold back less cash than it may spend)."""
+    family = FAMILY["order_size"]  # max_order_value 1,500,000
+    with journal_for("modify") as journal:
+        oracle = Oracle(family.limits, family.cash)
+        broker = Watcher(oracle)
+        engine = Engine(PLAN, broker, journal, limits=family.limits,
+                        killswitch=KillSwitch(journal.path.with_name("no-such.halt")))  # fmt: skip
+        engine.set_time(DAY0 + START)
+        decoder = make_decoder(engine, DAY0)
+        for symbol in SYMBOLS:
+            p = BASE[symbol]
+            oracle.quote[symbol] = (p, p + TICK[symbol], p)
+            decoder.feed(real(trade(symbol, "090500", p, ask=p + TICK[symbol], bid=p)))
+        broker.now = DAY0 + START
+        place(engine, broker, Fire("005930", B, 25, -1), journal.next_order_id())  # 1,497,500
+        buy = next(iter(engine.orders.values()))
+        modify = OrderRequest(
+            order_id=journal.next_order_id(), action=OrderAction.MODIFY, symbol="005930", qty=0,
+            order_type=OrderType.LIMIT, price=60_200, rule="a", created_at=broker.now,
+            target_id=buy.order_id,
+        )  # fmt: skip
+        broker.placing = modify
+        sent = engine.place(modify, engine.states["005930"])
+    assert not sent or buy.remaining * buy.price <= family.limits.max_order_value
