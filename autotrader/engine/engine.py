@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from autotrader.broker.base import (
@@ -28,6 +29,7 @@ from autotrader.clock import seconds_of_day
 from autotrader.compile.plan import CompiledAction, CompiledRule, Plan
 from autotrader.engine.book import OrderBook
 from autotrader.engine.killswitch import KillSwitch, halt_path
+from autotrader.engine.modify import MODIFIES, projected, rereserve, set_aside
 from autotrader.engine.orders import build_change, build_order
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState
@@ -338,17 +340,23 @@ class Engine:
         """Risk guard, then journal intent, then broker. Returns whether it was sent."""
         now = self.market.now
         side = order.side
-        verdict = self.guard.review(
-            CheckInput(
-                order=order,
-                state=st,
-                limits=self.limits,
-                pending_buy_qty=self.pending_qty.get((order.symbol, Side.BUY), 0),
-                pending_sell_qty=self.pending_qty.get((order.symbol, Side.SELL), 0),
-                book=self.book,
-                now=now,
+        target_id = order.target_id if order.action in MODIFIES else None
+        target = self.orders.get(target_id) if target_id is not None else None
+        if target is not None and (target.state.is_final or target.side is None):
+            target = None
+        subject = projected(order, target) if target is not None else order
+        with set_aside(target, self.book, self.pending_qty, st) if target else nullcontext():
+            verdict = self.guard.review(
+                CheckInput(
+                    order=subject,
+                    state=st,
+                    limits=self.limits,
+                    pending_buy_qty=self.pending_qty.get((order.symbol, Side.BUY), 0),
+                    pending_sell_qty=self.pending_qty.get((order.symbol, Side.SELL), 0),
+                    book=self.book,
+                    now=now,
+                )
             )
-        )
         self.journal.risk_verdict(now, order.order_id, verdict.results)
         if not verdict.approved:
             order.state = OrderState.REJECTED
@@ -364,6 +372,8 @@ class Engine:
             raise
         self.orders[order.order_id] = order
         self.book.approved(order, reference_price(order, st), now)
+        if target is not None:
+            rereserve(target, subject, self.book)
         if side is not None:
             key = (order.symbol, side)
             self.pending_qty[key] = self.pending_qty.get(key, 0) + order.qty
