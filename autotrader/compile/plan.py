@@ -31,6 +31,7 @@ from autotrader.rules.expr import Node, parse
 from autotrader.rules.loader import LoadedStrategy
 from autotrader.rules.names import NameInfo, names_for
 from autotrader.rules.prices import PriceExpr, parse_price
+from autotrader.rules.remainder import Remainder
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import OnSpec
 
@@ -73,6 +74,7 @@ class CompiledRule:
     on: OnSpec = field(default_factory=lambda: OnSpec(tick=True))
     max_per_day: int | None = None
     once_per_symbol: bool = False
+    remainder: Remainder = "keep"  # what happens to the unfilled rest of its orders
     last_fired: dict[str, float] = field(default_factory=dict)  # symbol -> ts
     fires: int = 0
 
@@ -148,6 +150,7 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
                 on=rule.on,
                 max_per_day=rule.max_per_day,
                 once_per_symbol=rule.once_per_symbol,
+                remainder=rule.remainder,
             )
         )
     index: dict[str, list[CompiledRule]] = {s: [] for s in spec.symbols}

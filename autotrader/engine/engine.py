@@ -31,6 +31,7 @@ from autotrader.engine.book import OrderBook
 from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.modify import MODIFIES, projected, rereserve, set_aside
 from autotrader.engine.orders import build_change, build_order
+from autotrader.engine.remainder import RemainderWatch, touch_price
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState
 from autotrader.engine.triggers import Controls, Triggers
@@ -43,6 +44,7 @@ from autotrader.model import (
     OrderAction,
     OrderRequest,
     OrderState,
+    OrderType,
     SessionChange,
     Side,
     ViEvent,
@@ -50,6 +52,7 @@ from autotrader.model import (
 from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import CheckInput, RiskLimits, reference_price
 from autotrader.risk.guard import RiskGuard
+from autotrader.rules.remainder import RepriceAfter
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,7 @@ class Engine:
         self._changes: dict[int, list[OrderRequest]] = {}  # target id -> accepted modify/cancel
         self._strategy = plan.strategy.strategy
         self.open_book = OrderBook()  # the rules' own working orders, by symbol and tag
+        self.remainders = RemainderWatch()  # rules' remainder policies, by deadline
         self.controls = Controls()
         for sym, keys in plan.rolling_by_symbol.items():
             rst = self.states.get(sym)
@@ -122,6 +126,8 @@ class Engine:
         if ts >= self._next_due:  # a time rule is due: one float compare per clock change
             self.triggers.scheduler.run_due(ts)
             self._next_due = self.triggers.scheduler.next_due
+        if ts >= self.remainders.next_due:  # an order's remainder policy is due
+            self._settle_remainders(ts)
         if ts >= self._watch_at:  # at most once per clock second, never per tick
             self._watch_at = ts + 1.0
             self.watch()
@@ -179,6 +185,57 @@ class Engine:
             cancel.state = OrderState.SENT
             self.journal.order_state(cancel, now)
             self.broker.submit(cancel)
+
+    def _settle_remainders(self, now: float) -> None:
+        """Cancel or re-price the unfilled rest of orders whose rule asked for it."""
+        for due in self.remainders.due(now):
+            order = self.orders.get(due.order_id)
+            st = self.states.get(order.symbol) if order is not None else None
+            if order is None or st is None or order.state.is_final or order.remaining <= 0:
+                continue
+            if due.order_id in self.open_book.cancelling:
+                continue
+            credit = order.action in (OrderAction.CREDIT_BUY, OrderAction.CREDIT_SELL)
+            if due.action == "reprice" and order.order_type is OrderType.LIMIT:
+                assert isinstance(due.policy, RepriceAfter)
+                price = touch_price(order, st.ask, st.bid, due.policy.ticks)
+                if price and price != order.price:
+                    modify = OrderAction.CREDIT_MODIFY if credit else OrderAction.MODIFY
+                    self._remainder_request(order, modify, price, st, now, "reprice")
+                self.remainders.add(order.order_id, due.policy, now, due.tries + 1)
+                continue
+            cancel = OrderAction.CREDIT_CANCEL if credit else OrderAction.CANCEL
+            self.open_book.cancelling.add(order.order_id)
+            if not self._remainder_request(order, cancel, 0, st, now, "cancel"):
+                self.open_book.cancelling.discard(order.order_id)
+
+    def _remainder_request(
+        self,
+        order: OrderRequest,
+        action: OrderAction,
+        price: int,
+        st: SymbolState,
+        now: float,
+        what: str,
+    ) -> bool:
+        request = OrderRequest(
+            order_id=self.journal.next_order_id(),
+            action=action,
+            symbol=order.symbol,
+            qty=0,  # the whole remainder
+            order_type=OrderType.LIMIT if price else OrderType.MARKET,
+            price=price,
+            exchange=order.exchange,
+            rule=order.rule,
+            strategy=self._strategy,
+            created_at=now,
+            target_id=order.order_id,
+        )
+        values = {"order": order.order_id, "remaining": order.remaining, "price": price}
+        self.journal.decision(
+            now, order.rule, order.symbol, "remainder", values, what, request.order_id
+        )
+        return self.place(request, st)
 
     def start(self) -> None:
         """Run the 'on: start' rules; a replay calls it once the day's clock is set."""
@@ -300,7 +357,8 @@ class Engine:
             self.journal.decision(now, rule.name, st.symbol, event, values, "no_quantity", None)
             return
         self.journal.decision(now, rule.name, st.symbol, event, values, "order", order.order_id)
-        self.place(order, st)
+        if self.place(order, st) and rule.remainder != "keep":
+            self.remainders.add(order.order_id, rule.remainder, now)
 
     def _change_orders(
         self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from autotrader.rules.actions import ActionSpec, CancelSpec, CreditSellSpec, ModifySpec, OrderSpec
+from autotrader.rules.remainder import CancelAfter, Remainder, RepriceAfter
 from autotrader.rules.schema import RuleSpec, StrategySpec
 from autotrader.rules.triggers import TRIGGER_WORDS, OnSpec
 
@@ -113,7 +114,22 @@ def explain(spec: StrategySpec) -> list[str]:
         controls = _controls(rule)
         if controls:
             lines.append(f"   Limits: {controls}")
+        rest = _remainder(rule.remainder)
+        if rest:
+            lines.append(f"   Unfilled: {rest}")
     return lines
+
+
+def _remainder(policy: Remainder) -> str:
+    if isinstance(policy, CancelAfter):
+        return f"cancelled {_seconds(policy.cancel_after)} after the order is placed"
+    if isinstance(policy, RepriceAfter):
+        beyond = f" {policy.ticks} tick(s) beyond" if policy.ticks else ""
+        return (
+            f"re-priced to{beyond} the best quote every {_seconds(policy.reprice_after)}, "
+            f"{policy.max} time(s), then cancelled"
+        )
+    return ""
 
 
 def _trigger(on: OnSpec) -> str:

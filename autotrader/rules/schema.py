@@ -13,27 +13,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from autotrader.rules.actions import ActionSpec, OrderSpec
+from autotrader.rules.durations import parse_duration
+from autotrader.rules.remainder import Remainder
 from autotrader.rules.triggers import TICK, OnSpec, on_before
 
 __all__ = ["ActionSpec", "OrderSpec", "RiskSpec", "RuleSpec", "StrategySpec", "parse_duration"]
 
 SYMBOL_RE = re.compile(r"^[0-9A-Z]{6}(_NX|_AL)?$")
-_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(value: Any) -> float:
-    """'30s', '5m', '1h', '250ms' or a number of seconds -> seconds."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration like '30s' or '5m'")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
-        return float(value)
-    m = _DURATION_RE.match(str(value).strip())
-    if m is None:
-        raise ValueError(f"expected a duration like '30s' or '5m', got {value!r}")
-    return float(m.group(1)) * _DURATION_UNITS[m.group(2)]
 
 
 def normalize_symbol(value: Any) -> str:
@@ -71,6 +57,9 @@ class RuleSpec(_Model):
     max_per_day: int | None = Field(default=None, gt=0, description="fires per day, at most")
     once_per_symbol: bool = Field(default=False, description="at most one fire per symbol a day")
     enabled: bool = True
+    remainder: Remainder = Field(
+        default="keep", description="the unfilled rest of its orders: keep, cancel, re-price"
+    )
     do: list[ActionSpec] = Field(min_length=1)
 
     @field_validator("on", mode="before")

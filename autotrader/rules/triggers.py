@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from autotrader.clock import SEOUL
 from autotrader.market.sessions import SESSION_CODES, SESSION_NAMES
+from autotrader.rules.durations import parse_duration
 
 TRIGGER_WORDS = ("tick", "vi", "start", "stop")
 TRIGGER_KEYS = ("tick", "vi", "session", "order", "at", "cron", "every", "start", "stop")
@@ -156,8 +157,6 @@ class OnSpec(_Model):
     @field_validator("every", mode="before")
     @classmethod
     def _every(cls, v: Any) -> float:
-        from autotrader.rules.schema import parse_duration
-
         seconds = parse_duration(v)
         if not 1 <= seconds <= 86_400:
             raise ValueError("an interval must be from 1s to 24h")
