@@ -89,6 +89,11 @@ class KiwoomBroker:
         self._by_order_no: dict[str, int] = {}
         self._filled: dict[int, int] = {}
         self._filled_no: dict[str, int] = {}  # filled shares per Kiwoom order number
+        # Every number a working order of ours has had (its own, each modify's), oldest
+        # first: ka10076 rows name the number that filled, never the order it came from.
+        self._numbers: dict[int, list[str]] = {}
+        self._owner: dict[str, int] = {}  # Kiwoom number -> the new order it belongs to
+        self._modify_no: dict[str, OrderRequest] = {}  # a modify's number -> its request
         self._doubt: set[int] = set()  # orders whose request outcome is unknown
         self._orphans: list[Execution] = []  # 00 events held while an order is in doubt
         self._tasks: set[asyncio.Task[None]] = set()
@@ -204,6 +209,11 @@ class KiwoomBroker:
         order = self._orders.get(order_id)
         if order is not None:
             order.broker_order_no = order_no
+            if order.action.is_new:
+                self._own(order_id, order_no)
+            elif order.action in _MODIFIES and order.target_id is not None:
+                self._own(order.target_id, order_no)  # the remainder moves to this number
+                self._modify_no[order_no] = order
         self._by_order_no[order_no] = order_id
         self._send(OrderAccepted(order_id, order_no, self._clock()))
 
@@ -259,12 +269,19 @@ class KiwoomBroker:
             self._renumber(order_id, e.broker_order_no)
             self._send(OrderModified(order_id, e.order_qty, e.order_price, e.ts, e.broker_order_no))
 
+    def _own(self, order_id: int, order_no: str) -> None:
+        numbers = self._numbers.setdefault(order_id, [])
+        if order_no not in numbers:
+            numbers.append(order_no)
+        self._owner[order_no] = order_id
+
     def _renumber(self, order_id: int, order_no: str) -> None:
         """A modify moves the remainder to a new Kiwoom number: fills follow it, and the
         next modify or cancel must name it."""
         if not order_no:
             return
         self._by_order_no[order_no] = order_id
+        self._own(order_id, order_no)
         order = self._orders.get(order_id)
         if order is not None:
             order.broker_order_no = order_no
@@ -364,47 +381,76 @@ class KiwoomBroker:
     async def catch_up(self) -> None:
         """After a websocket gap: what ka10075 and ka10076 know and the ``00`` feed hid.
 
-        Open orders are asked first, fills second: an order missing from the first answer
-        had stopped working before the second was asked, so its fills are all in it, and
-        its unfilled rest was cancelled (by a cancel of ours, or by the exchange: IOC/FOK
-        remainders, the close). An order whose number points back from an open order was
-        modified. Orders numbered after the first question are left alone.
+        Open orders are asked first, fills second: an order none of whose numbers is in
+        the first answer had stopped working before the second was asked, so its fills are
+        all in it, and its unfilled rest was cancelled (by a cancel of ours, or by the
+        exchange: IOC/FOK remainders, the close). Rows are matched to our orders under
+        every number an order has had: a modify's new number may be the only one its
+        fills are listed under (ka10076 rows carry no original number), or the one still
+        open. An open row whose original number is an order's current one was modified
+        by a request we never saw answered. Orders numbered after the first question are
+        left alone.
         """
-        numbers = {
-            o.order_id: o.broker_order_no
+        live = {
+            o.order_id
             for o in self._orders.values()
             if o.side is not None and o.broker_order_no and not o.state.is_final
         }
         open_rows = await self.account.open_orders()
         fill_rows = await self.account.fills()
         ts = self._clock()
-        open_nos = {row.order_no for row in open_rows}
-        moved = {row.original_order_no: row for row in open_rows if row.original_order_no}
-        for order_id, number in numbers.items():
-            row = moved.get(number)
-            order = self._orders[order_id]
-            if number in open_nos or row is None or order.broker_order_no != number:
+        still_open: set[int] = set()
+        for row in open_rows:
+            order_id = self._owner.get(row.order_no)
+            if order_id is None and row.original_order_no:
+                order_id = self._owner.get(row.original_order_no)  # modified in the gap
+            if order_id not in live:
                 continue
-            self._renumber(order_id, row.order_no)  # modified during the gap
-            self._send(OrderModified(order_id, row.qty, row.price, ts, row.order_no))
-            numbers[order_id] = row.order_no
+            assert order_id is not None
+            still_open.add(order_id)
+            if self._is_newer(order_id, row.order_no):
+                self._renumber(order_id, row.order_no)
+                self._send(OrderModified(order_id, row.qty, row.price, ts, row.order_no))
         for f in fill_rows:
+            order_id = self._owner.get(f.order_no)
+            if order_id in live and self._is_newer(order_id, f.order_no):
+                assert order_id is not None
+                self._modified_unseen(order_id, f.order_no, ts)
             self._missed_fill(f.order_no, f.fill_qty, f.fill_price, ts)
-        for order_id, number in numbers.items():
+        for order_id in live - still_open:
             order = self._orders[order_id]
-            if (
-                number in open_nos
-                or order.broker_order_no != number
-                or order.state.is_final
-                or order_id in self._doubt
-            ):
+            if order.state.is_final or order_id in self._doubt:
                 continue
             remaining = max(order.qty - self._filled.get(order_id, 0), 0)
             log.info("order %d: no longer open at Kiwoom; %d cancelled", order_id, remaining)
             self._send(OrderCancelled(order_id, remaining, ts))
 
+    def _is_newer(self, order_id: int, order_no: str) -> bool:
+        """Whether ``order_no`` is not yet the order's current number (a modify's later
+        number, or one never seen: a modify made in the gap)."""
+        order = self._orders[order_id]
+        if order_no == order.broker_order_no:
+            return False
+        numbers = self._numbers.get(order_id, [])
+        if order_no not in numbers or order.broker_order_no not in numbers:
+            return True
+        return numbers.index(order_no) > numbers.index(order.broker_order_no)
+
+    def _modified_unseen(self, order_id: int, order_no: str, ts: float) -> None:
+        """A modify of ours took effect but its ``00`` was lost in the gap: apply it (as
+        its request asked) before the fills listed under its number."""
+        request = self._modify_no.get(order_no)
+        order = self._orders[order_id]
+        self._renumber(order_id, order_no)
+        qty, price = order.qty, order.price
+        if request is not None:
+            if request.qty:
+                qty = self._filled.get(order_id, 0) + request.qty
+            price = request.price or price
+        self._send(OrderModified(order_id, qty, price, ts, order_no))
+
     def _missed_fill(self, number: str, filled: int, price: int, ts: float) -> None:
-        order_id = self._by_order_no.get(number)
+        order_id = self._owner.get(number)
         order = self._orders.get(order_id) if order_id is not None else None
         if order is None or order.side is None:
             return
@@ -421,6 +467,7 @@ class KiwoomBroker:
         map to it; ``order.broker_order_no`` must be set."""
         self._orders[order.order_id] = order
         self._by_order_no[order.broker_order_no] = order.order_id
+        self._own(order.order_id, order.broker_order_no)
         self._filled[order.order_id] = order.filled_qty
         self._filled_no[order.broker_order_no] = order.filled_qty
 
