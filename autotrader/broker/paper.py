@@ -78,6 +78,8 @@ class PaperBroker:
         if not orders:
             return
         for order in list(orders.values()):
+            if order.order_id not in orders:  # cancelled by an earlier fill's handler
+                continue
             fill_price = _crossing_price(order, price, ask, bid)
             if fill_price:
                 del orders[order.order_id]

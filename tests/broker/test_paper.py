@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autotrader.broker.base import OrderCancelled, OrderFilled
+from autotrader.broker.paper import PaperBroker
+from autotrader.model import OrderAction, OrderRequest
 from tests.frames import real, trade
 from tests.harness import Harness
 
@@ -78,3 +81,27 @@ def test_limit_buy_fills_at_ask_when_marketable(tmp_path: Path) -> None:
         ]
     )
     assert h.rows("SELECT price FROM fills") == [(70300,)]
+
+
+def test_an_order_cancelled_by_an_earlier_fill_of_the_same_tick_does_not_fill() -> None:
+    """A fill whose handler cancels another working order of the symbol (the daily loss
+    limit tripping) leaves that order cancelled: no fill, no KeyError out of the tick."""
+    broker = PaperBroker()
+    events: list[object] = []
+
+    def on_event(ev: object) -> None:
+        events.append(ev)
+        if isinstance(ev, OrderFilled) and ev.fill.order_id == 1:  # cancel order 2 at once
+            cancel = OrderRequest(order_id=3, action=OrderAction.CANCEL, symbol="005930", qty=0,
+                                  target_id=2)  # fmt: skip
+            broker.submit(cancel)
+
+    broker.attach(on_event)
+    for order_id in (1, 2):
+        broker.submit(OrderRequest(order_id=order_id, action=OrderAction.BUY, symbol="005930",
+                                   qty=1))  # fmt: skip
+    broker.on_tick("005930", 70000, 70100, 70000, 1.0)
+    filled = [ev.fill.order_id for ev in events if isinstance(ev, OrderFilled)]
+    cancelled = [ev.order_id for ev in events if isinstance(ev, OrderCancelled)]
+    assert (filled, cancelled) == ([1], [2])
+    assert not broker.has_working("005930")
