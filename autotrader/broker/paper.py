@@ -57,9 +57,13 @@ class PaperBroker:
             self._send(OrderRejected(order.order_id, "original order is not working", None, ts))
             return
         if order.action in (OrderAction.CANCEL, OrderAction.CREDIT_CANCEL):
-            del self._working[target.symbol][target.order_id]
+            # cncl_qty: 0 (or the whole remainder) ends the order; less leaves the rest
+            # working, and the engine takes the cancelled shares off the shared order.
+            qty = order.qty if 0 < order.qty < target.remaining else target.remaining
+            if qty == target.remaining:
+                del self._working[target.symbol][target.order_id]
             self._send(OrderAccepted(order.order_id, f"C{target.order_id:07d}", ts))
-            self._send(OrderCancelled(target.order_id, target.remaining, ts))
+            self._send(OrderCancelled(target.order_id, qty, ts))
             return
         target.price = order.price or target.price
         if order.qty:

@@ -467,7 +467,10 @@ class Engine:
         elif isinstance(ev, OrderRejected):
             self._close(order, OrderState.REJECTED, ev.ts, ev.reason)
         elif isinstance(ev, OrderCancelled):
-            self._close(order, OrderState.CANCELLED, ev.ts, f"{ev.cancelled_qty} cancelled")
+            if 0 < ev.cancelled_qty < order.remaining and not order.state.is_final:
+                self._cancel_part(order, ev.cancelled_qty, ev.ts)  # the rest keeps working
+            else:
+                self._close(order, OrderState.CANCELLED, ev.ts, f"{ev.cancelled_qty} cancelled")
         elif isinstance(ev, OrderModified):
             side = order.side
             if side is not None:  # the working quantity changed: keep pending in step
@@ -509,13 +512,31 @@ class Engine:
             self._settle_changes(order, ts)
         self.triggers.on_order(order, state.value)
 
-    def _settle_changes(self, target: OrderRequest, ts: float, *, modified: bool = False) -> None:
+    def _cancel_part(self, order: OrderRequest, qty: int, ts: float) -> None:
+        """Part of a working order's remainder was cancelled (kt10003 ``cncl_qty`` below
+        the remainder): it keeps working, ``qty`` shares smaller."""
+        side = order.side
+        if side is not None:
+            key = (order.symbol, side)
+            self.pending_qty[key] = max(self.pending_qty.get(key, 0) - qty, 0)
+            self.book.release(order.order_id, qty)
+        order.qty -= qty
+        self.journal.order_state(order, ts, f"{qty} cancelled, {order.remaining} working")
+        if self.on_order_event is not None:
+            self.on_order_event(order)
+        self.open_book.cancelling.discard(order.order_id)  # its rest may be addressed again
+        if order.order_id in self._changes:
+            self._settle_changes(order, ts, cancelled=True)
+
+    def _settle_changes(
+        self, target: OrderRequest, ts: float, *, modified: bool = False, cancelled: bool = False
+    ) -> None:
         """Close the accepted modify/cancel requests addressed to ``target``.
 
         A request row goes sent -> accepted (Kiwoom numbered it) -> ``done`` once its
-        effect shows on the target (modified; cancelled), or -> ``rejected`` when the
-        target ended first (filled, or cancelled under a waiting modify). A refusal of the
-        request itself arrives as OrderRejected for the request."""
+        effect shows on the target (modified; cancelled, in part or whole), or ->
+        ``rejected`` when the target ended first (filled, or cancelled under a waiting
+        modify). A refusal of the request itself arrives as OrderRejected for the request."""
         waiting = self._changes.get(target.order_id, [])
         for req in list(waiting):
             is_modify = req.action in (OrderAction.MODIFY, OrderAction.CREDIT_MODIFY)
@@ -525,6 +546,11 @@ class Engine:
                 if is_modify:  # one modify event answers one request, the oldest
                     waiting.remove(req)
                     self._end_change(req, OrderState.DONE, ts, "target modified")
+                    break
+            elif cancelled:
+                if not is_modify:  # one partial cancel answers one request, the oldest
+                    waiting.remove(req)
+                    self._end_change(req, OrderState.DONE, ts, "target partly cancelled")
                     break
             elif not is_modify and target.state is OrderState.CANCELLED:
                 waiting.remove(req)

@@ -47,7 +47,7 @@ _ORDER_COLUMNS = (
 _INSERT_ORDER = f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join('?' * 17)})"  # noqa: S608
 _UPDATE_ORDER = (
     "UPDATE orders SET updated_at = ?, state = ?, broker_order_no = ?, "
-    "filled_qty = ?, reason = COALESCE(?, reason) WHERE id = ?"
+    "qty = ?, price = ?, filled_qty = ?, reason = COALESCE(?, reason) WHERE id = ?"
 )
 _EVENT = "order_events (run_id, order_id, ts, state, detail)"
 
@@ -378,6 +378,8 @@ class Journal:
             ts,
             order.state.value,
             order.broker_order_no,
+            order.qty,  # a modify or a partial cancel changes what is working
+            order.price,
             order.filled_qty,
             reason or None,
             order.order_id,

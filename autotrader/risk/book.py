@@ -121,12 +121,7 @@ class RiskBook:
         value = fill.qty * fill.price
         if fill.side is Side.BUY:
             self.cash -= value + fill.commission
-            held = fill.qty * self.reserve_price.get(fill.order_id, 0)
-            left = self.reserve_left.get(fill.order_id, 0)
-            release = min(held + self.fees.commission(held), left)
-            if left:
-                self.reserve_left[fill.order_id] = left - release
-            self.reserved -= release
+            self.release(fill.order_id, fill.qty)
         else:
             self.cash += value - fill.commission - fill.tax
         if st is not None:
@@ -148,6 +143,16 @@ class RiskBook:
             self.held[st.symbol] = st
         else:
             self.held.pop(st.symbol, None)
+
+    def release(self, order_id: int, qty: int) -> None:
+        """``qty`` shares of a working buy no longer need cash held back (filled, or
+        cancelled while the rest keeps working): release their value and commission."""
+        held = qty * self.reserve_price.get(order_id, 0)
+        left = self.reserve_left.get(order_id, 0)
+        release = min(held + self.fees.commission(held), left)
+        if left:
+            self.reserve_left[order_id] = left - release
+        self.reserved -= release
 
     def closed(self, order: OrderRequest, remaining: int) -> None:
         """An order left the working set (filled, cancelled or rejected)."""

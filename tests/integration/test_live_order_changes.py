@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType
+from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
 from tests.integration.live_support import Live, live_run, rows, tick
 
 RESTING_BUY = """\
@@ -40,6 +40,36 @@ async def resting_order(live: Live) -> OrderRequest:
     await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
     (order,) = live.orders()
     return order
+
+
+@pytest.mark.anyio
+async def test_a_partial_cancel_leaves_the_rest_of_the_order_working(tmp_path: Path) -> None:
+    """Cancel 3 of 10: 7 stay working at the fake, in the engine and in the journal, the
+    cancel request is done, and the 7 then fill into the position."""
+    async with live_run(tmp_path, RESTING_BUY) as live:
+        engine = live.runner.engine
+        order = await resting_order(live)
+        reserved = engine.book.reserved
+        cancel = place(live, OrderAction.CANCEL, target_id=order.order_id, qty=3)
+        await live.until(lambda: cancel.state is OrderState.DONE)
+        assert order.state is OrderState.ACCEPTED and order.qty == 7
+        (server,) = live.fake.open_orders()
+        assert server.ord_no == order.broker_order_no and server.remaining == 7
+        assert engine.states["005930"].open_orders == 1 and engine.book.open_orders == 1
+        assert engine.pending_qty[("005930", Side.BUY)] == 7
+        cut = 3 * 59_000
+        assert reserved - engine.book.reserved == cut + engine.book.fees.commission(cut)
+        live.runner.journal.flush()
+        (row,) = rows(live.journal_path, "SELECT * FROM orders WHERE id = ?", order.order_id)
+        assert (row["state"], row["qty"]) == ("accepted", 7)
+        await live.push(tick("005930", 59_000, ask=59_000, bid=58_900))
+        await live.until(lambda: order.state is OrderState.FILLED)
+        assert engine.states["005930"].pos_qty == 17 and engine.book.reserved == 0
+        assert engine.states["005930"].open_orders == 0 and engine.book.open_orders == 0
+    (row,) = rows(live.journal_path, "SELECT * FROM orders WHERE id = ?", order.order_id)
+    assert (row["state"], row["qty"], row["filled_qty"]) == ("filled", 7, 7)
+    fills = rows(live.journal_path, "SELECT qty FROM fills")
+    assert [f["qty"] for f in fills] == [7]
 
 
 @pytest.mark.anyio
