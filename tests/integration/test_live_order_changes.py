@@ -105,3 +105,25 @@ async def test_a_modified_order_filled_in_a_socket_gap_is_caught_up_as_filled(
     assert (row["state"], row["filled_qty"]) == ("filled", 10)
     fills = rows(live.journal_path, "SELECT qty, price FROM fills")
     assert [(f["qty"], f["price"]) for f in fills] == [(10, 59_500)]
+
+
+@pytest.mark.anyio
+async def test_modifying_a_partly_filled_order_keeps_its_filled_shares(tmp_path: Path) -> None:
+    """4 of 10 filled, then the rest re-priced: Kiwoom's new number carries the 6 moved
+    (900), but our order is still 10 with 6 working; the 6 then fill it."""
+    async with live_run(tmp_path, RESTING_BUY, fake_options={"max_fill_qty": 4}) as live:
+        engine = live.runner.engine
+        order = await resting_order(live)
+        await live.push(tick("005930", 59_000, ask=59_000, bid=58_900))
+        await live.until(lambda: order.filled_qty == 4)
+        modify = place(
+            live, OrderAction.MODIFY, target_id=order.order_id, qty=0,
+            order_type=OrderType.LIMIT, price=59_500,
+        )  # fmt: skip
+        await live.until(lambda: modify.state is OrderState.DONE)
+        assert (order.qty, order.remaining, order.price) == (10, 6, 59_500)
+        assert engine.pending_qty[("005930", Side.BUY)] == 6
+        live.fake.book.max_fill_qty = 0
+        await live.push(tick("005930", 59_500, ask=59_500, bid=59_400))
+        await live.until(lambda: order.state is OrderState.FILLED)
+        assert order.filled_qty == 10 and engine.states["005930"].pos_qty == 20

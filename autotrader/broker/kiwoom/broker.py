@@ -249,10 +249,7 @@ class KiwoomBroker:
         if order.action in _MODIFIES or order.action in _CANCELS:
             target_id = order.target_id if order.target_id is not None else order_id
             if e.status == "modified":
-                self._renumber(target_id, e.broker_order_no)
-                self._send(
-                    OrderModified(target_id, e.order_qty, e.order_price, e.ts, e.broker_order_no)
-                )
+                self._modified(target_id, e)
             elif e.status == "cancelled":
                 self._send(OrderCancelled(target_id, e.order_qty, e.ts))
             elif e.status == "rejected":
@@ -266,8 +263,14 @@ class KiwoomBroker:
         elif e.status == "rejected":
             self._send(OrderRejected(order_id, "refused by the exchange", None, e.ts))
         elif e.status == "modified":
-            self._renumber(order_id, e.broker_order_no)
-            self._send(OrderModified(order_id, e.order_qty, e.order_price, e.ts, e.broker_order_no))
+            self._modified(order_id, e)
+
+    def _modified(self, order_id: int, e: Execution) -> None:
+        """900 of a modify's confirmation is the quantity moved to the new number; our
+        order keeps its filled shares: its quantity is those plus the moved ones."""
+        self._renumber(order_id, e.broker_order_no)
+        qty = self._filled.get(order_id, 0) + e.order_qty
+        self._send(OrderModified(order_id, qty, e.order_price, e.ts, e.broker_order_no))
 
     def _own(self, order_id: int, order_no: str) -> None:
         numbers = self._numbers.setdefault(order_id, [])
@@ -410,7 +413,13 @@ class KiwoomBroker:
             still_open.add(order_id)
             if self._is_newer(order_id, row.order_no):
                 self._renumber(order_id, row.order_no)
-                self._send(OrderModified(order_id, row.qty, row.price, ts, row.order_no))
+                before = sum(  # filled under its earlier numbers: they stay the order's
+                    f.fill_qty
+                    for f in fill_rows
+                    if f.order_no != row.order_no and self._owner.get(f.order_no) == order_id
+                )
+                qty = max(before, self._filled.get(order_id, 0)) + row.qty
+                self._send(OrderModified(order_id, qty, row.price, ts, row.order_no))
         for f in fill_rows:
             order_id = self._owner.get(f.order_no)
             if order_id in live and self._is_newer(order_id, f.order_no):
