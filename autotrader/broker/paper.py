@@ -65,11 +65,12 @@ class PaperBroker:
             self._send(OrderAccepted(order.order_id, f"C{target.order_id:07d}", ts))
             self._send(OrderCancelled(target.order_id, qty, ts))
             return
-        target.price = order.price or target.price
-        if order.qty:
-            target.qty = target.filled_qty + order.qty
+        # Report the change without applying it: the order object is the engine's own, and
+        # the engine updates it (and its pending quantities) from this event.
+        price = order.price or target.price
+        qty = target.filled_qty + order.qty if order.qty else target.qty
         self._send(OrderAccepted(order.order_id, f"M{target.order_id:07d}", ts))
-        self._send(OrderModified(target.order_id, target.qty, target.price, ts))
+        self._send(OrderModified(target.order_id, qty, price, ts))
 
     def _find(self, order_id: int | None) -> OrderRequest | None:
         for orders in self._working.values():

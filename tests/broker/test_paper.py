@@ -105,3 +105,22 @@ def test_an_order_cancelled_by_an_earlier_fill_of_the_same_tick_does_not_fill() 
     cancelled = [ev.order_id for ev in events if isinstance(ev, OrderCancelled)]
     assert (filled, cancelled) == ([1], [2])
     assert not broker.has_working("005930")
+
+
+def test_paper_modify_of_quantity_keeps_pending_quantities_in_step(tmp_path: Path) -> None:
+    """Modifying a working buy from 10 to 4 shares leaves 4 pending, not 10."""
+    from autotrader.model import OrderAction, OrderRequest, OrderType, Side
+
+    strat = MARKET_BUY.replace("type: market", "type: limit, price: 69000")
+    h = Harness(strat, tmp_path)
+    h.feed([real(trade("005930", "090001", 70000, ask=70100))])
+    (buy,) = h.engine.orders.values()
+    assert h.engine.pending_qty[("005930", Side.BUY)] == 10
+    modify = OrderRequest(
+        order_id=h.journal.next_order_id(), action=OrderAction.MODIFY, symbol="005930",
+        qty=4, order_type=OrderType.LIMIT, price=69_500, rule="buy",
+        created_at=h.engine.market.now, target_id=buy.order_id,
+    )  # fmt: skip
+    assert h.engine.place(modify, h.engine.states["005930"])
+    assert (buy.qty, buy.price) == (4, 69_500)
+    assert h.engine.pending_qty[("005930", Side.BUY)] == 4
