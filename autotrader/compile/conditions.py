@@ -185,20 +185,26 @@ def compile_value(
     return fn
 
 
-def rolling_keys(node: Node) -> Iterator[RollKey]:
-    """Every rolling value an expression reads, as plan keys."""
-    if isinstance(node, Call):
-        yield node.key
-    elif isinstance(node, Name) and node.name == "vwap":
-        yield DAY_VWAP
-    elif isinstance(node, Unary):
-        yield from rolling_keys(node.operand)
+def _nodes(node: Node) -> Iterator[Node]:
+    """``node`` and every operand below it (a call's literal arguments are not nodes)."""
+    yield node
+    if isinstance(node, Unary):
+        yield from _nodes(node.operand)
     elif isinstance(node, Between):
         for part in (node.value, node.low, node.high):
-            yield from rolling_keys(part)
+            yield from _nodes(part)
     elif isinstance(node, Binary):
-        yield from rolling_keys(node.left)
-        yield from rolling_keys(node.right)
+        yield from _nodes(node.left)
+        yield from _nodes(node.right)
+
+
+def rolling_keys(node: Node) -> Iterator[RollKey]:
+    """Every rolling value an expression reads, as plan keys."""
+    for n in _nodes(node):
+        if isinstance(n, Call):
+            yield n.key
+        elif isinstance(n, Name) and n.name == "vwap":
+            yield DAY_VWAP
 
 
 def build_function(source: str, name: str, label: str) -> Any:
@@ -216,13 +222,6 @@ def build_function(source: str, name: str, label: str) -> Any:
 
 def used_names(node: Node) -> Iterator[str]:
     """Every vocabulary name a condition reads (lets the decoder skip unused fields)."""
-    if isinstance(node, Name):
-        yield node.name
-    elif isinstance(node, Unary):
-        yield from used_names(node.operand)
-    elif isinstance(node, Between):
-        for part in (node.value, node.low, node.high):
-            yield from used_names(part)
-    elif isinstance(node, Binary):
-        yield from used_names(node.left)
-        yield from used_names(node.right)
+    for n in _nodes(node):
+        if isinstance(n, Name):
+            yield n.name

@@ -168,18 +168,7 @@ class Engine:
             if order.side is None or order.state.is_final or order.order_id in self._cancelling:
                 continue
             self._cancelling.add(order.order_id)
-            credit = order.action in (OrderAction.CREDIT_BUY, OrderAction.CREDIT_SELL)
-            cancel = OrderRequest(
-                order_id=self.journal.next_order_id(),
-                action=OrderAction.CREDIT_CANCEL if credit else OrderAction.CANCEL,
-                symbol=order.symbol,
-                qty=0,  # the whole remainder
-                exchange=order.exchange,
-                rule="kill-switch",
-                strategy=self._strategy,
-                created_at=now,
-                target_id=order.order_id,
-            )
+            cancel = self._change_request(order, "cancel", "kill-switch", now)
             self.orders[cancel.order_id] = cancel
             self.journal.commit_intent(cancel, now, reason)
             cancel.state = OrderState.SENT
@@ -195,47 +184,51 @@ class Engine:
                 continue
             if due.order_id in self.open_book.cancelling:
                 continue
-            credit = order.action in (OrderAction.CREDIT_BUY, OrderAction.CREDIT_SELL)
             if due.action == "reprice" and order.order_type is OrderType.LIMIT:
                 assert isinstance(due.policy, RepriceAfter)
                 price = touch_price(order, st.ask, st.bid, due.policy.ticks)
                 if price and price != order.price:
-                    modify = OrderAction.CREDIT_MODIFY if credit else OrderAction.MODIFY
-                    self._remainder_request(order, modify, price, st, now, "reprice")
+                    self._remainder_request(order, "modify", price, st, now)
                 self.remainders.add(order.order_id, due.policy, now, due.tries + 1)
                 continue
-            cancel = OrderAction.CREDIT_CANCEL if credit else OrderAction.CANCEL
             self.open_book.cancelling.add(order.order_id)
-            if not self._remainder_request(order, cancel, 0, st, now, "cancel"):
+            if not self._remainder_request(order, "cancel", 0, st, now):
                 self.open_book.cancelling.discard(order.order_id)
 
     def _remainder_request(
-        self,
-        order: OrderRequest,
-        action: OrderAction,
-        price: int,
-        st: SymbolState,
-        now: float,
-        what: str,
+        self, order: OrderRequest, kind: str, price: int, st: SymbolState, now: float
     ) -> bool:
-        request = OrderRequest(
+        request = self._change_request(order, kind, order.rule, now, price)
+        values = {"order": order.order_id, "remaining": order.remaining, "price": price}
+        outcome = "reprice" if kind == "modify" else kind
+        self.journal.decision(
+            now, order.rule, order.symbol, "remainder", values, outcome, request.order_id
+        )
+        return self.place(request, st)
+
+    def _change_request(
+        self, target: OrderRequest, kind: str, rule: str, now: float, price: int = 0
+    ) -> OrderRequest:
+        """A cancel or modify ("cancel" | "modify") of ``target``'s whole remainder; a
+        credit order is changed with the credit variant of the request."""
+        credit = target.action in (OrderAction.CREDIT_BUY, OrderAction.CREDIT_SELL)
+        if kind == "cancel":
+            action = OrderAction.CREDIT_CANCEL if credit else OrderAction.CANCEL
+        else:
+            action = OrderAction.CREDIT_MODIFY if credit else OrderAction.MODIFY
+        return OrderRequest(
             order_id=self.journal.next_order_id(),
             action=action,
-            symbol=order.symbol,
+            symbol=target.symbol,
             qty=0,  # the whole remainder
             order_type=OrderType.LIMIT if price else OrderType.MARKET,
             price=price,
-            exchange=order.exchange,
-            rule=order.rule,
+            exchange=target.exchange,
+            rule=rule,
             strategy=self._strategy,
             created_at=now,
-            target_id=order.order_id,
+            target_id=target.order_id,
         )
-        values = {"order": order.order_id, "remaining": order.remaining, "price": price}
-        self.journal.decision(
-            now, order.rule, order.symbol, "remainder", values, what, request.order_id
-        )
-        return self.place(request, st)
 
     def start(self) -> None:
         """Run the 'on: start' rules; a replay calls it once the day's clock is set."""
