@@ -24,7 +24,7 @@ from autotrader.engine.live import LiveOptions, LiveResult, LiveRunner
 from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.journal import Journal
 from autotrader.market import Fees
-from autotrader.model import OrderRequest
+from autotrader.model import OrderRequest, OrderState
 from autotrader.risk.checks import RiskLimits
 from autotrader.rules import load_strategy
 
@@ -223,3 +223,18 @@ def dump_journal(path: Path) -> str:
         return "\n".join(lines)
     finally:
         conn.close()
+
+
+# A rule several tests use: buy 3 shares of 000660 at market whenever none are held.
+BUY_WHILE_FLAT = """\
+  - name: buy-while-flat
+    symbols: ["000660"]
+    when: position.qty == 0
+    do:
+      - buy: {qty: 3, type: market}
+"""
+
+
+def accepted(live: Live) -> bool:
+    """Some order of the run is accepted and working."""
+    return any(o.state is OrderState.ACCEPTED for o in live.orders())

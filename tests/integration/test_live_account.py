@@ -15,6 +15,7 @@ from autotrader.risk.book import TradingLevel
 from autotrader.risk.checks import RiskLimits
 from tests.integration.live_support import (
     APPKEY,
+    BUY_WHILE_FLAT,
     FEES,
     SECRETKEY,
     ManualClock,
@@ -22,14 +23,6 @@ from tests.integration.live_support import (
     rows,
     tick,
 )
-
-BUY_WHILE_FLAT = """\
-  - name: buy-while-flat
-    symbols: ["000660"]
-    when: position.qty == 0
-    do:
-      - buy: {qty: 3, type: market}
-"""
 
 
 def balance_errors(path: Path) -> list[str]:

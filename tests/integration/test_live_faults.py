@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autotrader.model import OrderState
-from tests.integration.live_support import Live, live_run, rows, tick
+from tests.integration.live_support import BUY_WHILE_FLAT, accepted, live_run, rows, tick
 
 RESTING_BUY = """\
   - name: resting-buy
@@ -20,18 +20,6 @@ RESTING_BUY = """\
     do:
       - buy: {qty: 2, type: limit, price: 60000}
 """
-
-BUY_WHILE_FLAT = """\
-  - name: buy-while-flat
-    symbols: ["000660"]
-    when: position.qty == 0
-    do:
-      - buy: {qty: 3, type: market}
-"""
-
-
-def accepted(live: Live) -> bool:
-    return any(o.state is OrderState.ACCEPTED for o in live.orders())
 
 
 @pytest.mark.anyio

@@ -11,10 +11,11 @@ from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.model import OrderState
 from tests.integration.live_support import (
     APPKEY,
+    BUY_WHILE_FLAT,
     FEES,
     SECRETKEY,
-    Live,
     MorningClock,
+    accepted,
     fast_options,
     live_run,
     rows,
@@ -38,18 +39,6 @@ RESTING_BUY = """\
     do:
       - buy: {qty: 2, type: limit, price: 59000}
 """
-
-BUY_WHILE_FLAT = """\
-  - name: buy-while-flat
-    symbols: ["000660"]
-    when: position.qty == 0
-    do:
-      - buy: {qty: 3, type: market}
-"""
-
-
-def accepted(live: Live) -> bool:
-    return any(o.state is OrderState.ACCEPTED for o in live.orders())
 
 
 @pytest.mark.anyio
