@@ -15,8 +15,26 @@ from autotrader.engine import Engine
 from autotrader.engine.replay import make_decoder
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.journal import Journal
+from autotrader.model import OrderRequest
 from autotrader.risk import RiskLimits
 from autotrader.rules import load_strategy_text
+
+
+class SeenOrders:
+    """Every order an engine's ledger moved, by id, working or ended: the ledger keeps
+    working orders only (history is the journal's), tests also look at ended ones."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.by_id: dict[int, OrderRequest] = {}
+        engine.on_order_event = self._seen
+
+    def _seen(self, order: OrderRequest) -> None:
+        self.by_id.setdefault(order.order_id, order)
+
+    def all(self) -> list[OrderRequest]:
+        merged = self.by_id | self.engine.ledger.working
+        return [merged[i] for i in sorted(merged)]
 
 
 class Harness:
@@ -36,6 +54,11 @@ class Harness:
         day0 = day_start(datetime.date(2026, 11, 20))
         self.engine.set_time(day0)
         self.decoder: FrameDecoder = make_decoder(self.engine, day0)
+        self.seen = SeenOrders(self.engine)
+
+    def placed(self) -> list[OrderRequest]:
+        """Every order sent this run (working or ended), oldest first."""
+        return self.seen.all()
 
     def feed(self, frames: Iterable[dict[str, Any]]) -> None:
         for f in frames:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 from autotrader.broker.base import (
@@ -27,10 +26,10 @@ from autotrader.broker.base import (
 )
 from autotrader.clock import seconds_of_day
 from autotrader.compile.plan import CompiledAction, CompiledRule, Plan
-from autotrader.engine.book import OrderBook
 from autotrader.engine.killswitch import KillSwitch, halt_path
-from autotrader.engine.modify import MODIFIES, projected, rereserve, set_aside
-from autotrader.engine.orders import build_change, build_order
+from autotrader.engine.ledger import Ledger, projected
+from autotrader.engine.orders import build_change, build_order, change_whole, snapshot
+from autotrader.engine.positions import apply_fill
 from autotrader.engine.remainder import RemainderWatch, touch_price
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState
@@ -41,7 +40,6 @@ from autotrader.model import (
     BalanceUpdate,
     Execution,
     Fill,
-    OrderAction,
     OrderRequest,
     OrderState,
     OrderType,
@@ -83,14 +81,11 @@ class Engine:
         self.killswitch = killswitch or KillSwitch(halt_path(journal.path))
         self._watch_at = 0.0
         self._loss_at = 0.0
-        self._cancelling: set[int] = set()
         self.market = MarketState()
         self.states: dict[str, SymbolState] = {
             s: SymbolState(s, self.market) for s in plan.by_symbol
         }
-        self.orders: dict[int, OrderRequest] = {}
-        self.by_broker_no: dict[str, int] = {}
-        self.pending_qty: dict[tuple[str, Side], int] = {}
+        self.ledger = Ledger(journal, self.book, self.states)  # every working order
         self.stats: dict[str, int] = {
             "fired": 0,
             "orders": 0,
@@ -103,9 +98,7 @@ class Engine:
         self.on_order_event: Callable[[OrderRequest], None] | None = None
         self.held_rules: set[str] = set()  # rules with an order in doubt: they place nothing
         self.failed_rules: dict[str, str] = {}  # rule -> the error it raised: held for the run
-        self._changes: dict[int, list[OrderRequest]] = {}  # target id -> accepted modify/cancel
         self._strategy = plan.strategy.strategy
-        self.open_book = OrderBook()  # the rules' own working orders, by symbol and tag
         self.remainders = RemainderWatch()  # rules' remainder policies, by deadline
         self.controls = Controls()
         for sym, keys in plan.rolling_by_symbol.items():
@@ -113,7 +106,10 @@ class Engine:
             if rst is not None:
                 rst.rolling = Rolling(len(plan.rolling), {k: plan.rolling[k] for k in keys})
                 rst.roll = rst.rolling.values
-        self.triggers = Triggers(self)
+        self.triggers = Triggers(plan, self.market, self.states, self.controls, self._fire)
+        self.triggers.stats = self.stats
+        self.ledger.on_change = self._order_changed
+        self.ledger.on_event = self.triggers.on_order
         self._next_due = self.triggers.scheduler.next_due  # first time rule due
         self.enable_rules()
         self._paper_ticks = broker.on_tick if broker.wants_ticks else None
@@ -164,25 +160,22 @@ class Engine:
     def cancel_open(self, reason: str) -> None:
         """Ask the broker to cancel every working new order (once each)."""
         now = self.market.now
-        for order in list(self.orders.values()):
-            if order.side is None or order.state.is_final or order.order_id in self._cancelling:
+        for order in self.ledger.new_orders():
+            if order.order_id in self.ledger.halting:
                 continue
-            self._cancelling.add(order.order_id)
             cancel = self._change_request(order, "cancel", "kill-switch", now)
-            self.orders[cancel.order_id] = cancel
             self.journal.commit_intent(cancel, now, reason)
-            cancel.state = OrderState.SENT
-            self.journal.order_state(cancel, now)
+            self.ledger.forced(cancel, now)  # a cancel only takes risk away: no review
             self.broker.submit(cancel)
 
     def _settle_remainders(self, now: float) -> None:
         """Cancel or re-price the unfilled rest of orders whose rule asked for it."""
         for due in self.remainders.due(now):
-            order = self.orders.get(due.order_id)
+            order = self.ledger.get(due.order_id)
             st = self.states.get(order.symbol) if order is not None else None
-            if order is None or st is None or order.state.is_final or order.remaining <= 0:
+            if order is None or st is None or order.remaining <= 0:
                 continue
-            if due.order_id in self.open_book.cancelling:
+            if due.order_id in self.ledger.cancelling:
                 continue
             if due.action == "reprice" and order.order_type is OrderType.LIMIT:
                 assert isinstance(due.policy, RepriceAfter)
@@ -191,9 +184,7 @@ class Engine:
                     self._remainder_request(order, "modify", price, st, now)
                 self.remainders.add(order.order_id, due.policy, now, due.tries + 1)
                 continue
-            self.open_book.cancelling.add(order.order_id)
-            if not self._remainder_request(order, "cancel", 0, st, now):
-                self.open_book.cancelling.discard(order.order_id)
+            self._remainder_request(order, "cancel", 0, st, now)
 
     def _remainder_request(
         self, order: OrderRequest, kind: str, price: int, st: SymbolState, now: float
@@ -209,26 +200,8 @@ class Engine:
     def _change_request(
         self, target: OrderRequest, kind: str, rule: str, now: float, price: int = 0
     ) -> OrderRequest:
-        """A cancel or modify ("cancel" | "modify") of ``target``'s whole remainder; a
-        credit order is changed with the credit variant of the request."""
-        credit = target.action in (OrderAction.CREDIT_BUY, OrderAction.CREDIT_SELL)
-        if kind == "cancel":
-            action = OrderAction.CREDIT_CANCEL if credit else OrderAction.CANCEL
-        else:
-            action = OrderAction.CREDIT_MODIFY if credit else OrderAction.MODIFY
-        return OrderRequest(
-            order_id=self.journal.next_order_id(),
-            action=action,
-            symbol=target.symbol,
-            qty=0,  # the whole remainder
-            order_type=OrderType.LIMIT if price else OrderType.MARKET,
-            price=price,
-            exchange=target.exchange,
-            rule=rule,
-            strategy=self._strategy,
-            created_at=now,
-            target_id=target.order_id,
-        )
+        order_id = self.journal.next_order_id()
+        return change_whole(target, kind, order_id, rule, self._strategy, now, price)
 
     def start(self) -> None:
         """Run the 'on: start' rules; a replay calls it once the day's clock is set."""
@@ -342,9 +315,9 @@ class Engine:
             rule=rule.name,
             strategy=self._strategy,
             now=now,
-            pending_sell=self.pending_qty.get((st.symbol, Side.SELL), 0),
+            pending_sell=self.ledger.pending_qty(st.symbol, Side.SELL),
         )
-        values = _snapshot(st)
+        values = snapshot(st)
         if order is None:
             self.stats["zero_qty"] += 1
             self.journal.decision(now, rule.name, st.symbol, event, values, "no_quantity", None)
@@ -360,8 +333,8 @@ class Engine:
         spec = action.spec.target
         credit = action.spec.kind.startswith("credit_")
         tag = spec.tag or rule.name
-        targets = self.open_book.targets(st.symbol, tag, spec.which, credit=credit)
-        values = _snapshot(st)
+        targets = self.ledger.targets(st.symbol, tag, spec.which, credit=credit)
+        values = snapshot(st)
         if not targets:
             self.journal.decision(now, rule.name, st.symbol, event, values, "no_target", None)
             return
@@ -381,29 +354,22 @@ class Engine:
             self.journal.decision(
                 now, rule.name, st.symbol, event, values, "order", request.order_id
             )
-            cancel = action.spec.kind in ("cancel", "credit_cancel")
-            if cancel:
-                self.open_book.cancelling.add(target.order_id)
-            if not self.place(request, st) and cancel:
-                self.open_book.cancelling.discard(target.order_id)
+            self.place(request, st)
 
     def place(self, order: OrderRequest, st: SymbolState) -> bool:
         """Risk guard, then journal intent, then broker. Returns whether it was sent."""
         now = self.market.now
-        side = order.side
-        target_id = order.target_id if order.action in MODIFIES else None
-        target = self.orders.get(target_id) if target_id is not None else None
-        if target is not None and (target.state.is_final or target.side is None):
-            target = None
+        ledger = self.ledger
+        target = ledger.modify_target(order)  # a modify is judged as the order it leaves
         subject = projected(order, target) if target is not None else order
-        with set_aside(target, self.book, self.pending_qty, st) if target else nullcontext():
+        with ledger.set_aside(target, st):
             verdict = self.guard.review(
                 CheckInput(
                     order=subject,
                     state=st,
                     limits=self.limits,
-                    pending_buy_qty=self.pending_qty.get((order.symbol, Side.BUY), 0),
-                    pending_sell_qty=self.pending_qty.get((order.symbol, Side.SELL), 0),
+                    pending_buy_qty=ledger.pending_qty(order.symbol, Side.BUY),
+                    pending_sell_qty=ledger.pending_qty(order.symbol, Side.SELL),
                     book=self.book,
                     now=now,
                 )
@@ -421,18 +387,8 @@ class Engine:
             self.book.level = TradingLevel.HALTED
             self.book.level_reason = f"journal failure: {exc}"
             raise
-        self.orders[order.order_id] = order
-        self.book.approved(order, reference_price(order, st), now)
-        if target is not None:
-            rereserve(target, subject, self.book)
-        if side is not None:
-            key = (order.symbol, side)
-            self.pending_qty[key] = self.pending_qty.get(key, 0) + order.qty
-            st.open_orders += 1
-        self.open_book.add(order, st)
+        ledger.opened(order, st, reference_price(order, st), now, subject if target else None)
         self.stats["orders"] += 1
-        order.state = OrderState.SENT
-        self.journal.order_state(order, now)
         self.broker.submit(order)
         return True
 
@@ -444,131 +400,33 @@ class Engine:
         if isinstance(ev, Execution | BalanceUpdate):
             self.journal.error(self.market.now, "broker", f"unmatched {type(ev).__name__}: {ev}")
             return
-        order = self.orders.get(ev.order_id)
+        ledger = self.ledger
+        order = ledger.get(ev.order_id)
         if order is None:
             self.journal.error(self.market.now, "broker", f"event for unknown order: {ev}")
-            return
-        if isinstance(ev, OrderAccepted):
-            order.broker_order_no = ev.broker_order_no
-            self.by_broker_no[ev.broker_order_no] = order.order_id
-            self._transition(order, OrderState.ACCEPTED, ev.ts)
-            if order.target_id is not None:  # a modify/cancel: done when its target shows it
-                self._changes.setdefault(order.target_id, []).append(order)
-                target = self.orders.get(order.target_id)
-                if target is not None and target.state.is_final:  # its event came first
-                    self._settle_changes(target, ev.ts)
+        elif isinstance(ev, OrderAccepted):
+            ledger.accepted(order, ev.broker_order_no, ev.ts)
         elif isinstance(ev, OrderRejected):
-            self._close(order, OrderState.REJECTED, ev.ts, ev.reason)
+            ledger.rejected(order, ev.ts, ev.reason)
         elif isinstance(ev, OrderCancelled):
-            if 0 < ev.cancelled_qty < order.remaining and not order.state.is_final:
-                self._cancel_part(order, ev.cancelled_qty, ev.ts)  # the rest keeps working
-            else:
-                self._close(order, OrderState.CANCELLED, ev.ts, f"{ev.cancelled_qty} cancelled")
+            ledger.cancelled(order, ev.cancelled_qty, ev.ts)
         elif isinstance(ev, OrderModified):
-            side = order.side
-            if side is not None:  # the working quantity changed: keep pending in step
-                key = (order.symbol, side)
-                pending = self.pending_qty.get(key, 0) + ev.qty - order.qty
-                self.pending_qty[key] = max(pending, 0)
-            order.qty, order.price = ev.qty, ev.price
-            self.journal.order_state(order, ev.ts, f"modified to {ev.qty}@{ev.price}")
-            if order.order_id in self._changes:
-                self._settle_changes(order, ev.ts, modified=True)
+            ledger.modified(order, ev.qty, ev.price, ev.broker_order_no, ev.ts)
         elif isinstance(ev, OrderOutcomeUnknown):
-            self._transition(order, OrderState.UNKNOWN, ev.ts, ev.reason)
+            ledger.unknown(order, ev.ts, ev.reason)
 
-    def _transition(
-        self, order: OrderRequest, state: OrderState, ts: float, detail: str = ""
-    ) -> None:
-        order.state = state
-        self.journal.order_state(order, ts, detail)
+    def _order_changed(self, order: OrderRequest) -> None:
         if self.on_order_event is not None:
             self.on_order_event(order)
-        if state is OrderState.ACCEPTED:
-            self.triggers.on_order(order, "accepted")
-
-    def _close(self, order: OrderRequest, state: OrderState, ts: float, reason: str) -> None:
-        side = order.side
-        if side is not None and not order.state.is_final:
-            key = (order.symbol, side)
-            self.pending_qty[key] = max(self.pending_qty.get(key, 0) - order.remaining, 0)
-            st = self.states.get(order.symbol)
-            if st is not None:
-                st.open_orders = max(st.open_orders - 1, 0)
-            self.book.closed(order, order.remaining)
-        order.state = state
-        self.journal.order_state(order, ts, reason, reason=reason)
-        if self.on_order_event is not None:
-            self.on_order_event(order)
-        self.open_book.remove(order, self.states.get(order.symbol))
-        if order.order_id in self._changes:
-            self._settle_changes(order, ts)
-        self.triggers.on_order(order, state.value)
-
-    def _cancel_part(self, order: OrderRequest, qty: int, ts: float) -> None:
-        """Part of a working order's remainder was cancelled (kt10003 ``cncl_qty`` below
-        the remainder): it keeps working, ``qty`` shares smaller."""
-        side = order.side
-        if side is not None:
-            key = (order.symbol, side)
-            self.pending_qty[key] = max(self.pending_qty.get(key, 0) - qty, 0)
-            self.book.release(order.order_id, qty)
-        order.qty -= qty
-        self.journal.order_state(order, ts, f"{qty} cancelled, {order.remaining} working")
-        if self.on_order_event is not None:
-            self.on_order_event(order)
-        self.open_book.cancelling.discard(order.order_id)  # its rest may be addressed again
-        if order.order_id in self._changes:
-            self._settle_changes(order, ts, cancelled=True)
-
-    def _settle_changes(
-        self, target: OrderRequest, ts: float, *, modified: bool = False, cancelled: bool = False
-    ) -> None:
-        """Close the accepted modify/cancel requests addressed to ``target``.
-
-        A request row goes sent -> accepted (Kiwoom numbered it) -> ``done`` once its
-        effect shows on the target (modified; cancelled, in part or whole), or ->
-        ``rejected`` when the target ended first (filled, or cancelled under a waiting
-        modify). A refusal of the request itself arrives as OrderRejected for the request."""
-        waiting = self._changes.get(target.order_id, [])
-        for req in list(waiting):
-            is_modify = req.action in (OrderAction.MODIFY, OrderAction.CREDIT_MODIFY)
-            if req.state.is_final:
-                waiting.remove(req)
-            elif modified:
-                if is_modify:  # one modify event answers one request, the oldest
-                    waiting.remove(req)
-                    self._end_change(req, OrderState.DONE, ts, "target modified")
-                    break
-            elif cancelled:
-                if not is_modify:  # one partial cancel answers one request, the oldest
-                    waiting.remove(req)
-                    self._end_change(req, OrderState.DONE, ts, "target partly cancelled")
-                    break
-            elif not is_modify and target.state is OrderState.CANCELLED:
-                waiting.remove(req)
-                self._end_change(req, OrderState.DONE, ts, "target cancelled")
-            else:
-                waiting.remove(req)
-                why = f"target order {target.order_id} ended ({target.state.value}) first"
-                self._end_change(req, OrderState.REJECTED, ts, why)
-        if not waiting or target.state.is_final:
-            self._changes.pop(target.order_id, None)
-
-    def _end_change(self, req: OrderRequest, state: OrderState, ts: float, why: str) -> None:
-        req.state = state
-        self.journal.order_state(req, ts, why, reason=why if state is OrderState.REJECTED else "")
-        if self.on_order_event is not None:
-            self.on_order_event(req)
 
     def _on_fill(self, fill: Fill) -> None:
-        order = self.orders.get(fill.order_id)
+        order = self.ledger.get(fill.order_id)
         self.journal.fill(fill)
         self.stats["fills"] += 1
         st = self.states.get(fill.symbol)
         if st is not None:
             realized = st.realized
-            _apply_fill(st, fill)
+            apply_fill(st, fill)
             self.book.realized += st.realized - realized
             self.journal.position(
                 fill.ts, st.symbol, st.pos_qty, st.pos_avg, st.realized, st.unrealized, "fill"
@@ -577,55 +435,8 @@ class Engine:
         if order is None:
             self.journal.error(fill.ts, "broker", f"fill for unknown order {fill.order_id}")
             return
-        order.filled_qty += fill.qty
-        key = (order.symbol, fill.side)
-        self.pending_qty[key] = max(self.pending_qty.get(key, 0) - fill.qty, 0)
-        if order.filled_qty >= order.qty:
-            if st is not None:
-                st.open_orders = max(st.open_orders - 1, 0)
-            self.book.closed(order, 0)
-            order.state = OrderState.FILLED
-            self.journal.order_state(order, fill.ts, f"{fill.qty}@{fill.price}")
-        else:
-            order.state = OrderState.PARTIALLY_FILLED
-            self.journal.order_state(order, fill.ts, f"{fill.qty}@{fill.price}")
-        if self.on_order_event is not None:
-            self.on_order_event(order)
-        if order.state is OrderState.FILLED:
-            self.open_book.remove(order, st)
-            if order.order_id in self._changes:
-                self._settle_changes(order, fill.ts)
-        self.triggers.on_order(order, order.state.value, fill)
+        self.ledger.filled(order, fill)
         self._check_loss()
 
     def snapshot(self) -> dict[str, Any]:
         return {"stats": dict(self.stats)}
-
-
-def _apply_fill(st: SymbolState, fill: Fill) -> None:
-    """Average-cost position accounting; realized P&L is after commission and tax."""
-    fees = fill.commission + fill.tax
-    if fill.side is Side.BUY:
-        total = st.pos_avg * st.pos_qty + fill.price * fill.qty
-        st.pos_qty += fill.qty
-        st.pos_avg = total // st.pos_qty if st.pos_qty else 0
-        st.realized -= fees
-    else:
-        qty = min(fill.qty, st.pos_qty)
-        st.realized += (fill.price - st.pos_avg) * qty - fees
-        st.pos_qty -= qty
-        if st.pos_qty == 0:
-            st.pos_avg = 0
-
-
-def _snapshot(st: SymbolState) -> dict[str, Any]:
-    return {
-        "price": st.price,
-        "ask": st.ask,
-        "bid": st.bid,
-        "volume": st.volume,
-        "change_rate": round(st.change_rate, 6),
-        "position_qty": st.pos_qty,
-        "position_avg": st.pos_avg,
-        "vi_active": st.vi_active,
-    }

@@ -300,7 +300,7 @@ class LiveRunner:
         def settled() -> bool:
             return not any(
                 o.target_id is not None and o.state is OrderState.ACCEPTED
-                for o in self.engine.orders.values()
+                for o in self.engine.ledger.working.values()
             )
 
         with contextlib.suppress(TimeoutError):
@@ -390,22 +390,7 @@ class LiveRunner:
         self.resumed.append(order)
 
     def _track(self, order: OrderRequest) -> None:
-        engine = self.engine
-        engine.orders[order.order_id] = order
-        engine.by_broker_no[order.broker_order_no] = order.order_id
-        side = order.side
-        if side is not None:
-            key = (order.symbol, side)
-            engine.pending_qty[key] = engine.pending_qty.get(key, 0) + order.remaining
-        st = engine.states.get(order.symbol)
-        if st is not None:
-            st.open_orders += 1
-        book = engine.book
-        book.open_orders += 1
-        if side is Side.BUY and order.price:
-            # Kiwoom's orderable cash already excludes this buy: hold it in the book's
-            # reserve instead, so its fills and its cancel move cash the usual way.
-            book.cash += book.reserve(order.order_id, order.remaining, order.price)
+        self.engine.ledger.track(order, reserve_from_cash=True)
         self.broker.adopt(order)
 
     # -- events --------------------------------------------------------------------------
@@ -478,7 +463,7 @@ class LiveRunner:
     # -- orders in doubt -----------------------------------------------------------------
 
     def _doubt(self, ev: OrderOutcomeUnknown) -> None:
-        order = self.engine.orders.get(ev.order_id)
+        order = self.engine.ledger.get(ev.order_id)
         if order is None:
             return
         self.in_doubt[order.order_id] = order

@@ -9,10 +9,10 @@ per addressed working order (``target_id``), with the target's own side and type
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from autotrader.compile.plan import CompiledAction, CompiledPrice
-from autotrader.engine.book import TAG
+from autotrader.engine.ledger import TAG
 from autotrader.market.ticks import round_to_tick, shift_ticks
 from autotrader.model import Exchange, OrderAction, OrderRequest, OrderType, Side
 from autotrader.rules.actions import CreditSellSpec, ModifySpec
@@ -153,3 +153,48 @@ def build_change(
         target_id=target.order_id,
         tags={TAG: action.tag},
     )
+
+
+def change_whole(
+    target: OrderRequest,
+    kind: str,
+    order_id: int,
+    rule: str,
+    strategy: str,
+    now: float,
+    price: int = 0,
+) -> OrderRequest:
+    """A cancel or modify ("cancel" | "modify") of ``target``'s whole remainder (kill
+    switch, remainder policies); a credit order is changed with the credit variant."""
+    credit = target.action in (OrderAction.CREDIT_BUY, OrderAction.CREDIT_SELL)
+    if kind == "cancel":
+        action = OrderAction.CREDIT_CANCEL if credit else OrderAction.CANCEL
+    else:
+        action = OrderAction.CREDIT_MODIFY if credit else OrderAction.MODIFY
+    return OrderRequest(
+        order_id=order_id,
+        action=action,
+        symbol=target.symbol,
+        qty=0,  # the whole remainder
+        order_type=OrderType.LIMIT if price else OrderType.MARKET,
+        price=price,
+        exchange=target.exchange,
+        rule=rule,
+        strategy=strategy,
+        created_at=now,
+        target_id=target.order_id,
+    )
+
+
+def snapshot(st: SymbolState) -> dict[str, Any]:
+    """The values a decision row keeps: what the rule saw when it fired."""
+    return {
+        "price": st.price,
+        "ask": st.ask,
+        "bid": st.bid,
+        "volume": st.volume,
+        "change_rate": round(st.change_rate, 6),
+        "position_qty": st.pos_qty,
+        "position_avg": st.pos_avg,
+        "vi_active": st.vi_active,
+    }

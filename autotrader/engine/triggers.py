@@ -17,19 +17,22 @@ no trigger seen (the run started during the auction) is still a release.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from autotrader.clock import DAY, SEOUL_OFFSET
-from autotrader.compile.plan import CompiledRule
+from autotrader.compile.plan import CompiledRule, Plan
 from autotrader.compile.schedule import TIME_TRIGGERS
-from autotrader.engine.book import tag_of
+from autotrader.engine.ledger import tag_of
 from autotrader.engine.scheduler import Scheduler
 from autotrader.engine.trigger_event import order_event, vi_event
 from autotrader.model import Fill, OrderRequest, ViEvent
 
 if TYPE_CHECKING:
-    from autotrader.engine.engine import Engine
-    from autotrader.engine.state import SymbolState
+    from autotrader.engine.state import MarketState, SymbolState
+
+# The engine's rule firing: rule, symbol state, clock, event name.
+Fire = Callable[[CompiledRule, "SymbolState", float, str], None]
 
 MAX_ORDER_DEPTH = 3  # order-event rules placing orders that trigger order-event rules...
 # A VI auction lasts at least two minutes, so two releases of one symbol closer than this
@@ -87,9 +90,20 @@ class Controls:
 class Triggers:
     """Dispatches the engine's rare events to the rules waiting for them."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        by_kind = engine.plan.triggered
+    def __init__(
+        self,
+        plan: Plan,
+        market: MarketState,
+        states: Mapping[str, SymbolState],
+        controls: Controls,
+        fire: Fire,
+    ) -> None:
+        self.market = market
+        self.states = states
+        self.controls = controls
+        self.fire = fire
+        self.stats: dict[str, int] = {}
+        by_kind = plan.triggered
         self.vi = by_kind.get("vi", ())
         self.session = by_kind.get("session", ())
         self.order = by_kind.get("order", ())
@@ -102,22 +116,19 @@ class Triggers:
 
     def run(self, rule: CompiledRule, st: SymbolState, event: str) -> None:
         """Run one rule on one symbol: controls, condition, then fire."""
-        engine = self.engine
-        now = engine.market.now
+        now = self.market.now
         if st.symbol not in rule.symbols or not self._ready(rule, st, now):
             return
         if rule.condition(st):
-            engine.controls.after_fire(rule, st.symbol, now)
-            engine._fire(rule, st, now, event)
+            self.controls.after_fire(rule, st.symbol, now)
+            self.fire(rule, st, now, event)
 
     def _ready(self, rule: CompiledRule, st: SymbolState, now: float) -> bool:
-        return self.engine.market.account_loaded and self.engine.controls.ready(
-            rule, st.symbol, now
-        )
+        return self.market.account_loaded and self.controls.ready(rule, st.symbol, now)
 
     def run_all(self, rules: tuple[CompiledRule, ...], event: str) -> None:
         """Market-wide events: each rule, in file order, over each of its symbols."""
-        states = self.engine.states
+        states = self.states
         for rule in rules:
             for symbol in rule.symbols:
                 st = states.get(symbol)
@@ -132,7 +143,7 @@ class Triggers:
             ev.released, ev.kind, ev.direction)]  # fmt: skip
         if not rules:
             return
-        market = self.engine.market
+        market = self.market
         outer, market.event = market.event, vi_event(ev)
         try:
             for rule in rules:
@@ -169,11 +180,11 @@ class Triggers:
         """An own order's event: accepted, filled, partially_filled, cancelled, rejected."""
         if not self.order or order.side is None:
             return
-        st = self.engine.states.get(order.symbol)
+        st = self.states.get(order.symbol)
         if st is None:
             return
         if self.depth >= MAX_ORDER_DEPTH:
-            stats = self.engine.stats
+            stats = self.stats
             stats["order_trigger_depth"] = stats.get("order_trigger_depth", 0) + 1
             return
         tag = tag_of(order)
@@ -184,7 +195,7 @@ class Triggers:
         ]
         if not rules:
             return
-        market = self.engine.market
+        market = self.market
         outer, market.event = market.event, order_event(order, event, tag, fill)
         self.depth += 1
         try:

@@ -1,10 +1,10 @@
 """What the risk checks know about the account: cash, working orders, rates, the kill switch.
 
-The engine owns one ``RiskBook`` and updates it when an order is approved, filled or
-closed; the checks only read it. Money is integer KRW. Cash is the orderable cash the
-run started from (configuration for a paper run, the account for a live one), moved by
-every fill; buys that are still working *reserve* their value and its commission so two
-buys cannot spend the same won.
+The checks only read it. Money is integer KRW. Cash is the orderable cash the run
+started from (configuration for a paper run, the account for a live one), moved by every
+fill (``filled``). What working orders hold (``reserved``: buys' value and commission, so
+two buys cannot spend the same won; ``open_orders``) is written by the order ledger
+(``engine/ledger.py``) alone, the one owner of working orders.
 """
 
 from __future__ import annotations
@@ -39,23 +39,21 @@ class TradingLevel(enum.StrEnum):
 
 @dataclass(slots=True)
 class RiskBook:
-    """Account-wide state the checks compare against; mutated only by the engine."""
+    """Account-wide state the checks compare against."""
 
     cash: int  # orderable cash, KRW (working buys not deducted)
     fees: Fees = field(default_factory=Fees)
-    reserved: int = 0  # KRW held back by working buy orders (value + commission)
+    reserved: int = 0  # KRW held back by working buy orders (value + commission): ledger
     held_value: int = 0  # held shares marked at their last trade, KRW (kept in O(1))
     held_cost: int = 0  # held shares at their average cost, KRW
     level: TradingLevel = TradingLevel.ACTIVE
     level_reason: str = ""
-    open_orders: int = 0  # working new orders, every symbol
+    open_orders: int = 0  # working new orders, every symbol: written by the ledger
     realized: int = 0  # today's realized P&L after fees and tax
     held: dict[str, SymbolState] = field(default_factory=dict)  # symbols with a position
     sent_times: deque[float] = field(default_factory=deque)  # approvals, last minute
     sent_by_symbol: dict[str, deque[float]] = field(default_factory=dict)
     last_sent: dict[tuple[str, str, str, int, int], float] = field(default_factory=dict)
-    reserve_price: dict[int, int] = field(default_factory=dict)  # order id -> KRW/share
-    reserve_left: dict[int, int] = field(default_factory=dict)  # order id -> KRW still held
 
     # -- reads (used by the checks) -----------------------------------------------------
     @property
@@ -87,9 +85,9 @@ class RiskBook:
             n += 1
         return n
 
-    # -- writes (by the engine) ---------------------------------------------------------
-    def approved(self, order: OrderRequest, ref_price: int, now: float) -> None:
-        """Record an order that passed the guard and is about to leave."""
+    # -- writes --------------------------------------------------------------------------
+    def approved(self, order: OrderRequest, now: float) -> None:
+        """Count an order that passed the guard and is about to leave (rate, duplicates)."""
         side = order.side
         times = self.sent_times
         times.append(now)
@@ -103,25 +101,12 @@ class RiskBook:
             return
         # rule, symbol, side, qty, price: what makes an order a duplicate (checks.duplicate)
         self.last_sent[(order.rule, order.symbol, side.value, order.qty, order.price)] = now
-        self.open_orders += 1
-        if side is Side.BUY:
-            self.reserve(order.order_id, order.qty, ref_price)
-
-    def reserve(self, order_id: int, qty: int, per_share: int) -> int:
-        """Hold back a working buy's value and its commission; returns the KRW held."""
-        value = qty * per_share
-        amount = value + self.fees.commission(value)
-        self.reserve_price[order_id] = per_share
-        self.reserve_left[order_id] = self.reserve_left.get(order_id, 0) + amount
-        self.reserved += amount
-        return amount
 
     def filled(self, fill: Fill, st: SymbolState | None) -> None:
-        """Move cash by a fill and release the reserve it used."""
+        """Move cash by a fill (the ledger releases the reserve it used)."""
         value = fill.qty * fill.price
         if fill.side is Side.BUY:
             self.cash -= value + fill.commission
-            self.release(fill.order_id, fill.qty)
         else:
             self.cash += value - fill.commission - fill.tax
         if st is not None:
@@ -143,21 +128,3 @@ class RiskBook:
             self.held[st.symbol] = st
         else:
             self.held.pop(st.symbol, None)
-
-    def release(self, order_id: int, qty: int) -> None:
-        """``qty`` shares of a working buy no longer need cash held back (filled, or
-        cancelled while the rest keeps working): release their value and commission."""
-        held = qty * self.reserve_price.get(order_id, 0)
-        left = self.reserve_left.get(order_id, 0)
-        release = min(held + self.fees.commission(held), left)
-        if left:
-            self.reserve_left[order_id] = left - release
-        self.reserved -= release
-
-    def closed(self, order: OrderRequest, remaining: int) -> None:
-        """An order left the working set (filled, cancelled or rejected)."""
-        if order.side is None:
-            return
-        self.open_orders = max(self.open_orders - 1, 0)
-        self.reserve_price.pop(order.order_id, None)
-        self.reserved -= self.reserve_left.pop(order.order_id, 0)  # all it still held

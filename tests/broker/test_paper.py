@@ -114,8 +114,8 @@ def test_paper_modify_of_quantity_keeps_pending_quantities_in_step(tmp_path: Pat
     strat = MARKET_BUY.replace("type: market", "type: limit, price: 69000")
     h = Harness(strat, tmp_path)
     h.feed([real(trade("005930", "090001", 70000, ask=70100))])
-    (buy,) = h.engine.orders.values()
-    assert h.engine.pending_qty[("005930", Side.BUY)] == 10
+    (buy,) = h.placed()
+    assert h.engine.ledger.pending[("005930", Side.BUY)] == 10
     modify = OrderRequest(
         order_id=h.journal.next_order_id(), action=OrderAction.MODIFY, symbol="005930",
         qty=4, order_type=OrderType.LIMIT, price=69_500, rule="buy",
@@ -123,4 +123,4 @@ def test_paper_modify_of_quantity_keeps_pending_quantities_in_step(tmp_path: Pat
     )  # fmt: skip
     assert h.engine.place(modify, h.engine.states["005930"])
     assert (buy.qty, buy.price) == (4, 69_500)
-    assert h.engine.pending_qty[("005930", Side.BUY)] == 4
+    assert h.engine.ledger.pending[("005930", Side.BUY)] == 4

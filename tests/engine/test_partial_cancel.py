@@ -28,7 +28,7 @@ def _tick(hms: str, price: int, ask: int) -> dict:  # type: ignore[type-arg]
 def _working(tmp_path: Path) -> tuple[Harness, OrderRequest]:
     h = Harness(BID_LOW, tmp_path)
     h.feed([_tick("100000", 70_000, 70_100)])
-    (order,) = h.engine.orders.values()
+    (order,) = h.placed()
     assert order.state is OrderState.ACCEPTED
     return h, order
 
@@ -58,7 +58,7 @@ def test_a_partial_cancel_leaves_the_rest_working_and_it_fills(tmp_path: Path) -
     cancel = _cancel(h, order, 3)
     assert cancel.state is OrderState.DONE
     assert (order.state, order.qty, order.remaining) == (OrderState.ACCEPTED, 7, 7)
-    assert engine.pending_qty[("005930", Side.BUY)] == 7
+    assert engine.ledger.pending[("005930", Side.BUY)] == 7
     assert reserved - book.reserved == 3 * 69_000 + book.fees.commission(3 * 69_000)
     assert engine.states["005930"].open_orders == 1 and book.open_orders == 1
     rows = h.rows("SELECT state, qty FROM orders WHERE id = ?", order.order_id)
@@ -69,7 +69,7 @@ def test_a_partial_cancel_leaves_the_rest_working_and_it_fills(tmp_path: Path) -
     assert h.rows("SELECT qty, price FROM fills") == [(7, 69_000)]
     assert engine.states["005930"].pos_qty == 7
     assert book.reserved == 0 and book.open_orders == 0
-    assert engine.pending_qty[("005930", Side.BUY)] == 0
+    assert engine.ledger.pending[("005930", Side.BUY)] == 0
     assert h.rows("SELECT state, qty, filled_qty FROM orders WHERE id = ?", order.order_id) == [
         ("filled", 7, 7)
     ]
@@ -84,7 +84,7 @@ def test_cancelling_the_whole_rest_after_a_partial_cancel_ends_the_order(tmp_pat
     assert order.qty == 7  # what was working when the rest was cancelled
     book = h.engine.book
     assert book.reserved == 0 and book.open_orders == 0
-    assert h.engine.pending_qty[("005930", Side.BUY)] == 0
+    assert h.engine.ledger.pending[("005930", Side.BUY)] == 0
     assert h.engine.states["005930"].open_orders == 0
     assert not h.broker.has_working("005930")  # type: ignore[attr-defined]
     h.feed([_tick("100001", 69_000, 69_000)])

@@ -95,7 +95,7 @@ def test_order_trigger_sees_own_fills_by_tag(tmp_path: Path) -> None:
     h = Harness(HEAD + rules, tmp_path)
     h.feed([real(trade("005930", "090001", 70000)), real(trade("005930", "090002", 70000))])
     assert ("exit-order", "005930", "order:filled") in decisions(h)
-    sells = [o for o in h.engine.orders.values() if o.rule == "exit-order"]
+    sells = [o for o in h.placed() if o.rule == "exit-order"]
     assert [(o.qty, o.price) for o in sells] == [(10, 70200)]
 
 

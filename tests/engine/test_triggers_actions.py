@@ -21,7 +21,7 @@ def tick(h: Harness, hms: str, price: int = 70000, item: str = "005930", **kw: i
 
 
 def orders(h: Harness, rule: str) -> list[tuple[OrderAction, int, int]]:
-    return [(o.action, o.qty, o.price) for o in h.engine.orders.values() if o.rule == rule]
+    return [(o.action, o.qty, o.price) for o in h.placed() if o.rule == rule]
 
 
 def test_limit_buy_price_expression_on_the_grid(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_every_order_type_maps_to_its_trde_tp(tmp_path: Path, name: str, code: s
         tmp_path,
     )
     tick(h, "090000")
-    (order,) = h.engine.orders.values()
+    (order,) = h.placed()
     assert order.order_type.value == code
     assert (order.price > 0) == priced
 
@@ -72,7 +72,7 @@ def test_stop_limit_has_condition_price(tmp_path: Path) -> None:
         tmp_path,
     )
     tick(h, "090000")
-    (order,) = h.engine.orders.values()
+    (order,) = h.placed()
     assert (order.order_type, order.price, order.condition_price) == (
         OrderType.STOP_LIMIT,
         70300,
@@ -115,7 +115,7 @@ def test_modify_and_cancel_address_the_rules_own_orders(tmp_path: Path) -> None:
         tmp_path,
     )
     tick(h, "090000")
-    (working,) = [o for o in h.engine.orders.values() if o.rule == "bid-low"]
+    (working,) = [o for o in h.placed() if o.rule == "bid-low"]
     tick(h, "090011", 70000, ask=70100, bid=70000)
     assert orders(h, "chase") == [(OrderAction.MODIFY, 0, 69500)]
     assert working.price == 69500 and working.state is OrderState.ACCEPTED
@@ -138,7 +138,7 @@ def test_credit_orders_carry_loan_fields_and_exchange(tmp_path: Path) -> None:
     )
     h.engine.states["000660_NX"].pos_qty = 1
     tick(h, "090000", 200000, item="000660_NX")
-    got = [o for o in h.engine.orders.values() if o.rule == "c"]
+    got = [o for o in h.placed() if o.rule == "c"]
     assert [o.action for o in got] == [
         OrderAction.CREDIT_BUY,
         OrderAction.CREDIT_SELL,
@@ -168,7 +168,7 @@ def test_disabled_rule_never_fires(tmp_path: Path) -> None:
     """'enabled: false' keeps a rule in the file but out of the plan."""
     h = Harness(HEAD + "  - name: off\n    enabled: false\n    do: [{buy: {qty: 1}}]\n", tmp_path)
     tick(h, "090000")
-    assert h.engine.orders == {}
+    assert h.placed() == []
 
 
 def test_rules_fire_in_file_order_on_one_event(tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_rules_fire_in_file_order_on_one_event(tmp_path: Path) -> None:
         tmp_path,
     )
     tick(h, "090000")
-    assert [o.rule for o in sorted(h.engine.orders.values(), key=lambda o: o.order_id)] == [
+    assert [o.rule for o in sorted(h.placed(), key=lambda o: o.order_id)] == [
         "r3",
         "r1",
         "r2",

@@ -25,7 +25,7 @@ def test_order_rule_reads_its_fill(tmp_path: Path) -> None:
     h.feed([real(trade("005930", "090001", 70000)), real(trade("005930", "090002", 70100))])
     assert ("exit", "005930", "order:filled") in decisions(h)
     (fill_price,) = h.rows("SELECT price FROM fills")[0]
-    (sell,) = [o for o in h.engine.orders.values() if o.rule == "exit"]
+    (sell,) = [o for o in h.placed() if o.rule == "exit"]
     assert (sell.qty, sell.price) == (10, fill_price + 200)
     assert h.engine.market.event is NO_EVENT  # only while the rule runs
 
@@ -57,7 +57,7 @@ def test_vi_rule_reads_the_vi_event(tmp_path: Path) -> None:
     assert decisions(h) == []  # triggered: status is not 'released'
     h.feed([vi("005930", "090330", released=True, kind="2", direction="2")])
     assert decisions(h) == [("v", "005930", "vi:released")]
-    (order,) = h.engine.orders.values()
+    (order,) = h.placed()
     assert order.price == 70900
 
 

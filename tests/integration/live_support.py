@@ -27,6 +27,7 @@ from autotrader.market import Fees
 from autotrader.model import OrderRequest, OrderState
 from autotrader.risk.checks import RiskLimits
 from autotrader.rules import load_strategy
+from tests.harness import SeenOrders
 
 WAIT = 5.0
 APPKEY = "APPKEY-live-test-0123456789abcdefghijklmnop"
@@ -114,11 +115,14 @@ class Live:
         async with asyncio.timeout(WAIT):
             await self.fake.push_frame(frame)
 
+    seen: SeenOrders
+
     def order(self, order_id: int) -> OrderRequest:
-        return self.runner.engine.orders[order_id]
+        return {o.order_id: o for o in self.seen.all()}[order_id]
 
     def orders(self) -> list[OrderRequest]:
-        return sorted(self.runner.engine.orders.values(), key=lambda o: o.order_id)
+        """Every order of the run, working or ended, oldest first."""
+        return self.seen.all()
 
     async def stop(self) -> LiveResult:
         self.runner.stop()
@@ -164,8 +168,9 @@ async def live_run(
             clock=clock,
             options=options or fast_options(),
         )
+        seen = SeenOrders(runner.engine)
         task = asyncio.create_task(runner.run())
-        live = Live(fake, runner, journal_path, task)
+        live = Live(fake, runner, journal_path, task, seen)
         try:
             ready = asyncio.create_task(runner.ready.wait())
             async with asyncio.timeout(WAIT):

@@ -56,7 +56,7 @@ async def test_a_partial_cancel_leaves_the_rest_of_the_order_working(tmp_path: P
         (server,) = live.fake.open_orders()
         assert server.ord_no == order.broker_order_no and server.remaining == 7
         assert engine.states["005930"].open_orders == 1 and engine.book.open_orders == 1
-        assert engine.pending_qty[("005930", Side.BUY)] == 7
+        assert engine.ledger.pending[("005930", Side.BUY)] == 7
         cut = 3 * 59_000
         assert reserved - engine.book.reserved == cut + engine.book.fees.commission(cut)
         live.runner.journal.flush()
@@ -122,7 +122,7 @@ async def test_modifying_a_partly_filled_order_keeps_its_filled_shares(tmp_path:
         )  # fmt: skip
         await live.until(lambda: modify.state is OrderState.DONE)
         assert (order.qty, order.remaining, order.price) == (10, 6, 59_500)
-        assert engine.pending_qty[("005930", Side.BUY)] == 6
+        assert engine.ledger.pending[("005930", Side.BUY)] == 6
         live.fake.book.max_fill_qty = 0
         await live.push(tick("005930", 59_500, ask=59_500, bid=59_400))
         await live.until(lambda: order.state is OrderState.FILLED)

@@ -105,7 +105,7 @@ def test_modify_outside_trading_hours_is_rejected() -> None:
 
 
 def _sent(book: RiskBook, o: OrderRequest, at: float) -> None:
-    book.approved(o, o.price or 70_000, at)
+    book.approved(o, at)
 
 
 def test_two_rules_selling_on_one_tick_are_not_duplicates() -> None:

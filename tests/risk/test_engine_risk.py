@@ -64,7 +64,7 @@ def test_halt_file_cancels_open_orders_and_blocks_new_ones(tmp_path: Path) -> No
     """'autotrader halt' writes the file; the engine cancels the working buy and sends nothing."""
     h = Harness(RESTING_BUY, tmp_path)
     h.feed([real(trade("005930", "100000", 70_000))])
-    (working,) = h.engine.orders.values()
+    (working,) = h.placed()
     assert working.state is OrderState.ACCEPTED
     write_command(halt_path(h.journal.path), TradingLevel.HALTED, "test")
     h.engine.watch(force=True)
@@ -151,4 +151,4 @@ def test_intent_that_cannot_be_committed_never_leaves_and_halts(tmp_path: Path) 
         h.feed([real(trade("005930", "100000", 70_000))])
     assert spy.submitted == []
     assert h.engine.book.level is TradingLevel.HALTED
-    assert OrderAction.BUY not in {o.action for o in h.engine.orders.values()}
+    assert OrderAction.BUY not in {o.action for o in h.placed()}

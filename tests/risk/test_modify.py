@@ -30,7 +30,7 @@ def _modify(h: Harness, target: OrderRequest, price: int) -> bool:
 
 
 def _working(h: Harness) -> OrderRequest:
-    (order,) = [o for o in h.engine.orders.values() if o.action is OrderAction.BUY]
+    (order,) = [o for o in h.placed() if o.action is OrderAction.BUY]
     assert order.state is OrderState.ACCEPTED
     return order
 
@@ -54,8 +54,8 @@ def test_modify_at_the_open_order_limit_is_allowed_and_moves_the_reserve(
     h.feed([real(trade("005930", "100000", 70_000))])
     target = _working(h)
     book = h.engine.book
-    before = (book.open_orders, h.engine.pending_qty.copy(), book.reserved)
+    before = (book.open_orders, h.engine.ledger.pending.copy(), book.reserved)
     assert before[2] == 20 * 69_000 + book.fees.commission(20 * 69_000)
     assert _modify(h, target, 68_000)
     assert book.reserved == 20 * 68_000 + book.fees.commission(20 * 68_000)
-    assert (book.open_orders, h.engine.pending_qty) == before[:2]
+    assert (book.open_orders, h.engine.ledger.pending) == before[:2]

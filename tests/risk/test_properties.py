@@ -779,7 +779,7 @@ def test_a_modify_cannot_raise_a_working_buy_past_max_order_value() -> None:
             decoder.feed(real(trade(symbol, "090500", p, ask=p + TICK[symbol], bid=p)))
         broker.now = DAY0 + START
         place(engine, broker, Fire("005930", B, 25, -1), journal.next_order_id())  # 1,497,500
-        buy = next(iter(engine.orders.values()))
+        buy = next(iter(engine.ledger.working.values()))
         modify = OrderRequest(
             order_id=journal.next_order_id(), action=OrderAction.MODIFY, symbol="005930", qty=0,
             order_type=OrderType.LIMIT, price=60_200, rule="a", created_at=broker.now,

@@ -392,8 +392,8 @@ def test_the_property_catches_a_trip_that_cancels_only_buys(
     cancel_open = Engine.cancel_open
 
     def buys_only(self: Engine, reason: str) -> None:
-        sells = [o for o in self.orders.values() if o.side is S and not o.state.is_final]
-        self._cancelling.update(o.order_id for o in sells)  # as if already cancelling
+        sells = [o for o in self.ledger.new_orders() if o.side is S and not o.state.is_final]
+        self.ledger.halting.update(o.order_id for o in sells)  # as if already cancelling
         cancel_open(self, reason)
 
     monkeypatch.setattr(Engine, "cancel_open", buys_only)
