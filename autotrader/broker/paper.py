@@ -18,7 +18,7 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.market.fees import Fees
-from autotrader.model import Fill, OrderAction, OrderRequest, OrderType, Side
+from autotrader.model import OrderAction, OrderRequest, OrderType, Side
 
 
 class PaperBroker:
@@ -92,19 +92,8 @@ class PaperBroker:
 
     def _fill(self, order: OrderRequest, price: int, ts: float) -> None:
         side = order.side or Side.BUY
-        qty = order.remaining
-        value = qty * price
-        tax = self.fees.sell_tax(value) if side is Side.SELL else 0
-        fill = Fill(
-            order_id=order.order_id,
-            symbol=order.symbol,
-            side=side,
-            qty=qty,
-            price=price,
-            commission=self.fees.commission(value),
-            tax=tax,
-            ts=ts,
-            broker_order_no=order.broker_order_no,
+        fill = self.fees.fill(
+            order.order_id, order.symbol, side, order.remaining, price, ts, order.broker_order_no
         )
         self._send(OrderFilled(fill))
 

@@ -60,7 +60,7 @@ from autotrader.broker.kiwoom import AccountSnapshot, KiwoomBroker, KiwoomSettin
 from autotrader.broker.kiwoom.account import OpenOrder
 from autotrader.clock import day_start, to_seoul
 from autotrader.compile.plan import Plan
-from autotrader.engine.crashpoint import crash_point
+from autotrader.crashpoint import crash_point
 from autotrader.engine.engine import Engine
 from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.recovery import Recovery, recover_account

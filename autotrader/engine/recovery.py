@@ -52,7 +52,7 @@ from autotrader.journal.queries import (
 )
 from autotrader.journal.writer import Journal
 from autotrader.market import Fees
-from autotrader.model import Fill, OrderAction, OrderRequest, OrderState, OrderType, Side
+from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
 
 log = logging.getLogger(__name__)
 
@@ -379,12 +379,7 @@ def apply(
     numbers = {r.broker_order_no for r in plan.resolved if r.broker_order_no}
     result = Recovery(plan, claimed=inputs.claimed | numbers)
     for f in plan.fills:
-        value = f.qty * f.price
-        tax = fees.sell_tax(value) if f.side is Side.SELL else 0
-        fill = Fill(
-            f.order_id, f.symbol, f.side, f.qty, f.price, fees.commission(value), tax, now,
-            f.broker_order_no,
-        )  # fmt: skip
+        fill = fees.fill(f.order_id, f.symbol, f.side, f.qty, f.price, now, f.broker_order_no)
         journal.fill(fill)
         log.warning(
             "recovery: order %d: %d %s filled at Kiwoom while we were down, journaled",

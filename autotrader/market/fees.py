@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autotrader.model import Fill, Side
+
 
 @dataclass(frozen=True, slots=True)
 class Fees:
@@ -17,3 +19,21 @@ class Fees:
 
     def sell_tax(self, value: int) -> int:
         return value * self.sell_tax_ppm // 1_000_000
+
+    def fill(
+        self,
+        order_id: int,
+        symbol: str,
+        side: Side,
+        qty: int,
+        price: int,
+        ts: float,
+        broker_order_no: str = "",
+    ) -> Fill:
+        """A fill with its commission and (sells) tax: the one place a fill's fees are
+        computed (paper fills, Kiwoom's fills, fills found by restart recovery)."""
+        value = qty * price
+        tax = self.sell_tax(value) if side is Side.SELL else 0
+        return Fill(
+            order_id, symbol, side, qty, price, self.commission(value), tax, ts, broker_order_no
+        )

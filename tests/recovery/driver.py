@@ -5,7 +5,7 @@ with the clock the crash tests share with their fake Kiwoom.
 
 Credentials and URLs come from ``KIWOOM_*`` (as for the CLI); ``CRASHTEST_CLOCK_OFFSET``
 shifts the wall clock onto the fake's trading morning; ``AUTOTRADER_CRASH_AT`` names the
-step to die at (``autotrader/engine/crashpoint.py``). One JSON line per fact on stdout:
+step to die at (``autotrader/crashpoint.py``). One JSON line per fact on stdout:
 ``{"ready": ...}`` once rules are enabled, ``{"placed": ...}`` per order the engine
 tried to place (``sent`` false: the risk guard refused it), ``{"order": ...}`` per order event,
 ``{"stopped": ...}`` at the end; SIGTERM stops the run cleanly.

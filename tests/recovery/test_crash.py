@@ -4,7 +4,7 @@ positions and the fake's book must agree, and the fake must never get a second o
 
 The subprocess is ``tests/recovery/driver.py`` (the live runner as ``autotrader run
 --live --yes`` builds it, on the fake's clock); ``AUTOTRADER_CRASH_AT`` names the step at
-which it kills itself (``autotrader/engine/crashpoint.py``). Every wait is bounded.
+which it kills itself (``autotrader/crashpoint.py``). Every wait is bounded.
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ back to it) or closed (its unfilled rest was cancelled, by us or by the exchange
 
 Fills carry commission and tax computed with ``Fees`` from the fill's value: the ``00``
 fields 938/939 are *today's* totals, not this fill's.
+
+The broker keeps its own book: a copy of each order it was handed, moved only by what
+Kiwoom says (numbers, modifies, fills, cancels, refusals). It never writes the engine's
+order objects; the engine's ledger learns everything from the events.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -44,10 +48,17 @@ from autotrader.broker.kiwoom.realtime import RealtimeClient
 from autotrader.broker.kiwoom.reconcile import Resolution, candidates, match
 from autotrader.broker.kiwoom.rest import KiwoomRest
 from autotrader.broker.kiwoom.settings import KiwoomSettings
-from autotrader.engine.crashpoint import crash_point
+from autotrader.crashpoint import crash_point
 from autotrader.errors import BrokerError, OutcomeUnknownError
 from autotrader.market import Fees
-from autotrader.model import BalanceUpdate, Execution, Fill, OrderAction, OrderRequest, Side
+from autotrader.model import (
+    BalanceUpdate,
+    Execution,
+    OrderAction,
+    OrderRequest,
+    OrderState,
+    Side,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +96,7 @@ class KiwoomBroker:
         self._fees = fees or Fees()
         self._clock = clock
         self._emit: Emit | None = None
-        self._orders: dict[int, OrderRequest] = {}
+        self._orders: dict[int, OrderRequest] = {}  # the broker's own copies, by our id
         self._by_order_no: dict[str, int] = {}
         self._filled: dict[int, int] = {}
         self._filled_no: dict[str, int] = {}  # filled shares per Kiwoom order number
@@ -107,8 +118,8 @@ class KiwoomBroker:
 
     def submit(self, order: OrderRequest) -> None:
         """Schedule the request; the outcome comes back through ``emit``."""
-        crash_point("before-send")  # tests only: see autotrader/engine/crashpoint.py
-        self._orders[order.order_id] = order
+        crash_point("before-send")  # tests only: see autotrader/crashpoint.py
+        self._orders[order.order_id] = _copy(order)
         self._in_flight += 1
         task = asyncio.get_running_loop().create_task(self._submit(order))
         self._tasks.add(task)
@@ -209,6 +220,7 @@ class KiwoomBroker:
         order = self._orders.get(order_id)
         if order is not None:
             order.broker_order_no = order_no
+            order.state = OrderState.ACCEPTED
             if order.action.is_new:
                 self._own(order_id, order_no)
             elif order.action in _MODIFIES and order.target_id is not None:
@@ -223,7 +235,29 @@ class KiwoomBroker:
 
     def _reject(self, order: OrderRequest, reason: str, code: int | None) -> None:
         log.info("order %d rejected: %s", order.order_id, reason)
-        self._send(OrderRejected(order.order_id, reason, code, self._clock()))
+        self._refused(order.order_id, reason, code, self._clock())
+
+    def _refused(self, order_id: int, reason: str, code: int | None, ts: float) -> None:
+        order = self._orders.get(order_id)
+        if order is not None:
+            order.state = OrderState.REJECTED
+        self._send(OrderRejected(order_id, reason, code, ts))
+
+    def _cancelled(self, order_id: int, qty: int, ts: float) -> None:
+        """``qty`` shares of the order were cancelled: all of its rest, or part of it."""
+        order = self._orders.get(order_id)
+        if order is not None:
+            if 0 < qty < order.qty - self._filled.get(order_id, 0):
+                order.qty -= qty
+            else:
+                order.state = OrderState.CANCELLED
+        self._send(OrderCancelled(order_id, qty, ts))
+
+    def _changed(self, order_id: int, qty: int, price: int, ts: float, order_no: str) -> None:
+        order = self._orders.get(order_id)
+        if order is not None:
+            order.qty, order.price = qty, price
+        self._send(OrderModified(order_id, qty, price, ts, order_no))
 
     def _release_held(self) -> None:
         if self._in_flight:
@@ -251,17 +285,17 @@ class KiwoomBroker:
             if e.status == "modified":
                 self._modified(target_id, e)
             elif e.status == "cancelled":
-                self._send(OrderCancelled(target_id, e.order_qty, e.ts))
+                self._cancelled(target_id, e.order_qty, e.ts)
             elif e.status == "rejected":
-                self._send(OrderRejected(order_id, "refused by the exchange", None, e.ts))
+                self._refused(order_id, "refused by the exchange", None, e.ts)
             return
         if e.status == "filled":
             self._fill(order, e)
         elif e.status == "cancelled":
             remaining = order.qty - self._filled.get(order_id, 0)
-            self._send(OrderCancelled(order_id, max(0, remaining), e.ts))
+            self._cancelled(order_id, max(0, remaining), e.ts)
         elif e.status == "rejected":
-            self._send(OrderRejected(order_id, "refused by the exchange", None, e.ts))
+            self._refused(order_id, "refused by the exchange", None, e.ts)
         elif e.status == "modified":
             self._modified(order_id, e)
 
@@ -270,7 +304,7 @@ class KiwoomBroker:
         order keeps its filled shares: its quantity is those plus the moved ones."""
         self._renumber(order_id, e.broker_order_no)
         qty = self._filled.get(order_id, 0) + e.order_qty
-        self._send(OrderModified(order_id, qty, e.order_price, e.ts, e.broker_order_no))
+        self._changed(order_id, qty, e.order_price, e.ts, e.broker_order_no)
 
     def _own(self, order_id: int, order_no: str) -> None:
         numbers = self._numbers.setdefault(order_id, [])
@@ -302,29 +336,17 @@ class KiwoomBroker:
             log.info("order %d: duplicate fill event ignored", order.order_id)
             return
         self._filled_no[number] = before + e.fill_qty
-        self._filled[order.order_id] = self._filled.get(order.order_id, 0) + e.fill_qty
-        self._send(
-            OrderFilled(
-                self._make_fill(
-                    order.order_id,
-                    order.symbol,
-                    side,
-                    e.fill_qty,
-                    e.fill_price,
-                    e.ts,
-                    e.broker_order_no,
-                )
-            )
-        )
+        self._filled_order(order, side, e.fill_qty, e.fill_price, e.ts, e.broker_order_no)
 
-    def _make_fill(
-        self, order_id: int, symbol: str, side: Side, qty: int, price: int, ts: float, order_no: str
-    ) -> Fill:
-        value = qty * price
-        tax = self._fees.sell_tax(value) if side is Side.SELL else 0
-        return Fill(
-            order_id, symbol, side, qty, price, self._fees.commission(value), tax, ts, order_no
-        )
+    def _filled_order(
+        self, order: OrderRequest, side: Side, qty: int, price: int, ts: float, order_no: str
+    ) -> None:
+        filled = self._filled.get(order.order_id, 0) + qty
+        self._filled[order.order_id] = filled
+        if filled >= order.qty:
+            order.state = OrderState.FILLED
+        fill = self._fees.fill(order.order_id, order.symbol, side, qty, price, ts, order_no)
+        self._send(OrderFilled(fill))
 
     def _send(self, event: BrokerEvent) -> None:
         if self._emit is None:
@@ -364,7 +386,7 @@ class KiwoomBroker:
             self._doubt.discard(r.order_id)
             if r.outcome == "accepted":
                 self._orders.setdefault(
-                    r.order_id, next(o for o in in_doubt if o.order_id == r.order_id)
+                    r.order_id, _copy(next(o for o in in_doubt if o.order_id == r.order_id))
                 )
                 self._accept(r.order_id, r.broker_order_no)
         self._replay_orphans()
@@ -419,7 +441,7 @@ class KiwoomBroker:
                     if f.order_no != row.order_no and self._owner.get(f.order_no) == order_id
                 )
                 qty = max(before, self._filled.get(order_id, 0)) + row.qty
-                self._send(OrderModified(order_id, qty, row.price, ts, row.order_no))
+                self._changed(order_id, qty, row.price, ts, row.order_no)
         for f in fill_rows:
             order_id = self._owner.get(f.order_no)
             if order_id in live and self._is_newer(order_id, f.order_no):
@@ -432,7 +454,7 @@ class KiwoomBroker:
                 continue
             remaining = max(order.qty - self._filled.get(order_id, 0), 0)
             log.info("order %d: no longer open at Kiwoom; %d cancelled", order_id, remaining)
-            self._send(OrderCancelled(order_id, remaining, ts))
+            self._cancelled(order_id, remaining, ts)
 
     def _is_newer(self, order_id: int, order_no: str) -> bool:
         """Whether ``order_no`` is not yet the order's current number (a modify's later
@@ -456,7 +478,7 @@ class KiwoomBroker:
             if request.qty:
                 qty = self._filled.get(order_id, 0) + request.qty
             price = request.price or price
-        self._send(OrderModified(order_id, qty, price, ts, order_no))
+        self._changed(order_id, qty, price, ts, order_no)
 
     def _missed_fill(self, number: str, filled: int, price: int, ts: float) -> None:
         order_id = self._owner.get(number)
@@ -467,14 +489,12 @@ class KiwoomBroker:
         if missed <= 0 or price <= 0:
             return
         self._filled_no[number] = filled
-        self._filled[order.order_id] = self._filled.get(order.order_id, 0) + missed
-        fill = self._make_fill(order.order_id, order.symbol, order.side, missed, price, ts, number)
-        self._send(OrderFilled(fill))
+        self._filled_order(order, order.side, missed, price, ts, number)
 
     def adopt(self, order: OrderRequest) -> None:
         """Track an order Kiwoom already has (found open at start-up) so its ``00`` events
         map to it; ``order.broker_order_no`` must be set."""
-        self._orders[order.order_id] = order
+        self._orders[order.order_id] = _copy(order)
         self._by_order_no[order.broker_order_no] = order.order_id
         self._own(order.order_id, order.broker_order_no)
         self._filled[order.order_id] = order.filled_qty
@@ -495,3 +515,8 @@ class KiwoomBroker:
         await self.drain(grace)
         await self.rest.tokens.revoke()
         await self.rest.aclose()
+
+
+def _copy(order: OrderRequest) -> OrderRequest:
+    """The broker's own record of an order: the engine's object is the ledger's."""
+    return replace(order, tags=dict(order.tags))
