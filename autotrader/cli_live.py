@@ -56,8 +56,8 @@ def run_live_command(
     """Validate, show where the orders will go, confirm, trade until Ctrl-C, report."""
     from autotrader.compile import compile_strategy
     from autotrader.config import load_config
-    from autotrader.engine.live import LiveOptions, LiveRunner, run_live
     from autotrader.journal import Journal
+    from autotrader.live.runner import LiveOptions, LiveRunner, run_live
     from autotrader.rules import load_strategy
 
     cfg = load_config(config)

@@ -81,9 +81,7 @@ def projected(request: OrderRequest, target: OrderRequest) -> OrderRequest:
 class Ledger:
     """Working orders of one run, and everything they hold."""
 
-    def __init__(
-        self, journal: Journal, book: RiskBook, states: Mapping[str, SymbolState]
-    ) -> None:
+    def __init__(self, journal: Journal, book: RiskBook, states: Mapping[str, SymbolState]) -> None:
         self.journal = journal
         self.book = book
         self.states = states

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from autotrader.compile.plan import CompiledAction, CompiledPrice
 from autotrader.engine.ledger import TAG
 from autotrader.market.ticks import round_to_tick, shift_ticks
-from autotrader.model import Exchange, OrderAction, OrderRequest, OrderType, Side
+from autotrader.model import Exchange, Loan, OrderAction, OrderRequest, OrderType, Side
 from autotrader.rules.actions import CreditSellSpec, ModifySpec
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def build_order(
         tags={TAG: action.tag},
     )
     if isinstance(spec, CreditSellSpec):
-        order.loan_type = spec.loan_code
+        order.loan_type = Loan(spec.loan).value
         order.loan_date = spec.loan_date or ""
     return order
 

@@ -82,7 +82,7 @@ def order_events(db: sqlite_utils.Database, order_id: int) -> list[dict[str, Any
     return rows(db, "SELECT * FROM order_events WHERE order_id = ? ORDER BY id", (order_id,))
 
 
-# -- restart recovery (autotrader/engine/recovery.py) ----------------------------------------
+# -- restart recovery (autotrader/live/recovery.py) ----------------------------------------
 
 UNFINISHED_STATES = ("pending", "sent", "accepted", "partially_filled", "unknown")
 

@@ -10,6 +10,7 @@ from autotrader.model.events import (
 from autotrader.model.orders import (
     Exchange,
     Fill,
+    Loan,
     OrderAction,
     OrderRequest,
     OrderState,
@@ -23,6 +24,7 @@ __all__ = [
     "Exchange",
     "Execution",
     "Fill",
+    "Loan",
     "OrderAction",
     "OrderRequest",
     "OrderState",

@@ -53,6 +53,13 @@ _ACTION_SIDE: dict[OrderAction, Side] = {
 }
 
 
+class Loan(enum.StrEnum):
+    """Which loan a credit sell repays (the Kiwoom broker maps it to ``crd_deal_tp``)."""
+
+    COMBINED = "combined"  # every loan of the symbol together
+    SINGLE = "single"  # one loan, named by its loan date
+
+
 class OrderType(enum.StrEnum):
     """Readable names for Kiwoom's ``trde_tp`` codes (the value is the code)."""
 
@@ -134,7 +141,7 @@ class OrderRequest:
     strategy: str = ""
     created_at: float = 0.0
     target_id: int | None = None
-    loan_type: str = ""
+    loan_type: str = ""  # credit sells: a Loan value ("combined" | "single")
     loan_date: str = ""
     state: OrderState = OrderState.PENDING
     broker_order_no: str = ""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autotrader.market.ticks import daily_limits, is_on_grid
-from autotrader.model import OrderAction, OrderRequest, Side
+from autotrader.model import Loan, OrderAction, OrderRequest, Side
 from autotrader.risk.book import RiskBook
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 CHANGE_FID = "11"  # 0B: signed change against the base (previous close) price
 RATE_FID = "12"  # 0B: change rate, percent
-CREDIT_LOAN_TYPES = frozenset({"33", "99"})  # kt10007 crd_deal_tp: one loan, all loans
+LOANS = frozenset(Loan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,13 +376,13 @@ def credit_loan(x: CheckInput, seen: Seen) -> str | None:
         return None
     kind, date = x.order.loan_type, x.order.loan_date
     seen.update(loan_type=kind, loan_date=date)
-    if kind not in CREDIT_LOAN_TYPES:
-        return f"credit sell needs loan type 33 (one loan) or 99 (all loans), got {kind!r}"
-    if kind == "33":
+    if kind not in LOANS:
+        return f"credit sell needs loan 'single' (one loan) or 'combined' (all), got {kind!r}"
+    if kind == Loan.SINGLE:
         try:
             datetime.datetime.strptime(date, "%Y%m%d")  # noqa: DTZ007 - a date, no time
         except ValueError:
-            return f"credit sell of one loan (33) needs its loan date as YYYYMMDD, got {date!r}"
+            return f"credit sell of a single loan needs its loan date as YYYYMMDD, got {date!r}"
     return None
 
 

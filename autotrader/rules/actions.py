@@ -166,10 +166,6 @@ class CreditSellSpec(OrderSpec):
             raise ValueError("loan_date goes with loan: single")
         return self
 
-    @property
-    def loan_code(self) -> str:
-        return "33" if self.loan == "single" else "99"
-
 
 class TargetSpec(_Model):
     """Which of the rule's own working orders a modify or cancel addresses."""

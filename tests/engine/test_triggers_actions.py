@@ -146,7 +146,7 @@ def test_credit_orders_carry_loan_fields_and_exchange(tmp_path: Path) -> None:
         OrderAction.CREDIT_CANCEL,
     ]
     assert {o.exchange for o in got} == {Exchange.NXT}
-    assert (got[1].loan_type, got[1].loan_date) == ("33", "20261101")
+    assert (got[1].loan_type, got[1].loan_date) == ("single", "20261101")
 
 
 def test_max_per_day_and_cooldown(tmp_path: Path) -> None:

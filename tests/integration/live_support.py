@@ -20,9 +20,9 @@ from typing import Any
 from autotrader.broker.kiwoom import KiwoomSettings
 from autotrader.clock import SEOUL
 from autotrader.compile import compile_strategy
-from autotrader.engine.live import LiveOptions, LiveResult, LiveRunner
 from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.journal import Journal
+from autotrader.live.runner import LiveOptions, LiveResult, LiveRunner
 from autotrader.market import Fees
 from autotrader.model import OrderRequest, OrderState
 from autotrader.risk.checks import RiskLimits

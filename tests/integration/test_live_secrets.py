@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from autotrader.broker.kiwoom import KiwoomSettings
-from autotrader.engine.live import LiveOptions
 from autotrader.errors import AutotraderError
+from autotrader.live.runner import LiveOptions
 from autotrader.model import OrderState
 from tests.integration.live_support import (
     APPKEY,

@@ -25,8 +25,8 @@ from typing import Any
 from autotrader.cli_live import kiwoom_settings
 from autotrader.compile import compile_strategy
 from autotrader.config import AppConfig
-from autotrader.engine.live import LiveOptions, LiveRunner
 from autotrader.journal import Journal
+from autotrader.live.runner import LiveOptions, LiveRunner
 from autotrader.model import OrderRequest
 from autotrader.rules import load_strategy
 

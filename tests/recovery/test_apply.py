@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autotrader.engine.recovery import BrokerView, apply, load_inputs, resolve
 from autotrader.journal import Journal
+from autotrader.live.recovery import BrokerView, apply, load_inputs, resolve
 from autotrader.market import Fees
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType
 from tests.recovery.test_resolve import MORNING, SYM, TODAY, fill_row

@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 
 from autotrader.engine.killswitch import halt_path, read_command
-from autotrader.engine.recovery import NOT_SENT
 from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.fake_kiwoom.orders import Holding, Kind
+from autotrader.live.recovery import NOT_SENT
 from autotrader.risk.book import TradingLevel
 from tests.integration.live_support import APPKEY, MORNING, SECRETKEY, tick
 

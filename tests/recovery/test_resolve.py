@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from autotrader.broker.kiwoom.account import FillRow, OpenOrder
 from autotrader.clock import SEOUL, day_start
-from autotrader.engine.recovery import NOT_SENT, BrokerView, JournalOrder, resolve
+from autotrader.live.recovery import NOT_SENT, BrokerView, JournalOrder, resolve
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
 
 MORNING = datetime(2026, 11, 20, 10, 0, tzinfo=SEOUL).timestamp()

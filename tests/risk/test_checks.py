@@ -249,14 +249,16 @@ def test_orderable_cash_counts_commission_and_reserves() -> None:
 
 
 def test_credit_sell_needs_a_valid_loan() -> None:
-    """Loan type 33 needs a real YYYYMMDD date; unknown types are refused; 99 passes."""
-    bad_type = order(action=OrderAction.CREDIT_SELL, loan_type="11")
-    assert "loan type 33" in (run(c.credit_loan, check_input(bad_type))[0] or "")
-    bad_date = order(action=OrderAction.CREDIT_SELL, loan_type="33", loan_date="20261340")
+    """A single loan needs a real YYYYMMDD date; unknown kinds (a Kiwoom code such as
+    '33' included: codes stay at the broker's edge) are refused; combined passes."""
+    for bad in ("11", "33"):
+        bad_type = order(action=OrderAction.CREDIT_SELL, loan_type=bad)
+        assert "loan 'single'" in (run(c.credit_loan, check_input(bad_type))[0] or "")
+    bad_date = order(action=OrderAction.CREDIT_SELL, loan_type="single", loan_date="20261340")
     assert run(c.credit_loan, check_input(bad_date))[0] == (
-        "credit sell of one loan (33) needs its loan date as YYYYMMDD, got '20261340'"
+        "credit sell of a single loan needs its loan date as YYYYMMDD, got '20261340'"
     )
-    ok = order(action=OrderAction.CREDIT_SELL, loan_type="99")
+    ok = order(action=OrderAction.CREDIT_SELL, loan_type="combined")
     assert run(c.credit_loan, check_input(ok))[0] is None
 
 

@@ -59,8 +59,8 @@ HELD = 20  # shares of each symbol held at the start, bought at the base price
 COMMISSION_PPM, SELL_TAX_PPM = 20_000, 2_000  # commission exaggerated: its gaps show
 DAY0 = day_start(datetime.date(2026, 11, 20))
 START = 9 * 3600 + 5 * 60  # 09:05: the clock of the opening ticks
-VALID_LOANS = {("99", ""), ("99", "20261015"), ("33", "20261015")}  # kt10007: all, one loan
-LOANS = (*sorted(VALID_LOANS), ("33", ""), ("33", "20261345"), ("", ""), ("12", ""))
+VALID_LOANS = {("combined", ""), ("combined", "20261015"), ("single", "20261015")}
+LOANS = (*sorted(VALID_LOANS), ("single", ""), ("single", "20261345"), ("", ""), ("12", ""))
 PLAN = compile_strategy(
     load_strategy_text(
         'strategy: prop\nsymbols: ["005930", "000660"]\nrules:\n'

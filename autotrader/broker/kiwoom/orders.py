@@ -15,7 +15,7 @@ from typing import Any
 
 from autotrader.broker.kiwoom import fields
 from autotrader.errors import BadRequestError, OutcomeUnknownError
-from autotrader.model import OrderAction, OrderRequest, OrderType
+from autotrader.model import Loan, OrderAction, OrderRequest, OrderType
 
 API_IDS: dict[OrderAction, str] = {
     OrderAction.BUY: "kt10000",
@@ -33,6 +33,7 @@ _CANCELS = frozenset({OrderAction.CANCEL, OrderAction.CREDIT_CANCEL})
 # kt10007 crd_deal_tp: 33 융자 (one loan, needs its date), 99 융자합 (all loans combined).
 CREDIT_LOAN = "33"
 CREDIT_LOAN_COMBINED = "99"
+_LOAN_CODES = {Loan.SINGLE.value: CREDIT_LOAN, Loan.COMBINED.value: CREDIT_LOAN_COMBINED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +124,10 @@ def _condition_price(order_type: OrderType, condition_price: int, api_id: str) -
 
 
 def _credit_sell_fields(order: OrderRequest, api_id: str) -> dict[str, str]:
-    loan_type = order.loan_type or CREDIT_LOAN_COMBINED
-    if loan_type not in (CREDIT_LOAN, CREDIT_LOAN_COMBINED):
+    loan_type = _LOAN_CODES.get(order.loan_type or Loan.COMBINED.value, "")
+    if not loan_type:
         raise BadRequestError(
-            None, f"credit loan type must be 33 or 99, got {loan_type!r}", api_id=api_id
+            None, f"credit loan must be single or combined, got {order.loan_type!r}", api_id=api_id
         )
     loan_date = order.loan_date
     if loan_type == CREDIT_LOAN and not (len(loan_date) == 8 and loan_date.isdigit()):

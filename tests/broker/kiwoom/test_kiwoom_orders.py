@@ -137,12 +137,15 @@ def test_credit_sell_defaults_to_combined_loans() -> None:
 def test_credit_sell_of_one_loan_needs_its_date() -> None:
     """crd_deal_tp 33 requires crd_loan_dt YYYYMMDD."""
     o = order(
-        OrderAction.CREDIT_SELL, order_type=OrderType.MARKET, loan_type="33", loan_date="20260105"
+        OrderAction.CREDIT_SELL,
+        order_type=OrderType.MARKET,
+        loan_type="single",
+        loan_date="20260105",
     )
     body = build_order_body(o)
     assert (body["crd_deal_tp"], body["crd_loan_dt"]) == ("33", "20260105")
     with pytest.raises(BadRequestError, match="loan_date"):
-        build_order_body(order(OrderAction.CREDIT_SELL, loan_type="33"))
+        build_order_body(order(OrderAction.CREDIT_SELL, loan_type="single"))
 
 
 def test_credit_modify_and_cancel_use_their_own_api_ids() -> None:

@@ -5,7 +5,7 @@ Start-up, each step before the next, so no rule can fire on a wrong picture of t
 1. the journal run (mode ``live``; the configuration journaled without secrets);
 2. the engine, with its rules held (``Engine.hold_rules``);
 3. the account (kt00018, ka10075, kt00001, ka10076) and restart recovery
-   (``engine/recovery.py``): orders earlier runs left unfinished are settled against
+   (``live/recovery.py``): orders earlier runs left unfinished are settled against
    Kiwoom (missing fills journaled once, a pending intent never sent, positions compared;
    a problem halts the strategy until ``autotrader resume``); holdings become positions,
    the orderable cash goes to the risk book, today's open orders are tracked: an order an
@@ -57,24 +57,22 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.broker.kiwoom import AccountSnapshot, KiwoomBroker, KiwoomSettings
-from autotrader.broker.kiwoom.account import OpenOrder
 from autotrader.clock import day_start, to_seoul
 from autotrader.compile.plan import Plan
 from autotrader.crashpoint import crash_point
 from autotrader.engine.engine import Engine
 from autotrader.engine.killswitch import KillSwitch, halt_path
-from autotrader.engine.recovery import Recovery, recover_account
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.journal.writer import Journal
+from autotrader.live.account import load_account
+from autotrader.live.doubt import Doubts
+from autotrader.live.recovery import Recovery, recover_account
 from autotrader.market import Fees
 from autotrader.model import (
     BalanceUpdate,
-    OrderAction,
     OrderRequest,
     OrderState,
-    OrderType,
-    Side,
 )
 from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import RiskLimits
@@ -153,18 +151,26 @@ class LiveRunner:
             on_frame=self._on_raw_frame if journal.raw_frames else None,
         )
         self.realtime.subscribe(engine.states)
-        self.in_doubt: dict[int, OrderRequest] = {}
+        self.doubts = Doubts(
+            self.engine,
+            self.broker,
+            journal,
+            self.options.reconcile_delay,
+            self.options.reconcile_retry,
+            self.options.drain_grace,
+            reject=self._on_broker_event,
+            notify=self._notify,
+            clock=clock,
+        )
         self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
         self.adopted: list[OrderRequest] = []
         self.resumed: list[OrderRequest] = []  # open orders an earlier run had journaled
-        self.recovery: Recovery | None = None  # what restart recovery found (engine/recovery.py)
+        self.recovery: Recovery | None = None  # what restart recovery found (live/recovery.py)
         self.started = False  # 'on: start' rules ran; 'on: stop' rules run at shutdown
         self._balance_checks: dict[str, asyncio.TimerHandle] = {}
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._waiters: list[asyncio.Future[None]] = []
-        self._reconciler: asyncio.Task[None] | None = None
-        self._doubted_at: dict[int, float] = {}  # loop time each doubt began
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -274,10 +280,7 @@ class LiveRunner:
                 log.exception("live: 'on: stop' rules failed")
                 self.journal.error(self.clock(), "live", f"on: stop failed: {exc!r}")
         self.engine.hold_rules()
-        if self._reconciler is not None:
-            self._reconciler.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reconciler
+        await self.doubts.close()
         try:
             await self.broker.drain(self.options.drain_grace)
             await self._settle_changes(self.options.settle_grace)
@@ -287,7 +290,7 @@ class LiveRunner:
                     await asyncio.wait_for(ws, 5.0)
             await self.broker.close(grace=0)
         finally:
-            for order in self.in_doubt.values():
+            for order in self.doubts.in_doubt.values():
                 self.journal.error(
                     self.clock(), "live", f"order {order.order_id} still unknown at shutdown"
                 )
@@ -316,82 +319,23 @@ class LiveRunner:
             "sessions": self.realtime.sessions,
             "adopted_orders": len(self.adopted),
             "resumed_orders": len(self.resumed),
-            "unknown_orders": len(self.in_doubt),
+            "unknown_orders": len(self.doubts.in_doubt),
             "recovery_problems": len(self.recovery.problems) if self.recovery else 0,
         }
 
     # -- start-up ------------------------------------------------------------------------
 
     def load_account(self, snapshot: AccountSnapshot) -> None:
-        """Positions from holdings, cash from the deposit, open orders resumed or adopted.
-        Rules stay held meanwhile."""
-        now = self.clock()
-        book = self.engine.book
-        if snapshot.deposit is not None:
-            book.cash = snapshot.deposit.orderable
-        else:
-            self.journal.error(now, "live", "orderable cash unknown (kt00001): buys refused")
-        totals: dict[str, tuple[int, int]] = {}
-        for h in snapshot.balance.holdings:
-            qty, cost = totals.get(h.symbol, (0, 0))
-            totals[h.symbol] = (qty + h.qty, cost + h.qty * h.avg_price)
-        for symbol, (qty, cost) in totals.items():
-            st = self.engine.states.get(symbol)
-            if st is not None and qty > 0:
-                st.pos_qty, st.pos_avg = qty, cost // qty
-                self.engine.book.track(st)
-        # Orders of earlier runs still working resume their rows (restart recovery
-        # resolved the rest); a number another journal row holds is not ours to adopt.
-        earlier = self.recovery.working if self.recovery is not None else {}
-        claimed = self.recovery.claimed if self.recovery is not None else set()
-        for o in snapshot.open_orders:
-            if o.side is None or o.remaining <= 0:
-                continue
-            row = earlier.get(o.order_no)
-            if row is not None:
-                self._resume(row, o, now)
-                continue
-            if o.order_no in claimed:
-                continue
-            order = OrderRequest(
-                order_id=self.journal.next_order_id(),
-                action=OrderAction.BUY if o.side is Side.BUY else OrderAction.SELL,
-                symbol=o.symbol,
-                qty=o.qty,
-                order_type=_order_type(o.order_type, o.price),
-                price=o.price,
-                strategy=self.plan.strategy.strategy,
-                created_at=now,
-                state=OrderState.ACCEPTED,
-                broker_order_no=o.order_no,
-                filled_qty=o.filled_qty,
-                tags={"origin": "adopted"},
-            )
-            self.journal.commit_intent(order, now, "adopted: open at Kiwoom at start")
-            self._track(order)
-            self.adopted.append(order)
-        self.journal.flush()
-        log.info(
-            "live: account loaded: %d holdings, cash %s KRW, %d open orders resumed, %d adopted",
-            len(totals),
-            f"{book.cash:,}",
-            len(self.resumed),
-            len(self.adopted),
+        """Positions, cash and open orders from the account (``live/account.py``)."""
+        loaded = load_account(
+            self.engine,
+            self.broker,
+            snapshot,
+            self.recovery,
+            strategy=self.plan.strategy.strategy,
+            now=self.clock(),
         )
-
-    def _resume(self, order: OrderRequest, o: OpenOrder, now: float) -> None:
-        """Track an order an earlier run journaled under its own row (never a second one)."""
-        order.qty, order.price, order.broker_order_no = o.qty, o.price, o.order_no
-        order.filled_qty = o.filled_qty
-        order.state = OrderState.PARTIALLY_FILLED if o.filled_qty else OrderState.ACCEPTED
-        order.tags["origin"] = "resumed"
-        self.journal.order_state(order, now, f"resumed: open at Kiwoom ({o.order_no}) at start")
-        self._track(order)
-        self.resumed.append(order)
-
-    def _track(self, order: OrderRequest) -> None:
-        self.engine.ledger.track(order, reserve_from_cash=True)
-        self.broker.adopt(order)
+        self.adopted, self.resumed = loaded.adopted, loaded.resumed
 
     # -- events --------------------------------------------------------------------------
 
@@ -411,9 +355,9 @@ class LiveRunner:
                 return
             self.engine.on_broker_event(ev)
             if isinstance(ev, OrderOutcomeUnknown):
-                self._doubt(ev)
-            elif isinstance(ev, OrderAccepted | OrderRejected) and ev.order_id in self.in_doubt:
-                self._resolved(ev.order_id)
+                self.doubts.doubt(ev)
+            elif isinstance(ev, OrderAccepted | OrderRejected):
+                self.doubts.resolved(ev.order_id)
             self.journal.flush()
             crash_point(f"after-{type(ev).__name__}")  # tests only: see crashpoint.py
         except Exception as exc:
@@ -455,79 +399,9 @@ class LiveRunner:
 
     async def _on_reconnected(self) -> None:
         await self.broker.catch_up()
-        if self.in_doubt:
-            self._schedule_reconcile(self.options.reconcile_delay)
+        self.doubts.reschedule()
         self.journal.flush()
         self._notify()
-
-    # -- orders in doubt -----------------------------------------------------------------
-
-    def _doubt(self, ev: OrderOutcomeUnknown) -> None:
-        order = self.engine.ledger.get(ev.order_id)
-        if order is None:
-            return
-        self.in_doubt[order.order_id] = order
-        self._doubted_at[order.order_id] = asyncio.get_running_loop().time()
-        held = f"; rule {order.rule} held" if order.rule else ""
-        if order.rule:
-            self.engine.held_rules.add(order.rule)
-        self.journal.error(
-            ev.ts, "live", f"order {order.order_id} outcome unknown ({ev.reason}){held}"
-        )
-        log.warning("live: order %d outcome unknown; reconciling", order.order_id)
-        self._schedule_reconcile(self.options.reconcile_delay)
-
-    def _resolved(self, order_id: int) -> None:
-        order = self.in_doubt.pop(order_id, None)
-        self.broker.settle_doubt(order_id)
-        if order is None or not order.rule:
-            return
-        if not any(o.rule == order.rule for o in self.in_doubt.values()):
-            self.engine.held_rules.discard(order.rule)
-
-    def _schedule_reconcile(self, delay: float) -> None:
-        if self._reconciler is None or self._reconciler.done():
-            self._reconciler = asyncio.create_task(self._reconcile(delay))
-
-    async def _reconcile(self, delay: float) -> None:
-        loop = asyncio.get_running_loop()
-        while self.in_doubt:
-            # Each order waits ``delay`` after its doubt began: a late acceptance must show
-            # before "not found" may be concluded.
-            due = min(self._doubted_at.get(i, 0.0) for i in self.in_doubt) + delay
-            if due > loop.time():
-                await asyncio.sleep(due - loop.time())
-            if self.broker.in_flight:
-                # An answer may still settle some of them: wait for it first.
-                await self.broker.drain(self.options.drain_grace)
-            ready = [
-                o
-                for i, o in self.in_doubt.items()
-                if self._doubted_at.get(i, 0.0) + delay <= loop.time()
-            ]
-            try:
-                resolutions = await self.broker.reconcile(ready)
-            except BrokerError as exc:
-                log.warning("live: reconciliation failed (%s); retrying", exc)
-                await asyncio.sleep(self.options.reconcile_retry)
-                continue
-            for r in resolutions:
-                if r.outcome == "not_found" and r.order_id in self.in_doubt:
-                    # The request never reached Kiwoom: close it (engine, journal, hold).
-                    self._on_broker_event(
-                        OrderRejected(
-                            r.order_id,
-                            "outcome unknown; not found at Kiwoom after reconciliation",
-                            None,
-                            self.clock(),
-                        )
-                    )
-            try:
-                await self.broker.catch_up()  # fills of the orders just adopted
-            except BrokerError as exc:
-                log.warning("live: fills query after reconciliation failed (%s)", exc)
-            self.journal.flush()
-            self._notify()
 
     # -- background ----------------------------------------------------------------------
 
@@ -593,10 +467,3 @@ def _public_config(config_json: str, settings: KiwoomSettings) -> str:
         app = {}
     kiwoom = settings.model_dump(mode="json", exclude={"appkey", "secretkey"})
     return orjson.dumps({"app": app, "kiwoom": kiwoom}).decode()
-
-
-def _order_type(code: str, price: int) -> OrderType:
-    try:
-        return OrderType(code)
-    except ValueError:
-        return OrderType.LIMIT if price else OrderType.MARKET
