@@ -7,13 +7,12 @@ the public face (``fake.faults``) whose methods set that state or act on the soc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from autotrader.fake_kiwoom import codes
 
 if TYPE_CHECKING:
     from autotrader.fake_kiwoom.auth import TokenStore
-    from autotrader.fake_kiwoom.ws import Hub
 
 FailMode = Literal["timeout", "drop"]
 
@@ -51,10 +50,18 @@ class FaultState:
         return self.login_refusals.pop(0) if self.login_refusals else None
 
 
+class Sockets(Protocol):
+    """What faults need of the websocket hub (ws.py imports this module, not back)."""
+
+    async def drop_all(self) -> None: ...
+    async def send_raw(self, text: str) -> None: ...
+    async def send_system(self, code: str, message: str) -> None: ...
+
+
 class Faults:
     """``fake.faults``: every method affects the running server immediately."""
 
-    def __init__(self, state: FaultState, hub: Hub, tokens: TokenStore) -> None:
+    def __init__(self, state: FaultState, hub: Sockets, tokens: TokenStore) -> None:
         self.state = state
         self._hub = hub
         self._tokens = tokens
