@@ -95,6 +95,7 @@ class Ledger:
         self.reserve_price: dict[int, int] = {}  # working buy -> KRW per share held back
         self.reserve_left: dict[int, int] = {}  # working buy -> KRW it still holds back
         self.chain: dict[int, list[Link]] = {}  # working order -> its modifies, oldest first
+        self.projections: dict[int, tuple[int, int]] = {}  # modify in flight: qty, price
         self.on_change: Observer | None = None
         self.on_event: Trigger | None = None
 
@@ -165,8 +166,9 @@ class Ledger:
     ) -> None:
         """An approved order whose intent is committed: it works from now on.
 
-        ``after``: for a modify, its target as the request would leave it; a modified
-        buy holds back cash at its new price (kept if the modify fails)."""
+        ``after``: for a modify, its target as the request would leave it. While the
+        modify is in flight a buy holds back enough for either outcome (the larger
+        quantity at the higher price); once the broker answers, exactly what is left."""
         self.working[order.order_id] = order
         self.book.approved(order, now)
         side = order.side
@@ -182,12 +184,11 @@ class Ledger:
             if st is not None:
                 st.open_orders += 1
                 self._count(order.symbol, st)
-        elif after is not None:
+        elif after is not None and order.target_id is not None:
+            self.projections[order.order_id] = (order.qty, after.price)  # qty 0: the rest
             target = self.modify_target(order)
-            if target is not None and target.side is Side.BUY:
-                self._release_all(target.order_id)
-                price = after.price or self.reserve_price.get(target.order_id, 0)
-                self._reserve(target.order_id, after.qty, price)
+            if target is not None:
+                self._hold(target)
         self._set(order, OrderState.SENT, now, "")
 
     def forced(self, cancel: OrderRequest, now: float) -> None:
@@ -263,6 +264,7 @@ class Ledger:
         if order_no:
             order.broker_order_no = order_no
         order.qty, order.price = qty, price
+        self._hold(order)
         self.journal.order_state(order, ts, f"modified to {qty}@{price}")
         if order.order_id in self.changes:
             self._settle(order.order_id, ts, None, modified=True)
@@ -273,7 +275,7 @@ class Ledger:
         key = (order.symbol, fill.side)
         self.pending[key] = max(self.pending.get(key, 0) - fill.qty, 0)
         if fill.side is Side.BUY:
-            self.release(order.order_id, fill.qty)
+            self._release(order, fill.qty)
         detail = f"{fill.qty}@{fill.price}"
         if order.filled_qty < order.qty:
             self._set(order, OrderState.PARTIALLY_FILLED, fill.ts, detail)
@@ -302,6 +304,34 @@ class Ledger:
         if left:
             self.reserve_left[order_id] = left - release
         self.book.reserved -= release
+
+    def _release(self, order: OrderRequest, qty: int) -> None:
+        working = self.working
+        if any(working[r].target_id == order.order_id for r in self.projections if r in working):
+            self._hold(order)  # a modify in flight: hold for either outcome, recomputed
+        else:
+            self.release(order.order_id, qty)
+
+    def _hold(self, order: OrderRequest) -> None:
+        """Set a working buy's reserve: its unfilled shares at its price, or more while a
+        modify is in flight (whichever way it ends, enough is held back)."""
+        if order.side is not Side.BUY or order.order_id not in self.working:
+            return
+        qty = order.remaining
+        price = order.price or self.reserve_price.get(order.order_id, 0)
+        for req in self.working.values():
+            if req.target_id == order.order_id and req.order_id in self.projections:
+                q, p = self.projections[req.order_id]
+                qty, price = max(qty, q or order.remaining), max(price, p)
+        self._release_all(order.order_id)
+        self._reserve(order.order_id, qty, price)
+
+    def _request_left(self, req: OrderRequest) -> None:
+        """A modify request ended (done or refused): its target holds exactly its own."""
+        if self.projections.pop(req.order_id, None) is not None:
+            target = self.get(req.target_id)
+            if target is not None:
+                self._hold(target)
 
     def _release_all(self, order_id: int) -> None:
         self.book.reserved -= self.reserve_left.pop(order_id, 0)
@@ -360,9 +390,9 @@ class Ledger:
         if side is not None:
             key = (order.symbol, side)
             self.pending[key] = max(self.pending.get(key, 0) - qty, 0)
-            if side is Side.BUY:
-                self.release(order.order_id, qty)
         order.qty -= qty
+        if side is Side.BUY:
+            self._release(order, qty)
         self._set(order, order.state, ts, f"{qty} cancelled, {order.remaining} working")
         self.cancelling.discard(order.order_id)  # its rest may be addressed again
         if order.order_id in self.changes:
@@ -421,6 +451,7 @@ class Ledger:
         self._request_ended(req)
 
     def _request_ended(self, req: OrderRequest) -> None:
+        self._request_left(req)
         target_id = req.target_id
         if target_id is None:
             return

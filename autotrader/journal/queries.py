@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ import orjson
 import sqlite_utils
 
 from autotrader.errors import JournalError
+from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType
 
 
 @dataclass(frozen=True)
@@ -163,3 +164,26 @@ def position_baseline(
         if snap is not None and int(run) >= snap[1]:
             qty[str(symbol)] += int(n) if side == "buy" else -int(n)
     return qty
+
+
+def order_from_row(r: Mapping[str, Any]) -> OrderRequest | None:
+    """An ``orders`` row as an OrderRequest, or None when it cannot be read."""
+    try:
+        target = r.get("target_id")
+        return OrderRequest(
+            order_id=int(r["id"]),
+            action=OrderAction(r["action"]),
+            symbol=str(r["symbol"]),
+            qty=int(r["qty"] or 0),
+            order_type=OrderType[str(r["order_type"]).upper()],
+            price=int(r["price"] or 0),
+            rule=str(r["rule"] or ""),
+            strategy=str(r["strategy"] or ""),
+            created_at=float(r["created_at"] or 0.0),
+            state=OrderState(r["state"]),
+            broker_order_no=str(r["broker_order_no"] or ""),
+            filled_qty=int(r["filled_qty"] or 0),
+            target_id=int(target) if target is not None else None,
+        )
+    except (KeyError, ValueError, TypeError):
+        return None

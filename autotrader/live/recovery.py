@@ -38,7 +38,6 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from autotrader.broker.kiwoom.account import FillRow, OpenOrder
 from autotrader.broker.kiwoom.broker import AccountSnapshot, KiwoomBroker
@@ -46,13 +45,14 @@ from autotrader.broker.kiwoom.reconcile import Candidate, candidates, match
 from autotrader.clock import day_start, to_seoul
 from autotrader.journal.queries import (
     journaled_fills,
+    order_from_row,
     order_numbers_since,
     position_baseline,
     unfinished_orders,
 )
 from autotrader.journal.writer import Journal
 from autotrader.market import Fees
-from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
+from autotrader.model import OrderAction, OrderRequest, OrderState, Side
 
 log = logging.getLogger(__name__)
 
@@ -314,29 +314,6 @@ def load_inputs(
     claimed = set(order_numbers_since(conn, today_start))
     expected = position_baseline(conn, strategy=strategy, broker=broker, before_run=run_id)
     return RecoveryInputs(orders, claimed, expected)
-
-
-def order_from_row(r: Mapping[str, Any]) -> OrderRequest | None:
-    """An ``orders`` row as an OrderRequest, or None when it cannot be read."""
-    try:
-        target = r.get("target_id")
-        return OrderRequest(
-            order_id=int(r["id"]),
-            action=OrderAction(r["action"]),
-            symbol=str(r["symbol"]),
-            qty=int(r["qty"] or 0),
-            order_type=OrderType[str(r["order_type"]).upper()],
-            price=int(r["price"] or 0),
-            rule=str(r["rule"] or ""),
-            strategy=str(r["strategy"] or ""),
-            created_at=float(r["created_at"] or 0.0),
-            state=OrderState(r["state"]),
-            broker_order_no=str(r["broker_order_no"] or ""),
-            filled_qty=int(r["filled_qty"] or 0),
-            target_id=int(target) if target is not None else None,
-        )
-    except (KeyError, ValueError, TypeError):
-        return None
 
 
 @dataclass
