@@ -1,49 +1,21 @@
-"""The engine's one clock: the tape's time when replaying, the wall clock when live.
+"""Time on the engine's one clock: the tape's time in a replay, the wall clock live.
 
-Everything that asks "what time is it" (rules, cooldowns, the risk guard's trading hours,
-the scheduler) reads this clock, so a replayed day behaves as it did live. Times are
-epoch seconds; Asia/Seoul has no daylight saving time, so the local time of day is a
-fixed +9 h offset, which keeps time-of-day arithmetic cheap on the hot path.
+The clock itself is ``MarketState.now``, set by the feed decoder (frame times in a
+replay, wall-clock stamps live). Everything that asks "what time is it" (rules,
+cooldowns, the risk guard's trading hours, the scheduler) reads it, so a replayed day
+behaves as it did live. Times are epoch seconds; Asia/Seoul has no daylight saving
+time, so the local time of day is a fixed +9 h offset, which keeps time-of-day
+arithmetic cheap on the hot path.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta, timezone
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 SEOUL = ZoneInfo("Asia/Seoul")
 SEOUL_OFFSET = 9 * 3600
 DAY = 86_400
-
-
-class Clock(Protocol):
-    def now(self) -> float:
-        """Epoch seconds."""
-
-
-class WallClock:
-    """Live time."""
-
-    def now(self) -> float:
-        return time.time()
-
-
-class ReplayClock:
-    """Time advanced by the events being replayed; never moves backwards."""
-
-    __slots__ = ("_now",)
-
-    def __init__(self, start: float = 0.0) -> None:
-        self._now = start
-
-    def now(self) -> float:
-        return self._now
-
-    def advance_to(self, ts: float) -> None:
-        if ts > self._now:
-            self._now = ts
 
 
 def day_start(day: date) -> float:

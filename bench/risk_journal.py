@@ -5,11 +5,11 @@
 Prints:
 * guard: microseconds per ``RiskGuard.review`` of an ordinary order (all checks pass,
   so every check runs to the end), and per review of a rejected one;
-* journal rows/s: buffered rows (risk checks with their values) written through the
-  writer thread, timed from the first row to ``flush()`` returning;
+* journal rows/s: buffered rows (risk checks with their values) written in batches,
+  timed from the first row to ``flush()`` returning;
 * intent commit latency p50/p99: ``commit_intent`` alone, then with the rows an engine
-  writes around each order (a decision and one row per check) in the queue, and, for
-  comparison, a plain insert + commit on the caller's own connection (the old design).
+  writes around each order (a decision and one row per check) buffered, and, for
+  comparison, a plain insert + commit on a connection of its own.
 """
 
 from __future__ import annotations

@@ -25,12 +25,11 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.clock import seconds_of_day
-from autotrader.compile.plan import CompiledAction, CompiledRule, Plan
+from autotrader.compile.plan import CompiledRule, Plan
+from autotrader.engine.actions import Actions
 from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.ledger import Ledger, projected
-from autotrader.engine.orders import build_change, build_order, change_whole, snapshot
 from autotrader.engine.positions import apply_fill
-from autotrader.engine.remainder import RemainderWatch, touch_price
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState
 from autotrader.engine.triggers import Controls, Triggers
@@ -42,7 +41,6 @@ from autotrader.model import (
     Fill,
     OrderRequest,
     OrderState,
-    OrderType,
     SessionChange,
     Side,
     ViEvent,
@@ -50,7 +48,6 @@ from autotrader.model import (
 from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import CheckInput, RiskLimits, reference_price
 from autotrader.risk.guard import RiskGuard
-from autotrader.rules.remainder import RepriceAfter
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +95,11 @@ class Engine:
         self.on_order_event: Callable[[OrderRequest], None] | None = None
         self.held_rules: set[str] = set()  # rules with an order in doubt: they place nothing
         self.failed_rules: dict[str, str] = {}  # rule -> the error it raised: held for the run
-        self._strategy = plan.strategy.strategy
-        self.remainders = RemainderWatch()  # rules' remainder policies, by deadline
+        self.actions = Actions(
+            journal, self.ledger, self.states, self.stats, plan.strategy.strategy,
+            lambda order, st: self.place(order, st),  # late-bound: tests trace place()
+        )  # fmt: skip
+        self.remainders = self.actions.remainders
         self.controls = Controls()
         for sym, keys in plan.rolling_by_symbol.items():
             rst = self.states.get(sym)
@@ -123,7 +123,7 @@ class Engine:
             self.triggers.scheduler.run_due(ts)
             self._next_due = self.triggers.scheduler.next_due
         if ts >= self.remainders.next_due:  # an order's remainder policy is due
-            self._settle_remainders(ts)
+            self.actions.settle_remainders(ts)
         if ts >= self._watch_at:  # at most once per clock second, never per tick
             self._watch_at = ts + 1.0
             self.watch()
@@ -163,45 +163,10 @@ class Engine:
         for order in self.ledger.new_orders():
             if order.order_id in self.ledger.halting:
                 continue
-            cancel = self._change_request(order, "cancel", "kill-switch", now)
+            cancel = self.actions.change_whole(order, "cancel", "kill-switch", now)
             self.journal.commit_intent(cancel, now, reason)
             self.ledger.forced(cancel, now)  # a cancel only takes risk away: no review
             self.broker.submit(cancel)
-
-    def _settle_remainders(self, now: float) -> None:
-        """Cancel or re-price the unfilled rest of orders whose rule asked for it."""
-        for due in self.remainders.due(now):
-            order = self.ledger.get(due.order_id)
-            st = self.states.get(order.symbol) if order is not None else None
-            if order is None or st is None or order.remaining <= 0:
-                continue
-            if due.order_id in self.ledger.cancelling:
-                continue
-            if due.action == "reprice" and order.order_type is OrderType.LIMIT:
-                assert isinstance(due.policy, RepriceAfter)
-                price = touch_price(order, st.ask, st.bid, due.policy.ticks)
-                if price and price != order.price:
-                    self._remainder_request(order, "modify", price, st, now)
-                self.remainders.add(order.order_id, due.policy, now, due.tries + 1)
-                continue
-            self._remainder_request(order, "cancel", 0, st, now)
-
-    def _remainder_request(
-        self, order: OrderRequest, kind: str, price: int, st: SymbolState, now: float
-    ) -> bool:
-        request = self._change_request(order, kind, order.rule, now, price)
-        values = {"order": order.order_id, "remaining": order.remaining, "price": price}
-        outcome = "reprice" if kind == "modify" else kind
-        self.journal.decision(
-            now, order.rule, order.symbol, "remainder", values, outcome, request.order_id
-        )
-        return self.place(request, st)
-
-    def _change_request(
-        self, target: OrderRequest, kind: str, rule: str, now: float, price: int = 0
-    ) -> OrderRequest:
-        order_id = self.journal.next_order_id()
-        return change_whole(target, kind, order_id, rule, self._strategy, now, price)
 
     def start(self) -> None:
         """Run the 'on: start' rules; a replay calls it once the day's clock is set."""
@@ -283,9 +248,9 @@ class Engine:
         try:  # free in CPython 3.11 unless something raises
             for action in rule.actions:  # in order; each step sees the previous ones' orders
                 if action.spec.action.is_new:
-                    self._new_order(rule, action, st, now, event)
+                    self.actions.new_order(rule, action, st, now, event)
                 else:
-                    self._change_orders(rule, action, st, now, event)
+                    self.actions.change_orders(rule, action, st, now, event)
         except JournalError:
             raise  # fail closed: place() has halted trading; the run must see it
         except Exception as exc:
@@ -304,57 +269,6 @@ class Engine:
             "rule",
             f"rule {rule.name} on {st.symbol} ({event}) raised {what}; rule held for this run",
         )
-
-    def _new_order(
-        self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
-    ) -> None:
-        order = build_order(
-            action,
-            st,
-            order_id=self.journal.next_order_id(),
-            rule=rule.name,
-            strategy=self._strategy,
-            now=now,
-            pending_sell=self.ledger.pending_qty(st.symbol, Side.SELL),
-        )
-        values = snapshot(st)
-        if order is None:
-            self.stats["zero_qty"] += 1
-            self.journal.decision(now, rule.name, st.symbol, event, values, "no_quantity", None)
-            return
-        self.journal.decision(now, rule.name, st.symbol, event, values, "order", order.order_id)
-        if self.place(order, st) and rule.remainder != "keep":
-            self.remainders.add(order.order_id, rule.remainder, now)
-
-    def _change_orders(
-        self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
-    ) -> None:
-        """Modify or cancel the addressed working orders; each request goes through place()."""
-        spec = action.spec.target
-        credit = action.spec.kind.startswith("credit_")
-        tag = spec.tag or rule.name
-        targets = self.ledger.targets(st.symbol, tag, spec.which, credit=credit)
-        values = snapshot(st)
-        if not targets:
-            self.journal.decision(now, rule.name, st.symbol, event, values, "no_target", None)
-            return
-        for target in targets:
-            request = build_change(
-                action,
-                target,
-                st,
-                order_id=self.journal.next_order_id(),
-                rule=rule.name,
-                strategy=self._strategy,
-                now=now,
-            )
-            if request is None:
-                self.journal.decision(now, rule.name, st.symbol, event, values, "no_price", None)
-                continue
-            self.journal.decision(
-                now, rule.name, st.symbol, event, values, "order", request.order_id
-            )
-            self.place(request, st)
 
     def place(self, order: OrderRequest, st: SymbolState) -> bool:
         """Risk guard, then journal intent, then broker. Returns whether it was sent."""

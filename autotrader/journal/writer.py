@@ -1,34 +1,24 @@
 """Journal writes: buffered records in batches, the order intent committed synchronously.
 
-Two modes with the same guarantees. The default (``threaded=False``) writes on the
-caller's connection: a batch of ``batch_rows`` rows commits in well under a millisecond
-and an intent commits in ~20 us (WAL, synchronous=NORMAL). ``threaded=True`` moves the
-writes to one writer thread; measured with ``python bench/risk_journal.py`` it frees the
-caller of the batch inserts but, under the GIL, the intent's round trip costs ~100 us
-at p50 and milliseconds at p99, so it is not the default. In threaded mode one thread
-owns the writing connection and takes work from a queue:
-
-* rows that only record what happened (decisions, risk checks, order transitions,
-  fills, snapshots, errors) are collected on the caller's side and handed over in
-  batches, without waiting, when a batch fills or on ``flush()``;
-* an order intent (``commit_intent``) goes through the same queue and the caller waits
-  for its commit: the intent is durable before the broker sees the order, and FIFO
-  order puts it after every batch handed over before it.
+Writes run on the caller's connection (WAL, synchronous=NORMAL): rows that only record
+what happened (decisions, risk checks, order transitions, fills, snapshots, errors) are
+collected and written in batches of ``batch_rows`` (well under a millisecond each); an
+order intent (``commit_intent``) is committed before it returns (~20 us), so it is
+durable before the broker sees the order. (A writer-thread mode was measured and
+removed: under the GIL the intent's round trip cost ~100 us at p50 and milliseconds at
+p99, and nothing used it.)
 
 Failure is closed and loud. A batch that cannot be written is kept (never dropped) and
 retried before the next one; from then on every call raises ``JournalError`` until a
 retry succeeds, so no order can leave while the journal is failing. ``flush()`` returns
-only once everything written so far is committed. Readers use their own connection
-(``Journal.conn`` is a read connection for the caller's thread).
+only once everything written so far is committed.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import queue
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -82,57 +72,16 @@ def _checkpoint(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
-class _Writer(threading.Thread):
-    """Owns the write connection; runs batches and calls in FIFO order."""
+class _Batches:
+    """Batches handed over and not yet written (kept, never dropped, until a write works)."""
 
-    def __init__(self, path: Path, max_batches: int) -> None:
-        super().__init__(name=f"journal-writer:{path.name}", daemon=True)
-        self.path = path
-        # (priority, sequence, item): intents (priority 0) overtake queued batches; the rest
-        # keep FIFO order. An intent inserts a new row, so no queued row depends on it.
-        self.inbox: queue.PriorityQueue[tuple[int, int, tuple[str, Any] | None]] = (
-            queue.PriorityQueue(max_batches)
-        )
-        self.replies: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+    def __init__(self) -> None:
         self.failed: list[Batch] = []  # batches not yet written, oldest first
         self.error: BaseException | None = None
         self.rows_written = 0
         self.since_checkpoint = 0  # batches and intents (weighted) since the last one
-        self.ready = threading.Event()
 
-    def run(self) -> None:
-        try:
-            conn = sqlite3.connect(self.path)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=5000")
-            conn.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY_BATCHES
-        except sqlite3.Error as exc:
-            self.error = exc
-            self.ready.set()
-            return
-        self.ready.set()
-        try:
-            while (item := self.inbox.get()[2]) is not None:
-                kind, payload = item
-                if kind == "batch":
-                    self.failed.append(payload)
-                    self._write_failed(conn)
-                    continue
-                # "call": retry older batches first so FIFO order holds, then run it
-                self._write_failed(conn)
-                try:
-                    if self.failed:
-                        raise JournalError(f"earlier journal rows are not written: {self.error}")
-                    self.replies.put((True, payload(conn)))
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                    self.replies.put((False, exc))
-                time.sleep(0)  # give the GIL to the waiting caller now, not at the next switch
-        finally:
-            self._write_failed(conn)
-            conn.close()
-
-    def _write_failed(self, conn: sqlite3.Connection) -> None:
+    def write(self, conn: sqlite3.Connection) -> None:
         while self.failed:
             try:
                 with conn:
@@ -166,24 +115,20 @@ def _write_batch(conn: sqlite3.Connection, batch: Batch) -> int:
 
 
 class Journal:
-    """The run's journal. Call it from one thread (the engine's); it writes on its own."""
+    """The run's journal. Call it from one thread (the engine's)."""
 
     def __init__(
         self,
         path: str | Path,
         *,
         batch_rows: int = 512,
-        max_batches: int = 64,
-        call_timeout: float = 30.0,
         raw_frames: bool = False,
-        threaded: bool = False,
     ) -> None:
         self.path = Path(path)
         self.db = open_journal(self.path)  # creates or migrates the schema first
-        self.conn = self.db.conn  # a read connection for the caller's thread
+        self.conn = self.db.conn
         self.conn.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY_BATCHES
         self.batch_rows = batch_rows
-        self.call_timeout = call_timeout
         self.raw_frames = raw_frames
         self.run_id = 0
         self._pending: dict[str, list[tuple[Any, ...]]] = {}
@@ -193,56 +138,27 @@ class Journal:
         self._next_order_id = int(row[0]) + 1
         self.commits = 0
         self._closed = False
-        self._seq = 0
-        self._writer = _Writer(self.path, max_batches)
-        self.threaded = threaded
-        if threaded:
-            self._writer.start()
-            self._writer.ready.wait(self.call_timeout)
-        if self._writer.error is not None:
-            raise JournalError(f"cannot open the journal {self.path}: {self._writer.error}")
+        self._writer = _Batches()
         atexit.register(self.close)
 
-    # -- the writer thread -------------------------------------------------------------
+    # -- writing -----------------------------------------------------------------------
     def _raise_if_failed(self) -> None:
         w = self._writer
         if w.error is not None:  # set on a failed write, cleared once it is retried
             raise JournalError(f"journal {self.path} cannot be written: {w.error}")
-        if self.threaded and not w.is_alive():
-            raise JournalError(f"journal {self.path} is closed")
 
-    def _put(self, item: tuple[str, Any] | None, priority: int = 1) -> None:
-        if not self.threaded:  # write on the caller's thread and connection
-            if item is not None:
-                self._writer.failed.append(item[1])
-                self._writer._write_failed(self.conn)
-            return
-        self._seq += 1
-        self._writer.inbox.put((priority, self._seq, item), timeout=self.call_timeout)
+    def _put(self, batch: Batch) -> None:
+        self._writer.failed.append(batch)
+        self._writer.write(self.conn)
 
-    def _call(self, fn: _Call, *, urgent: bool = False, check: bool = True) -> Any:
-        """Run ``fn(conn)`` on the writer thread and wait for it: after everything queued,
-        or (``urgent``) before queued batches, which never depend on it."""
+    def _call(self, fn: _Call, *, check: bool = True) -> Any:
+        """Run ``fn(conn)`` once every batch handed over before it is written."""
         if check:
             self._raise_if_failed()
-        if not self.threaded:
-            try:
-                result = fn(self.conn)
-            except Exception as exc:
-                raise JournalError(f"journal {self.path}: {type(exc).__name__}: {exc}") from exc
-            self.commits += 1
-            return result
-        self._put(("call", fn), 0 if urgent else 1)
         try:
-            ok, result = self._writer.replies.get(timeout=self.call_timeout)
-        except queue.Empty:
-            raise JournalError(
-                f"journal {self.path}: no answer from the writer in {self.call_timeout:g} s"
-            ) from None
-        if not ok:
-            if isinstance(result, JournalError):
-                raise result
-            raise JournalError(f"journal {self.path}: {type(result).__name__}: {result}")
+            result = fn(self.conn)
+        except Exception as exc:
+            raise JournalError(f"journal {self.path}: {type(exc).__name__}: {exc}") from exc
         self.commits += 1
         return result
 
@@ -251,7 +167,7 @@ class Journal:
             return
         batch: Batch = (self._pending, self._order_updates)
         self._pending, self._pending_rows, self._order_updates = {}, 0, {}
-        self._put(("batch", batch))
+        self._put(batch)
 
     @property
     def rows_written(self) -> int:
@@ -447,7 +363,7 @@ class Journal:
                 conn.execute(_INSERT_ORDER, row)
             self._writer.checkpoint_soon(conn)
 
-        self._call(insert, urgent=True)
+        self._call(insert)
         self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
 
     def flush(self) -> None:
@@ -456,25 +372,17 @@ class Journal:
         Rows of a batch that failed earlier are retried first: nothing is dropped.
         """
         self._handoff()
-        if self.threaded:
-            self._call(_nothing, check=False)  # the writer retries failed batches first
-        else:
-            self._writer._write_failed(self.conn)
+        self._writer.write(self.conn)
         self._raise_if_failed()
 
     def close(self) -> None:
-        """Write everything, stop the writer thread and close the connections."""
+        """Write everything and close the connection."""
         if self._closed:
             return
         self._closed = True
         atexit.unregister(self.close)
         try:
-            if not self.threaded:
-                self._handoff()
-            elif self._writer.is_alive():
-                self._handoff()
-                self._put(None, 2)
-                self._writer.join(self.call_timeout)
+            self._handoff()
         finally:
             self.conn.close()
         if self._writer.failed:
@@ -482,10 +390,6 @@ class Journal:
             raise JournalError(
                 f"journal {self.path}: {lost} rows could not be written: {self._writer.error}"
             )
-
-
-def _nothing(conn: sqlite3.Connection) -> None:
-    return None
 
 
 def _order_row(order: OrderRequest, run_id: int, ts: float, reason: str) -> tuple[Any, ...]:

@@ -38,12 +38,9 @@ def test_a_newer_journal_is_refused(tmp_path: Path) -> None:
         open_journal(path)
 
 
-@pytest.mark.parametrize("threaded", [False, True])
-def test_flush_makes_every_row_readable_from_another_connection(
-    tmp_path: Path, threaded: bool
-) -> None:
+def test_flush_makes_every_row_readable_from_another_connection(tmp_path: Path) -> None:
     """After flush() returns, an independent connection sees every buffered row."""
-    j = Journal(tmp_path / "j.db", threaded=threaded, batch_rows=7)
+    j = Journal(tmp_path / "j.db", batch_rows=7)
     j.start_run(strategy="s", mode="test")
     for i in range(20):
         j.risk_check(1.0, i, "c", True, "", {"i": i})
@@ -53,10 +50,9 @@ def test_flush_makes_every_row_readable_from_another_connection(
     j.close()
 
 
-@pytest.mark.parametrize("threaded", [False, True])
-def test_failed_batch_raises_keeps_rows_and_blocks_intents(tmp_path: Path, threaded: bool) -> None:
+def test_failed_batch_raises_keeps_rows_and_blocks_intents(tmp_path: Path) -> None:
     """A batch that cannot be written raises; no intent commits; the rows land once fixed."""
-    j = Journal(tmp_path / "j.db", threaded=threaded)
+    j = Journal(tmp_path / "j.db")
     j.start_run(strategy="s", mode="test")
     blocker = sqlite3.connect(tmp_path / "j.db")
     blocker.execute(

@@ -1,0 +1,131 @@
+"""A fired rule's actions, and rules' remainder policies, as order requests for ``place``.
+
+Each step journals the decision (what the rule saw, and the order it led to or why none)
+and hands its request to the engine's ``place`` (risk guard, intent, broker). A new order
+with a remainder policy gets its deadline; a ``modify``/``cancel`` step addresses the
+rule's own working orders as the ledger knows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from autotrader.compile.plan import CompiledAction, CompiledRule
+from autotrader.engine.ledger import Ledger
+from autotrader.engine.orders import build_change, build_order, change_whole, snapshot
+from autotrader.engine.remainder import RemainderWatch, touch_price
+from autotrader.engine.state import SymbolState
+from autotrader.journal.writer import Journal
+from autotrader.model import OrderRequest, OrderType, Side
+from autotrader.rules.remainder import RepriceAfter
+
+Place = Callable[[OrderRequest, SymbolState], bool]
+
+
+class Actions:
+    """Turns rules' decisions into requests; ``place`` decides whether they leave."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        ledger: Ledger,
+        states: Mapping[str, SymbolState],
+        stats: dict[str, int],
+        strategy: str,
+        place: Place,
+    ) -> None:
+        self.journal = journal
+        self.ledger = ledger
+        self.states = states
+        self.stats = stats
+        self.strategy = strategy
+        self.place = place
+        self.remainders = RemainderWatch()  # rules' remainder policies, by deadline
+
+    def new_order(
+        self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
+    ) -> None:
+        journal = self.journal
+        order = build_order(
+            action,
+            st,
+            order_id=journal.next_order_id(),
+            rule=rule.name,
+            strategy=self.strategy,
+            now=now,
+            pending_sell=self.ledger.pending_qty(st.symbol, Side.SELL),
+        )
+        values = snapshot(st)
+        if order is None:
+            self.stats["zero_qty"] += 1
+            journal.decision(now, rule.name, st.symbol, event, values, "no_quantity", None)
+            return
+        journal.decision(now, rule.name, st.symbol, event, values, "order", order.order_id)
+        if self.place(order, st) and rule.remainder != "keep":
+            self.remainders.add(order.order_id, rule.remainder, now)
+
+    def change_orders(
+        self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
+    ) -> None:
+        """Modify or cancel the addressed working orders; each request goes through place()."""
+        spec = action.spec.target
+        credit = action.spec.kind.startswith("credit_")
+        tag = spec.tag or rule.name
+        targets = self.ledger.targets(st.symbol, tag, spec.which, credit=credit)
+        values = snapshot(st)
+        journal = self.journal
+        if not targets:
+            journal.decision(now, rule.name, st.symbol, event, values, "no_target", None)
+            return
+        for target in targets:
+            request = build_change(
+                action,
+                target,
+                st,
+                order_id=journal.next_order_id(),
+                rule=rule.name,
+                strategy=self.strategy,
+                now=now,
+            )
+            if request is None:
+                journal.decision(now, rule.name, st.symbol, event, values, "no_price", None)
+                continue
+            journal.decision(now, rule.name, st.symbol, event, values, "order", request.order_id)
+            self.place(request, st)
+
+    def change_whole(
+        self, target: OrderRequest, kind: str, rule: str, now: float, price: int = 0
+    ) -> OrderRequest:
+        """A cancel or modify of ``target``'s whole remainder (kill switch, remainders)."""
+        order_id = self.journal.next_order_id()
+        return change_whole(target, kind, order_id, rule, self.strategy, now, price)
+
+    def settle_remainders(self, now: float) -> None:
+        """Cancel or re-price the unfilled rest of orders whose rule asked for it."""
+        remainders = self.remainders
+        for due in remainders.due(now):
+            order = self.ledger.get(due.order_id)
+            st = self.states.get(order.symbol) if order is not None else None
+            if order is None or st is None or order.remaining <= 0:
+                continue
+            if due.order_id in self.ledger.cancelling:
+                continue
+            if due.action == "reprice" and order.order_type is OrderType.LIMIT:
+                assert isinstance(due.policy, RepriceAfter)
+                price = touch_price(order, st.ask, st.bid, due.policy.ticks)
+                if price and price != order.price:
+                    self._remainder_request(order, "modify", price, st, now)
+                remainders.add(order.order_id, due.policy, now, due.tries + 1)
+                continue
+            self._remainder_request(order, "cancel", 0, st, now)
+
+    def _remainder_request(
+        self, order: OrderRequest, kind: str, price: int, st: SymbolState, now: float
+    ) -> bool:
+        request = self.change_whole(order, kind, order.rule, now, price)
+        values = {"order": order.order_id, "remaining": order.remaining, "price": price}
+        outcome = "reprice" if kind == "modify" else kind
+        self.journal.decision(
+            now, order.rule, order.symbol, "remainder", values, outcome, request.order_id
+        )
+        return self.place(request, st)
