@@ -172,7 +172,7 @@ class Ledger:
         self.working[order.order_id] = order
         self.book.approved(order, now)
         side = order.side
-        if order.action in CANCELS and order.target_id is not None:
+        if order.action in CANCELS and order.target_id in self.working:
             self.cancelling.add(order.target_id)  # no second cancel while this one flies
         if side is not None:
             self.book.open_orders += 1
@@ -265,7 +265,8 @@ class Ledger:
             order.broker_order_no = order_no
         order.qty, order.price = qty, price
         self._hold(order)
-        self.journal.order_state(order, ts, f"modified to {qty}@{price}")
+        moved = f" ({link.order_no} -> {link.new_order_no})" if order_no else ""
+        self.journal.order_state(order, ts, f"modified to {qty}@{price}{moved}")
         if order.order_id in self.changes:
             self._settle(order.order_id, ts, None, modified=True)
 
@@ -453,6 +454,8 @@ class Ledger:
     def _request_ended(self, req: OrderRequest) -> None:
         self._request_left(req)
         target_id = req.target_id
+        if req.action in CANCELS and req.state is OrderState.REJECTED:
+            self.cancelling.discard(target_id)  # refused: the order may be cancelled again
         if target_id is None:
             return
         waiting = self.changes.get(target_id)

@@ -393,6 +393,12 @@ def check_book(engine: Engine) -> None:
         assert need <= left <= need + ROUNDING, (order, left, need)
     if not orders:
         assert book.reserved == 0 and ledger.reserve_price == {}
+    # nothing about an ended order stays behind (memory flat over days)
+    working = set(ledger.working)
+    assert ledger.cancelling <= working and ledger.halting <= working
+    assert set(ledger.chain) <= working and set(ledger.projections) <= working
+    waiting = {o.target_id for o in ledger.working.values() if o.target_id is not None}
+    assert set(ledger.ended) <= waiting and set(ledger.changes) <= working | waiting
 
 
 class PaperMachine(RuleBasedStateMachine):
