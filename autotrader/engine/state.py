@@ -137,6 +137,20 @@ class SymbolState:
         return fields.number(self.values, fields.STRENGTH)
 
     @property
+    def base_price(self) -> int:
+        """The day's base (previous close) price from the last tick, or 0 when unknown:
+        from the signed change when the tick has it, else from the change rate. A garbled
+        field raises (the risk guard turns that into a rejection: fail closed)."""
+        values, price = self.values, self.price
+        if not price:
+            return 0
+        if values.get(fields.CHANGE) not in (None, ""):
+            return price - int(values[fields.CHANGE])
+        if values.get(fields.RATE) not in (None, ""):
+            return round(price / (1 + float(values[fields.RATE]) / 100))
+        return 0
+
+    @property
     def unrealized(self) -> int:
         return (self.price - self.pos_avg) * self.pos_qty if self.pos_qty else 0
 

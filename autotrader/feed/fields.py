@@ -12,6 +12,7 @@ from typing import Any
 
 TIME = "20"  # HHMMSS
 PRICE = "10"  # last price, signed vs previous close
+CHANGE = "11"  # signed change against the base (previous close) price
 RATE = "12"  # change rate, percent
 ASK = "27"
 BID = "28"

@@ -25,8 +25,6 @@ from autotrader.risk.book import RiskBook
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
 
-CHANGE_FID = "11"  # 0B: signed change against the base (previous close) price
-RATE_FID = "12"  # 0B: change rate, percent
 LOANS = frozenset(Loan)
 
 
@@ -79,19 +77,8 @@ def reference_price(order: OrderRequest, state: SymbolState) -> int:
 
 
 def base_price(state: SymbolState) -> int:
-    """The day's base (previous close) price from the last tick, or 0 when unknown.
-
-    From field 11 (the signed change) when present, else from field 12 (the rate).
-    """
-    values = state.values
-    price = state.price
-    if not price:
-        return 0
-    if values.get(CHANGE_FID) not in (None, ""):
-        return price - int(values[CHANGE_FID])
-    if values.get(RATE_FID) not in (None, ""):
-        return round(price / (1 + float(values[RATE_FID]) / 100))
-    return 0
+    """The day's base (previous close) price, or 0 when unknown."""
+    return state.base_price
 
 
 def _is_entry(order: OrderRequest) -> bool:
