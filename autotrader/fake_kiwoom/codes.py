@@ -91,3 +91,12 @@ def error_body(return_code: int, code: int, *args: object) -> dict[str, Any]:
 
 def rejected_body(reason: str) -> dict[str, Any]:
     return {"return_code": RC_REJECTED, "return_msg": reason}
+
+
+# trde_tp codes the order TRs accept, and those that need a price (ord_uv) (NOTES.md).
+TRDE_TPS = frozenset(
+    {"0", "3", "5", "6", "7", "10", "13", "16", "20", "23", "26", "28", "29", "30", "31"}
+    | {"61", "62", "81"}
+)
+PRICED_TRDE_TPS = frozenset({"0", "5", "10", "20", "28", "62"})
+STOP_LIMIT = "28"

@@ -12,14 +12,14 @@ from autotrader.fake_kiwoom.http import Drop, Hang, Reply
 from autotrader.fake_kiwoom.orders import BookEvent, Order, Refused
 from autotrader.fake_kiwoom.rest import Body, RestContext, choice, json_response, number, text
 from autotrader.market.ticks import is_on_grid
-from autotrader.model.orders import OrderType, Side
+from autotrader.model.orders import Side
 
 NEW = {"kt10000": Side.BUY, "kt10001": Side.SELL, "kt10006": Side.BUY, "kt10007": Side.SELL}
 MODIFY = frozenset({"kt10002", "kt10008"})
 CANCEL = frozenset({"kt10003", "kt10009"})
 CREDIT = frozenset({"kt10006", "kt10007", "kt10008", "kt10009"})
 EXCHANGES = frozenset({"KRX", "NXT", "SOR"})
-TRDE_TPS = frozenset(t.value for t in OrderType)
+TRDE_TPS = codes.TRDE_TPS
 CREDIT_DEAL_TPS = frozenset({"33", "99"})  # 33 융자, 99 융자합
 
 
@@ -68,16 +68,16 @@ def _new(
 ) -> tuple[Order, list[BookEvent]]:
     stk_cd = text(body, "stk_cd")
     qty = number(body, "ord_qty", minimum=1)
-    order_type = OrderType(choice(body, "trde_tp", TRDE_TPS))
+    order_type = choice(body, "trde_tp", TRDE_TPS)
     raw_price = text(body, "ord_uv", required=False)
-    if order_type.needs_price:
+    if order_type in codes.PRICED_TRDE_TPS:
         price = number(body, "ord_uv")
     elif raw_price:
-        reason = f"{raw_price} (매매구분 {order_type.value}은 주문단가를 비워야 합니다)"
+        reason = f"{raw_price} (매매구분 {order_type}은 주문단가를 비워야 합니다)"
         raise Refused(codes.error_body(codes.RC_BAD_REQUEST, codes.BAD_VALUE, "ord_uv", reason))
     else:
         price = 0
-    cond = number(body, "cond_uv", required=order_type.needs_condition_price)
+    cond = number(body, "cond_uv", required=order_type == codes.STOP_LIMIT)
     if cond and not is_on_grid(cond):
         raise Refused(codes.rejected_body(codes.REJECT_OFF_GRID))
     extra: dict[str, object] = {"exchange": exchange, "cond_price": cond, "api_id": api_id}
@@ -93,7 +93,7 @@ def _new(
         extra |= {"crd_deal_tp": deal, "crd_loan_dt": loan_dt}
     elif api_id == "kt10006":
         extra["crd_deal_tp"] = "33"
-    return ctx.book.place(side, stk_cd, qty, order_type.value, price, **extra)
+    return ctx.book.place(side, stk_cd, qty, order_type, price, **extra)
 
 
 def _exchange(ctx: RestContext, body: Body) -> str:

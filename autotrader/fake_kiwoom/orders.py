@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from autotrader.model.orders import OrderType, Side
+from autotrader.fake_kiwoom.codes import PRICED_TRDE_TPS
+from autotrader.model.orders import Side
 
 
 class Status(enum.StrEnum):
@@ -86,7 +87,7 @@ class Order:
 
     @property
     def priced(self) -> bool:
-        return OrderType(self.trde_tp).needs_price
+        return self.trde_tp in PRICED_TRDE_TPS
 
     @property
     def avg_fill_price(self) -> int:

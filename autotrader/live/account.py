@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from autotrader.broker.kiwoom.account import OpenOrder
 from autotrader.broker.kiwoom.broker import AccountSnapshot, KiwoomBroker
+from autotrader.broker.kiwoom.orders import order_type_of
 from autotrader.engine.engine import Engine
 from autotrader.live.recovery import Recovery
-from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
+from autotrader.model import OrderAction, OrderRequest, OrderState, Side
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def _adopted(o: OpenOrder, order_id: int, strategy: str, now: float) -> OrderReq
         action=OrderAction.BUY if o.side is Side.BUY else OrderAction.SELL,
         symbol=o.symbol,
         qty=o.qty,
-        order_type=_order_type(o.order_type, o.price),
+        order_type=order_type_of(o.order_type, o.price),
         price=o.price,
         strategy=strategy,
         created_at=now,
@@ -113,10 +114,3 @@ def _track(order: OrderRequest, engine: Engine, broker: KiwoomBroker) -> None:
     # reserve instead, so its fills and its cancel move cash the usual way.
     engine.ledger.track(order, reserve_from_cash=True)
     broker.adopt(order)
-
-
-def _order_type(code: str, price: int) -> OrderType:
-    try:
-        return OrderType(code)
-    except ValueError:
-        return OrderType.LIMIT if price else OrderType.MARKET

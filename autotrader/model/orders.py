@@ -61,38 +61,48 @@ class Loan(enum.StrEnum):
 
 
 class OrderType(enum.StrEnum):
-    """Readable names for Kiwoom's ``trde_tp`` codes (the value is the code)."""
+    """How an order is priced and how long it lives (the Kiwoom broker maps each to its
+    ``trde_tp`` code; no code appears outside ``broker/kiwoom``)."""
 
-    LIMIT = "0"  # 보통
-    MARKET = "3"  # 시장가
-    CONDITIONAL_LIMIT = "5"  # 조건부지정가
-    LIMIT_IOC = "10"
-    MARKET_IOC = "13"
-    BEST_LIMIT_IOC = "16"
-    LIMIT_FOK = "20"
-    MARKET_FOK = "23"
-    BEST_LIMIT_FOK = "26"
-    STOP_LIMIT = "28"
-    MID_PRICE = "29"
-    MID_PRICE_IOC = "30"
-    MID_PRICE_FOK = "31"
-    BEST_LIMIT = "6"  # 최유리지정가
-    TOP_PRIORITY_LIMIT = "7"  # 최우선지정가
-    PRE_MARKET_CLOSE = "61"  # 장시작전시간외
-    AFTER_HOURS_SINGLE = "62"  # 시간외단일가
-    AFTER_HOURS_CLOSE = "81"  # 장마감후시간외
+    LIMIT = "limit"  # 보통
+    MARKET = "market"  # 시장가
+    CONDITIONAL_LIMIT = "conditional_limit"  # 조건부지정가
+    LIMIT_IOC = "limit_ioc"
+    MARKET_IOC = "market_ioc"
+    BEST_LIMIT_IOC = "best_limit_ioc"
+    LIMIT_FOK = "limit_fok"
+    MARKET_FOK = "market_fok"
+    BEST_LIMIT_FOK = "best_limit_fok"
+    STOP_LIMIT = "stop_limit"
+    MID_PRICE = "mid_price"
+    MID_PRICE_IOC = "mid_price_ioc"
+    MID_PRICE_FOK = "mid_price_fok"
+    BEST_LIMIT = "best_limit"  # 최유리지정가
+    TOP_PRIORITY_LIMIT = "top_priority_limit"  # 최우선지정가
+    PRE_MARKET_CLOSE = "pre_market_close"  # 장시작전시간외
+    AFTER_HOURS_SINGLE = "after_hours_single"  # 시간외단일가
+    AFTER_HOURS_CLOSE = "after_hours_close"  # 장마감후시간외
 
     @property
     def needs_price(self) -> bool:
-        return self.value in _PRICED
+        return self in _PRICED
 
     @property
     def needs_condition_price(self) -> bool:
         return self is OrderType.STOP_LIMIT
 
 
-# From NOTES.md: ord_uv is required for these codes and must be empty for the rest.
-_PRICED = frozenset({"0", "5", "10", "20", "28", "62"})
+# From NOTES.md: a price (ord_uv) is required for these types and must be empty for the rest.
+_PRICED = frozenset(
+    {
+        OrderType.LIMIT,
+        OrderType.CONDITIONAL_LIMIT,
+        OrderType.LIMIT_IOC,
+        OrderType.LIMIT_FOK,
+        OrderType.STOP_LIMIT,
+        OrderType.AFTER_HOURS_SINGLE,
+    }
+)
 
 
 class OrderState(enum.StrEnum):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from autotrader.broker.kiwoom.orders import TRDE_TP, order_type_of
 from autotrader.model import Exchange, OrderAction, OrderState, OrderType
 from tests.frames import real, trade
 from tests.harness import Harness
@@ -50,7 +51,7 @@ def test_limit_buy_price_expression_on_the_grid(tmp_path: Path) -> None:
 )
 def test_every_order_type_maps_to_its_trde_tp(tmp_path: Path, name: str, code: str) -> None:
     """Readable order-type names become Kiwoom trde_tp codes; priced ones carry a price."""
-    priced = OrderType(code).needs_price
+    priced = order_type_of(code).needs_price
     price = ", price: last" if priced else ""
     h = Harness(
         HEAD + f"  - name: a\n    once_per_symbol: true\n    symbols: ['005930']\n"
@@ -59,7 +60,7 @@ def test_every_order_type_maps_to_its_trde_tp(tmp_path: Path, name: str, code: s
     )
     tick(h, "090000")
     (order,) = h.placed()
-    assert order.order_type.value == code
+    assert TRDE_TP[order.order_type] == code
     assert (order.price > 0) == priced
 
 

@@ -33,6 +33,39 @@ _CANCELS = frozenset({OrderAction.CANCEL, OrderAction.CREDIT_CANCEL})
 # kt10007 crd_deal_tp: 33 융자 (one loan, needs its date), 99 융자합 (all loans combined).
 CREDIT_LOAN = "33"
 CREDIT_LOAN_COMBINED = "99"
+# trde_tp: the code of each order type (NOTES.md).
+TRDE_TP: dict[OrderType, str] = {
+    OrderType.LIMIT: "0",
+    OrderType.MARKET: "3",
+    OrderType.CONDITIONAL_LIMIT: "5",
+    OrderType.BEST_LIMIT: "6",
+    OrderType.TOP_PRIORITY_LIMIT: "7",
+    OrderType.LIMIT_IOC: "10",
+    OrderType.MARKET_IOC: "13",
+    OrderType.BEST_LIMIT_IOC: "16",
+    OrderType.LIMIT_FOK: "20",
+    OrderType.MARKET_FOK: "23",
+    OrderType.BEST_LIMIT_FOK: "26",
+    OrderType.STOP_LIMIT: "28",
+    OrderType.MID_PRICE: "29",
+    OrderType.MID_PRICE_IOC: "30",
+    OrderType.MID_PRICE_FOK: "31",
+    OrderType.PRE_MARKET_CLOSE: "61",
+    OrderType.AFTER_HOURS_SINGLE: "62",
+    OrderType.AFTER_HOURS_CLOSE: "81",
+}
+_TYPES = {code: t for t, code in TRDE_TP.items()}
+
+
+def order_type_of(code: str, price: int = 0) -> OrderType:
+    """The order type of a ``trde_tp`` code Kiwoom reports (an unknown one: limit if
+    priced, else market)."""
+    found = _TYPES.get(code.strip())
+    if found is not None:
+        return found
+    return OrderType.LIMIT if price else OrderType.MARKET
+
+
 _LOAN_CODES = {Loan.SINGLE.value: CREDIT_LOAN, Loan.COMBINED.value: CREDIT_LOAN_COMBINED}
 
 
@@ -67,7 +100,7 @@ def build_order_body(order: OrderRequest, *, original_order_no: str = "") -> dic
         "stk_cd": order.symbol,
         "ord_qty": str(order.qty),
         "ord_uv": _order_price(order, api_id),
-        "trde_tp": order.order_type.value,
+        "trde_tp": TRDE_TP[order.order_type],
     }
     if order.action is OrderAction.CREDIT_SELL:
         body.update(_credit_sell_fields(order, api_id))
@@ -109,7 +142,7 @@ def _order_price(order: OrderRequest, api_id: str) -> str:
     if order.price <= 0:
         raise BadRequestError(
             None,
-            f"trde_tp {order.order_type.value} ({order.order_type.name}) needs a price",
+            f"trde_tp {TRDE_TP[order.order_type]} ({order.order_type.name}) needs a price",
             api_id=api_id,
         )
     return str(order.price)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from autotrader.broker.kiwoom.orders import api_id_for, build_order_body, parse_order_answer
+from autotrader.broker.kiwoom.orders import (
+    api_id_for,
+    build_order_body,
+    order_type_of,
+    parse_order_answer,
+)
 from autotrader.errors import BadRequestError, OutcomeUnknownError
 from autotrader.model import Exchange, OrderAction, OrderRequest, OrderType
 
@@ -43,7 +48,7 @@ def test_limit_sell_carries_the_price() -> None:
 def test_priced_types_without_price_are_refused(code: str) -> None:
     """ord_uv is required for trde_tp 0, 5, 10, 20, 62."""
     with pytest.raises(BadRequestError, match="needs a price"):
-        build_order_body(order(order_type=OrderType(code), price=0))
+        build_order_body(order(order_type=order_type_of(code), price=0))
 
 
 @pytest.mark.parametrize(
@@ -51,7 +56,7 @@ def test_priced_types_without_price_are_refused(code: str) -> None:
 )
 def test_unpriced_types_send_an_empty_price(code: str) -> None:
     """ord_uv must be empty for market-like types even if a price was given."""
-    assert build_order_body(order(order_type=OrderType(code), price=123))["ord_uv"] == ""
+    assert build_order_body(order(order_type=order_type_of(code), price=123))["ord_uv"] == ""
 
 
 def test_stop_limit_needs_price_and_condition_price() -> None:
