@@ -221,6 +221,18 @@ class Ledger:
             if reserve_from_cash:
                 self.book.cash += held
 
+    def resume(
+        self, order: OrderRequest, qty: int, price: int, order_no: str, filled: int, ts: float
+    ) -> None:
+        """An earlier run's order the broker still works, under its own journal row: as
+        the broker has it now, then working again (``track``, reserve from the cash)."""
+        order.qty, order.price, order.broker_order_no = qty, price, order_no
+        order.filled_qty = filled
+        state = OrderState.PARTIALLY_FILLED if filled else OrderState.ACCEPTED
+        order.tags["origin"] = "resumed"
+        self._set(order, state, ts, f"resumed: open at Kiwoom ({order_no}) at start")
+        self.track(order, reserve_from_cash=True)
+
     # -- broker events -------------------------------------------------------------------
     def accepted(self, order: OrderRequest, order_no: str, ts: float) -> None:
         order.broker_order_no = order_no

@@ -61,8 +61,8 @@ def load_account(
             continue
         row = earlier.get(o.order_no)
         if row is not None:
-            _resume(row, o, now, engine)
-            _track(row, engine, broker)
+            engine.ledger.resume(row, o.qty, o.price, o.order_no, o.filled_qty, now)
+            broker.adopt(row)
             loaded.resumed.append(row)
             continue
         if o.order_no in claimed:
@@ -98,15 +98,6 @@ def _adopted(o: OpenOrder, order_id: int, strategy: str, now: float) -> OrderReq
         filled_qty=o.filled_qty,
         tags={"origin": "adopted"},
     )
-
-
-def _resume(order: OrderRequest, o: OpenOrder, now: float, engine: Engine) -> None:
-    """An order an earlier run journaled, as Kiwoom works it now (never a second row)."""
-    order.qty, order.price, order.broker_order_no = o.qty, o.price, o.order_no
-    order.filled_qty = o.filled_qty
-    order.state = OrderState.PARTIALLY_FILLED if o.filled_qty else OrderState.ACCEPTED
-    order.tags["origin"] = "resumed"
-    engine.journal.order_state(order, now, f"resumed: open at Kiwoom ({o.order_no}) at start")
 
 
 def _track(order: OrderRequest, engine: Engine, broker: KiwoomBroker) -> None:
