@@ -16,7 +16,7 @@ from autotrader.engine.replay import make_decoder
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.journal import Journal
 from autotrader.model import OrderRequest
-from autotrader.risk import RiskLimits
+from autotrader.risk import RiskBook, RiskLimits
 from autotrader.rules import load_strategy_text
 
 
@@ -45,12 +45,13 @@ class Harness:
         *,
         broker: Broker | None = None,
         limits: RiskLimits | None = None,
+        book: RiskBook | None = None,
     ) -> None:
         self.plan = compile_strategy(load_strategy_text(strategy, "test.yaml"))
         self.journal = Journal(tmp / "journal.db")
         self.journal.start_run(strategy="t", mode="test")
         self.broker = broker or PaperBroker()
-        self.engine = Engine(self.plan, self.broker, self.journal, limits=limits)
+        self.engine = Engine(self.plan, self.broker, self.journal, limits=limits, book=book)
         day0 = day_start(datetime.date(2026, 11, 20))
         self.engine.set_time(day0)
         self.decoder: FrameDecoder = make_decoder(self.engine, day0)

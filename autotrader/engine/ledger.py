@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from autotrader.engine.reserve import Reserve
 from autotrader.model import Fill, OrderAction, OrderRequest, OrderState, Side
 from autotrader.risk.book import RiskBook
 
@@ -92,8 +93,7 @@ class Ledger:
         self.halting: set[int] = set()  # orders the kill switch sent a cancel for
         self.changes: dict[int, list[OrderRequest]] = {}  # target id -> accepted requests
         self.ended: dict[int, OrderState] = {}  # ended targets whose requests still wait
-        self.reserve_price: dict[int, int] = {}  # working buy -> KRW per share held back
-        self.reserve_left: dict[int, int] = {}  # working buy -> KRW it still holds back
+        self.reserve = Reserve(book)  # what working buys hold back
         self.chain: dict[int, list[Link]] = {}  # working order -> its modifies, oldest first
         self.projections: dict[int, tuple[int, int]] = {}  # modify in flight: qty, price
         self.on_change: Observer | None = None
@@ -141,7 +141,7 @@ class Ledger:
             yield
             return
         key = (target.symbol, side)
-        held = self.reserve_left.get(target.order_id, 0)
+        held = self.reserve.left.get(target.order_id, 0)
         remaining = target.remaining
         book = self.book
         book.reserved -= held
@@ -177,7 +177,7 @@ class Ledger:
         if side is not None:
             self.book.open_orders += 1
             if side is Side.BUY:
-                self._reserve(order.order_id, order.qty, ref_price)
+                self.reserve.hold(order.order_id, order.qty, ref_price)
             key = (order.symbol, side)
             self.pending[key] = self.pending.get(key, 0) + order.qty
             self.by_symbol.setdefault(order.symbol, []).append(order)
@@ -217,7 +217,7 @@ class Ledger:
             st.open_orders += 1
             self._count(order.symbol, st)
         if side is Side.BUY and order.price:
-            held = self._reserve(order.order_id, order.remaining, order.price)
+            held = self.reserve.hold(order.order_id, order.remaining, order.price)
             if reserve_from_cash:
                 self.book.cash += held
 
@@ -299,31 +299,12 @@ class Ledger:
         self._trigger(order, order.state.value, fill)
 
     # -- reservations --------------------------------------------------------------------
-    def _reserve(self, order_id: int, qty: int, per_share: int) -> int:
-        """Hold back a working buy's value and its commission; returns the KRW held."""
-        value = qty * per_share
-        amount = value + self.book.fees.commission(value)
-        self.reserve_price[order_id] = per_share
-        self.reserve_left[order_id] = self.reserve_left.get(order_id, 0) + amount
-        self.book.reserved += amount
-        return amount
-
-    def release(self, order_id: int, qty: int) -> None:
-        """``qty`` shares of a working buy no longer need cash held back (filled, or
-        cancelled while the rest keeps working): release their value and commission."""
-        held = qty * self.reserve_price.get(order_id, 0)
-        left = self.reserve_left.get(order_id, 0)
-        release = min(held + self.book.fees.commission(held), left)
-        if left:
-            self.reserve_left[order_id] = left - release
-        self.book.reserved -= release
-
     def _release(self, order: OrderRequest, qty: int) -> None:
         working = self.working
         if any(working[r].target_id == order.order_id for r in self.projections if r in working):
             self._hold(order)  # a modify in flight: hold for either outcome, recomputed
         else:
-            self.release(order.order_id, qty)
+            self.reserve.release(order.order_id, qty)
 
     def _hold(self, order: OrderRequest) -> None:
         """Set a working buy's reserve: its unfilled shares at its price, or more while a
@@ -331,13 +312,13 @@ class Ledger:
         if order.side is not Side.BUY or order.order_id not in self.working:
             return
         qty = order.remaining
-        price = order.price or self.reserve_price.get(order.order_id, 0)
+        price = order.price or self.reserve.price.get(order.order_id, 0)
         for req in self.working.values():
             if req.target_id == order.order_id and req.order_id in self.projections:
                 q, p = self.projections[req.order_id]
                 qty, price = max(qty, q or order.remaining), max(price, p)
-        self._release_all(order.order_id)
-        self._reserve(order.order_id, qty, price)
+        self.reserve.release_all(order.order_id)
+        self.reserve.hold(order.order_id, qty, price)
 
     def _request_left(self, req: OrderRequest) -> None:
         """A modify request ended (done or refused): its target holds exactly its own."""
@@ -345,9 +326,6 @@ class Ledger:
             target = self.get(req.target_id)
             if target is not None:
                 self._hold(target)
-
-    def _release_all(self, order_id: int) -> None:
-        self.book.reserved -= self.reserve_left.pop(order_id, 0)
 
     # -- the private moves ---------------------------------------------------------------
     def _set(
@@ -384,8 +362,7 @@ class Ledger:
         key = (order.symbol, side)
         self.pending[key] = max(self.pending.get(key, 0) - remaining, 0)
         self.book.open_orders = max(self.book.open_orders - 1, 0)
-        self.reserve_price.pop(order.order_id, None)
-        self._release_all(order.order_id)
+        self.reserve.end(order.order_id)
         orders = self.by_symbol.get(order.symbol)
         if orders and order in orders:
             orders.remove(order)

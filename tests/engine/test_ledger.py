@@ -59,7 +59,7 @@ def test_fills_and_a_cancel_release_exactly_what_a_buy_reserved(tmp_path: Path) 
     ledger.cancelled(buy, buy.remaining, 2.0)
     assert buy.state is OrderState.CANCELLED
     assert ledger.book.reserved == 0 and ledger.book.open_orders == 0
-    assert ledger.reserve_left == {} and ledger.reserve_price == {}
+    assert ledger.reserve.left == {} and ledger.reserve.price == {}
     assert ledger.working == {} and ledger.by_symbol == {}
     assert ledger.pending_qty("005930", Side.BUY) == 0
 
@@ -138,7 +138,7 @@ def test_ended_orders_leave_the_ledger_so_memory_stays_flat(tmp_path: Path) -> N
     assert len(h.placed()) > 300  # most passed the guard and reached the broker
     assert ledger.working == {} and ledger.by_symbol == {}
     assert (ledger.changes, ledger.ended, ledger.chain, ledger.projections) == ({}, {}, {}, {})
-    assert (ledger.reserve_left, ledger.reserve_price, ledger.cancelling) == ({}, {}, set())
+    assert (ledger.reserve.left, ledger.reserve.price, ledger.cancelling) == ({}, {}, set())
     assert engine.book.reserved == 0 and engine.book.open_orders == 0
     unfinished = (
         "SELECT COUNT(*) FROM orders WHERE state NOT IN ('filled', 'cancelled', 'rejected', 'done')"

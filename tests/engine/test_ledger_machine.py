@@ -124,12 +124,12 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @initialize()
     def start(self) -> None:
-        self.h = Harness(STRATEGY, Path(self.tmp.name), broker=self.venue, limits=LIMITS)
+        self.h = Harness(
+            STRATEGY, Path(self.tmp.name), broker=self.venue, limits=LIMITS, book=_book()
+        )
         self._setup(self.h.engine)
 
     def _setup(self, engine: Engine) -> None:
-        engine.book = RiskBook(cash=10**13, fees=FEES)
-        engine.ledger.book = engine.book
         self.h.feed([real(*(trade(s, "100000", p) for s, p in PRICE.items()))])
         for symbol in PRICE:
             state = engine.states[symbol]
@@ -304,7 +304,9 @@ class LedgerMachine(RuleBasedStateMachine):
         rows = self._rows()
         old = self.h
         old.journal.close()
-        self.h = Harness(STRATEGY, Path(self.tmp.name), broker=self.venue, limits=LIMITS)
+        self.h = Harness(
+            STRATEGY, Path(self.tmp.name), broker=self.venue, limits=LIMITS, book=_book()
+        )
         self._setup(self.h.engine)
         for order_id in sorted(self.venue.working()):
             order = order_from_row(rows[order_id])
@@ -377,12 +379,12 @@ def check_book(engine: Engine) -> None:
             sum(o.side is Side.SELL for o in mine),
         )
     buys = {o.order_id: o for o in orders if o.side is Side.BUY}
-    assert set(ledger.reserve_left) <= set(buys)  # nothing held by an ended order
-    assert all(left >= 0 for left in ledger.reserve_left.values())
-    assert book.reserved == sum(ledger.reserve_left.values()) >= 0
+    assert set(ledger.reserve.left) <= set(buys)  # nothing held by an ended order
+    assert all(left >= 0 for left in ledger.reserve.left.values())
+    assert book.reserved == sum(ledger.reserve.left.values()) >= 0
     for order_id, order in buys.items():
-        left = ledger.reserve_left.get(order_id, 0)
-        qty, price = order.remaining, order.price or ledger.reserve_price.get(order_id, 0)
+        left = ledger.reserve.left.get(order_id, 0)
+        qty, price = order.remaining, order.price or ledger.reserve.price.get(order_id, 0)
         for req_id, (q, p) in ledger.projections.items():  # a modify in flight: either way
             if ledger.working[req_id].target_id == order_id:
                 qty, price = max(qty, q or order.remaining), max(price, p)
@@ -392,7 +394,7 @@ def check_book(engine: Engine) -> None:
         # down: under 1 KRW per release)
         assert need <= left <= need + ROUNDING, (order, left, need)
     if not orders:
-        assert book.reserved == 0 and ledger.reserve_price == {}
+        assert book.reserved == 0 and ledger.reserve.price == {}
     # nothing about an ended order stays behind (memory flat over days)
     working = set(ledger.working)
     assert ledger.cancelling <= working and ledger.halting <= working
@@ -407,11 +409,9 @@ class PaperMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tmp = tempfile.TemporaryDirectory()
-        self.h = Harness(STRATEGY, Path(self.tmp.name), limits=LIMITS)
+        self.h = Harness(STRATEGY, Path(self.tmp.name), limits=LIMITS, book=_book())
         self.paper = self.h.broker
         assert isinstance(self.paper, PaperBroker)
-        self.h.engine.book = RiskBook(cash=10**13, fees=FEES)
-        self.h.engine.ledger.book = self.h.engine.book
         self.second = 0
         self.tick({s: 0 for s in PRICE})
         for symbol in PRICE:
@@ -479,6 +479,10 @@ class PaperMachine(RuleBasedStateMachine):
         }
         assert unfinished == set(engine.ledger.working)
         check_book(engine)
+
+
+def _book() -> RiskBook:
+    return RiskBook(cash=10**13, fees=FEES)
 
 
 def _dict_row(cursor: object, row: tuple[object, ...]) -> dict[str, object]:
