@@ -8,8 +8,9 @@ Start-up, each step before the next, so no rule can fire on a wrong picture of t
    (``live/recovery.py``): orders earlier runs left unfinished are settled against
    Kiwoom (missing fills journaled once, a pending intent never sent, positions compared;
    a problem halts the strategy until ``autotrader resume``); holdings become positions,
-   the orderable cash goes to the risk book, today's open orders are tracked: an order an
-   earlier run journaled resumes its own row; any other is adopted as a new row;
+   the orderable cash goes to the risk book, today's open orders are tracked by the
+   engine's order ledger (``live/account.py``): an order an earlier run journaled
+   resumes its own row; any other is adopted as a new row;
 4. the websocket: LOGIN, then REG for the plan's symbols and the account's ``00``/``04``;
 5. rules enabled, then the ``on: start`` rules run.
 
@@ -27,7 +28,7 @@ survives a restart.
 
 An order whose request outcome is unknown (timeout, dropped connection) is never resent:
 it is UNKNOWN in the journal, its rule is held (``Engine.held_rules``), and after
-``reconcile_delay`` seconds ``KiwoomBroker.reconcile`` matches it against ka10075/ka10076:
+``reconcile_delay`` seconds (``live/doubt.py``) ``KiwoomBroker.reconcile`` matches it against ka10075/ka10076:
 found, it is adopted (ACCEPTED, then ``catch_up`` brings the fills it missed); not found,
 it is closed as rejected. After a websocket reconnect ``catch_up`` queries fills to cover
 the gap and any order still in doubt is reconciled again.
