@@ -153,7 +153,7 @@ def resolve(
     outcomes: dict[int, Resolved] = {}
 
     def settle(j: JournalOrder, number: str) -> None:
-        chain = _chain(number, moved)
+        chain = _chain(number, moved, by_no)
         taken.update(chain)
         filled, value = 0, 0
         for n in chain:
@@ -161,7 +161,7 @@ def resolve(
             if c is not None:
                 filled += c.filled_qty
                 value += c.filled_qty * c.fill_price
-        outcome = _settled(j, chain, filled, working.get(chain[-1]))
+        outcome = _settled(j, chain, filled, working.get(chain[-1]), chain[-1] != number)
         outcomes[j.order.order_id] = outcome
         plan.resolved.append(outcome)
         missed = filled - j.fills_qty
@@ -209,18 +209,28 @@ def resolve(
     return plan
 
 
-def _chain(number: str, moved: Mapping[str, Candidate]) -> list[str]:
-    """The order number and those a modify moved its remainder to, oldest first."""
+def _chain(
+    number: str, moved: Mapping[str, Candidate], by_no: Mapping[str, Candidate]
+) -> list[str]:
+    """Every number the order has had, oldest first: the ones before ``number`` (a row
+    carries the latest number a modify gave it, and fills stay listed under the number
+    they happened on) and those a later modify moved its remainder to."""
     chain = [number]
+    while (c := by_no.get(chain[0])) is not None:
+        before = c.original_order_no
+        if not before.strip("0") or before in chain:
+            break
+        chain.insert(0, before)
     while (nxt := moved.get(chain[-1])) is not None and nxt.order_no not in chain:
         chain.append(nxt.order_no)
     return chain
 
 
 def _settled(
-    j: JournalOrder, chain: list[str], filled: int, open_now: OpenOrder | None
+    j: JournalOrder, chain: list[str], filled: int, open_now: OpenOrder | None, modified: bool
 ) -> Resolved:
-    order, number, modified = j.order, chain[-1], len(chain) > 1
+    """``modified``: a modify moved it past the number its row carries."""
+    order, number = j.order, chain[-1]
     moved = f", modified to {number}" if modified else ""
     if open_now is not None:
         state = OrderState.PARTIALLY_FILLED if filled else OrderState.ACCEPTED

@@ -28,10 +28,11 @@ survives a restart.
 
 An order whose request outcome is unknown (timeout, dropped connection) is never resent:
 it is UNKNOWN in the journal, its rule is held (``Engine.held_rules``), and after
-``reconcile_delay`` seconds (``live/doubt.py``) ``KiwoomBroker.reconcile`` matches it against ka10075/ka10076:
-found, it is adopted (ACCEPTED, then ``catch_up`` brings the fills it missed); not found,
-it is closed as rejected. After a websocket reconnect ``catch_up`` queries fills to cover
-the gap and any order still in doubt is reconciled again.
+``reconcile_delay`` seconds ``KiwoomBroker.reconcile`` matches it against ka10075/ka10076
+(``live/doubt.py``): found, it is adopted (ACCEPTED, then ``catch_up`` brings the fills
+it missed); not found, it is closed as rejected. After a websocket reconnect
+``catch_up`` queries fills to cover the gap and any order still in doubt is reconciled
+again.
 
 Shutdown (``stop()``, Ctrl-C, SIGTERM): the ``on: stop`` rules run, rules are held,
 in-flight order answers awaited, the websocket closed, the token revoked, the journal

@@ -188,3 +188,18 @@ def test_a_symbol_without_a_baseline_is_not_compared() -> None:
     plan = resolve([], view(holdings={SYM: 5}), today_start=TODAY, symbols=[SYM])
     (check,) = plan.positions
     assert (check.broker_qty, check.journal_qty, check.agrees) == (5, None, True)
+
+
+def test_a_row_carrying_the_modify_number_counts_the_fills_of_earlier_numbers() -> None:
+    """A modify moved the order from 0000001 (3 of 10 filled there) to 0000002, and the
+    row carries the new number: the 3 already journaled are not 'missing at Kiwoom'."""
+    row = journal_order(1, OrderState.PARTIALLY_FILLED, "0000002", qty=10, fills=(3, 600_000))
+    opens = [open_order("0000002", qty=7, orig="0000001")]
+    plan = resolve([row], view(opens, [fill_row("0000001", qty=10, filled=3)]), today_start=TODAY)
+    (r,) = plan.resolved
+    assert (r.state, r.broker_order_no, r.filled_qty) == (
+        OrderState.PARTIALLY_FILLED,
+        "0000002",
+        3,
+    )
+    assert plan.problems == [] and plan.fills == []
