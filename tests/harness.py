@@ -46,16 +46,21 @@ class Harness:
         broker: Broker | None = None,
         limits: RiskLimits | None = None,
         book: RiskBook | None = None,
+        mode: str = "test",
     ) -> None:
         self.plan = compile_strategy(load_strategy_text(strategy, "test.yaml"))
         self.journal = Journal(tmp / "journal.db")
-        self.journal.start_run(strategy="t", mode="test")
+        self.journal.start_run(strategy="t", mode=mode, broker=self.broker_name(broker))
         self.broker = broker or PaperBroker()
         self.engine = Engine(self.plan, self.broker, self.journal, limits=limits, book=book)
         day0 = day_start(datetime.date(2026, 11, 20))
         self.engine.set_time(day0)
         self.decoder: FrameDecoder = make_decoder(self.engine, day0)
         self.seen = SeenOrders(self.engine)
+
+    @staticmethod
+    def broker_name(broker: Broker | None) -> str:
+        return broker.name if broker is not None else "paper"
 
     def placed(self) -> list[OrderRequest]:
         """Every order sent this run (working or ended), oldest first."""

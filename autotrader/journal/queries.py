@@ -125,6 +125,25 @@ def journaled_fills(
     return result
 
 
+def journaled_numbers(conn: sqlite3.Connection, order_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Order id -> the Kiwoom numbers the journal knows it by: those its fills were listed
+    under and those its modifies gave it (its own row holds only the latest)."""
+    result: dict[int, set[str]] = {}
+    for start in range(0, len(order_ids), 500):
+        chunk = list(order_ids[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        sql = (
+            f"SELECT order_id, broker_order_no FROM fills WHERE order_id IN ({marks}) "  # noqa: S608
+            "UNION SELECT target_id, broker_order_no FROM orders "
+            f"WHERE target_id IN ({marks}) AND action IN ('modify', 'credit_modify') "
+            "AND state = 'done'"
+        )
+        for oid, number in conn.execute(sql, chunk + chunk):
+            if number:
+                result.setdefault(int(oid), set()).add(str(number))
+    return result
+
+
 def order_numbers_since(conn: sqlite3.Connection, since: float) -> list[str]:
     """Kiwoom order numbers on orders rows created since ``since`` (any strategy)."""
     cur = conn.execute(

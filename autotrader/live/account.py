@@ -61,7 +61,10 @@ def load_account(
             continue
         row = earlier.get(o.order_no)
         if row is not None:
-            engine.ledger.resume(row, o.qty, o.price, o.order_no, o.filled_qty, now)
+            # the whole order: fills under every number it has had (recovery counted
+            # them), plus what still works under its current one
+            filled = row.filled_qty
+            engine.ledger.resume(row, filled + o.remaining, o.price, o.order_no, filled, now)
             broker.adopt(row)
             loaded.resumed.append(row)
             continue

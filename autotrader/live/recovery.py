@@ -45,6 +45,7 @@ from autotrader.broker.kiwoom.reconcile import Candidate, candidates, match
 from autotrader.clock import day_start, to_seoul
 from autotrader.journal.queries import (
     journaled_fills,
+    journaled_numbers,
     order_from_row,
     order_numbers_since,
     position_baseline,
@@ -68,6 +69,7 @@ class JournalOrder:
     order: OrderRequest
     fills_qty: int = 0
     fills_value: int = 0  # sum of qty * price
+    numbers: frozenset[str] = frozenset()  # earlier Kiwoom numbers (fills', modifies')
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +156,12 @@ def resolve(
 
     def settle(j: JournalOrder, number: str) -> None:
         chain = _chain(number, moved, by_no)
-        taken.update(chain)
+        # numbers Kiwoom no longer lists (no fill, not open) break the walk back: the
+        # journal knows the ones its fills and modifies carried
+        counted = [n for n in sorted(j.numbers) if n not in chain] + chain
+        taken.update(counted)
         filled, value = 0, 0
-        for n in chain:
+        for n in counted:
             c = by_no.get(n)
             if c is not None:
                 filled += c.filled_qty
@@ -313,14 +318,17 @@ def load_inputs(
     fills, today's claimed Kiwoom numbers and the journal's positions."""
     orders: list[JournalOrder] = []
     rows = unfinished_orders(conn, strategy=strategy, broker=broker, before_run=run_id)
-    fills = journaled_fills(conn, [int(r["id"]) for r in rows])
+    ids = [int(r["id"]) for r in rows]
+    fills = journaled_fills(conn, ids)
+    numbers = journaled_numbers(conn, ids)
     for r in rows:
         order = order_from_row(r)
         if order is None:
             log.error("recovery: order row %s cannot be read: %r", r.get("id"), r)
             continue
         qty, value = fills.get(order.order_id, (0, 0))
-        orders.append(JournalOrder(order, qty, value))
+        known = frozenset(numbers.get(order.order_id, ()))
+        orders.append(JournalOrder(order, qty, value, known))
     claimed = set(order_numbers_since(conn, today_start))
     expected = position_baseline(conn, strategy=strategy, broker=broker, before_run=run_id)
     return RecoveryInputs(orders, claimed, expected)

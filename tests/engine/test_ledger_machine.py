@@ -3,8 +3,10 @@ own book tell the same story, and reserves are never negative and released exact
 
 Hypothesis draws sequences of place, ack, partial fill, fill, modify, cancel, reject,
 unknown outcome, exchange cancel and restart. A scripted venue (``Venue``) answers as it
-is told and keeps its own copies of the orders; a second machine runs the paper broker.
-After every step:
+is told and keeps its own copies of the orders, numbered as Kiwoom numbers them (a modify
+gets a new number pointing back to the old one); a restart goes through the live restart
+recovery against the venue's ka10075/ka10076 view, with requests in flight at the crash
+either booked or lost. A second machine runs the paper broker. After every step:
 
 * the ledger's working set is exactly the journal's unfinished rows, field by field, and
   an order's filled quantity is the sum of its journaled fills;
@@ -40,9 +42,11 @@ from autotrader.broker.base import (
     OrderOutcomeUnknown,
     OrderRejected,
 )
+from autotrader.broker.kiwoom.account import FillRow, OpenOrder
 from autotrader.broker.paper import PaperBroker
+from autotrader.clock import day_start, to_seoul
 from autotrader.engine import Engine
-from autotrader.journal.queries import order_from_row
+from autotrader.live.recovery import BrokerView, apply, load_inputs, resolve
 from autotrader.market import Fees
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
 from autotrader.risk import RiskBook, RiskLimits
@@ -94,6 +98,68 @@ class Venue:
         self.book: dict[int, OrderRequest] = {}  # its copies: new orders it works
         self.unanswered: dict[int, OrderRequest] = {}  # requests it has not answered
         self.numbers = itertools.count(1)
+        # per Kiwoom number: the order it belongs to, the number before it (a modify's
+        # orig_ord_no), its own quantity and the fills listed under it
+        self.owner: dict[str, int] = {}
+        self.before: dict[str, str] = {}
+        self.qty_of: dict[str, int] = {}
+        self.fills_of: dict[str, list[tuple[int, int]]] = {}
+
+    def number(self, order_id: int, qty: int, before: str = "") -> str:
+        number = f"{next(self.numbers):07d}"
+        self.owner[number], self.before[number], self.qty_of[number] = order_id, before, qty
+        self.fills_of[number] = []
+        return number
+
+    def accept(self, req: OrderRequest) -> tuple[str, OrderRequest | None]:
+        """Book a request as Kiwoom would (without telling anyone): its number, and the
+        target it changed, if any; ("", None) when its target is not working."""
+        target = self.book.get(req.target_id) if req.target_id is not None else None
+        if not req.action.is_new and (target is None or target.state.is_final):
+            return "", None
+        if req.action.is_new:
+            req.state = OrderState.ACCEPTED
+            req.broker_order_no = self.number(req.order_id, req.qty)
+            self.book[req.order_id] = req
+            return req.broker_order_no, None
+        assert target is not None
+        left = target.qty - target.filled_qty
+        if req.action is OrderAction.CANCEL:
+            cut = req.qty if 0 < req.qty < left else left
+            if cut == left:
+                target.state = OrderState.CANCELLED
+            else:
+                target.qty -= cut
+            return self.number(req.order_id, cut), target
+        moved = req.qty or left  # a modify: the remainder moves to the new number
+        number = self.number(target.order_id, moved, target.broker_order_no)
+        target.qty, target.price = target.filled_qty + moved, req.price
+        target.broker_order_no = number
+        return number, target
+
+    def view(self) -> BrokerView:
+        """What ka10075 and ka10076 would answer now."""
+        opens, fills = [], []
+        for number, order_id in self.owner.items():
+            order = self.book.get(order_id)
+            if order is None:
+                continue  # a cancel's own number
+            done = self.fills_of[number]
+            qty, value = sum(q for q, _ in done), sum(q * p for q, p in done)
+            avg = value // qty if qty else 0
+            side = order.side
+            if qty:
+                fills.append(FillRow(
+                    number, order.symbol, side, order.price, self.qty_of[number], avg, qty,
+                    0, 0, 0, "체결", "100000",
+                ))  # fmt: skip
+            if number == order.broker_order_no and not order.state.is_final:
+                opens.append(OpenOrder(
+                    number, order.symbol, side, "접수", self.qty_of[number], order.price,
+                    order.qty - order.filled_qty, qty, avg, self.before[number], "0",
+                    "100000", "KRX",
+                ))  # fmt: skip
+        return BrokerView(opens, fills, {})
 
     def attach(self, emit: Emit) -> None:
         self.emit = emit
@@ -125,8 +191,9 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         self.h = Harness(
-            STRATEGY, Path(self.tmp.name), broker=self.venue, limits=LIMITS, book=_book()
-        )
+            STRATEGY, Path(self.tmp.name), broker=self.venue, limits=LIMITS, book=_book(),
+            mode="live",
+        )  # fmt: skip
         self._setup(self.h.engine)
 
     def _setup(self, engine: Engine) -> None:
@@ -182,6 +249,7 @@ class LedgerMachine(RuleBasedStateMachine):
             order_type=OrderType.LIMIT if price else OrderType.MARKET,
             price=price,
             rule="never",
+            strategy="t",
             created_at=self.engine.market.now,
             target_id=target,
         )
@@ -217,32 +285,18 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def _answer(self, req: OrderRequest) -> None:
         venue = self.venue
-        target = venue.book.get(req.target_id) if req.target_id is not None else None
-        if not req.action.is_new and (target is None or target.state.is_final):
-            del venue.unanswered[req.order_id]
-            venue.send(OrderRejected(req.order_id, "original order is not working", None, 0.0))
-            return
         del venue.unanswered[req.order_id]
-        number = f"{next(venue.numbers):07d}"
+        number, target = venue.accept(req)
         ts = self._now()
-        if req.action.is_new:
-            req.state, req.broker_order_no = OrderState.ACCEPTED, number
-            venue.book[req.order_id] = req
-            venue.send(OrderAccepted(req.order_id, number, ts))
+        if not number:
+            venue.send(OrderRejected(req.order_id, "original order is not working", None, ts))
             return
-        assert target is not None
         venue.send(OrderAccepted(req.order_id, number, ts))
-        left = target.qty - target.filled_qty
+        if target is None:
+            return
         if req.action is OrderAction.CANCEL:
-            cut = req.qty if 0 < req.qty < left else left
-            if cut == left:
-                target.state = OrderState.CANCELLED
-            else:
-                target.qty -= cut
-            venue.send(OrderCancelled(target.order_id, cut, ts))
-        else:  # a modify: the remainder moves to the new number, as Kiwoom does it
-            target.qty = target.filled_qty + (req.qty or left)
-            target.price, target.broker_order_no = req.price, number
+            venue.send(OrderCancelled(target.order_id, venue.qty_of[number], ts))
+        else:
             venue.send(OrderModified(target.order_id, target.qty, target.price, ts, number))
 
     @precondition(lambda self: self.venue.unanswered)
@@ -270,6 +324,7 @@ class LedgerMachine(RuleBasedStateMachine):
         order.filled_qty += qty
         if order.filled_qty >= order.qty:
             order.state = OrderState.FILLED
+        venue.fills_of[order.broker_order_no].append((qty, order.price))
         side = order.side
         assert side is not None
         fill = FEES.fill(
@@ -288,30 +343,41 @@ class LedgerMachine(RuleBasedStateMachine):
         self.venue.send(OrderCancelled(order.order_id, left, self._now()))
 
     # -- restart --------------------------------------------------------------------------
-    @precondition(
-        lambda self: (
-            not self.venue.unanswered
-            and all(
-                o.side is not None and o.state.is_open for o in self.engine.ledger.working.values()
-            )
-        )
-    )
-    @rule()
-    def restart(self) -> None:
-        """A new run on the same journal: the orders the venue still works are tracked
-        again from their journal rows alone (the ledger kept no history to lose)."""
+    @rule(reached=st.lists(st.booleans(), max_size=8))
+    def restart(self, reached: list[bool]) -> None:
+        """The process dies and starts again on the same journal. Requests in flight
+        reached Kiwoom or not (``reached``); restart recovery (``live/recovery.py``)
+        settles the earlier run's unfinished rows against the venue's answers, and the
+        orders still working resume under their own rows: nothing is lost or doubled."""
+        venue = self.venue
+        flags = reached + [False] * len(venue.unanswered)
+        for req, got in zip(list(venue.unanswered.values()), flags, strict=False):
+            del venue.unanswered[req.order_id]
+            if got:
+                venue.accept(req)  # booked at Kiwoom; its answer died with the process
         self.h.journal.flush()
-        rows = self._rows()
-        old = self.h
-        old.journal.close()
+        self.h.journal.close()
         self.h = Harness(
-            STRATEGY, Path(self.tmp.name), broker=self.venue, limits=LIMITS, book=_book()
+            STRATEGY, Path(self.tmp.name), broker=venue, limits=LIMITS, book=_book(), mode="live"
         )
         self._setup(self.h.engine)
-        for order_id in sorted(self.venue.working()):
-            order = order_from_row(rows[order_id])
-            assert order is not None
-            self.engine.ledger.track(order, reserve_from_cash=False)
+        journal, now = self.h.journal, self._now()
+        today = day_start(to_seoul(now).date())
+        inputs = load_inputs(
+            journal.conn, strategy="t", broker=venue.name, run_id=journal.run_id,
+            today_start=today,
+        )  # fmt: skip
+        plan = resolve(inputs.orders, venue.view(), today_start=today, claimed=inputs.claimed)
+        assert plan.problems == []
+        recovered = apply(plan, inputs, journal, fees=FEES, now=now)
+        for order_id, copy in sorted(venue.working().items()):
+            row = recovered.working.get(copy.broker_order_no)
+            assert row is not None and row.order_id == order_id, (copy, recovered.working)
+            left = copy.qty - copy.filled_qty
+            self.engine.ledger.resume(
+                row, row.filled_qty + left, copy.price, copy.broker_order_no, row.filled_qty, now
+            )
+        assert len(recovered.working) == len(venue.working())
 
     # -- the three views ------------------------------------------------------------------
     def _rows(self) -> dict[int, dict[str, object]]:

@@ -203,3 +203,15 @@ def test_a_row_carrying_the_modify_number_counts_the_fills_of_earlier_numbers() 
         3,
     )
     assert plan.problems == [] and plan.fills == []
+
+
+def test_fills_under_a_number_kiwoom_no_longer_links_are_counted_from_the_journal() -> None:
+    """0000001 (1 filled) -> 0000002 (no fill, not open: in neither list) -> 0000003:
+    Kiwoom's rows cannot link back to 0000001, the journal's fills can."""
+    row = journal_order(1, OrderState.PARTIALLY_FILLED, "0000003", fills=(1, 200_000))
+    row = JournalOrder(row.order, 1, 200_000, frozenset({"0000001", "0000002"}))
+    opens = [open_order("0000003", qty=1, orig="0000002")]
+    plan = resolve([row], view(opens, [fill_row("0000001", filled=1)]), today_start=TODAY)
+    (r,) = plan.resolved
+    assert (r.state, r.filled_qty) == (OrderState.PARTIALLY_FILLED, 1)
+    assert plan.problems == [] and plan.fills == []
