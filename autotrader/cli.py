@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from autotrader.cli_data import register as register_data_verbs
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 tape_app = typer.Typer(help="Make and inspect tapes (recorded or synthetic market days).")
 app.add_typer(tape_app, name="tape")
 app.add_typer(fake_app, name="fake-kiwoom")
+register_data_verbs(app, tape_app)
 
 _REPO = Path(__file__).resolve().parents[1]
 
