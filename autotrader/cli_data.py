@@ -6,6 +6,7 @@ calls one stage (live/record.py, live/download.py, feed/, sweep/).
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -70,6 +71,109 @@ def record(
     err.print(f"recorded {result.frames:,} frames, {result.gaps} gaps: {files}")
 
 
+def _day(text: str | None, default: datetime.date) -> datetime.date:
+    if not text:
+        return default
+    try:
+        return datetime.date.fromisoformat(
+            text if "-" in text else f"{text[:4]}-{text[4:6]}-{text[6:]}"
+        )
+    except ValueError:
+        raise AutotraderError(f"{text!r} is not a date (YYYY-MM-DD or YYYYMMDD)") from None
+
+
+def download(
+    symbols: Annotated[list[str] | None, typer.Argument(help="stock codes")] = None,
+    strategy: Annotated[Path | None, typer.Option(help="also this strategy's symbols")] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="minute (ka10080), tick (ka10079), day (ka10081), daily-prices (ka10086)"
+        ),
+    ] = "minute",
+    scope: Annotated[int, typer.Option(help="minutes per bar (minute), trades per bar (tick)")] = 1,
+    since: Annotated[
+        str | None, typer.Option(help="first day (default: a week before --until)")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="last day (default: today in Seoul)")] = None,
+    out: Annotated[Path, typer.Option(help="directory of the day tapes")] = Path("data"),
+    prefix: Annotated[str, typer.Option(help="tape file name prefix")] = "",
+    adjusted: Annotated[bool, typer.Option(help="adjusted prices (upd_stkpc_tp)")] = True,
+    config: Annotated[Path | None, typer.Option(help="configuration TOML")] = None,
+) -> None:
+    """Download Kiwoom chart bars and write one tape of synthetic ticks per day."""
+    from autotrader.broker.kiwoom.chart import TRS
+    from autotrader.cli_live import kiwoom_settings
+    from autotrader.clock import SEOUL
+    from autotrader.config import load_config
+    from autotrader.live.download import run_download
+    from autotrader.rules.schema import normalize_symbol
+
+    try:
+        if kind not in TRS:
+            raise AutotraderError(f"--kind must be one of {', '.join(TRS)}, not {kind!r}")
+        last = _day(until, datetime.datetime.now(SEOUL).date())
+        first = _day(since, last - datetime.timedelta(days=7))
+        if first > last:
+            raise AutotraderError(f"--since {first} is after --until {last}")
+        watch = [normalize_symbol(s) for s in symbols or ()] + _strategy_symbols(strategy)
+        if not watch:
+            raise AutotraderError("nothing to download: name symbols or --strategy FILE")
+        settings = kiwoom_settings(load_config(config))
+        result = run_download(
+            settings,
+            list(dict.fromkeys(watch)),
+            out,
+            kind=kind,
+            since=first,
+            until=last,
+            scope=scope,
+            adjusted=adjusted,
+            prefix=prefix,
+            progress=lambda sym, n: err.print(f"  {sym}: {n:,} bars"),
+        )
+    except (ValueError, AutotraderError, StrategyErrors) as exc:
+        raise _fail(exc) from None
+    days = len(result.files)
+    err.print(f"wrote {days} day tape(s) from {sum(result.bars.values()):,} bars into {out}/")
+    for f in result.files:
+        typer.echo(str(f))
+
+
+def tape_import(
+    csv_file: Annotated[Path, typer.Argument(help="CSV: date,time,open,high,low,close,volume")],
+    symbol: Annotated[str, typer.Option(help="the stock code the bars are of")],
+    out: Annotated[Path, typer.Option(help="directory of the day tapes")] = Path("data"),
+    span: Annotated[
+        int | None, typer.Option(help="seconds per bar (default: inferred; daily without time)")
+    ] = None,
+    prefix: Annotated[str, typer.Option(help="tape file name prefix")] = "",
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="skip malformed lines (counted) instead of stopping")
+    ] = False,
+) -> None:
+    """Turn CSV bars into day tapes of synthetic ticks (the bar path of docs/tape-format.md)."""
+    from autotrader.feed.bars import write_bar_tapes
+    from autotrader.feed.csv_import import read_csv_bars
+    from autotrader.rules.schema import normalize_symbol
+
+    try:
+        code = normalize_symbol(symbol)
+        parsed = read_csv_bars(csv_file, code, span=span, skip_bad=skip_bad)
+        if not parsed.bars:
+            raise AutotraderError(f"{csv_file}: no bars")
+        files = write_bar_tapes(parsed.bars, out, prefix=prefix, origin=csv_file.name)
+    except (ValueError, AutotraderError) as exc:
+        raise _fail(exc) from None
+    for why in parsed.skipped[:20]:
+        err.print(f"skipped {csv_file} {why}", highlight=False)
+    if len(parsed.skipped) > 20:
+        err.print(f"... and {len(parsed.skipped) - 20} more skipped lines")
+    err.print(f"wrote {len(files)} day tape(s) from {len(parsed.bars):,} bars into {out}/")
+    for f in files:
+        typer.echo(str(f))
+
+
 def tape_info_cmd(
     files: Annotated[list[Path], typer.Argument(help="tape files")],
     silence: Annotated[
@@ -96,4 +200,6 @@ def tape_info_cmd(
 def register(app: typer.Typer, tape_app: typer.Typer) -> None:
     """Add the data verbs to the main app and its ``tape`` group."""
     app.command("record")(record)
+    app.command("download")(download)
+    tape_app.command("import")(tape_import)
     tape_app.command("info")(tape_info_cmd)

@@ -4,7 +4,8 @@ The day and source from the header; frames by type (entries of ``REAL`` frames b
 ``type``, other lines by ``trnm``); the symbols that traded; the first and last time;
 and the gaps: ``GAP`` lines written by the recorder, plus silences longer than
 ``silence`` seconds during the regular session (09:00-15:30), which a recording that
-lost its connection without noticing, or a thin download, would show.
+lost its connection without noticing would show (not for days made from bars, whose
+ticks are spread by construction).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def tape_info(path: str | os.PathLike[str], *, silence: float = DEFAULT_SILENCE)
             continue
         info.first = info.first or stamp
         info.last = stamp
-        if previous is not None and trnm != "GAP":
+        if previous is not None and trnm != "GAP" and not info.from_bars:
             quiet = seconds - previous[0]
             if quiet > silence and previous[0] < SESSION[1] and seconds > SESSION[0]:
                 info.gaps.append(Gap(previous[1], stamp, f"no frame for {quiet:,.0f} s"))
