@@ -48,7 +48,9 @@ def _fail(exc: AutotraderError, code: int = 1) -> typer.Exit:
 @app.command()
 def run(
     strategy: Annotated[Path, typer.Argument(help="strategy YAML file")] = DEFAULT_STRATEGY,
-    tape: Annotated[Path, typer.Option(help="tape to replay (dry-run)")] = DEFAULT_TAPE,
+    tape: Annotated[
+        Path, typer.Option(help="tape to replay (dry-run); a quoted glob or a folder: many days")
+    ] = DEFAULT_TAPE,
     journal: Annotated[Path | None, typer.Option(help="SQLite journal file")] = None,
     config: Annotated[Path | None, typer.Option(help="configuration TOML")] = None,
     report: Annotated[bool, typer.Option(help="print the report at the end")] = True,
@@ -84,10 +86,12 @@ def run(
             raise _fail(exc) from None
         return
     from autotrader.broker.paper import PaperBroker
+    from autotrader.cli_data import days_progress
     from autotrader.compile import compile_strategy
     from autotrader.config import load_config
-    from autotrader.engine.replay import replay
+    from autotrader.engine.days import replay_tapes
     from autotrader.journal import Journal
+    from autotrader.market.calendar import KrxCalendar
     from autotrader.report import print_report
     from autotrader.rules import load_strategy
 
@@ -98,13 +102,15 @@ def run(
         jpath = journal or Path(cfg.journal)
         j = Journal(jpath)
         try:
-            result = replay(
+            result = replay_tapes(
                 plan,
                 tape,
                 PaperBroker(cfg.fee_model()),
                 j,
                 limits=cfg.limits_for(loaded.spec.risk),
                 config_json=cfg.model_dump_json(),
+                calendar=KrxCalendar(cfg.calendar.extra_closed),
+                progress=days_progress(err),
             )
         finally:
             j.close()
