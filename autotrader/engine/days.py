@@ -5,6 +5,8 @@ carry over exactly as a strategy left them. Between two days (``start_day``):
 
 - working orders expire (KRX day orders do not survive the close): each is cancelled
   through the broker, journaled like any cancel;
+- finished orders are dropped from memory (the journal has them: memory stays flat
+  however many days run);
 - what is "daily" starts again: the risk book's realized P&L of the day, a halt set by
   the daily loss limit (not one from the kill switch file), the session, VI states, and
   the time rules' next fire times, recomputed from the new day's midnight so a rule due
@@ -115,6 +117,7 @@ def equity(engine: Engine) -> int:
 def start_day(engine: Engine, day0: float) -> None:
     """Between two days of one run: expire orders, reset what is daily (module docstring)."""
     engine.cancel_open(EXPIRED)
+    _forget_finished(engine)
     book = engine.book
     book.realized = 0
     if book.level is not TradingLevel.ACTIVE and book.level_reason.startswith(LOSS_LIMIT_PREFIX):
@@ -131,6 +134,19 @@ def start_day(engine: Engine, day0: float) -> None:
         scheduler.next_due = -math.inf
         engine._next_due = -math.inf  # the engine's cached copy of next_due
     engine.set_time(day0)
+
+
+def _forget_finished(engine: Engine) -> None:
+    """Finished orders leave memory at the close (the journal keeps them), so a run of
+    many days holds one day's orders, not all of them."""
+    done = {oid for oid, order in engine.orders.items() if order.state.is_final}
+    for oid in done:
+        del engine.orders[oid]
+    for number in [n for n, oid in engine.by_broker_no.items() if oid in done]:
+        del engine.by_broker_no[number]
+    engine.book.last_sent.clear()  # duplicates are judged within a window of seconds
+    for times in engine.book.sent_by_symbol.values():
+        times.clear()  # per-minute rates: a new day starts at zero
 
 
 def _counting(lines: Iterator[bytes], progress: Progress, every: int = 20_000) -> Iterator[bytes]:
