@@ -197,6 +197,61 @@ def tape_info_cmd(
     raise typer.Exit(status)
 
 
+def sweep(
+    strategy: Annotated[Path, typer.Argument(help="strategy YAML file with params:")],
+    tape: Annotated[str, typer.Option(help="tapes: a quoted glob, a folder or a file")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="NAME=v1,v2,... or NAME=start:stop:step (repeat)"),
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="run N random points of the grid (seeded)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of --samples")] = 0,
+    rank_by: Annotated[
+        str, typer.Option(help="net_pnl, trades, win_rate, max_drawdown or sharpe")
+    ] = "net_pnl",
+    split: Annotated[
+        float | None, typer.Option(help="in-sample share of the days, e.g. 0.7")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="results CSV")] = Path("results.csv"),
+    workers: Annotated[
+        int | None, typer.Option(help="local processes (default: one per CPU)")
+    ] = None,
+    cluster: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="configuration TOML")] = None,
+) -> None:
+    """Run STRATEGY over the tapes for every point of a parameter grid; rank the runs."""
+    from autotrader.engine.days import expand_tapes
+    from autotrader.sweep import SweepOptions, parse_param_options, points, run_sweep
+
+    try:
+        grid = parse_param_options(param or [])
+        chosen = points(grid, samples, seed)
+        opts = SweepOptions(
+            strategy,
+            expand_tapes(tape),
+            chosen,
+            out,
+            rank_by=rank_by,
+            split=split,
+            workers=workers,
+            cluster=cluster,
+            config=config,
+        )
+        where = f"Dask at {cluster}" if cluster else f"{workers or 'all'} local processes"
+        err.print(f"sweep: {len(chosen)} point(s) over {len(opts.tapes)} tape(s) on {where}")
+        rows = run_sweep(opts)
+    except (AutotraderError, StrategyErrors) as exc:
+        raise _fail(exc) from None
+    err.print(f"wrote {out}: {len(rows)} rows ranked by {rank_by}; journals in {out.stem}.runs/")
+    for row in rows[:5]:
+        shown = {k: v for k, v in row.items() if k != "journal"}
+        typer.echo("  " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+
+
 class _RichDays:
     """A rich progress bar over the days: day, frames/s, time left (terminals only)."""
 
@@ -245,5 +300,6 @@ def register(app: typer.Typer, tape_app: typer.Typer) -> None:
     """Add the data verbs to the main app and its ``tape`` group."""
     app.command("record")(record)
     app.command("download")(download)
+    app.command("sweep")(sweep)
     tape_app.command("import")(tape_import)
     tape_app.command("info")(tape_info_cmd)

@@ -39,6 +39,11 @@ class KrxCalendar:
     def __init__(self, extra_closed: Iterable[datetime.date] = ()) -> None:
         self.closed = KNOWN_CLOSED | frozenset(extra_closed)
 
+    @staticmethod
+    def preload() -> None:
+        """Read XKRX now (before forking workers, which then inherit it)."""
+        _xkrx_sessions()
+
     def _days(self, *check: datetime.date) -> frozenset[datetime.date]:
         days, first, last = _xkrx_sessions()
         for day in check:
