@@ -112,6 +112,14 @@ def run_point(spec: RunSpec) -> dict[str, Any]:
     return row
 
 
+def warm_worker() -> None:
+    """Import the replay path and read the KRX calendar (about a second, once a worker)."""
+    import autotrader.engine.days  # noqa: F401
+    from autotrader.market.calendar import KrxCalendar
+
+    KrxCalendar.preload()
+
+
 def split_days(tapes: Sequence[Path], share: float | None) -> list[tuple[str, list[Path]]]:
     """The parts to run: all days, or in-sample then out-of-sample by date."""
     from autotrader.engine.days import order_days
@@ -144,6 +152,7 @@ def _execute(
                 "--cluster needs Dask distributed: pip install 'autotrader[cluster]'"
             ) from exc
         with Client(cluster) as client:  # type: ignore[no-untyped-call]
+            client.run(warm_worker)  # every worker imports and reads the calendar once
             futures = client.map(run_point, specs, pure=False)
             index = {f.key: s for f, s in zip(futures, specs, strict=True)}
             for future in as_completed(futures):  # type: ignore[no-untyped-call]
