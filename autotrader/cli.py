@@ -64,6 +64,9 @@ def run(
         float | None,
         typer.Option("--max-seconds", help="with --live: stop cleanly after this many seconds"),
     ] = None,
+    record: Annotated[
+        Path | None, typer.Option(help="with --live: also record the feed to day tapes here")
+    ] = None,
 ) -> None:
     """Dry-run STRATEGY over a tape with the paper broker, then print the report.
 
@@ -81,6 +84,7 @@ def run(
                 report=report,
                 console=err,
                 max_seconds=max_seconds,
+                record=record,
             )
         except AutotraderError as exc:
             raise _fail(exc) from None

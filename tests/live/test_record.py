@@ -116,3 +116,25 @@ def _count_or_zero(path: Path) -> int:
         return gzip.decompress(path.read_bytes()).count(b"\n") - 1
     except (OSError, EOFError, zlib.error):
         return 0
+
+
+def test_a_live_run_records_its_own_feed_beside_the_strategy(tmp_path: Path) -> None:
+    """`run --live --record DIR` writes the session's market frames to a day tape from the
+    same websocket session (a second login with the key could close the first)."""
+    from typer.testing import CliRunner
+
+    from autotrader.cli import app
+    from tests.integration.test_live_cli import ENV, STRATEGY
+
+    server = FakeInThread(appkey=ENV["KIWOOM_APPKEY"], secretkey=ENV["KIWOOM_SECRETKEY"])
+    with server as fake:
+        server.after_registration(tick("005930", 60_000))
+        env = ENV | {"KIWOOM_REST_URL": fake.rest_url, "KIWOOM_WS_URL": fake.ws_url}
+        args = ["run", STRATEGY, "--live", "--yes", "--journal", str(tmp_path / "j.db")]
+        args += ["--max-seconds", "1.5", "--no-report", "--record", str(tmp_path / "tapes")]
+        result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (tape,) = (tmp_path / "tapes").glob("*.jsonl.gz")
+    lines = _frames(tape)
+    assert [ln["data"][0]["item"] for ln in lines] == ["005930"]  # type: ignore[index]
+    assert isinstance(lines[0]["rt"], str) and len(lines[0]["rt"]) == 10
