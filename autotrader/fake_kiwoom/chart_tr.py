@@ -38,11 +38,13 @@ class _Trades:
     base: dict[str, int] = field(default_factory=dict)
 
 
-_cache: dict[Path, _Trades] = {}
+_cache: dict[tuple[Path, int, int], _Trades] = {}  # (path, mtime ns, size): rewritten tapes
 
 
 def _trades(tape: Path) -> _Trades:
-    cached = _cache.get(tape)
+    st = tape.stat()
+    key = (tape, st.st_mtime_ns, st.st_size)
+    cached = _cache.get(key)
     if cached is not None:
         return cached
     cursor = TapeCursor(tape)
@@ -59,7 +61,7 @@ def _trades(tape: Path) -> _Trades:
                 out.by_symbol.setdefault(sym, []).append((hms, price, qty))
                 if sym not in out.base:
                     out.base[sym] = price - to_int(values.get("11"), signed=True)
-    _cache[tape] = out
+    _cache[key] = out
     return out
 
 

@@ -136,3 +136,51 @@ def test_run_with_a_glob_replays_every_day_and_stays_quiet_off_a_terminal(tmp_pa
     assert result.exit_code == 0, result.output
     assert "dry-run carry: 6 frames" in result.output
     assert "frames/s" not in result.output and "day 2026" not in result.output
+
+
+def test_a_daily_loss_halt_ends_with_its_day(tmp_path: Path) -> None:
+    """Day one's loss trips the daily loss limit; the next day trades again."""
+    from autotrader.risk.checks import RiskLimits
+
+    strategy = """\
+strategy: loss
+symbols: ["005930"]
+rules:
+  - name: buy
+    when: position.qty == 0 and open_orders == 0 and price >= 60000
+    do:
+      - buy: {qty: 10, type: market}
+  - name: stop
+    when: position.qty > 0 and open_orders == 0 and price < 55000
+    do:
+      - sell: {qty: all, type: market}
+"""
+    tapes = [
+        _day(tmp_path, DAYS[0], [60_000, 60_000, 54_000, 54_000, 60_000, 60_000]),
+        _day(tmp_path, DAYS[1], [60_000, 60_000]),
+    ]
+    plan = compile_strategy(load_strategy_text(strategy, "loss.yaml"))
+    journal = Journal(tmp_path / "j.db")
+    try:
+        result = replay_days(
+            plan,
+            tapes,
+            PaperBroker(),
+            journal,
+            limits=RiskLimits(daily_loss_limit=50_000),
+            calendar=KrxCalendar(),
+        )
+    finally:
+        journal.close()
+    conn = sqlite3.connect(tmp_path / "j.db")
+    buys = conn.execute(
+        "SELECT created_at, state, reason FROM orders WHERE action = 'buy' ORDER BY id"
+    ).fetchall()
+    conn.close()
+    first, *again, last = buys
+    assert first[1] == "filled"
+    # day one, after the stop-out tripped the limit: re-entries refused (exits only)
+    assert again and all(b[1] == "rejected" and "daily loss limit" in b[2] for b in again)
+    # day two: the limit is reset, the rule buys again
+    assert last[1] == "filled" and last[0] > result.engine.market.now - 86_400
+    assert result.engine.book.level.value == "active"

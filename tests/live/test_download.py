@@ -147,3 +147,18 @@ def test_download_on_the_command_line_daily_bars(tape: Path, tmp_path: Path) -> 
         e["values"]["20"] for f in frames for e in orjson.loads(f)["data"] if e["type"] == "0B"
     ]
     assert times == ["090000", "111000", "132000", "153000"]
+
+
+async def test_daily_prices_come_from_ka10086(tape: Path) -> None:
+    """ka10086 (daily prices, /api/dostk/mrkcond) gives the day's open, high, low, close."""
+    async with FakeKiwoom(tape, appkey=APPKEY, secretkey=SECRETKEY) as fake:
+        rest = KiwoomRest(settings_for(fake))
+        try:
+            (bar,) = await fetch_bars(rest, "daily-prices", "005930", since=DAY, until=DAY)
+        finally:
+            await rest.aclose()
+    minutes = _minute_bars(tape, "005930")
+    first, last = minutes[min(minutes)], minutes[max(minutes)]
+    assert (bar.open, bar.close) == (first[0], last[3])
+    assert bar.high == max(m[1] for m in minutes.values())
+    assert bar.volume == sum(m[4] for m in minutes.values()) and bar.day == DAY

@@ -138,3 +138,25 @@ def test_a_live_run_records_its_own_feed_beside_the_strategy(tmp_path: Path) -> 
     lines = _frames(tape)
     assert [ln["data"][0]["item"] for ln in lines] == ["005930"]  # type: ignore[index]
     assert isinstance(lines[0]["rt"], str) and len(lines[0]["rt"]) == 10
+
+
+def test_tape_info_reports_a_recorded_gap(tmp_path: Path) -> None:
+    """`tape info` lists a recorder's GAP line with its span and reason."""
+    from datetime import datetime
+
+    from autotrader.clock import SEOUL
+    from autotrader.feed.recorder import TapeRecorder
+    from autotrader.feed.tape_info import tape_info
+
+    t = datetime(2026, 11, 20, 10, 0, tzinfo=SEOUL).timestamp()
+    rec = TapeRecorder(tmp_path, ["005930"], clock=lambda: t, fsync=False)
+    rec.on_frame(orjson.dumps(tick("005930", 60_000)), t)
+    rec.mark_gap(t, t + 42.0, "reconnect")
+    rec.on_frame(orjson.dumps(tick("005930", 60_100)), t + 42.5)
+    rec.close()
+    info = tape_info(tmp_path / "20261120.jsonl.gz")
+    assert [(g.start, g.end, g.reason) for g in info.gaps] == [
+        ("100000.000", "100042.000", "reconnect")
+    ]
+    assert info.types == {"0B": 2, "GAP": 1} and info.last == "100042.500"
+    assert "gap       10:00:00.000 to 10:00:42.000: reconnect" in info.lines_out()
