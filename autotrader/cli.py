@@ -90,7 +90,7 @@ def run(
             raise _fail(exc) from None
         return
     from autotrader.broker.paper import PaperBroker
-    from autotrader.cli_data import days_progress
+    from autotrader.cli_progress import days_progress
     from autotrader.compile import compile_strategy
     from autotrader.config import load_config
     from autotrader.engine.days import replay_tapes

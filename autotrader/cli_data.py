@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -250,50 +250,6 @@ def sweep(
     for row in rows[:5]:
         shown = {k: v for k, v in row.items() if k != "journal"}
         typer.echo("  " + ", ".join(f"{k}={v}" for k, v in shown.items()))
-
-
-class _RichDays:
-    """A rich progress bar over the days: day, frames/s, time left (terminals only)."""
-
-    def __init__(self, console: Console) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
-        self._task = self._bar.add_task("replay", total=0, rate="")
-
-    def start(self, days: int) -> None:
-        self._bar.update(self._task, total=days)
-        self._bar.start()
-
-    def day(self, index: int, day: datetime.date) -> None:
-        self._bar.update(self._task, completed=index, description=f"day {day.isoformat()}")
-
-    def frames(self, n: int, per_second: float) -> None:
-        if per_second:
-            self._bar.update(self._task, rate=f"{per_second:,.0f} frames/s")
-
-    def done(self) -> None:
-        self._bar.update(self._task, completed=self._bar.tasks[0].total)
-        self._bar.stop()
-
-
-def days_progress(console: Console) -> Any:
-    """A progress display for a multi-day replay on a terminal; None (quiet) otherwise."""
-    return _RichDays(console) if console.is_terminal else None
 
 
 def register(app: typer.Typer, tape_app: typer.Typer) -> None:

@@ -70,6 +70,8 @@ class DaysResult:
 class Progress:
     """What a progress display is told; the default tells nobody."""
 
+    every = 20_000  # frames between two rate reports
+
     def start(self, days: int) -> None: ...
     def day(self, index: int, day: datetime.date) -> None: ...
     def frames(self, n: int, per_second: float) -> None: ...
@@ -149,8 +151,8 @@ def _forget_finished(engine: Engine) -> None:
         times.clear()  # per-minute rates: a new day starts at zero
 
 
-def _counting(lines: Iterator[bytes], progress: Progress, every: int = 20_000) -> Iterator[bytes]:
-    n = 0
+def _counting(lines: Iterator[bytes], progress: Progress) -> Iterator[bytes]:
+    n, every = 0, progress.every
     started = time.perf_counter()
     for line in lines:
         n += 1

@@ -184,3 +184,37 @@ rules:
     # day two: the limit is reset, the rule buys again
     assert last[1] == "filled" and last[0] > result.engine.market.now - 86_400
     assert result.engine.book.level.value == "active"
+
+
+def test_on_a_terminal_a_progress_bar_shows_days_and_frames_per_second(tmp_path: Path) -> None:
+    """The rich bar counts days and shows the replay rate; off a terminal there is none."""
+    import io
+
+    from rich.console import Console
+
+    from autotrader.cli_progress import days_progress
+
+    assert days_progress(Console(file=io.StringIO())) is None
+    out = io.StringIO()
+    progress = days_progress(Console(file=out, force_terminal=True, width=120), every=10)
+    tapes = [
+        _day(tmp_path, DAYS[0], [60_000] * 30),
+        _day(tmp_path, DAYS[1], [61_000] * 30),
+    ]
+    plan = compile_strategy(load_strategy_text(STRATEGY, "carry.yaml"))
+    journal = Journal(tmp_path / "j.db")
+    try:
+        from autotrader.engine import days
+
+        every = days._counting.__defaults__
+        days._counting.__defaults__ = (10,)  # report every 10 frames on this tiny tape
+        try:
+            replay_days(
+                plan, tapes, PaperBroker(), journal, calendar=KrxCalendar(), progress=progress
+            )
+        finally:
+            days._counting.__defaults__ = every
+    finally:
+        journal.close()
+    text = out.getvalue()
+    assert "day 2026-09-28" in text and "2/2" in text and "frames/s" in text
