@@ -3,7 +3,7 @@
 The day and source from the header; frames by type (entries of ``REAL`` frames by their
 ``type``, other lines by ``trnm``); the symbols that traded; the first and last time;
 and the gaps: ``GAP`` lines written by the recorder, plus silences longer than
-``silence`` seconds during the regular session (09:00-15:30), which a recording that
+``silence`` seconds during continuous trading (09:00-15:20), which a recording that
 lost its connection without noticing would show (not for days made from bars, whose
 ticks are spread by construction).
 """
@@ -19,7 +19,7 @@ import orjson
 
 from autotrader.feed.tape import TapeHeader, open_tape
 
-SESSION = (9 * 3600, 15 * 3600 + 30 * 60)
+SESSION = (9 * 3600, 15 * 3600 + 20 * 60)  # continuous trading; the closing auction is quiet
 DEFAULT_SILENCE = 300.0
 
 
