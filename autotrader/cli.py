@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from autotrader.cli_data import register as register_data_verbs
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 tape_app = typer.Typer(help="Make and inspect tapes (recorded or synthetic market days).")
 app.add_typer(tape_app, name="tape")
 app.add_typer(fake_app, name="fake-kiwoom")
+register_data_verbs(app, tape_app)
 
 _REPO = Path(__file__).resolve().parents[1]
 
@@ -46,7 +48,9 @@ def _fail(exc: AutotraderError, code: int = 1) -> typer.Exit:
 @app.command()
 def run(
     strategy: Annotated[Path, typer.Argument(help="strategy YAML file")] = DEFAULT_STRATEGY,
-    tape: Annotated[Path, typer.Option(help="tape to replay (dry-run)")] = DEFAULT_TAPE,
+    tape: Annotated[
+        Path, typer.Option(help="tape to replay (dry-run); a quoted glob or a folder: many days")
+    ] = DEFAULT_TAPE,
     journal: Annotated[Path | None, typer.Option(help="SQLite journal file")] = None,
     config: Annotated[Path | None, typer.Option(help="configuration TOML")] = None,
     report: Annotated[bool, typer.Option(help="print the report at the end")] = True,
@@ -59,6 +63,9 @@ def run(
     max_seconds: Annotated[
         float | None,
         typer.Option("--max-seconds", help="with --live: stop cleanly after this many seconds"),
+    ] = None,
+    record: Annotated[
+        Path | None, typer.Option(help="with --live: also record the feed to day tapes here")
     ] = None,
 ) -> None:
     """Dry-run STRATEGY over a tape with the paper broker, then print the report.
@@ -77,15 +84,18 @@ def run(
                 report=report,
                 console=err,
                 max_seconds=max_seconds,
+                record=record,
             )
         except AutotraderError as exc:
             raise _fail(exc) from None
         return
     from autotrader.broker.paper import PaperBroker
+    from autotrader.cli_progress import days_progress
     from autotrader.compile import compile_strategy
     from autotrader.config import load_config
-    from autotrader.engine.replay import replay
+    from autotrader.engine.days import replay_tapes
     from autotrader.journal import Journal
+    from autotrader.market.calendar import KrxCalendar
     from autotrader.report import print_report
     from autotrader.rules import load_strategy
 
@@ -96,13 +106,15 @@ def run(
         jpath = journal or Path(cfg.journal)
         j = Journal(jpath)
         try:
-            result = replay(
+            result = replay_tapes(
                 plan,
                 tape,
                 PaperBroker(cfg.fee_model()),
                 j,
                 limits=cfg.limits_for(loaded.spec.risk),
                 config_json=cfg.model_dump_json(),
+                calendar=KrxCalendar(cfg.calendar.extra_closed),
+                progress=days_progress(err),
             )
         finally:
             j.close()

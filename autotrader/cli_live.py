@@ -52,10 +52,14 @@ def run_live_command(
     report: bool,
     console: Console,
     max_seconds: float | None = None,
+    record: Path | None = None,
 ) -> None:
-    """Validate, show where the orders will go, confirm, trade until Ctrl-C, report."""
+    """Validate, show where the orders will go, confirm, trade until Ctrl-C, report.
+
+    ``record``: also write the feed to day tapes there, from the same session."""
     from autotrader.compile import compile_strategy
     from autotrader.config import load_config
+    from autotrader.feed.recorder import TapeRecorder
     from autotrader.journal import Journal
     from autotrader.live.runner import LiveOptions, LiveRunner, run_live
     from autotrader.rules import load_strategy
@@ -87,7 +91,10 @@ def run_live_command(
                 limits=cfg.limits_for(loaded.spec.risk),
                 fees=cfg.fee_model(),
                 config_json=cfg.model_dump_json(),
-                options=LiveOptions(max_seconds=max_seconds),
+                options=LiveOptions(
+                    max_seconds=max_seconds,
+                    record=TapeRecorder(record, plan.symbols) if record else None,
+                ),
             )
         )
     finally:

@@ -8,6 +8,7 @@ environment.
 
 from __future__ import annotations
 
+import datetime
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -62,6 +63,12 @@ class KiwoomConfig(_Section):
     allow_production: bool = False
 
 
+class CalendarConfig(_Section):
+    """KRX closures the XKRX calendar misses (market/calendar.py)."""
+
+    extra_closed: list[datetime.date] = Field(default_factory=list)
+
+
 class AppConfig(_Section):
     journal: str = "autotrader.db"
     fees: FeesConfig = FeesConfig()
@@ -69,6 +76,7 @@ class AppConfig(_Section):
     paper: PaperConfig = PaperConfig()
     journal_raw_frames: bool = False
     kiwoom: KiwoomConfig = KiwoomConfig()
+    calendar: CalendarConfig = CalendarConfig()
 
     def fee_model(self) -> Fees:
         return Fees(self.fees.commission_ppm, self.fees.sell_tax_ppm)

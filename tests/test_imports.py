@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "clock": set(),
     "crashpoint": set(),
-    "market": {"model"},
+    "market": {"model", "errors"},
     "rules": BASE,
     "feed": BASE,
     "compile": BASE | {"rules", "feed"},
@@ -45,6 +45,7 @@ ALLOWED: dict[str, set[str]] = {
         "crashpoint",
     },
     "report": BASE | {"journal"},
+    "sweep": BASE | {"rules", "compile", "feed", "risk", "journal", "broker", "engine", "config"},
     "fake_kiwoom": BASE,  # the fake venue imports nothing of the trader
 }
 ENTRY_POINTS = {"autotrader", "__main__", "config"}  # and every cli*: they wire stages

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -31,6 +32,7 @@ class RestContext:
     account: str
     mock: bool
     page_size: int
+    tape: Path | None = None  # what the chart TRs aggregate (chart_tr.py)
 
 
 def json_response(

@@ -14,6 +14,7 @@ import orjson
 from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.account_tr import handle_account
 from autotrader.fake_kiwoom.auth import TokenStore, expires_dt
+from autotrader.fake_kiwoom.chart_tr import CHART_IDS, DAILY_PRICES_ID, handle_chart
 from autotrader.fake_kiwoom.http import Reply, Request, Response
 from autotrader.fake_kiwoom.order_tr import handle_order
 from autotrader.fake_kiwoom.orders import Refused
@@ -23,6 +24,8 @@ ROUTES: dict[str, frozenset[str]] = {
     "/api/dostk/ordr": frozenset({"kt10000", "kt10001", "kt10002", "kt10003"}),
     "/api/dostk/crdordr": frozenset({"kt10006", "kt10007", "kt10008", "kt10009"}),
     "/api/dostk/acnt": frozenset({"kt00001", "kt00010", "kt00018", "ka10075", "ka10076"}),
+    "/api/dostk/chart": CHART_IDS,
+    "/api/dostk/mrkcond": frozenset({DAILY_PRICES_ID}),
 }
 KNOWN = frozenset().union(*ROUTES.values())
 INJECTED_RATE = 5  # the 유량 figure quoted in injected 1700 answers, as seen in traffic
@@ -60,6 +63,8 @@ class Router:
                 body = codes.error_body(codes.RC_RATE_LIMIT, codes.RATE_LIMIT, self._rate(), api_id)
                 return json_response(body, api_id=api_id, status=429)
             body = _parse(req)
+            if api_id in CHART_IDS or api_id == DAILY_PRICES_ID:
+                return handle_chart(self.ctx, self.ctx.tape, api_id, body, req.headers)
             if api_id in ROUTES["/api/dostk/acnt"]:
                 return handle_account(self.ctx, api_id, body, req.headers)
             return await handle_order(self.ctx, api_id, body)

@@ -104,7 +104,9 @@ class FakeKiwoom:
             single_session=single_session,
         )
         self.faults = Faults(self._fault_state, self.hub, self.tokens)
-        ctx = RestContext(self.book, self._fault_state, self.publish, account, mock, page_size)
+        ctx = RestContext(
+            self.book, self._fault_state, self.publish, account, mock, page_size, self.tape_path
+        )
         router = Router(ctx, self.tokens, clock=clock, rate_per_sec=rate_per_sec)
         self._http = HttpServer(router, port=rest_port)
         self._ws_port = ws_port

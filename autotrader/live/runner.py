@@ -66,6 +66,7 @@ from autotrader.engine.engine import Engine
 from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
+from autotrader.feed.recorder import TapeRecorder
 from autotrader.journal.writer import Journal
 from autotrader.live.account import load_account
 from autotrader.live.doubt import Doubts
@@ -95,6 +96,7 @@ class LiveOptions:
     balance_grace: float = 2.0  # a 04 differing from the engine's position, before an error
     max_seconds: float | None = None  # stop by itself after this long (demos, tests)
     settle_grace: float = 2.0  # at shutdown: accepted modify/cancel requests' 00 awaited
+    record: TapeRecorder | None = None  # also write the feed to day tapes (run --record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,7 @@ class LiveRunner:
         self.realtime = self.broker.realtime(
             self._on_market,
             on_reconnected=self._on_reconnected,
-            on_frame=self._on_raw_frame if journal.raw_frames else None,
+            on_frame=self._on_raw_frame if journal.raw_frames or self.options.record else None,
         )
         self.realtime.subscribe(engine.states)
         self.doubts = Doubts(
@@ -271,6 +273,8 @@ class LiveRunner:
             )
 
     async def _shutdown(self, ws: asyncio.Task[None] | None) -> None:
+        if self.options.record is not None:
+            self.options.record.close()
         for handle in self._balance_checks.values():
             handle.cancel()
         if self.started:
@@ -347,7 +351,10 @@ class LiveRunner:
         self._notify()
 
     def _on_raw_frame(self, raw: str) -> None:
-        self.journal.frame(self.clock(), raw)
+        if self.journal.raw_frames:
+            self.journal.frame(self.clock(), raw)
+        if self.options.record is not None:
+            self.options.record.on_frame(raw, self.clock())
 
     def _on_broker_event(self, ev: BrokerEvent) -> None:
         try:
@@ -400,6 +407,9 @@ class LiveRunner:
         self._notify()
 
     async def _on_reconnected(self) -> None:
+        tape = self.options.record
+        if tape is not None:
+            tape.mark_gap(tape.last_received, self.clock(), "reconnect")
         await self.broker.catch_up()
         self.doubts.reschedule()
         self.journal.flush()
@@ -411,6 +421,8 @@ class LiveRunner:
         while True:
             await asyncio.sleep(interval)
             self.journal.flush()
+            if self.options.record is not None:
+                self.options.record.tick()  # a gzip member a second (feed/recorder.py)
 
     async def _clock_every(self, interval: float) -> None:
         """The wall clock into the engine between ticks: time rules, kill switch, loss."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from autotrader.rules import document
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
 from autotrader.rules.locate import Marks, locate, marks_of, value_start
 from autotrader.rules.names import NameInfo, names_for
+from autotrader.rules.params import Loc, ParamValue, Spans, back, bind_params
 from autotrader.rules.prices import parse_price
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import TRIGGER_KEYS
@@ -43,8 +45,12 @@ class LoadedStrategy:
     conditions: dict[str, Node]  # rule name -> parsed 'when'
 
 
-def load_strategy(path: str | Path) -> LoadedStrategy:
-    """Read and validate one strategy file; raises StrategyErrors listing every problem."""
+def load_strategy(
+    path: str | Path, *, params: Mapping[str, ParamValue] | None = None
+) -> LoadedStrategy:
+    """Read and validate one strategy file; raises StrategyErrors listing every problem.
+
+    ``params`` sets declared parameters (a sweep's point) over the file's defaults."""
     p = Path(path)
     name = str(path)
     try:
@@ -55,13 +61,15 @@ def load_strategy(path: str | Path) -> LoadedStrategy:
         ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise StrategyErrors([StrategyError(name, 1, 1, "file is larger than 1 MB")])
-    return load_strategy_text(raw.decode("utf-8", errors="replace"), name)
+    return load_strategy_text(raw.decode("utf-8", errors="replace"), name, params=params)
 
 
-def load_strategy_text(text: str, path: str = "<string>") -> LoadedStrategy:
+def load_strategy_text(
+    text: str, path: str = "<string>", *, params: Mapping[str, ParamValue] | None = None
+) -> LoadedStrategy:
     """Validate strategy text; ``path`` is only used in error messages."""
     with document.gc_paused():
-        return _load(text, path)
+        return _load(text, path, params)
 
 
 def _read(text: str, path: str) -> tuple[dict[str, Any], Marks]:
@@ -77,11 +85,19 @@ def _read(text: str, path: str) -> tuple[dict[str, Any], Marks]:
     return _to_plain(root), marks_of(root) or Marks()
 
 
-def _load(text: str, path: str) -> LoadedStrategy:
+def _load(text: str, path: str, params: Mapping[str, ParamValue] | None = None) -> LoadedStrategy:
     plain, root = _read(text, path)
     errors: list[StrategyError] = []
-    conditions = _check_conditions(plain, root, text, path, errors)
-    _check_prices(plain, root, text, path, errors)
+    spans = bind_params(
+        plain,
+        path,
+        lambda loc: locate(root, loc, key=True),
+        lambda loc, offset: _text_position(root, text, loc, offset),
+        errors,
+        params,
+    )
+    conditions = _check_conditions(plain, root, text, path, errors, spans)
+    _check_prices(plain, root, text, path, errors, spans)
     spec: StrategySpec | None = None
     try:
         spec = StrategySpec.model_validate(plain)
@@ -153,7 +169,12 @@ def _is_tag(part: Any) -> bool:
 
 
 def _check_conditions(
-    plain: Any, root: Marks, source: str, path: str, errors: list[StrategyError]
+    plain: Any,
+    root: Marks,
+    source: str,
+    path: str,
+    errors: list[StrategyError],
+    spans: dict[Loc, Spans] | None = None,
 ) -> dict[str, Node]:
     """Parse and type-check every rule's 'when', whether or not the rest is valid."""
     conditions: dict[str, Node] = {}
@@ -173,7 +194,8 @@ def _check_conditions(
             check_condition(node, _vocabulary(rule))
             conditions[str(rule.get("name", i))] = node
         except (ExprSyntaxError, ConditionError) as exc:
-            line, col = _text_position(root, source, loc, exc.offset)
+            offset = back((spans or {}).get(loc, []), exc.offset)
+            line, col = _text_position(root, source, loc, offset)
             errors.append(StrategyError(path, line, col, f"rules.{i}.when: {exc.message}"))
     return conditions
 
@@ -190,7 +212,12 @@ _PRICED = ("buy", "sell", "credit_buy", "credit_sell", "modify", "credit_modify"
 
 
 def _check_prices(
-    plain: Any, root: Marks, source: str, path: str, errors: list[StrategyError]
+    plain: Any,
+    root: Marks,
+    source: str,
+    path: str,
+    errors: list[StrategyError],
+    spans: dict[Loc, Spans] | None = None,
 ) -> None:
     """Parse every price written as text ('bid - 1 tick'), where it stands in the file."""
     rules = plain.get("rules") if isinstance(plain, dict) else None
@@ -209,7 +236,8 @@ def _check_prices(
                     try:
                         parse_price(text, _vocabulary(rule))
                     except (ExprSyntaxError, ConditionError) as exc:
-                        line, col = _text_position(root, source, loc, exc.offset)
+                        offset = back((spans or {}).get(loc, []), exc.offset)
+                        line, col = _text_position(root, source, loc, offset)
                         field = ".".join(str(p) for p in loc)
                         errors.append(StrategyError(path, line, col, f"{field}: {exc.message}"))
 

@@ -95,6 +95,10 @@ class RiskSpec(_Model):
 class StrategySpec(_Model):
     strategy: str = Field(min_length=1, max_length=64)
     description: str = ""
+    params: dict[str, int | float | str] = Field(
+        default_factory=dict,
+        description="named defaults, used as params.NAME in conditions and settings",
+    )
     symbols: list[Symbol] = Field(min_length=1)
     risk: RiskSpec = RiskSpec()
     rules: list[RuleSpec] = Field(min_length=1)

@@ -38,6 +38,7 @@ from autotrader.errors import (
 ORDER_PATH = "/api/dostk/ordr"
 CREDIT_ORDER_PATH = "/api/dostk/crdordr"
 ACCOUNT_PATH = "/api/dostk/acnt"
+CHART_PATH = "/api/dostk/chart"  # historical bars (ka10079-ka10081)
 MARKET_PATH = "/api/dostk/mrkcond"
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a URL path)
 REVOKE_PATH = "/oauth2/revoke"
@@ -55,6 +56,7 @@ API_PATHS: dict[str, str] = {
         api_id: MARKET_PATH
         for api_id in ("ka10004", "ka10005", "ka10006", "ka10007", "ka10086", "ka10087")
     },
+    **{api_id: CHART_PATH for api_id in ("ka10079", "ka10080", "ka10081")},
 }
 
 RATE_LIMIT_CODES = frozenset({1700, 1701, 1702})
