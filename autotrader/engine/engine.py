@@ -29,6 +29,7 @@ from autotrader.clock import seconds_of_day
 from autotrader.compile.plan import CompiledAction, CompiledRule, Plan
 from autotrader.engine.book import OrderBook
 from autotrader.engine.killswitch import KillSwitch, halt_path
+from autotrader.engine.marks import MarkSampler
 from autotrader.engine.modify import MODIFIES, projected, rereserve, set_aside
 from autotrader.engine.orders import build_change, build_order
 from autotrader.engine.remainder import RemainderWatch, touch_price
@@ -108,6 +109,7 @@ class Engine:
         self.open_book = OrderBook()  # the rules' own working orders, by symbol and tag
         self.remainders = RemainderWatch()  # rules' remainder policies, by deadline
         self.controls = Controls()
+        self.marks = MarkSampler(self.states, journal)
         for sym, keys in plan.rolling_by_symbol.items():
             rst = self.states.get(sym)
             if rst is not None:
@@ -134,6 +136,7 @@ class Engine:
 
     def watch(self, *, force: bool = False) -> None:
         """Apply the kill switch file if it changed; trip the daily loss limit if reached."""
+        self.marks.sample(self.market.now)
         command = self.killswitch.poll(force=force)
         if command is not None:
             self.set_level(command.level, command.reason or "kill switch file")
@@ -237,6 +240,7 @@ class Engine:
     def stop(self) -> None:
         """Run the 'on: stop' rules: at the end of a replay, or before a live shutdown."""
         self.triggers.run_all(self.triggers.stop_rules, "stop")
+        self.marks.sample(self.market.now, force=True)  # the last prices, for reports
 
     # -- market events -------------------------------------------------------------------
     def on_trade(self, st: SymbolState) -> None:

@@ -1,0 +1,100 @@
+"""Review verbs: ``report`` (table, JSON, CSV, HTML), ``runs``, ``why``, ``status``.
+
+Registered on the main app by ``register(app)``; everything here only reads the journal
+(``why`` replays a run's tape again, into a scratch journal).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import sqlite_utils
+import typer
+from rich.console import Console
+
+from autotrader.errors import AutotraderError
+
+err = Console(stderr=True)
+JournalOpt = Annotated[Path, typer.Option(help="SQLite journal file")]
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+def _fail(exc: AutotraderError | str) -> typer.Exit:
+    err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+    return typer.Exit(1)
+
+
+def _open(journal: Path) -> sqlite_utils.Database:
+    from autotrader.journal import open_journal
+
+    if not journal.exists():
+        raise _fail(f"no journal at {journal}: run a strategy first")
+    return open_journal(journal)
+
+
+def report(
+    journal: JournalOpt = Path("autotrader.db"),
+    run_ids: Annotated[
+        list[int] | None, typer.Option("--run", help="run id; repeat for several (default: latest)")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="first market day, YYYY-MM-DD (runs that traded in range)")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="last market day, YYYY-MM-DD")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="output format")] = Format.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write here, not stdout")] = None,
+    table: Annotated[
+        str, typer.Option(help="with --format csv: rules|symbols|orders|trips|rejections|equity")
+    ] = "rules",
+    limit: Annotated[int, typer.Option(help="rows per table (table format)")] = 20,
+) -> None:
+    """Report runs from the journal: per rule and symbol, equity, drawdown, orders."""
+    from autotrader.report.figures import build_report
+    from autotrader.report.load import select_runs
+    from autotrader.report.text import CSV_TABLES, print_full_report, to_csv
+
+    db = _open(journal)
+    try:
+        first = date.fromisoformat(since) if since else None
+        last = date.fromisoformat(until) if until else None
+    except ValueError as exc:
+        raise _fail(f"--since/--until: {exc}") from None
+    if fmt is Format.csv and table not in CSV_TABLES:
+        raise _fail(f"--table: one of {', '.join(CSV_TABLES)}")
+    try:
+        data = build_report(db, select_runs(db, run_ids, first, last))
+    except AutotraderError as exc:
+        raise _fail(exc) from None
+    if fmt is Format.table:
+        console = Console(file=out.open("w", encoding="utf-8"), width=160) if out else Console()
+        print_full_report(data, console, limit)
+        return
+    if fmt is Format.json:
+        import orjson
+
+        text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    elif fmt is Format.csv:
+        text = to_csv(data, table)
+    else:
+        from autotrader.report.html import render_html
+
+        text = render_html(data)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        err.print(f"wrote {out}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the review verbs to the main command line."""
+    app.command("report")(report)
