@@ -95,6 +95,68 @@ def report(
         err.print(f"wrote {out}", highlight=False)
 
 
+def runs(
+    journal: JournalOpt = Path("autotrader.db"),
+    limit: Annotated[int, typer.Option(help="how many, newest first")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
+) -> None:
+    """List runs: id, strategy, mode, market days, P&L (marked), orders."""
+    from rich.table import Table
+
+    from autotrader.report.runs import list_runs
+    from autotrader.report.text import won
+
+    rows = list_runs(_open(journal), limit)
+    if as_json:
+        import orjson
+
+        typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+        return
+    t = Table(title=f"Runs in {journal}")
+    for c in ("id", "strategy", "mode", "days", "P&L KRW", "orders", "rejected", "fills"):
+        t.add_column(c, justify="right" if c in ("id", "P&L KRW", "orders", "rejected",
+                                                 "fills") else "left")  # fmt: skip
+    for r in rows:
+        days = r["days"][0] if len(r["days"]) == 1 else f"{r['days'][0]}..{r['days'][-1]}"
+        t.add_row(
+            str(r["id"]), r["strategy"], r["mode"] + (" (running)" if r["running"] else ""),
+            days, won(r["pnl"]), str(r["orders"]),
+            str(r["rejected"]), str(r["fills"]),
+        )  # fmt: skip
+    Console().print(t)
+
+
+def why(
+    rule: Annotated[str, typer.Argument(help="rule name")],
+    journal: JournalOpt = Path("autotrader.db"),
+    run_id: Annotated[int | None, typer.Option("--run", help="run id (default: latest)")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="HH:MM[:SS]: every term's values at that moment")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text")] = False,
+) -> None:
+    """Why RULE did (not) fire: evaluations, the terms that were false, nearest misses."""
+    from autotrader.errors import StrategyErrors
+    from autotrader.report.why import explain_rule
+    from autotrader.report.why_text import print_why
+
+    db = _open(journal)
+    try:
+        result = explain_rule(db, rule, run_id, at)
+    except StrategyErrors as exc:
+        raise _fail(exc) from None
+    except AutotraderError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        import orjson
+
+        typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+        return
+    print_why(result, Console())
+
+
 def register(app: typer.Typer) -> None:
     """Add the review verbs to the main command line."""
     app.command("report")(report)
+    app.command("runs")(runs)
+    app.command("why")(why)

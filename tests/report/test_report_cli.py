@@ -76,3 +76,20 @@ def test_csv_tables_and_formula_cells_are_neutralised(tmp_path: Path) -> None:
     con.conn.commit()
     text = _invoke("--journal", str(db), "--format", "csv", "--table", "orders")
     assert "'=cmd|calc" in text and "\n=cmd" not in text and ",=cmd" not in text
+
+
+def test_runs_lists_each_run_with_its_marked_pnl_and_orders(tmp_path: Path) -> None:
+    """'autotrader runs' shows the same P&L and order count as each run's report."""
+    db = tmp_path / "j.db"
+    ids = [dry_run(db), dry_run(db)]
+    result = CliRunner().invoke(app, ["runs", "--journal", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["id"] for r in rows] == ids[::-1]
+    for row in rows:
+        s = build_report(open_journal(db), [row["id"]])["summary"]
+        assert (row["pnl"], row["orders"], row["fills"]) == (s["end_equity"], s["orders"],
+                                                             s["fills"])  # fmt: skip
+        assert row["days"] == ["2026-11-20"] and row["mode"] == "dry-run"
+    table = CliRunner().invoke(app, ["runs", "--journal", str(db)], env={"COLUMNS": "160"})
+    assert "momentum-day" in table.output and f"{rows[0]['pnl']:+,}" in table.output
