@@ -1,10 +1,13 @@
 """Sample the tape's prices into the journal, so reports can mark positions to market.
 
 The journal has fills and positions, but not the prices between fills: without them an
-equity curve jumps from fill to fill and a drawdown while holding is invisible. Every
-``interval`` clock seconds each symbol that traded since its last mark gets one row
-(its last trade price). The engine calls ``sample`` from its once-per-clock-second
-watch, so the tick path pays nothing; fills need no mark (the fill price is one).
+equity curve jumps from fill to fill and a drawdown while holding is invisible. The
+engine calls ``sample`` from its once-per-clock-second watch, so the tick path pays
+nothing. Every ``interval`` clock seconds one row holds the last price of each *held*
+symbol that traded since its last mark (what equity and drawdown need); every
+``full_interval`` the row covers every symbol that traded (the report's price lines).
+One row per sample, not per symbol, and few symbols most of the time: a row per
+symbol every 30 s cost the 300-symbol benchmark a third of its speed.
 """
 
 from __future__ import annotations
@@ -14,26 +17,43 @@ from collections.abc import Mapping
 from autotrader.engine.state import SymbolState
 from autotrader.journal.writer import Journal
 
-MARK_INTERVAL = 30.0  # clock seconds between marks of one symbol
+MARK_INTERVAL = 30.0  # clock seconds between marks of held symbols
+FULL_INTERVAL = 300.0  # clock seconds between marks of every symbol that traded
 
 
 class MarkSampler:
-    """Writes a symbol's last price at most once per ``interval``, only if it traded."""
+    """Writes the last prices of symbols that traded since their previous mark."""
 
     def __init__(
-        self, states: Mapping[str, SymbolState], journal: Journal, interval: float = MARK_INTERVAL
+        self,
+        states: Mapping[str, SymbolState],
+        journal: Journal,
+        interval: float = MARK_INTERVAL,
+        full_interval: float = FULL_INTERVAL,
     ) -> None:
         self.states = states
         self.journal = journal
         self.interval = interval
+        self.full_interval = full_interval
         self.due = 0.0
-        self._marked: dict[str, float] = {}  # symbol -> tick time of its last mark
+        self.full_due = 0.0
+        self._seen: dict[str, int] = {}  # symbol -> its tick count at its last mark
 
     def sample(self, now: float, *, force: bool = False) -> None:
         if now < self.due and not force:
             return
         self.due = now + self.interval
-        for st in self.states.values():
-            if st.ticks and st.price and st.ts != self._marked.get(st.symbol):
-                self._marked[st.symbol] = st.ts
-                self.journal.mark(now, st.symbol, st.price)
+        full = force or now >= self.full_due
+        if full:
+            self.full_due = now + self.full_interval
+        seen = self._seen
+        # a symbol's tick count moves with every trade: compare it, not its price
+        prices = {
+            sym: st.price
+            for sym, st in self.states.items()
+            if (full or st.pos_qty) and st.ticks != seen.get(sym, 0) and st.price
+        }
+        if prices:
+            states = self.states
+            seen.update({sym: states[sym].ticks for sym in prices})
+            self.journal.marks(now, prices)

@@ -158,7 +158,7 @@ def _v1_to_v2(db: sqlite_utils.Database) -> None:
 def _v2_to_v3(db: sqlite_utils.Database) -> None:
     """Marks (the tape's prices, sampled) for mark-to-market reports; runner heartbeats."""
     db["marks"].create(  # type: ignore[union-attr]
-        {"id": int, "run_id": int, "ts": float, "symbol": str, "price": int},
+        {"id": int, "run_id": int, "ts": float, "prices_json": str},  # {symbol: price}
         pk="id",
         if_not_exists=True,
     )
@@ -175,7 +175,7 @@ def _v2_to_v3(db: sqlite_utils.Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["marks"].create_index(("run_id", "symbol", "ts"), if_not_exists=True)  # type: ignore[union-attr]
+    db["marks"].create_index(("run_id", "ts"), if_not_exists=True)  # type: ignore[union-attr]
     db["heartbeats"].create_index(("run_id", "id"), if_not_exists=True)  # type: ignore[union-attr]
 
 

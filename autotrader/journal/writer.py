@@ -419,9 +419,11 @@ class Journal:
             (self.run_id, ts, symbol, qty, avg_price, realized, unrealized, reason),
         )
 
-    def mark(self, ts: float, symbol: str, price: int) -> None:
-        """The symbol's last trade price at ``ts``: what reports mark positions to."""
-        self._add("marks (run_id, ts, symbol, price)", (self.run_id, ts, symbol, price))
+    def marks(self, ts: float, prices: dict[str, int]) -> None:
+        """Symbols' last trade prices at ``ts`` (one row): what reports mark positions to."""
+        self._add(
+            "marks (run_id, ts, prices_json)", (self.run_id, ts, orjson.dumps(prices).decode())
+        )
 
     def heartbeat(
         self, ts: float, connected: bool, last_frame_ts: float, level: str, detail: dict[str, Any]

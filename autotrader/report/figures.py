@@ -216,8 +216,9 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
         for r in rejections:
             if r["run_id"] == rid and r["price"]:
                 markers.append({**r, "kind": "rejected", "qty": 0})
-        for m in rows.marks:
-            prices[m["symbol"]].append((rid, float(m["ts"]), int(m["price"])))
+        for ts, marked in rows.marks:
+            for sym, px in marked.items():
+                prices[sym].append((rid, ts, px))
 
         ledger = replay_fills(rows.fills, rows.marks, rule_of)
         for trip in ledger.trips:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import orjson
 import sqlite_utils
 
 from autotrader.clock import DAY, SEOUL_OFFSET, day_start
@@ -23,7 +24,7 @@ class RunRows:
     fills: list[dict[str, Any]]
     decisions: list[dict[str, Any]]
     failed_checks: list[dict[str, Any]]
-    marks: list[dict[str, Any]]
+    marks: list[tuple[float, dict[str, int]]]  # (ts, {symbol: last price})
     errors: list[dict[str, Any]]
     days: list[str] = field(default_factory=list)  # trading days (Seoul) the run covers
 
@@ -52,11 +53,16 @@ def load_run(db: sqlite_utils.Database, run_id: int) -> RunRows:
             "SELECT * FROM risk_checks WHERE run_id = ? AND passed = 0 ORDER BY id",
             (run_id,),
         ),
-        marks=_by_run(db, "marks", run_id, "ts, id"),
+        marks=load_marks(db, run_id),
         errors=_by_run(db, "errors", run_id, "id"),
     )
     rows.days = run_days(db, run_id, run.started_at)
     return rows
+
+
+def load_marks(db: sqlite_utils.Database, run_id: int) -> list[tuple[float, dict[str, int]]]:
+    cur = db.execute("SELECT ts, prices_json FROM marks WHERE run_id = ? ORDER BY ts, id", [run_id])
+    return [(float(ts), orjson.loads(prices)) for ts, prices in cur.fetchall()]
 
 
 def run_days(db: sqlite_utils.Database, run_id: int, started_at: float) -> list[str]:
@@ -100,4 +106,4 @@ def select_runs(
     return chosen
 
 
-__all__ = ["RunRows", "day_start", "load_run", "run_days", "select_runs", "seoul_day"]
+__all__ = ["RunRows", "day_start", "load_marks", "load_run", "run_days", "select_runs", "seoul_day"]

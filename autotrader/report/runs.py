@@ -7,7 +7,7 @@ from typing import Any
 import sqlite_utils
 
 from autotrader.journal import queries
-from autotrader.report.load import run_days
+from autotrader.report.load import load_marks, run_days
 from autotrader.report.trades import replay_fills
 
 
@@ -18,8 +18,7 @@ def list_runs(db: sqlite_utils.Database, limit: int = 50) -> list[dict[str, Any]
     for rid in ids:
         run = queries.get_run(db, rid)
         fills = queries.rows(db, "SELECT * FROM fills WHERE run_id = ? ORDER BY ts, id", (rid,))
-        marks = queries.rows(db, "SELECT * FROM marks WHERE run_id = ? ORDER BY ts, id", (rid,))
-        ledger = replay_fills(fills, marks, {})
+        ledger = replay_fills(fills, load_marks(db, rid), {})
         orders = db.execute(
             "SELECT COUNT(*), SUM(state = 'rejected') FROM orders WHERE run_id = ?", [rid]
         ).fetchone()

@@ -100,8 +100,9 @@ class Ledger:
                 p.trip = None
         self._point(float(f["ts"]))
 
-    def mark(self, ts: float, symbol: str, price: int) -> None:
-        self.positions.setdefault(symbol, Position()).last = price
+    def mark(self, ts: float, prices: dict[str, int]) -> None:
+        for symbol, price in prices.items():
+            self.positions.setdefault(symbol, Position()).last = price
         self._point(ts)
 
     def _point(self, ts: float) -> None:
@@ -114,11 +115,13 @@ class Ledger:
 
 
 def replay_fills(
-    fills: list[dict[str, Any]], marks: list[dict[str, Any]], rule_of: dict[int, str]
+    fills: list[dict[str, Any]],
+    marks: list[tuple[float, dict[str, int]]],
+    rule_of: dict[int, str],
 ) -> Ledger:
     """Fills and marks merged in time order (a fill before a mark of the same time)."""
     events = [(float(f["ts"]), 0, i) for i, f in enumerate(fills)]
-    events += [(float(m["ts"]), 1, i) for i, m in enumerate(marks)]
+    events += [(ts, 1, i) for i, (ts, _) in enumerate(marks)]
     events.sort()
     ledger = Ledger()
     for _, kind, i in events:
@@ -126,8 +129,7 @@ def replay_fills(
             f = fills[i]
             ledger.fill(f, rule_of.get(int(f["order_id"] or 0), ""))
         else:
-            m = marks[i]
-            ledger.mark(float(m["ts"]), m["symbol"], int(m["price"]))
+            ledger.mark(*marks[i])
     return ledger
 
 

@@ -22,7 +22,7 @@ def oracle(path: Path, run_id: int) -> dict[str, Any]:
         (run_id,),
     ).fetchall()
     marks = con.execute(
-        "SELECT ts, symbol, price FROM marks WHERE run_id = ? ORDER BY ts, id", (run_id,)
+        "SELECT ts, prices_json FROM marks WHERE run_id = ? ORDER BY ts, id", (run_id,)
     ).fetchall()
     # events: (ts, 0 = fill | 1 = mark, seq)
     timeline = sorted(
@@ -38,8 +38,7 @@ def oracle(path: Path, run_id: int) -> dict[str, Any]:
     exposure_path: list[int] = []
     for _, kind, i in timeline:
         if kind == 1:
-            _, sym, price = marks[i]
-            last[sym] = price
+            last.update(json.loads(marks[i][1]))
         else:
             _, sym, side, q, price, comm, tax, rule, _ = fills[i]
             before = cash_pnl[sym]

@@ -108,8 +108,8 @@ def _journal_by_hand(path: Path) -> None:
                             "tax": tax})  # fmt: skip
     db["marks"].insert_all(
         [
-            {"run_id": 1, "ts": 150.0, "symbol": "000001", "price": 900},
-            {"run_id": 1, "ts": 350.0, "symbol": "000001", "price": 990},
+            {"run_id": 1, "ts": 150.0, "prices_json": '{"000001": 900}'},
+            {"run_id": 1, "ts": 350.0, "prices_json": '{"000001": 990}'},
         ]
     )
     db["risk_checks"].insert({"run_id": 1, "order_id": 5, "ts": 500.0, "check_name": "x",
