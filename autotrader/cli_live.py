@@ -78,6 +78,9 @@ def run_live_command(
             raise AutotraderError("not confirmed: nothing was sent")
     _log_to_stderr()
     j = Journal(jpath, raw_frames=cfg.journal_raw_frames)
+    from autotrader.report.watch import start as watch_journal
+
+    stop_watch = watch_journal(jpath, cfg.notify, console)  # console lines, notifications
     try:
         result = run_live(
             lambda: LiveRunner(
@@ -92,6 +95,7 @@ def run_live_command(
         )
     finally:
         j.close()
+        stop_watch()
     s = result.stats
     console.print(
         f"live {plan.strategy.strategy}: {s.get('frames', 0):,} frames, "

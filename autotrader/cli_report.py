@@ -155,8 +155,57 @@ def why(
     print_why(result, Console())
 
 
+def status(
+    journal: JournalOpt = Path("autotrader.db"),
+    run_id: Annotated[int | None, typer.Option("--run", help="run id (default: latest)")] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", help="then print fills, rejections, halts as they come")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option(help="configuration TOML ([notify] urls to notify)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text")] = False,
+) -> None:
+    """A run's state from its journal: positions, working orders, day P&L, kill switch,
+    connection and the age of the last frame (--follow: and then what happens)."""
+    from autotrader.report.status import run_status
+    from autotrader.report.status_text import print_status
+
+    db = _open(journal)
+    try:
+        st = run_status(db, run_id)
+    except AutotraderError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        import orjson
+
+        typer.echo(orjson.dumps(st, option=orjson.OPT_INDENT_2).decode())
+    else:
+        print_status(st, Console())
+    if follow:
+        import time
+
+        from autotrader.config import load_config
+
+        try:
+            cfg = load_config(config)
+        except AutotraderError as exc:
+            raise _fail(exc) from None
+        from autotrader.report.watch import start
+
+        watch = start(journal, cfg.notify, Console())
+        try:
+            while True:
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            watch()
+
+
 def register(app: typer.Typer) -> None:
     """Add the review verbs to the main command line."""
     app.command("report")(report)
     app.command("runs")(runs)
     app.command("why")(why)
+    app.command("status")(status)

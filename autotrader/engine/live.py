@@ -89,6 +89,7 @@ class LiveOptions:
     reconcile_delay: float = 3.0  # after an unknown outcome, before matching (late acceptances)
     reconcile_retry: float = 5.0  # after a failed reconciliation query
     flush_interval: float = 1.0  # buffered decisions and checks reach the journal this often
+    heartbeat_interval: float = 5.0  # a status row (autotrader status) at most this often
     ready_timeout: float = 30.0  # websocket logged in and registered, at start-up
     drain_grace: float = 10.0  # in-flight order answers awaited at shutdown
     clock_interval: float = 0.2  # the wall clock reaches the engine this often without ticks
@@ -165,6 +166,7 @@ class LiveRunner:
         self._waiters: list[asyncio.Future[None]] = []
         self._reconciler: asyncio.Task[None] | None = None
         self._doubted_at: dict[int, float] = {}  # loop time each doubt began
+        self._heartbeat_due = 0.0
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -549,7 +551,22 @@ class LiveRunner:
     async def _flush_every(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
+            self.heartbeat()
             self.journal.flush()
+
+    def heartbeat(self) -> None:
+        """A status row for 'autotrader status' and the journal follower (other processes):
+        connection, last trade frame, kill-switch level, day P&L, positions."""
+        now = self.clock()
+        if now < self._heartbeat_due:
+            return
+        self._heartbeat_due = now + self.options.heartbeat_interval
+        e = self.engine
+        last = max((st.ts for st in e.states.values() if st.ticks), default=0.0)
+        held = {s: [st.pos_qty, st.pos_avg, st.price] for s, st in e.states.items() if st.pos_qty}
+        detail = {"day_pnl": e.book.day_pnl(), "reason": e.book.level_reason,
+                  "sessions": self.realtime.sessions, "positions": held}  # fmt: skip
+        self.journal.heartbeat(now, self.realtime.connected, last, e.book.level.value, detail)
 
     async def _clock_every(self, interval: float) -> None:
         """The wall clock into the engine between ticks: time rules, kill switch, loss."""
