@@ -203,9 +203,33 @@ def status(
             watch()
 
 
+def dashboard(
+    journal: JournalOpt = Path("autotrader.db"),
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8765,
+    run_id: Annotated[int | None, typer.Option("--run", help="run id (default: latest)")] = None,
+    refresh: Annotated[int, typer.Option(help="seconds between page reloads")] = 5,
+) -> None:
+    """Serve a read-only page on 127.0.0.1: the run's state and report, reloading itself."""
+    from autotrader.report.dashboard import make_server
+
+    try:
+        server = make_server(journal, port=port, run_id=run_id, refresh=max(refresh, 1))
+    except (AutotraderError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    bound = server.server_address[1]
+    err.print(f"dashboard on http://127.0.0.1:{bound}/ (Ctrl-C to stop)", highlight=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def register(app: typer.Typer) -> None:
     """Add the review verbs to the main command line."""
     app.command("report")(report)
     app.command("runs")(runs)
     app.command("why")(why)
     app.command("status")(status)
+    app.command("dashboard")(dashboard)

@@ -200,7 +200,9 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
             if filled is not None and oid not in first_fill:
                 first_fill[oid] = float(f["ts"])
                 for acc in accs:
-                    acc.to_fill.append(float(f["ts"]) - float(filled["created_at"]))
+                    # Kiwoom's 00 gives fill times to the second, the intent has ms: a fill
+                    # in the same second can read as before its order; it took ~0 s
+                    acc.to_fill.append(max(float(f["ts"]) - float(filled["created_at"]), 0.0))
             prices[f["symbol"]].append((rid, float(f["ts"]), price))
             markers.append(
                 {

@@ -25,8 +25,11 @@ _ENV.filters.update(won=won, pct=pct, ratio=ratio, counts=counts, clock=clock)
 ORDER_ROWS = 2_000  # the orders table beyond this is in the JSON report
 
 
-def render_html(data: dict[str, Any], *, refresh: int | None = None) -> str:
-    """The page for ``build_report`` data (``refresh``: seconds, for the live dashboard)."""
+def render_html(
+    data: dict[str, Any], *, refresh: int | None = None, status: dict[str, Any] | None = None
+) -> str:
+    """The page for ``build_report`` data; the dashboard adds ``status`` (report/status.py)
+    and ``refresh`` (seconds between reloads)."""
     axis = charts.Axis.of(charts.all_times(data))
     multi_day = len({d for r in data["runs"] for d in r["days"]}) > 1
     return _ENV.get_template("report.html.j2").render(
@@ -41,4 +44,5 @@ def render_html(data: dict[str, Any], *, refresh: int | None = None) -> str:
         more_orders=max(len(data["orders"]) - ORDER_ROWS, 0),
         multi_day=multi_day,
         refresh=refresh,
+        status=status,
     )
