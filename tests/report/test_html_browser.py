@@ -80,3 +80,24 @@ def test_html_escapes_journal_text(tmp_path: Path, chromium: Any) -> None:
     assert page.locator("main img").count() == 0 and page.locator("main script").count() == 0
     assert evil in page.locator("table.per-rule").inner_text()
     page.close()
+
+
+def test_html_of_two_runs_lays_them_side_by_side(tmp_path: Path, chromium: Any) -> None:
+    """Two replays of one day: one page, both runs named, the chained net P&L shown."""
+    db = tmp_path / "j.db"
+    a, b = dry_run(db), dry_run(db)
+    page_file = tmp_path / "two.html"
+    runs = ["--run", str(a), "--run", str(b)]
+    _report(db, page_file, *runs, "--format", "html", "-o", str(page_file))
+    data = json.loads(_report(db, page_file, *runs, "--format", "json"))
+    log = PageLog()
+    page = open_page(chromium, page_file.as_uri(), log)
+    assert log.console_errors == [] and log.page_errors == [] and log.external() == []
+    shown = _number(page.locator('.card [data-key="end_equity"]').inner_text())
+    assert shown == data["summary"]["end_equity"]
+    assert f"run {a}" in page.locator(".sub").inner_text()
+    assert f"run {b}" in page.locator(".sub").inner_text()
+    xs = [float(p.split(",")[0]) for p in
+          page.locator("#equity polyline.eq").get_attribute("points").split()]  # fmt: skip
+    assert xs == sorted(xs)  # the second run follows the first, never overlaps it
+    page.close()

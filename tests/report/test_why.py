@@ -115,3 +115,17 @@ def test_unknown_or_disabled_rules_are_clear_errors(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["runs", "--journal", str(db), "--json"])
     runs = json.loads(result.output)
     assert runs[0]["strategy"] == "never" and runs[0]["orders"] == 0
+
+
+def test_a_vi_rule_is_watched_through_its_own_condition(tmp_path: Path) -> None:
+    """'on: vi' rules run outside the tick evaluator: the one VI release of the sample day
+    is counted, and the false term shows the price below the VI trigger price."""
+    db = tmp_path / "j.db"
+    dry_run(db, "rules/vi-release-momentum.yaml")
+    r = explain_rule(open_journal(db), "enter-after-vi")
+    assert r["trigger"] == "vi" and r["evaluations"] == 1 and r["fired"] == 0
+    only = [t for t in r["terms"] if t["only_false"]]
+    assert [t["term"] for t in only] == ["price >= vi.trigger_price"]
+    values = r["nearest_misses"][0]["terms"][-1]["values"]
+    price, trigger = (int(values[k].replace(",", "")) for k in ("price", "vi.trigger_price"))
+    assert 0 < price < trigger
