@@ -577,6 +577,7 @@ class Engine:
             self.journal.position(
                 fill.ts, st.symbol, st.pos_qty, st.pos_avg, st.realized, st.unrealized, "fill"
             )
+            self.marks.track(st.symbol)  # held: marked every 30 s for the reports
         self.book.filled(fill, st)
         if order is None:
             self.journal.error(fill.ts, "broker", f"fill for unknown order {fill.order_id}")
