@@ -60,6 +60,8 @@ class MarkSampler:
             for sym in names
             if (st := states[sym]).ticks != seen.get(sym, 0) and st.price
         }
+        if full:  # positions that came without a fill here (a live run's opening account)
+            self._held.update(sym for sym, st in states.items() if st.pos_qty)
         self._held = {sym for sym in self._held if states[sym].pos_qty}
         if prices:
             seen.update({sym: states[sym].ticks for sym in prices})
