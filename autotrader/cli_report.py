@@ -104,7 +104,7 @@ def runs(
     from rich.table import Table
 
     from autotrader.report.runs import list_runs
-    from autotrader.report.text import won
+    from autotrader.report.text import add_plain_row, won
 
     rows = list_runs(_open(journal), limit)
     if as_json:
@@ -118,8 +118,8 @@ def runs(
                                                  "fills") else "left")  # fmt: skip
     for r in rows:
         days = r["days"][0] if len(r["days"]) == 1 else f"{r['days'][0]}..{r['days'][-1]}"
-        t.add_row(
-            str(r["id"]), r["strategy"], r["mode"] + (" (running)" if r["running"] else ""),
+        add_plain_row(
+            t, str(r["id"]), r["strategy"], r["mode"] + (" (running)" if r["running"] else ""),
             days, won(r["pnl"]), str(r["orders"]),
             str(r["rejected"]), str(r["fills"]),
         )  # fmt: skip

@@ -110,6 +110,8 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
         )
         if run.strategy_path and run.strategy_path not in texts:
             texts[run.strategy_path] = _strategy_text(db, rid, run.strategy_path)
+        for name in _rule_names(run.strategy_path):
+            rules[name]  # noqa: B018 - a rule that never fired is listed with zeros
         by_id = {int(o["id"]): o for o in rows.orders}
         rule_of = {oid: o["rule"] or "" for oid, o in by_id.items()}
         decided = _decision_prices(rows)
@@ -325,6 +327,19 @@ def _symbol_row(name: str, acc: _Acc) -> dict[str, Any]:
 def _open(trip: Trip, pos: Any) -> dict[str, Any]:
     return {**trip.as_dict(), "held": pos.qty, "avg_price": pos.avg, "mark": pos.last,
             "unrealized": (pos.last - pos.avg) * pos.qty}  # fmt: skip
+
+
+def _rule_names(path: str) -> list[str]:
+    """The enabled rules of the strategy file, if it can still be read."""
+    from autotrader.errors import StrategyErrors
+    from autotrader.rules import load_strategy
+
+    if not path:
+        return []
+    try:
+        return [r.name for r in load_strategy(path).spec.rules if r.enabled]
+    except (StrategyErrors, OSError):
+        return []
 
 
 def _strategy_text(db: sqlite_utils.Database, run_id: int, path: str) -> dict[str, Any]:

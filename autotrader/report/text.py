@@ -9,10 +9,17 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from autotrader.clock import to_seoul
 from autotrader.report.summary import group_rejections
+
+
+def add_plain_row(table: Table, *values: str) -> None:
+    """A row whose text is shown as is: journal text (rule names, reasons) is never markup."""
+    table.add_row(*(Text(v) for v in values))
 
 
 def clock(ts: float | None, *, day: bool = False) -> str:
@@ -51,7 +58,7 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
     multi_day = len({d for r in data["runs"] for d in r["days"]}) > 1
     for r in data["runs"]:
         console.rule(
-            f"[bold]run {r['id']}[/]: {r['strategy']} ({r['mode']}, {r['broker']}) "
+            f"[bold]run {r['id']}[/]: {escape(r['strategy'])} ({r['mode']}, {escape(r['broker'])}) "
             f"{', '.join(r['days'])}"
         )
     console.print(
@@ -78,7 +85,7 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
         t.columns[0].no_wrap = t.columns[-1].no_wrap = True
         notes = []
         for r in data[key]:
-            t.add_row(
+            add_plain_row(t,
                 r[first], str(r["fired"]), str(r["orders"]), str(r["fills"]), str(r["rejected"]),
                 str(sum(r["no_order"].values())),
                 "-" if r["slippage_bps"] is None else f"{r['slippage_bps']:.1f}",
@@ -90,8 +97,12 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
                     + (f"; no order: {counts(r['no_order'])}" if r["no_order"] else "")
                 )
         console.print(t)
+        if key == "rules":
+            idle = [r["rule"] for r in data["rules"] if not r["fired"]]
+            if idle:
+                notes.append(f"  never fired: {', '.join(idle)} (autotrader why RULE says why)")
         if notes:
-            console.print("\n".join(notes), highlight=False)
+            console.print("\n".join(notes), highlight=False, markup=False)
         t = Table(title=f"Per {title}: round trips (net after fees and tax, KRW)",
                   box=box.SIMPLE_HEAD)  # fmt: skip
         for c in (first, "trips", "win rate", "avg win", "avg loss", "profit factor",
@@ -101,7 +112,7 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
         for r in data[key]:
             if not r["round_trips"]:
                 continue
-            t.add_row(
+            add_plain_row(t,
                 r[first], str(r["round_trips"]), pct(r["win_rate"]), won(r["avg_win"]),
                 won(r["avg_loss"]), ratio(r["profit_factor"]), won(r["expectancy"]),
                 won(r["net"]),
@@ -121,7 +132,7 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
         groups = group_rejections(rej)
         for g in groups[:limit]:
             a, b = clock(g["first"])[:8], clock(g["last"])[:8]
-            t.add_row(g["rule"], f"{g['symbol']} {g['side']}", str(g["count"]),
+            add_plain_row(t, g["rule"], f"{g['symbol']} {g['side']}", str(g["count"]),
                       a if a == b else f"{a}-{b}", g["reason"])  # fmt: skip
         console.print(t)
     t = Table(
@@ -133,7 +144,7 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
     t.columns[-1].ratio = 1
     for o in data["orders"][:limit]:
         history = _history(o["events"], multi_day)
-        t.add_row(str(o["id"]), o["rule"], o["symbol"], f"{o['action']} {o['type']}",
+        add_plain_row(t, str(o["id"]), o["rule"], o["symbol"], f"{o['action']} {o['type']}",
                   f"{o['qty']:,}", f"{o['price']:,}", o["state"], history)  # fmt: skip
     if len(data["orders"]) > limit:
         t.caption = f"... and {len(data['orders']) - limit} more (--limit N, or --format json)"

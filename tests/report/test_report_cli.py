@@ -93,3 +93,16 @@ def test_runs_lists_each_run_with_its_marked_pnl_and_orders(tmp_path: Path) -> N
         assert row["days"] == ["2026-11-20"] and row["mode"] == "dry-run"
     table = CliRunner().invoke(app, ["runs", "--journal", str(db)], env={"COLUMNS": "160"})
     assert "momentum-day" in table.output and f"{rows[0]['pnl']:+,}" in table.output
+
+
+def test_journal_text_is_never_rich_markup_in_the_terminal(tmp_path: Path) -> None:
+    """A rule name like '[bold red]x[/]' prints as typed, brackets and all."""
+    db = tmp_path / "j.db"
+    dry_run(db)
+    con = open_journal(db)
+    con.execute("UPDATE orders SET rule = '[bold red]x[/]', reason = 'risk: [link]y' "
+                "WHERE state = 'rejected'")  # fmt: skip
+    con.conn.commit()
+    out = CliRunner().invoke(app, ["report", "--journal", str(db)], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "[bold red]x[/]" in out.output and "[link]y" in out.output

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from autotrader.cli import app
 from autotrader.errors import AutotraderError
 from autotrader.journal import open_journal
+from autotrader.report.figures import build_report
 from autotrader.report.why import explain_rule
 from tests.report.test_figures import TAPE, dry_run
 
@@ -51,6 +52,8 @@ def test_a_rule_that_never_fired_names_its_false_term_and_values(tmp_path: Path)
     db = tmp_path / "j.db"
     dry_run(db, str(strategy))
     r = explain_rule(open_journal(db), "moonshot")
+    rules = {x["rule"]: x for x in build_report(open_journal(db), [1])["rules"]}
+    assert rules["moonshot"]["fired"] == 0 and "off" not in rules  # listed though idle
     ticks = _ticks({"005930", "000660"})
     assert r["fired"] == r["journal_fired"] == 0
     assert {s: c["evaluations"] for s, c in r["by_symbol"].items()} == ticks
