@@ -58,6 +58,7 @@ def run_live_command(
     from autotrader.config import load_config
     from autotrader.engine.live import LiveOptions, LiveRunner, run_live
     from autotrader.journal import Journal
+    from autotrader.report.watch import start as watch_journal
     from autotrader.rules import load_strategy
 
     cfg = load_config(config)
@@ -78,8 +79,6 @@ def run_live_command(
             raise AutotraderError("not confirmed: nothing was sent")
     _log_to_stderr()
     j = Journal(jpath, raw_frames=cfg.journal_raw_frames)
-    from autotrader.report.watch import start as watch_journal
-
     stop_watch = watch_journal(jpath, cfg.notify, console)  # console lines, notifications
     try:
         result = run_live(
