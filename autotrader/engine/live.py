@@ -210,6 +210,7 @@ class LiveRunner:
             self.started = True
             self.stamp()
             self.engine.start()  # 'on: start' rules, on the account as loaded
+            self.heartbeat()  # 'autotrader status' sees the run as soon as it trades
             self.journal.flush()
             self.ready.set()
             self._notify()
