@@ -266,6 +266,8 @@ class LiveRunner:
             )
 
     async def _shutdown(self, ws: asyncio.Task[None] | None) -> None:
+        with contextlib.suppress(Exception):  # the last status row; never skips the shutdown
+            self.heartbeat(force=True)
         for handle in self._balance_checks.values():
             handle.cancel()
         if self.started:
@@ -555,11 +557,11 @@ class LiveRunner:
             self.heartbeat()
             self.journal.flush()
 
-    def heartbeat(self) -> None:
+    def heartbeat(self, *, force: bool = False) -> None:
         """A status row for 'autotrader status' and the journal follower (other processes):
         connection, last trade frame, kill-switch level, day P&L, positions."""
         now = self.clock()
-        if now < self._heartbeat_due:
+        if now < self._heartbeat_due and not force:
             return
         self._heartbeat_due = now + self.options.heartbeat_interval
         e = self.engine
