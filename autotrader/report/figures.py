@@ -69,6 +69,7 @@ class _Acc:
         self.slip_base = 0  # decision value of the fills measured
         self.to_fill: list[float] = []
         self.bought = self.sold = self.commission = self.tax = self.realized = self.held = 0
+        self.max_value = 0  # the symbol's largest position value at its marks
 
     def slip(self) -> dict[str, Any]:
         bps = round(self.slip_krw / self.slip_base * 10_000, 2) if self.slip_base else None
@@ -235,6 +236,7 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
         for sym, pos in ledger.positions.items():
             symbols[sym].realized += pos.realized
             symbols[sym].held += pos.qty
+            symbols[sym].max_value = max(symbols[sym].max_value, pos.max_value)
         total.realized += ledger.realized
         for prev, pt in zip([None, *ledger.points], ledger.points, strict=False):
             eq = offset + pt.equity
@@ -318,6 +320,7 @@ def _symbol_row(name: str, acc: _Acc) -> dict[str, Any]:
         "bought": acc.bought,
         "sold": acc.sold,
         "held": acc.held,
+        "max_exposure": acc.max_value,
         "realized": acc.realized,
         "commission": acc.commission,
         "tax": acc.tax,

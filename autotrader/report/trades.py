@@ -42,6 +42,7 @@ class Position:
     realized: int = 0  # after commission and tax
     last: int = 0  # last known price
     trip: Trip | None = None
+    max_value: int = 0  # the largest this position was, at its marks
 
 
 @dataclass
@@ -106,6 +107,9 @@ class Ledger:
         self._point(ts)
 
     def _point(self, ts: float) -> None:
+        for p in self.positions.values():
+            if p.qty and p.qty * p.last > p.max_value:
+                p.max_value = p.qty * p.last
         eq = self.equity()
         self.peak = max(self.peak, eq)
         self.points.append(Point(ts, eq, self.peak - eq, self.exposure()))

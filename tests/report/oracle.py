@@ -36,6 +36,7 @@ def oracle(path: Path, run_id: int) -> dict[str, Any]:
     trips: list[tuple[str, str, int]] = []  # symbol, entry rule, pnl
     equity_path: list[int] = []
     exposure_path: list[int] = []
+    sym_max: dict[str, int] = {}
     for _, kind, i in timeline:
         if kind == 1:
             last.update(json.loads(marks[i][1]))
@@ -62,6 +63,8 @@ def oracle(path: Path, run_id: int) -> dict[str, Any]:
         eq = sum(cash_pnl.values()) + sum((last.get(s, 0) - cost_avg[s]) * qty[s] for s in qty)
         equity_path.append(eq)
         exposure_path.append(sum(qty[s] * last.get(s, 0) for s in qty))
+        for s in qty:
+            sym_max[s] = max(sym_max.get(s, 0), qty[s] * last.get(s, 0))
     peak, mdd = 0, 0
     for eq in equity_path:
         peak = eq if eq > peak else peak
@@ -116,6 +119,7 @@ def oracle(path: Path, run_id: int) -> dict[str, Any]:
         "rules": {r: stats(p) for r, p in by_rule.items()},
         "symbols": {s: stats(p) for s, p in by_symbol.items()},
         "checks": {r: dict(c) for r, c in checks.items()},
+        "symbol_max_exposure": sym_max,
         "slippage_krw": slip,
         "commission": fees[0] or 0,
         "tax": fees[1] or 0,

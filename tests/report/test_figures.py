@@ -70,6 +70,8 @@ def test_per_rule_and_symbol_round_trips_match_the_oracle(
         assert {k: symbols[sym][k] for k in STATS} == stats, sym
     for rule, checks in want["checks"].items():
         assert rules[rule]["rejections_by_check"] == checks
+    for sym, top in want["symbol_max_exposure"].items():
+        assert symbols[sym]["max_exposure"] == top, sym
 
 
 def test_marks_are_journaled_so_open_positions_move_the_equity(
