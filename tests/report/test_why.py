@@ -132,3 +132,14 @@ def test_a_vi_rule_is_watched_through_its_own_condition(tmp_path: Path) -> None:
     values = r["nearest_misses"][0]["terms"][-1]["values"]
     price, trigger = (int(values[k].replace(",", "")) for k in ("price", "vi.trigger_price"))
     assert 0 < price < trigger
+
+
+def test_a_run_without_its_tape_is_a_clear_error(tmp_path: Path) -> None:
+    """'why' needs the market data again: a run whose tape is gone says so."""
+    db = tmp_path / "j.db"
+    dry_run(db)
+    con = open_journal(db)
+    con.execute("UPDATE runs SET tape = '', mode = 'live'")
+    con.conn.commit()
+    result = CliRunner().invoke(app, ["why", "take-profit", "--journal", str(db)])
+    assert result.exit_code == 1 and "no tape to replay" in result.output
