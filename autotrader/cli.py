@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from autotrader.cli_data import register as register_data_verbs
+from autotrader.cli_report import register as register_review
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
 
@@ -25,6 +26,8 @@ tape_app = typer.Typer(help="Make and inspect tapes (recorded or synthetic marke
 app.add_typer(tape_app, name="tape")
 app.add_typer(fake_app, name="fake-kiwoom")
 register_data_verbs(app, tape_app)
+
+register_review(app)  # report, runs, why, status, dashboard (autotrader/cli_report.py)
 
 _REPO = Path(__file__).resolve().parents[1]
 
@@ -131,24 +134,6 @@ def run(
         from autotrader.journal import open_journal
 
         print_report(open_journal(jpath), result.run_id)
-
-
-@app.command("report")
-def report_cmd(
-    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
-    run_id: Annotated[int | None, typer.Option("--run", help="run id (default: latest)")] = None,
-    limit: Annotated[int, typer.Option(help="rows per table")] = 20,
-) -> None:
-    """Summarize a run from the journal: orders, fills, rejections, realized P&L."""
-    from autotrader.journal import open_journal
-    from autotrader.report import print_report
-
-    if not journal.exists():
-        raise _fail(AutotraderError(f"no journal at {journal}: run a strategy first"))
-    try:
-        print_report(open_journal(journal), run_id, limit=limit)
-    except AutotraderError as exc:
-        raise _fail(exc) from None
 
 
 @app.command()

@@ -62,6 +62,7 @@ def run_live_command(
     from autotrader.feed.recorder import TapeRecorder
     from autotrader.journal import Journal
     from autotrader.live.runner import LiveOptions, LiveRunner, run_live
+    from autotrader.report.watch import start as watch_journal
     from autotrader.rules import load_strategy
 
     cfg = load_config(config)
@@ -82,6 +83,7 @@ def run_live_command(
             raise AutotraderError("not confirmed: nothing was sent")
     _log_to_stderr()
     j = Journal(jpath, raw_frames=cfg.journal_raw_frames)
+    stop_watch = watch_journal(jpath, cfg.notify, console)  # console lines, notifications
     try:
         result = run_live(
             lambda: LiveRunner(
@@ -99,6 +101,7 @@ def run_live_command(
         )
     finally:
         j.close()
+        stop_watch()
     s = result.stats
     console.print(
         f"live {plan.strategy.strategy}: {s.get('frames', 0):,} frames, "

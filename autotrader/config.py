@@ -69,6 +69,17 @@ class CalendarConfig(_Section):
     extra_closed: list[datetime.date] = Field(default_factory=list)
 
 
+class NotifyConfig(_Section):
+    """Where and when to notify (report/notify.py). The URLs may hold bot tokens or
+    passwords: they are excluded from every dump, so they never reach the journal."""
+
+    urls: tuple[str, ...] = Field((), exclude=True, description="apprise URLs")
+    rejection_burst: int = Field(5, ge=1, description="rejections within the window")
+    burst_window: float = Field(60.0, gt=0, description="seconds")
+    disconnect_after: float = Field(30.0, gt=0, description="seconds without a connection")
+    summary_at: str = Field("15:40", pattern=r"^\d{2}:\d{2}$", description="daily summary")
+
+
 class AppConfig(_Section):
     journal: str = "autotrader.db"
     fees: FeesConfig = FeesConfig()
@@ -77,6 +88,7 @@ class AppConfig(_Section):
     journal_raw_frames: bool = False
     kiwoom: KiwoomConfig = KiwoomConfig()
     calendar: CalendarConfig = CalendarConfig()
+    notify: NotifyConfig = NotifyConfig()
 
     def fee_model(self) -> Fees:
         return Fees(self.fees.commission_ppm, self.fees.sell_tax_ppm)

@@ -17,7 +17,8 @@ def test_default_run_dry_runs_example_and_reports(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
     result = CliRunner().invoke(app, ["run", "--journal", str(db)])
     assert result.exit_code == 0, result.output
-    assert "Fills" in result.output and "Rejected orders" in result.output
+    assert "Per rule: activity" in result.output and "Rejected orders" in result.output
+    assert "max drawdown" in result.output and "Orders (" in result.output
     j = open_journal(db)
     data = report_data(j, latest_run_id(j))
     assert data["fills"] >= 1 and data["rejections"] >= 1

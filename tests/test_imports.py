@@ -44,7 +44,9 @@ ALLOWED: dict[str, set[str]] = {
         "engine",
         "crashpoint",
     },
-    "report": BASE | {"journal"},
+    "report": BASE | {"journal", "rules", "config"},  # the strategy text, notifier settings
+    "diagnose": BASE  # replays a run to say why a rule did not fire
+    | {"rules", "compile", "feed", "risk", "journal", "broker", "engine", "config", "report"},
     "sweep": BASE | {"rules", "compile", "feed", "risk", "journal", "broker", "engine", "config"},
     "fake_kiwoom": BASE,  # the fake venue imports nothing of the trader
 }

@@ -29,6 +29,7 @@ from autotrader.compile.plan import CompiledRule, Plan
 from autotrader.engine.actions import Actions
 from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.ledger import Ledger, projected
+from autotrader.engine.marks import MarkSampler
 from autotrader.engine.positions import apply_fill
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState
@@ -101,6 +102,7 @@ class Engine:
         )  # fmt: skip
         self.remainders = self.actions.remainders
         self.controls = Controls()
+        self.marks = MarkSampler(self.states, journal)
         for sym, keys in plan.rolling_by_symbol.items():
             rst = self.states.get(sym)
             if rst is not None:
@@ -130,6 +132,7 @@ class Engine:
 
     def watch(self, *, force: bool = False) -> None:
         """Apply the kill switch file if it changed; trip the daily loss limit if reached."""
+        self.marks.sample(self.market.now)
         command = self.killswitch.poll(force=force)
         if command is not None:
             self.set_level(command.level, command.reason or "kill switch file")
@@ -175,6 +178,7 @@ class Engine:
     def stop(self) -> None:
         """Run the 'on: stop' rules: at the end of a replay, or before a live shutdown."""
         self.triggers.run_all(self.triggers.stop_rules, "stop")
+        self.marks.sample(self.market.now, force=True)  # the last prices, for reports
 
     # -- market events -------------------------------------------------------------------
     def on_trade(self, st: SymbolState) -> None:
@@ -345,6 +349,7 @@ class Engine:
             self.journal.position(
                 fill.ts, st.symbol, st.pos_qty, st.pos_avg, st.realized, st.unrealized, "fill"
             )
+            self.marks.track(st.symbol)  # held: marked every 30 s for the reports
         self.book.filled(fill, st)
         if order is None:
             self.journal.error(fill.ts, "broker", f"fill for unknown order {fill.order_id}")

@@ -2,7 +2,8 @@
 
 The journal is the system of record: every run, every rule decision, every risk check
 (with the values it compared), every order with each state it passed through, every
-fill, position snapshots, feed and broker errors, and optionally the raw frames. Any
+fill, position snapshots, the tape's prices sampled as marks (for mark-to-market
+reports), live runners' heartbeats, feed and broker errors, and optionally the raw frames. Any
 SQLite tool can read it (``sqlite-utils tables journal.db``, ``datasette journal.db``).
 
 The schema version is SQLite's ``PRAGMA user_version``. ``MIGRATIONS[n]`` takes a
@@ -154,8 +155,32 @@ def _v1_to_v2(db: sqlite_utils.Database) -> None:
         db[table].create_index(cols, if_not_exists=True)  # type: ignore[union-attr]
 
 
+def _v2_to_v3(db: sqlite_utils.Database) -> None:
+    """Marks (the tape's prices, sampled) for mark-to-market reports; runner heartbeats."""
+    db["marks"].create(  # type: ignore[union-attr]
+        {"id": int, "run_id": int, "ts": float, "prices_json": str},  # {symbol: price}
+        pk="id",
+        if_not_exists=True,
+    )
+    db["heartbeats"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "run_id": int,
+            "ts": float,
+            "connected": int,
+            "last_frame_ts": float,
+            "level": str,
+            "detail_json": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["marks"].create_index(("run_id", "ts"), if_not_exists=True)  # type: ignore[union-attr]
+    db["heartbeats"].create_index(("run_id", "id"), if_not_exists=True)  # type: ignore[union-attr]
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1, _v1_to_v2)
+MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

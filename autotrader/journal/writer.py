@@ -335,6 +335,28 @@ class Journal:
             (self.run_id, ts, symbol, qty, avg_price, realized, unrealized, reason),
         )
 
+    def marks(self, ts: float, prices: dict[str, int]) -> None:
+        """Symbols' last trade prices at ``ts`` (one row): what reports mark positions to."""
+        self._add(
+            "marks (run_id, ts, prices_json)", (self.run_id, ts, orjson.dumps(prices).decode())
+        )
+
+    def heartbeat(
+        self, ts: float, connected: bool, last_frame_ts: float, level: str, detail: dict[str, Any]
+    ) -> None:
+        """A live runner's pulse, read by ``autotrader status`` from another process."""
+        self._add(
+            "heartbeats (run_id, ts, connected, last_frame_ts, level, detail_json)",
+            (
+                self.run_id,
+                ts,
+                int(connected),
+                last_frame_ts,
+                level,
+                orjson.dumps(detail, default=str).decode(),
+            ),
+        )
+
     def frame(self, ts: float, raw: str) -> None:
         """A raw feed frame, kept only when the journal was opened with ``raw_frames``."""
         if self.raw_frames:

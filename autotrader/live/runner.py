@@ -90,6 +90,7 @@ class LiveOptions:
     reconcile_delay: float = 3.0  # after an unknown outcome, before matching (late acceptances)
     reconcile_retry: float = 5.0  # after a failed reconciliation query
     flush_interval: float = 1.0  # buffered decisions and checks reach the journal this often
+    heartbeat_interval: float = 5.0  # a status row (autotrader status) at most this often
     ready_timeout: float = 30.0  # websocket logged in and registered, at start-up
     drain_grace: float = 10.0  # in-flight order answers awaited at shutdown
     clock_interval: float = 0.2  # the wall clock reaches the engine this often without ticks
@@ -175,6 +176,7 @@ class LiveRunner:
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._waiters: list[asyncio.Future[None]] = []
+        self._heartbeat_due = 0.0
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -218,6 +220,7 @@ class LiveRunner:
             self.started = True
             self.stamp()
             self.engine.start()  # 'on: start' rules, on the account as loaded
+            self.heartbeat()  # 'autotrader status' sees the run as soon as it trades
             self.journal.flush()
             self.ready.set()
             self._notify()
@@ -275,6 +278,8 @@ class LiveRunner:
     async def _shutdown(self, ws: asyncio.Task[None] | None) -> None:
         if self.options.record is not None:
             self.options.record.close()
+        with contextlib.suppress(Exception):  # the last status row; never skips the shutdown
+            self.heartbeat(force=True)
         for handle in self._balance_checks.values():
             handle.cancel()
         if self.started:
@@ -420,9 +425,24 @@ class LiveRunner:
     async def _flush_every(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
+            self.heartbeat()
             self.journal.flush()
             if self.options.record is not None:
                 self.options.record.tick()  # a gzip member a second (feed/recorder.py)
+
+    def heartbeat(self, *, force: bool = False) -> None:
+        """A status row for 'autotrader status' and the journal follower (other processes):
+        connection, last trade frame, kill-switch level, day P&L, positions."""
+        now = self.clock()
+        if now < self._heartbeat_due and not force:
+            return
+        self._heartbeat_due = now + self.options.heartbeat_interval
+        e = self.engine
+        last = max((st.ts for st in e.states.values() if st.ticks), default=0.0)
+        held = {s: [st.pos_qty, st.pos_avg, st.price] for s, st in e.states.items() if st.pos_qty}
+        detail = {"day_pnl": e.book.day_pnl(), "reason": e.book.level_reason,
+                  "sessions": self.realtime.sessions, "positions": held}  # fmt: skip
+        self.journal.heartbeat(now, self.realtime.connected, last, e.book.level.value, detail)
 
     async def _clock_every(self, interval: float) -> None:
         """The wall clock into the engine between ticks: time rules, kill switch, loss."""

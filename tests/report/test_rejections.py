@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autotrader.report.summary import group_rejections
+from autotrader.report.rejections import group_rejections
 
 
 def _row(ts: float, rule: str, reason: str, symbol: str = "005930") -> dict[str, object]:

@@ -138,6 +138,11 @@ class RealtimeClient:
 
     # -- lifecycle -----------------------------------------------------------------
 
+    @property
+    def connected(self) -> bool:
+        """Logged in and registered: frames can arrive."""
+        return self._ready.is_set()
+
     async def wait_ready(self) -> None:
         """Wait until logged in and registered (again, after a reconnect)."""
         await self._ready.wait()
