@@ -151,6 +151,7 @@ class LiveRunner:
             self._on_market,
             on_reconnected=self._on_reconnected,
             on_frame=self._on_raw_frame if journal.raw_frames else None,
+            on_event=lambda text: journal.error(clock(), "websocket", text),  # stalls...
         )
         self.realtime.subscribe(engine.states)
         self.in_doubt: dict[int, OrderRequest] = {}
@@ -165,6 +166,7 @@ class LiveRunner:
         self._waiters: list[asyncio.Future[None]] = []
         self._reconciler: asyncio.Task[None] | None = None
         self._doubted_at: dict[int, float] = {}  # loop time each doubt began
+        self._ambiguous: set[int] = set()  # in doubt, matched more than one way (journaled)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -217,13 +219,18 @@ class LiveRunner:
                 asyncio.create_task(self._clock_every(self.options.clock_interval)),
             ]
             stopping = asyncio.create_task(self._stop.wait())
-            waits: set[asyncio.Future[Any]] = {ws, stopping}
+            failed = asyncio.create_task(self.broker.failed.wait())  # keys/domain refused
+            waits: set[asyncio.Future[Any]] = {ws, stopping, failed}
             try:
                 await asyncio.wait(
                     waits, timeout=self.options.max_seconds, return_when=asyncio.FIRST_COMPLETED
                 )
             finally:
                 stopping.cancel()
+                failed.cancel()
+            if self.broker.fatal is not None:
+                self.journal.error(self.clock(), "kiwoom", f"run stopped: {self.broker.fatal}")
+                raise self.broker.fatal
             if ws.done():
                 ws.result()  # a fatal websocket error (key refused, logged in elsewhere)
                 raise BrokerError(None, "websocket client ended", api_id="websocket")
@@ -527,6 +534,13 @@ class LiveRunner:
                 await asyncio.sleep(self.options.reconcile_retry)
                 continue
             for r in resolutions:
+                if r.outcome == "ambiguous" and r.order_id in self.in_doubt:
+                    # Never guessed: stays in doubt, its symbol halted (by the broker); asked
+                    # again later, in case the candidates settle.
+                    self._doubted_at[r.order_id] = loop.time() + self.options.reconcile_retry
+                    if r.order_id not in self._ambiguous:
+                        self._ambiguous.add(r.order_id)
+                        self.journal.error(self.clock(), "reconcile", r.detail)
                 if r.outcome == "not_found" and r.order_id in self.in_doubt:
                     # The request never reached Kiwoom: close it (engine, journal, hold).
                     self._on_broker_event(

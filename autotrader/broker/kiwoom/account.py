@@ -96,6 +96,8 @@ class FillRow:
     tax: int
     status: str
     time: str
+    original_order_no: str = ""  # a modify's number points back to the order it changed
+    order_type: str = ""
 
 
 def side_from_text(text: str) -> Side | None:
@@ -190,6 +192,8 @@ def parse_fills(rows: Iterable[Mapping[str, Any]]) -> list[FillRow]:
                 tax=fields.int_or(row.get("tdy_trde_tax")),
                 status=fields.text(row.get("ord_stt")),
                 time=fields.hhmmss(row.get("ord_tm")),
+                original_order_no=fields.text(row.get("orig_ord_no")),
+                order_type=fields.text(row.get("trde_tp")),
             )
         )
     return result
