@@ -57,9 +57,11 @@ class Hub:
         ping_interval: float,
         ping_timeout: float,
         max_items: int = 200,
+        max_group_items: int = 200,
         single_session: bool = True,
     ) -> None:
         self.tokens = tokens
+        self.max_group_items = max_group_items
         self.faults = faults
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
@@ -195,6 +197,8 @@ class Hub:
 
     async def _login(self, s: Session, msg: dict[str, Any]) -> None:
         refusal = self.faults.take_login_refusal()
+        if refusal is None and self.faults.domain_mismatch is not None:
+            refusal = codes.DOMAIN_TOKEN
         info = self.tokens.valid(str(msg.get("token", ""))) if refusal is None else None
         if info is None:
             code = refusal or codes.TOKEN_INVALID
@@ -213,6 +217,9 @@ class Hub:
                     await other.conn.close()
         s.logged_in, s.appkey = True, info.appkey
         await self._send(s, {"trnm": "LOGIN", "return_code": 0, "return_msg": ""})
+        if self.faults.system_in_handshake:  # the quirk: a SYSTEM frame before any REG
+            system = self.faults.system_in_handshake.pop(0)
+            await self._send(s, frames.system(system, "로그인 필요"))
 
     async def _register(self, s: Session, msg: dict[str, Any]) -> None:
         trnm = str(msg["trnm"])
@@ -228,9 +235,15 @@ class Hub:
         keep = str(msg.get("refresh", "1")) != "0"
         groups = {g: set(p) for g, p in s.groups.items()} if keep else {}
         groups.setdefault(grp, set()).update(pairs)
-        if s.item_count(groups) > self.max_items:
-            refused = f"실시간 등록 종목수({self.max_items}) 초과"
-            await self._send(s, {"trnm": trnm, "return_code": 1, "return_msg": refused})
+        refusal = self.faults.take_reg_refusal()
+        group_items = len({item for item, _ in pairs if item})
+        if refusal is None and (
+            s.item_count(groups) > self.max_items or group_items > self.max_group_items
+        ):
+            refusal = codes.REG_TOO_MANY
+        if refusal is not None:
+            refused = f"[{refusal}] 실시간 등록 종목수({self.max_items}) 초과"
+            await self._send(s, {"trnm": trnm, "return_code": refusal, "return_msg": refused})
             return
         s.groups = groups
         await self._send(s, {"trnm": trnm, "return_code": 0, "return_msg": ""})
