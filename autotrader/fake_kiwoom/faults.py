@@ -39,6 +39,7 @@ class FaultState:
     reg_refusals: list[int] = field(default_factory=list)  # return_codes, one per REG
     domain_mismatch: int | None = None  # 8030 on /oauth2/token, 8031 on every TR
     clock_offset: float = 0.0  # the venue's clock minus the fake's clock, in seconds
+    garble_executions: int = 0  # the next n fill 00 entries carry garbled numbers
 
     def take_query_no_return_code(self) -> bool:
         if self.query_no_return_code > 0:
@@ -78,6 +79,10 @@ class Faults:
     async def drop_sockets(self) -> None:
         """Abort every websocket's TCP connection, without a close frame."""
         await self._hub.drop_all()
+
+    async def close_sockets(self) -> None:
+        """Close every websocket cleanly (close frame 1001, as a server going away)."""
+        await self._hub.close_all()
 
     def silence(self, on: bool = True) -> None:
         """Stop sending anything (PINGs, data, answers) and stop enforcing heartbeats."""
@@ -137,6 +142,11 @@ class Faults:
     def mismatch_domain(self, code: int = codes.DOMAIN_TOKEN) -> None:
         """Keys of the other domain: 8030 from /oauth2/token, 8031 on TRs and LOGIN."""
         self.state.domain_mismatch = code
+
+    def garble_next_fill(self, n: int = 1) -> None:
+        """The next ``n`` fill ``00`` entries carry garbled numbers ('²' in the fill price,
+        a 400-digit fill quantity), as a corrupted frame would: the fill itself happened."""
+        self.state.garble_executions += n
 
     def offset_clock(self, seconds: float) -> None:
         """Run the venue's clock ``seconds`` ahead (negative: behind) of the fake's own:

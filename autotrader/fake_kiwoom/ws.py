@@ -108,6 +108,14 @@ class Hub:
     async def send_account(self, entries: list[dict[str, Any]]) -> None:
         """Send ``00``/``04`` entries, one frame each, applying the execution faults."""
         for entry in entries:
+            if (
+                entry["type"] == "00"
+                and entry["values"].get("911")
+                and self.faults.garble_executions
+            ):
+                self.faults.garble_executions -= 1
+                garbled = {"910": entry["values"]["910"] + "²", "911": "9" * 400, "902": "²"}
+                entry = {**entry, "values": entry["values"] | garbled}
             text = orjson.dumps(frames.real([entry])).decode()
             if entry["type"] != "00":
                 await self._send_all(text)
@@ -136,6 +144,11 @@ class Hub:
         for s in list(self.sessions):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(s.conn.wait_closed(), 1.0)
+
+    async def close_all(self) -> None:
+        for s in list(self.sessions):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(s.conn.close(1001, "going away"), 1.0)
 
     async def _send_all(self, text: str) -> None:
         for s in list(self.sessions):

@@ -133,9 +133,11 @@ class RealtimeClient:
         self._ready = asyncio.Event()
         self._handshake = False  # logged in and registered on the current connection
         self._next_group = 1
+        self._resync: asyncio.Task[None] | None = None  # after an unreadable 00 entry
         self._closing = False
         self.stats = ParseStats()
         self.sessions = 0  # completed handshakes, for health checks and tests
+        self.stalls = 0  # sessions ended because the feed stalled
 
     # -- configuration -------------------------------------------------------------
 
@@ -322,6 +324,7 @@ class RealtimeClient:
                         raw = await ws.recv()
                 except TimeoutError:
                     text = f"feed stalled: no frame for {threshold:.1f}s; {self.watch.describe()}"
+                    self.stalls += 1
                     self._event(text)
                     raise RealtimeError(None, text) from None
                 await self._handle(ws, raw, loop.time())
@@ -376,6 +379,18 @@ class RealtimeClient:
             return
         log.info("websocket: SYSTEM %s %s", code, message)
 
+    def _resync_soon(self) -> None:
+        if self._on_reconnected is None or (self._resync is not None and not self._resync.done()):
+            return
+        self._resync = asyncio.get_running_loop().create_task(self._run_resync())
+
+    async def _run_resync(self) -> None:
+        assert self._on_reconnected is not None
+        try:
+            await self._on_reconnected()
+        except Exception as exc:  # logged; the next gap or resync tries again
+            log.warning("websocket: resync failed (%s)", _describe(exc))
+
     def _event(self, text: str) -> None:
         log.warning("websocket: %s", text)
         if self._on_event is not None:
@@ -386,16 +401,30 @@ class RealtimeClient:
         market = False
         for entry in real_entries(frame, self.stats):
             kind = entry["type"]
-            if kind == "00":
-                execution = parse_execution(entry["values"], now, self.stats)
-                if execution is not None:
-                    self._call(self._on_execution, execution)
-            elif kind == "04":
-                balance = parse_balance_update(entry["values"], now, self.stats)
-                if balance is not None:
-                    self._call(self._on_balance, balance)
-            else:
+            if kind not in ("00", "04"):
                 market = True
+                continue
+            try:
+                if kind == "00":
+                    skipped = self.stats.total
+                    execution = parse_execution(entry["values"], now, self.stats)
+                    if execution is not None:
+                        self._call(self._on_execution, execution)
+                    elif self.stats.total > skipped:  # refused by the parser: maybe a fill
+                        self._resync_soon()
+                else:
+                    balance = parse_balance_update(entry["values"], now, self.stats)
+                    if balance is not None:
+                        self._call(self._on_balance, balance)
+            except Exception as exc:  # a parser's failure must not end the session
+                self.stats.skip(f"{kind}: unreadable")
+                if kind == "00":  # it may have been a fill: ask Kiwoom what happened
+                    self._resync_soon()
+                excerpt = scrub(orjson.dumps(entry.get("values")).decode()[:120])
+                self._event(
+                    f"skipped a {kind} entry for {entry.get('item', '')!s:.12} that could not "
+                    f"be read ({type(exc).__name__}): {excerpt}"
+                )
         if market:
             self._call(self._on_market, frame)
 
