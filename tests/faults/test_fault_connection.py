@@ -71,7 +71,8 @@ async def test_stall_with_the_socket_open_is_noticed_from_the_ping_rhythm(
 ) -> None:
     """The fake goes silent (no PING, no data, socket open) while the order fills: the
     client notices within seconds (PINGs every 0.2 s), reconnects once the fake answers
-    again, and the resync finds the fill. The threshold is journaled."""
+    again, and the resync (open orders, fills, balance) finds the fill and the holding.
+    The threshold is journaled."""
     capture(caplog)
     async with live_run(
         tmp_path, RESTING_BUY, fake_options=FAULT_FAKE, settings=FAULT_SETTINGS
@@ -86,6 +87,9 @@ async def test_stall_with_the_socket_open_is_noticed_from_the_ping_rhythm(
         live.fake.faults.silence(False)
         await live.until(lambda: filled(live))
         await live.until(lambda: realtime.sessions >= 2)
+        # the 04 was swallowed by the stall too: the resync's kt00018 stands in for it
+        balances = live.runner.balances
+        await live.until(lambda: "005930" in balances and balances["005930"].qty == 13)
         assert not live.task.done()
     events = journal_errors(live, "websocket")
     assert any("server PINGs every" in e and "stall threshold" in e for e in events)

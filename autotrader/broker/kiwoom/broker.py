@@ -524,6 +524,28 @@ class KiwoomBroker:
             remaining = max(order.qty - self._filled.get(order_id, 0), 0)
             log.info("order %d: no longer open at Kiwoom; %d cancelled", order_id, remaining)
             self._send(OrderCancelled(order_id, remaining, ts))
+        await self._resync_balance()
+
+    async def _resync_balance(self) -> None:
+        """The last part of a resync: Kiwoom's holdings of every symbol we traded, as
+        ``BalanceUpdate`` events (a ``04`` may have been lost too), for the runner to
+        compare with the engine's positions."""
+        symbols = {o.symbol for o in self._orders.values()}
+        if not symbols:
+            return
+        try:
+            balance = await self.account.balance()
+        except BrokerError as exc:  # the next resync asks again
+            log.warning("resync: kt00018 failed (%s); holdings not compared", exc)
+            return
+        ts = self._clock()
+        held: dict[str, tuple[int, int, int]] = {}
+        for h in balance.holdings:
+            qty, cost, sellable = held.get(h.symbol, (0, 0, 0))
+            held[h.symbol] = (qty + h.qty, cost + h.qty * h.avg_price, sellable + h.sellable_qty)
+        for symbol in sorted(symbols):
+            qty, cost, sellable = held.get(symbol, (0, 0, 0))
+            self._send(BalanceUpdate(symbol, qty, cost // qty if qty else 0, sellable, ts))
 
     def _is_newer(self, order_id: int, order_no: str) -> bool:
         """Whether ``order_no`` is not yet the order's current number (a modify's later
