@@ -227,6 +227,7 @@ class KiwoomBroker:
             body = build_order_body(order, original_order_no=original)
             reply = await self.rest.call(api_id, body)
             crash_point("after-send")  # tests only: Kiwoom answered, nobody read it
+            crash_point(f"after-send:{order.action.value}")  # the same, for one action
             answer = parse_order_answer(reply, api_id)
         except OutcomeUnknownError as exc:
             log.warning("order %d: outcome unknown: %s", order.order_id, exc)
