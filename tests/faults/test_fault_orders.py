@@ -257,3 +257,35 @@ async def test_resync_answer_without_return_code_is_not_taken_for_an_empty_accou
         await live.until(lambda: order.state is OrderState.FILLED)
     assert_books_agree(live)
     assert_clean(tmp_path, live.fake, caplog)
+
+
+async def test_fill_on_a_modifys_new_number_before_the_modify_ack(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The modify's 00 frames and the fill under its new number come reversed (fill
+    first, then the confirmation, then the acceptance): the fill is the order's, counted
+    once, at the new price; the modify ends done."""
+    from autotrader.model import OrderAction, OrderType
+    from tests.integration.test_live_order_changes import place
+
+    capture(caplog)
+    async with live_run(
+        tmp_path, RESTING_BUY, fake_options=FAULT_FAKE, settings=FAULT_SETTINGS
+    ) as live:
+        await live.push(tick("005930", 60_100, ask=60_100, bid=60_000))
+        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        (order,) = live.orders()
+        live.fake.faults.reorder_executions(3)  # 접수, 확인 of the modify, then its fill
+        modify = place(
+            live, OrderAction.MODIFY, target_id=order.order_id, qty=0,
+            order_type=OrderType.LIMIT, price=60_100,
+        )  # fmt: skip
+        await live.until(lambda: modify.state is not OrderState.SENT)
+        await live.push(tick("005930", 60_100, ask=60_100, bid=60_000))  # fills 60,100
+        await live.until(lambda: order.state is OrderState.FILLED)
+        await live.until(lambda: modify.state is OrderState.DONE)
+        assert order.price == 60_100 and holding(live, "005930") == 13
+    fills = rows(live.journal_path, "SELECT qty, price FROM fills")
+    assert [(f["qty"], f["price"]) for f in fills] == [(3, 60_100)]
+    assert_books_agree(live)
+    assert_clean(tmp_path, live.fake, caplog)

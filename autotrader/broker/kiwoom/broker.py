@@ -312,6 +312,16 @@ class KiwoomBroker:
                 self._send(OrderCancelled(target_id, e.order_qty, e.ts))
             elif e.status == "rejected":
                 self._send(OrderRejected(order_id, "refused by the exchange", None, e.ts))
+            elif e.status == "filled" and order.action in _MODIFIES:
+                # A fill on the modify's new number before its confirmation: the modify
+                # took effect (as its request asked); the fill is the target's.
+                target = self._orders.get(target_id)
+                if target is None or target.side is None:
+                    self._send(e)
+                    return
+                if target.broker_order_no != e.broker_order_no:
+                    self._modified_unseen(target_id, e.broker_order_no, e.ts)
+                self._fill(target, e)
             return
         if e.status == "filled":
             self._fill(order, e)
@@ -326,6 +336,9 @@ class KiwoomBroker:
     def _modified(self, order_id: int, e: Execution) -> None:
         """900 of a modify's confirmation is the quantity moved to the new number; our
         order keeps its filled shares: its quantity is those plus the moved ones."""
+        order = self._orders.get(order_id)
+        if order is not None and e.broker_order_no and order.broker_order_no == e.broker_order_no:
+            return  # already applied (a fill or a resync showed the new number first)
         self._renumber(order_id, e.broker_order_no)
         qty = self._filled.get(order_id, 0) + e.order_qty
         self._send(OrderModified(order_id, qty, e.order_price, e.ts, e.broker_order_no))
