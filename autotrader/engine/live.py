@@ -473,6 +473,7 @@ class LiveRunner:
         log.error("live: %s", detail)
         self.journal.error(self.clock(), "balance", detail)
         self.journal.flush()
+        self.broker.resync_soon(f"04 disagrees on {symbol}")  # a fill may have been missed
         self._notify()
 
     async def _on_reconnected(self) -> None:

@@ -57,13 +57,20 @@ from autotrader.broker.kiwoom.reconcile import (
 from autotrader.broker.kiwoom.rest import KiwoomRest
 from autotrader.broker.kiwoom.settings import KiwoomSettings
 from autotrader.engine.crashpoint import crash_point
-from autotrader.errors import BrokerError, CredentialsRejectedError, OutcomeUnknownError
+from autotrader.errors import (
+    BrokerError,
+    CredentialsRejectedError,
+    OrderNotFoundError,
+    OutcomeUnknownError,
+)
 from autotrader.market import Fees
 from autotrader.model import BalanceUpdate, Execution, Fill, OrderAction, OrderRequest, Side
 
 log = logging.getLogger(__name__)
 
 _CANCELS = frozenset({OrderAction.CANCEL, OrderAction.CREDIT_CANCEL})
+# A modify/cancel refused because its target has nothing left: it filled or went away.
+_NOTHING_LEFT = ("가능수량이 없", "nothing left", "already filled")
 _MODIFIES = frozenset({OrderAction.MODIFY, OrderAction.CREDIT_MODIFY})
 
 
@@ -121,6 +128,8 @@ class KiwoomBroker:
         # A refusal no retry can fix (keys refused, production/mock mismatch) stops the
         # run: the runner waits on ``failed`` and raises ``fatal``.
         self.fatal: BrokerError | None = None
+        self._resync: asyncio.Task[None] | None = None
+        self._balances: dict[str, int] = {}  # holdings as Kiwoom last told us (04, kt00018)
         self.failed = asyncio.Event()
         # Symbols where a reconciliation found more than one possible match: no new order
         # or modify goes out in them until the operator looks (never guess).
@@ -176,6 +185,7 @@ class KiwoomBroker:
         )
 
     def on_balance(self, update: BalanceUpdate) -> None:
+        self._balances[update.symbol] = update.qty
         self._send(update)
 
     def on_execution(self, execution: Execution) -> None:
@@ -193,6 +203,8 @@ class KiwoomBroker:
                 self._orphans.append(execution)
             else:
                 self._send(execution)
+                if execution.status == "filled":  # a fill no order claims: ask Kiwoom
+                    self.resync_soon(f"fill on unknown order number {execution.broker_order_no}")
             return
         self._apply(order_id, execution)
 
@@ -237,6 +249,10 @@ class KiwoomBroker:
             self._reject(order, _described(exc), exc.return_code)
             if isinstance(exc, CredentialsRejectedError):
                 self.stop_run(exc)
+            elif isinstance(exc, OrderNotFoundError) or any(
+                hint in exc.message for hint in _NOTHING_LEFT
+            ):
+                self.resync_soon(f"order {order.order_id}: its target is filled or gone")
             return
         except Exception as exc:
             # An unexpected failure may have happened after the request left.
@@ -244,6 +260,22 @@ class KiwoomBroker:
             self._unknown(order.order_id, type(exc).__name__)
             return
         self._accept(order.order_id, answer.order_no)
+
+    def resync_soon(self, why: str) -> None:
+        """Run ``catch_up`` (open orders, fills, holdings) in the background, once at a
+        time: something said our picture of the account may be wrong."""
+        if self._resync is not None and not self._resync.done():
+            return
+        log.warning("kiwoom: resync: %s", why)
+        self._resync = asyncio.get_running_loop().create_task(self._run_resync())
+        self._tasks.add(self._resync)
+        self._resync.add_done_callback(self._tasks.discard)
+
+    async def _run_resync(self) -> None:
+        try:
+            await self.catch_up()
+        except BrokerError as exc:  # the next trigger tries again
+            log.warning("kiwoom: resync failed (%s)", exc)
 
     def stop_run(self, error: BrokerError) -> None:
         """Ask the runner to stop at once: a refusal that no retry can fix."""
@@ -559,6 +591,9 @@ class KiwoomBroker:
             held[h.symbol] = (qty + h.qty, cost + h.qty * h.avg_price, sellable + h.sellable_qty)
         for symbol in sorted(symbols):
             qty, cost, sellable = held.get(symbol, (0, 0, 0))
+            if self._balances.get(symbol, 0 if symbol not in held else -1) == qty:
+                continue  # what Kiwoom last said (or nothing, and nothing held): no news
+            self._balances[symbol] = qty
             self._send(BalanceUpdate(symbol, qty, cost // qty if qty else 0, sellable, ts))
 
     def _is_newer(self, order_id: int, order_no: str) -> bool:

@@ -258,3 +258,39 @@ async def test_close_revokes_the_token(kiwoom: FakeKiwoom, broker: KiwoomBroker)
     broker.submit(buy())
     await broker.close()
     assert len(kiwoom.calls("kt10000")) == 1 and len(kiwoom.revoked) == 1
+
+
+@pytest.mark.anyio
+async def test_a_fill_no_order_claims_triggers_a_resync(
+    kiwoom: FakeKiwoom, broker: KiwoomBroker
+) -> None:
+    """An unmatched fill is passed on raw and Kiwoom is asked what happened (open
+    orders, fills, then holdings), once even if several arrive together."""
+    events = Events()
+    broker.attach(events)
+    kiwoom.script("kt10000", ok({"ord_no": "0000024"}))
+    broker.submit(buy())
+    assert isinstance(await events.next(), OrderAccepted)
+    for _ in range(2):
+        broker.on_execution(execution("filled", "0000077", fill_qty=1, fill_price=60000))
+    await broker.drain(TIMEOUT)
+    assert len(kiwoom.calls("ka10075")) == 1 and len(kiwoom.calls("ka10076")) == 1
+    assert len(kiwoom.calls("kt00018")) == 1
+
+
+@pytest.mark.anyio
+async def test_a_cancel_refused_for_nothing_left_triggers_a_resync(
+    kiwoom: FakeKiwoom, broker: KiwoomBroker
+) -> None:
+    """'No quantity left to cancel' means the target filled or went: resync."""
+    events = Events()
+    broker.attach(events)
+    kiwoom.script("kt10000", ok({"ord_no": "0000024"}))
+    broker.submit(buy())
+    assert isinstance(await events.next(), OrderAccepted)
+    refused = (200, {"return_code": 20, "return_msg": "정정/취소 가능수량이 없습니다"}, {})
+    kiwoom.script("kt10003", refused)
+    broker.submit(buy(2, action=OrderAction.CANCEL, target_id=1, qty=0))
+    assert isinstance(await events.next(), OrderRejected)
+    await broker.drain(TIMEOUT)
+    assert len(kiwoom.calls("ka10075")) == 1
