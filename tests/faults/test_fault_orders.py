@@ -289,3 +289,34 @@ async def test_fill_on_a_modifys_new_number_before_the_modify_ack(
     assert [(f["qty"], f["price"]) for f in fills] == [(3, 60_100)]
     assert_books_agree(live)
     assert_clean(tmp_path, live.fake, caplog)
+
+
+async def test_an_order_in_doubt_with_two_possible_twins_halts_its_symbol_not_guessed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Our answer is lost after acceptance and, before reconciliation, an identical order
+    (say, from the HTS) appears: either could be ours. Nothing is guessed: the order stays
+    unknown, its rule held, the reason journaled, new orders in 000660 refused."""
+    from autotrader.model import OrderAction, OrderType, Side
+    from tests.integration.test_live_order_changes import place
+
+    capture(caplog)
+    async with live_run(
+        tmp_path, BUY_WHILE_FLAT, fake_options=FAULT_FAKE, settings=FAULT_SETTINGS
+    ) as live:
+        live.fake.faults.fail_next_order(after_accept=True, mode="timeout")
+        await live.push(HYNIX)
+        await live.until(lambda: len(live.orders()) == 1)
+        (order,) = live.orders()
+        live.fake.book.place(Side.BUY, "000660", 3, "3", 0)  # the twin, numbered after ours
+        await live.until(lambda: "000660" in live.runner.broker.halted_symbols, within=8.0)
+        assert order.state is OrderState.UNKNOWN
+        assert live.runner.engine.held_rules == {"buy-while-flat"}
+        other = place(live, OrderAction.BUY, symbol="000660", qty=1, order_type=OrderType.MARKET)
+        await live.until(lambda: other.state is OrderState.REJECTED)
+        assert len(live.fake.orders) == 2  # ours and the twin; nothing more was sent
+    (reason,) = journal_errors(live, "reconcile")
+    assert "not guessing" in reason and "0000001, 0000002" in reason
+    (row,) = rows(live.journal_path, "SELECT reason FROM orders WHERE id = ?", other.order_id)
+    assert "halted" in row["reason"]
+    assert_clean(tmp_path, live.fake, caplog)
