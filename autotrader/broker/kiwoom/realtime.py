@@ -404,29 +404,34 @@ class RealtimeClient:
             if kind not in ("00", "04"):
                 market = True
                 continue
+            before = self.stats.skipped.copy()
             try:
                 if kind == "00":
-                    skipped = self.stats.total
                     execution = parse_execution(entry["values"], now, self.stats)
                     if execution is not None:
                         self._call(self._on_execution, execution)
-                    elif self.stats.total > skipped:  # refused by the parser: maybe a fill
-                        self._resync_soon()
+                        continue
                 else:
                     balance = parse_balance_update(entry["values"], now, self.stats)
                     if balance is not None:
                         self._call(self._on_balance, balance)
+                        continue
+                why = ", ".join(self.stats.skipped - before) or "refused by the parser"
             except Exception as exc:  # a parser's failure must not end the session
                 self.stats.skip(f"{kind}: unreadable")
-                if kind == "00":  # it may have been a fill: ask Kiwoom what happened
-                    self._resync_soon()
-                excerpt = scrub(orjson.dumps(entry.get("values")).decode()[:120])
-                self._event(
-                    f"skipped a {kind} entry for {entry.get('item', '')!s:.12} that could not "
-                    f"be read ({type(exc).__name__}): {excerpt}"
-                )
+                why = type(exc).__name__
+            self._skipped(kind, entry, why)
         if market:
             self._call(self._on_market, frame)
+
+    def _skipped(self, kind: str, entry: dict[str, Any], why: str) -> None:
+        """An account entry that cannot be used: journaled (type, item, a short excerpt)
+        and skipped; a ``00`` may have been a fill, so Kiwoom is asked what happened."""
+        if kind == "00":
+            self._resync_soon()
+        excerpt = scrub(orjson.dumps(entry.get("values")).decode()[:120])
+        item = str(entry.get("item", ""))[:12]
+        self._event(f"skipped a {kind} entry for {item!r}, unreadable ({why}): {excerpt}")
 
     def _call(self, callback: Callable[[Any], None], value: object) -> None:
         try:
