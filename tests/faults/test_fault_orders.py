@@ -320,3 +320,36 @@ async def test_an_order_in_doubt_with_two_possible_twins_halts_its_symbol_not_gu
     (row,) = rows(live.journal_path, "SELECT reason FROM orders WHERE id = ?", other.order_id)
     assert "halted" in row["reason"]
     assert_clean(tmp_path, live.fake, caplog)
+
+
+async def test_an_identical_order_filled_earlier_today_does_not_make_a_doubt_ambiguous(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same buy was placed and filled before this run started (numbers seen at start
+    are below every later request's floor), so the lost answer still resolves to the one
+    order that can be ours; its fill is kept."""
+    from autotrader.model import Side
+
+    capture(caplog)
+
+    def earlier_twin(fake: Any) -> None:
+        fake.book.place(Side.BUY, "005930", 3, "0", 60_000)
+        fake.book.on_tick("005930", 60_000, 60_000, 59_900)  # filled: 7 + 3 = 10 held
+
+    fake = FAULT_FAKE | {"holdings": {"005930": (7, 58_000)}}
+    async with live_run(
+        tmp_path, RESTING_BUY, fake_options=fake, settings=FAULT_SETTINGS,
+        before_start=earlier_twin,
+    ) as live:  # fmt: skip
+        live.fake.faults.fail_next_order(after_accept=True, mode="timeout")
+        await live.push(tick("005930", 60_100, ask=60_100, bid=60_000))
+        await live.until(lambda: len(live.orders()) == 1)
+        (order,) = live.orders()
+        await live.until(lambda: order.state is OrderState.ACCEPTED)
+        assert order.broker_order_no == live.fake.orders[1].ord_no
+        await live.push(tick("005930", 60_000, ask=60_000, bid=59_900))
+        await live.until(lambda: order.state is OrderState.FILLED)
+        assert "005930" not in live.runner.broker.halted_symbols
+        assert holding(live, "005930") == 13 == live.fake.holdings["005930"].qty
+    assert journal_errors(live, "reconcile") == []
+    assert_clean(tmp_path, live.fake, caplog)

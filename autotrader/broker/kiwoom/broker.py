@@ -100,7 +100,7 @@ class KiwoomBroker:
     ) -> None:
         self.settings = settings
         self.rest = rest or KiwoomRest(settings, transport=transport, clock=clock)
-        self.account = AccountQueries(self.rest)
+        self.account = AccountQueries(self.rest, on_numbers=self._saw_all)
         self._fees = fees or Fees()
         self._clock = clock
         self._emit: Emit | None = None
@@ -289,6 +289,10 @@ class KiwoomBroker:
         if symbol not in self.halted_symbols:
             log.error("kiwoom: new orders in %s halted: %s", symbol, reason)
             self.halted_symbols[symbol] = reason
+
+    def _saw_all(self, numbers: Iterable[str]) -> None:
+        for number in numbers:
+            self._saw(number)
 
     def _saw(self, order_no: str) -> None:
         if order_no.isdigit() and (not self._highest_no or int(order_no) > int(self._highest_no)):
@@ -535,8 +539,6 @@ class KiwoomBroker:
         open_rows = await self.account.open_orders()
         fill_rows = await self.account.fills()
         ts = self._clock()
-        for number in [r.order_no for r in open_rows] + [f.order_no for f in fill_rows]:
-            self._saw(number)
         still_open: set[int] = set()
         for row in open_rows:
             order_id = self._owner.get(row.order_no)
