@@ -9,9 +9,17 @@ Executions for a number we do not know wait: while an order request is still in 
 doubt (they may be its own: ``reconcile`` replays them once it has matched it). Only an
 execution no order of ours can claim is emitted raw, and the engine journals it.
 
-After a websocket gap ``catch_up`` asks ka10075 (open orders), then ka10076 (fills): fills
-we missed are emitted; an order of ours no longer open is modified (a new number points
-back to it) or closed (its unfilled rest was cancelled, by us or by the exchange).
+After a websocket gap or a stall ``catch_up`` asks ka10075 (open orders), then ka10076
+(fills), then kt00018 (holdings): fills we missed are emitted; an order of ours no longer
+open is modified (a new number points back to it, ``orig_ord_no``) or closed (its unfilled
+rest was cancelled, by us or by the exchange); holdings that changed are passed on as
+``BalanceUpdate``. ``resync_soon`` runs the same in the background when a fill names no
+order of ours, a modify/cancel finds nothing left, or a ``04`` disagrees.
+
+Orders in doubt are resolved by ``reconcile.py`` (keys, order-number order, time only
+with a measured clock offset); an ambiguous one stays in doubt and ``halt_symbol`` refuses
+new orders in its symbol. A refusal no retry can fix (keys, production/mock mismatch)
+sets ``fatal`` and ``failed``, which stop the run.
 
 Fills carry commission and tax computed with ``Fees`` from the fill's value: the ``00``
 fields 938/939 are *today's* totals, not this fill's.
