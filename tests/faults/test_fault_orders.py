@@ -8,6 +8,7 @@ journal against the fake's book (``fault_support``).
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from tests.faults.fault_support import (
     capture,
     journal_errors,
 )
-from tests.integration.live_support import BUY_WHILE_FLAT, Live, live_run, rows, tick
+from tests.integration.live_support import BUY_WHILE_FLAT, WAIT, Live, live_run, rows, tick
 
 pytestmark = pytest.mark.anyio
 
@@ -221,19 +222,24 @@ async def test_production_mock_mismatch_at_start_stops_with_the_setting_to_fix(
             pass
 
 
+@pytest.mark.parametrize("via", ["order", "resync query"])
 async def test_production_mock_mismatch_mid_run_stops_the_run(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, via: str
 ) -> None:
-    """8031 on an order mid-run: the order is refused, the run stops with the reason
+    """8031 on an order or on a background query mid-run: the run stops with the reason
     journaled (never a retry loop)."""
     capture(caplog)
     async with live_run(
         tmp_path, BUY_WHILE_FLAT, fake_options=FAULT_FAKE, settings=FAULT_SETTINGS
     ) as live:
         live.fake.faults.mismatch_domain()
-        await live.push(HYNIX)
+        if via == "order":
+            await live.push(HYNIX)
+        else:
+            live.runner.broker.resync_soon("test")
         with pytest.raises(DomainMismatchError, match="KIWOOM_DOMAIN"):
-            await live.task
+            async with asyncio.timeout(WAIT):
+                await live.task
     assert live.fake.orders == []
     assert any("KIWOOM_DOMAIN" in e for e in journal_errors(live, "kiwoom"))
     assert_clean(tmp_path, live.fake, caplog)

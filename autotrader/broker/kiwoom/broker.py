@@ -108,6 +108,7 @@ class KiwoomBroker:
     ) -> None:
         self.settings = settings
         self.rest = rest or KiwoomRest(settings, transport=transport, clock=clock)
+        self.rest.on_fatal = self.stop_run  # keys or domain refused on any call
         self.account = AccountQueries(self.rest, on_numbers=self._saw_all)
         self._fees = fees or Fees()
         self._clock = clock

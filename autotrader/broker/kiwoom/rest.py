@@ -39,6 +39,7 @@ from autotrader.broker.kiwoom.settings import KiwoomSettings
 from autotrader.broker.kiwoom.throttle import Sleep, Throttle, backoff
 from autotrader.errors import (
     BrokerError,
+    CredentialsRejectedError,
     OutcomeUnknownError,
     RateLimitedError,
     TokenInvalidError,
@@ -78,6 +79,7 @@ class KiwoomRest:
         self._sleep = sleep
         self._rng = rng
         self._monotonic = monotonic
+        self.on_fatal: Callable[[BrokerError], None] | None = None
         self._queries = Throttle(
             lambda api_id: settings.rate_for(api_id, order=False),
             settings.query_burst,
@@ -130,9 +132,15 @@ class KiwoomRest:
     async def call_page(self, api_id: str, body: Mapping[str, Any], *, next_key: str = "") -> Page:
         """One page; ``next_key`` continues a previous answer."""
         content = orjson.dumps(body)
-        if is_order(api_id):
-            return await self._order(api_id, content)
-        return await self._query(api_id, content, next_key)
+        try:
+            if is_order(api_id):
+                return await self._order(api_id, content)
+            return await self._query(api_id, content, next_key)
+        except CredentialsRejectedError as exc:
+            # Keys refused or a production/mock mismatch: whoever called, the run stops.
+            if self.on_fatal is not None:
+                self.on_fatal(exc)
+            raise
 
     async def _query(self, api_id: str, content: bytes, next_key: str) -> Page:
         delays = backoff(self.settings.backoff_base, self.settings.backoff_cap, rng=self._rng)
