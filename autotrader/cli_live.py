@@ -40,6 +40,7 @@ def kiwoom_settings(cfg: AppConfig, env: dict[str, str] | None = None) -> Kiwoom
     overrides: dict[str, Any] = {"allow_production": cfg.kiwoom.allow_production}
     if cfg.kiwoom.domain:
         overrides["domain"] = cfg.kiwoom.domain
+    overrides |= cfg.kiwoom.wire_overrides()
     return KiwoomSettings.load(env=environ, **overrides)
 
 

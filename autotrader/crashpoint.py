@@ -9,6 +9,7 @@ Steps (where the call sits):
 
 * ``before-send``: ``KiwoomBroker.submit`` - the intent is committed, the request not sent;
 * ``after-send``: ``KiwoomBroker`` - Kiwoom answered the request, nobody has read it;
+  ``after-send:<action>`` (``after-send:modify``...) the same for that action only;
 * ``after-<Event>``: ``LiveRunner`` - a broker event (``OrderAccepted``, ``OrderFilled``,
   ``OrderOutcomeUnknown``...) was handled and the journal flushed.
 """

@@ -10,6 +10,7 @@
         ├── RateLimitedError       1700/1701/1702 or HTTP 429: back off and retry later
         ├── TokenInvalidError      8005 and friends: renew the token, retry queries once
         ├── CredentialsRejectedError  appkey/secretkey refused: stop, fix configuration
+        │   └── DomainMismatchError   8030/8031: keys or token of the other domain (mock/prod)
         ├── BadRequestError        the request itself is wrong: do not retry
         ├── UnknownInstrumentError 1903: no such stock on that exchange
         ├── OrderRejectedError     the exchange or broker rejected an order
@@ -78,6 +79,8 @@ class BrokerError(AutotraderError):
         self.return_code = return_code
         self.message = message
         self.api_id = api_id
+        # Kiwoom's raw ``return_code`` and (scrubbed) ``return_msg``, for the journal.
+        self.raw_answer = ""
 
     def __str__(self) -> str:
         where = f"{self.api_id}: " if self.api_id else ""
@@ -95,6 +98,10 @@ class TokenInvalidError(BrokerError):
 
 class CredentialsRejectedError(BrokerError):
     """The app key or secret key was refused."""
+
+
+class DomainMismatchError(CredentialsRejectedError):
+    """Production keys on the mock domain or the reverse (8030/8031): fix the domain setting."""
 
 
 class BadRequestError(BrokerError):

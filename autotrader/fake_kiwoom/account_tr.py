@@ -6,6 +6,8 @@ lists page with ``cont-yn``/``next-key`` exactly like Kiwoom's, newest order fir
 
 from __future__ import annotations
 
+import orjson
+
 from autotrader.fake_kiwoom.http import Response
 from autotrader.fake_kiwoom.orders import Order
 from autotrader.fake_kiwoom.rest import (
@@ -24,6 +26,15 @@ DONE = {"return_code": 0, "return_msg": "조회가 완료되었습니다"}
 
 
 def handle_account(ctx: RestContext, api_id: str, body: Body, headers: dict[str, str]) -> Response:
+    response = _handle(ctx, api_id, body, headers)
+    if ctx.faults.take_query_no_return_code():  # the quirk: data, but no return_code
+        answer = orjson.loads(response.body)
+        answer.pop("return_code", None)
+        response.body = orjson.dumps(answer)
+    return response
+
+
+def _handle(ctx: RestContext, api_id: str, body: Body, headers: dict[str, str]) -> Response:
     if api_id == "kt00018":
         return _balance(ctx, body, headers)
     if api_id == "kt00001":

@@ -9,7 +9,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 KST = ZoneInfo("Asia/Seoul")
@@ -80,3 +81,8 @@ def expires_dt(epoch: float) -> str:
 
 def hhmmss(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, KST).strftime("%H%M%S")
+
+
+def http_date(epoch: float) -> str:
+    """An HTTP ``Date`` header value (RFC 9110, GMT)."""
+    return format_datetime(datetime.fromtimestamp(epoch, UTC), usegmt=True)

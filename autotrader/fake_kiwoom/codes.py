@@ -34,6 +34,8 @@ RATE_LIMIT = 1700
 UNKNOWN_STOCK = 1903
 KEYS_REJECTED = 8001
 TOKEN_INVALID = 8005
+DOMAIN_KEYS = 8030  # production keys on the mock domain, or the reverse
+DOMAIN_TOKEN = 8031  # a token of the other domain
 GRANT_TYPE_MISSING = 8011
 GRANT_TYPE_WRONG = 8012
 REVOKE_NO_TOKEN = 8016
@@ -55,6 +57,8 @@ MESSAGES: dict[int, str] = {
     UNKNOWN_STOCK: "거래소에 해당 종목이 없습니다. 종목코드={}",
     KEYS_REJECTED: "App Key와 Secret Key 검증에 실패했습니다",
     TOKEN_INVALID: "Token이 유효하지 않습니다",
+    DOMAIN_KEYS: "실전투자와 모의투자 App Key가 맞지 않습니다",
+    DOMAIN_TOKEN: "실전투자와 모의투자 Token이 맞지 않습니다",
     GRANT_TYPE_MISSING: (
         "Access Token을 발급하는데 실패했습니다. 입력값에 grant_type이 들어오지 않았습니다"
     ),
@@ -77,6 +81,7 @@ REJECT_QTY = "주문수량이 올바르지 않습니다"
 SYS_DUPLICATE_LOGIN = "R10001"
 SYS_NO_HEARTBEAT = "R10002"
 SYS_NOT_LOGGED_IN = "R10004"
+REG_TOO_MANY = 105115  # REG refused: too many items (seen in traffic, six digits)
 LOGIN_REFUSED = 100013  # six digits as seen in traffic; the exact number is undocumented
 
 

@@ -14,13 +14,15 @@ from autotrader.fake_kiwoom import codes
 if TYPE_CHECKING:
     from autotrader.fake_kiwoom.auth import TokenStore
 
-FailMode = Literal["timeout", "drop"]
+FailMode = Literal["timeout", "drop", "http500", "no_return_code"]
 
 
 @dataclass(slots=True)
 class OrderFailure:
     after_accept: bool  # True: the order is booked (and 00 pushed), only the answer is lost
-    mode: FailMode  # "timeout": never answer; "drop": close the connection
+    # "timeout": never answer; "drop": close the connection; "http500": a bare HTTP 500;
+    # "no_return_code": HTTP 200 with the answer's fields but no return_code
+    mode: FailMode
 
 
 @dataclass(slots=True)
@@ -31,6 +33,21 @@ class FaultState:
     rate_limits: list[list[object]] = field(default_factory=list)  # [api_id | None, count]
     order_failures: list[OrderFailure] = field(default_factory=list)
     login_refusals: list[int] = field(default_factory=list)  # table codes, one per LOGIN
+    query_no_return_code: int = 0  # the next n account queries answer without return_code
+    system_in_handshake: list[str] = field(default_factory=list)  # SYSTEM codes after LOGIN ok
+    reg_refusals: list[int] = field(default_factory=list)  # return_codes, one per REG
+    domain_mismatch: int | None = None  # 8030 on /oauth2/token, 8031 on every TR
+    clock_offset: float = 0.0  # the venue's clock minus the fake's clock, in seconds
+    garble_executions: int = 0  # the next n fill 00 entries carry garbled numbers
+
+    def take_query_no_return_code(self) -> bool:
+        if self.query_no_return_code > 0:
+            self.query_no_return_code -= 1
+            return True
+        return False
+
+    def take_reg_refusal(self) -> int | None:
+        return self.reg_refusals.pop(0) if self.reg_refusals else None
 
     def take_rate_limit(self, api_id: str) -> bool:
         """Consume one injected 429 for ``api_id``; True if this request must get it."""
@@ -54,6 +71,7 @@ class Sockets(Protocol):
     """What faults need of the websocket hub (ws.py imports this module, not back)."""
 
     async def drop_all(self) -> None: ...
+    async def close_all(self) -> None: ...
     async def send_raw(self, text: str) -> None: ...
     async def send_system(self, code: str, message: str) -> None: ...
 
@@ -69,6 +87,10 @@ class Faults:
     async def drop_sockets(self) -> None:
         """Abort every websocket's TCP connection, without a close frame."""
         await self._hub.drop_all()
+
+    async def close_sockets(self) -> None:
+        """Close every websocket cleanly (close frame 1001, as a server going away)."""
+        await self._hub.close_all()
 
     def silence(self, on: bool = True) -> None:
         """Stop sending anything (PINGs, data, answers) and stop enforcing heartbeats."""
@@ -86,7 +108,8 @@ class Faults:
         """Lose the answer to the next order request (kt10000-kt10003, kt10006-kt10009).
 
         ``after_accept`` books the order (its ``00`` frame is pushed) before the failure,
-        the case a client must reconcile rather than resend.
+        the case a client must reconcile rather than resend. ``mode``: never answer, close
+        the connection, answer a bare HTTP 500, or answer HTTP 200 without ``return_code``.
         """
         self.state.order_failures.append(OrderFailure(after_accept, mode))
 
@@ -109,3 +132,31 @@ class Faults:
     def refuse_login(self, n: int = 1, code: int = codes.TOKEN_INVALID) -> None:
         """Refuse the next ``n`` LOGINs with a six-digit return_code and ``[CODE=code, ...]``."""
         self.state.login_refusals.extend([code] * n)
+
+    def omit_return_code(self, queries: int = 1) -> None:
+        """The next ``queries`` account TRs answer HTTP 200 with data but no return_code
+        (orders: ``fail_next_order(after_accept, "no_return_code")``)."""
+        self.state.query_no_return_code += queries
+
+    def system_mid_handshake(self, code: str = "R10004", n: int = 1) -> None:
+        """Send SYSTEM ``code`` right after the next ``n`` LOGIN answers, before any REG
+        (the socket stays open, as Kiwoom's do)."""
+        self.state.system_in_handshake.extend([code] * n)
+
+    def refuse_reg(self, n: int = 1, code: int = codes.REG_TOO_MANY) -> None:
+        """Refuse the next ``n`` REG requests with ``code`` (105115: too many items)."""
+        self.state.reg_refusals.extend([code] * n)
+
+    def mismatch_domain(self, code: int = codes.DOMAIN_TOKEN) -> None:
+        """Keys of the other domain: 8030 from /oauth2/token, 8031 on TRs and LOGIN."""
+        self.state.domain_mismatch = code
+
+    def garble_next_fill(self, n: int = 1) -> None:
+        """The next ``n`` fill ``00`` entries carry garbled numbers ('²' in the fill price,
+        a 400-digit fill quantity), as a corrupted frame would: the fill itself happened."""
+        self.state.garble_executions += n
+
+    def offset_clock(self, seconds: float) -> None:
+        """Run the venue's clock ``seconds`` ahead (negative: behind) of the fake's own:
+        order times, ``00`` times, ``expires_dt`` and the token answer's Date header."""
+        self.state.clock_offset = seconds

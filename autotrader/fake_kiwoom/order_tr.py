@@ -8,7 +8,7 @@ Order-failure faults are applied here because only here is "after accept" meanin
 from __future__ import annotations
 
 from autotrader.fake_kiwoom import codes
-from autotrader.fake_kiwoom.http import Drop, Hang, Reply
+from autotrader.fake_kiwoom.http import Drop, Hang, Reply, Response
 from autotrader.fake_kiwoom.orders import BookEvent, Order, Refused
 from autotrader.fake_kiwoom.rest import Body, RestContext, choice, json_response, number, text
 from autotrader.market.ticks import is_on_grid
@@ -27,15 +27,25 @@ async def handle_order(ctx: RestContext, api_id: str, body: Body) -> Reply:
     """Run one order TR, with any injected failure of its answer."""
     failure = ctx.faults.take_order_failure()
     if failure is not None and not failure.after_accept:
-        return Hang() if failure.mode == "timeout" else Drop()
+        return _failed(failure.mode, {"return_msg": ""}, api_id)
     try:
         answer, events = _dispatch(ctx, api_id, body)
     except Refused as refused:
         answer, events = refused.body, []
     await ctx.publish(events)
     if failure is not None:
-        return Hang() if failure.mode == "timeout" else Drop()
+        return _failed(failure.mode, answer, api_id)
     return json_response(answer, api_id=api_id)
+
+
+def _failed(mode: str, answer: Body, api_id: str) -> Reply:
+    if mode == "timeout":
+        return Hang()
+    if mode == "http500":
+        return Response(500, b"<html><body>Internal Server Error</body></html>")
+    if mode == "no_return_code":
+        return json_response({k: v for k, v in answer.items() if k != "return_code"}, api_id=api_id)
+    return Drop()
 
 
 def _dispatch(ctx: RestContext, api_id: str, body: Body) -> tuple[Body, list[BookEvent]]:

@@ -13,7 +13,7 @@ import orjson
 
 from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.account_tr import handle_account
-from autotrader.fake_kiwoom.auth import TokenStore, expires_dt
+from autotrader.fake_kiwoom.auth import TokenStore, expires_dt, http_date
 from autotrader.fake_kiwoom.chart_tr import CHART_IDS, DAILY_PRICES_ID, handle_chart
 from autotrader.fake_kiwoom.http import Reply, Request, Response
 from autotrader.fake_kiwoom.order_tr import handle_order
@@ -94,6 +94,8 @@ class Router:
             raise _bad(codes.AUTH_NO_TOKEN)
         if self.tokens.valid(token.strip()) is None:
             raise Refused(codes.error_body(codes.RC_TOKEN, codes.TOKEN_INVALID))
+        if self.ctx.faults.domain_mismatch is not None:
+            raise Refused(codes.error_body(codes.RC_TOKEN, codes.DOMAIN_TOKEN))
         return api_id
 
     def _over_limit(self, api_id: str) -> bool:
@@ -123,10 +125,13 @@ class Router:
             return json_response(codes.error_body(codes.RC_CREDENTIALS, codes.KEYS_MISSING))
         if not self.tokens.keys_match(appkey, secretkey):
             return json_response(codes.error_body(codes.RC_CREDENTIALS, codes.KEYS_REJECTED))
+        if self.ctx.faults.domain_mismatch is not None:
+            return json_response(codes.error_body(codes.RC_CREDENTIALS, codes.DOMAIN_KEYS))
         info = self.tokens.issue()
-        answer: Body = {"expires_dt": expires_dt(info.expires_at), "token_type": "bearer"}
+        offset = self.ctx.faults.clock_offset  # the venue's clock, as its answers show it
+        answer: Body = {"expires_dt": expires_dt(info.expires_at + offset), "token_type": "bearer"}
         answer |= {"token": info.token, "return_code": 0, "return_msg": "정상적으로 처리되었습니다"}
-        return json_response(answer)
+        return json_response(answer, headers={"date": http_date(self.clock() + offset)})
 
     def _revoke(self, body: Body) -> Response:
         appkey, secretkey = str(body.get("appkey") or ""), str(body.get("secretkey") or "")

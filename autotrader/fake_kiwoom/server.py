@@ -65,6 +65,7 @@ class FakeKiwoom:
         ping_interval: float = 60.0,
         ping_timeout: float = 10.0,
         max_items: int = 200,
+        max_group_items: int = 200,
         single_session: bool = True,
         rate_per_sec: int | None = None,
         token_ttl: float = 24 * 3600.0,
@@ -89,7 +90,7 @@ class FakeKiwoom:
             holdings=holdings or {},
             base_prices=bases,
             names={**DEFAULT_NAMES, **(names or {})},
-            now_hhmmss=lambda: hhmmss(clock()),
+            now_hhmmss=lambda: hhmmss(self.venue_time()),
             fees=fees,
             max_fill_qty=max_fill_qty,
         )
@@ -101,6 +102,7 @@ class FakeKiwoom:
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
             max_items=max_items,
+            max_group_items=max_group_items,
             single_session=single_session,
         )
         self.faults = Faults(self._fault_state, self.hub, self.tokens)
@@ -149,6 +151,10 @@ class FakeKiwoom:
     async def wait_streamed(self) -> int:
         """Wait for the ``auto_stream`` replay to finish; how many frames it pushed."""
         return await self._streamer if self._streamer is not None else 0
+
+    def venue_time(self) -> float:
+        """The venue's clock: the fake's own plus any ``faults.offset_clock``."""
+        return self.clock() + self._fault_state.clock_offset
 
     @property
     def rest_url(self) -> str:
@@ -213,7 +219,7 @@ class FakeKiwoom:
                 continue
             quote = self.book.quotes.get(code)
             last, ask, bid = (quote.last, quote.ask, quote.bid) if quote else (0, 0, 0)
-            tm = hhmmss(self.clock())
+            tm = hhmmss(self.venue_time())
             entries.append(
                 frames.order_entry(
                     event, account=self.account, name=name, tm=tm, last=last, ask=ask, bid=bid

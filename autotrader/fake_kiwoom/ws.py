@@ -57,9 +57,11 @@ class Hub:
         ping_interval: float,
         ping_timeout: float,
         max_items: int = 200,
+        max_group_items: int = 200,
         single_session: bool = True,
     ) -> None:
         self.tokens = tokens
+        self.max_group_items = max_group_items
         self.faults = faults
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
@@ -106,6 +108,14 @@ class Hub:
     async def send_account(self, entries: list[dict[str, Any]]) -> None:
         """Send ``00``/``04`` entries, one frame each, applying the execution faults."""
         for entry in entries:
+            if (
+                entry["type"] == "00"
+                and entry["values"].get("911")
+                and self.faults.garble_executions
+            ):
+                self.faults.garble_executions -= 1
+                garbled = {"910": entry["values"]["910"] + "²", "911": "9" * 400, "902": "²"}
+                entry = {**entry, "values": entry["values"] | garbled}
             text = orjson.dumps(frames.real([entry])).decode()
             if entry["type"] != "00":
                 await self._send_all(text)
@@ -134,6 +144,11 @@ class Hub:
         for s in list(self.sessions):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(s.conn.wait_closed(), 1.0)
+
+    async def close_all(self) -> None:
+        for s in list(self.sessions):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(s.conn.close(1001, "going away"), 1.0)
 
     async def _send_all(self, text: str) -> None:
         for s in list(self.sessions):
@@ -195,6 +210,8 @@ class Hub:
 
     async def _login(self, s: Session, msg: dict[str, Any]) -> None:
         refusal = self.faults.take_login_refusal()
+        if refusal is None and self.faults.domain_mismatch is not None:
+            refusal = codes.DOMAIN_TOKEN
         info = self.tokens.valid(str(msg.get("token", ""))) if refusal is None else None
         if info is None:
             code = refusal or codes.TOKEN_INVALID
@@ -213,6 +230,9 @@ class Hub:
                     await other.conn.close()
         s.logged_in, s.appkey = True, info.appkey
         await self._send(s, {"trnm": "LOGIN", "return_code": 0, "return_msg": ""})
+        if self.faults.system_in_handshake:  # the quirk: a SYSTEM frame before any REG
+            system = self.faults.system_in_handshake.pop(0)
+            await self._send(s, frames.system(system, "로그인 필요"))
 
     async def _register(self, s: Session, msg: dict[str, Any]) -> None:
         trnm = str(msg["trnm"])
@@ -228,9 +248,15 @@ class Hub:
         keep = str(msg.get("refresh", "1")) != "0"
         groups = {g: set(p) for g, p in s.groups.items()} if keep else {}
         groups.setdefault(grp, set()).update(pairs)
-        if s.item_count(groups) > self.max_items:
-            refused = f"실시간 등록 종목수({self.max_items}) 초과"
-            await self._send(s, {"trnm": trnm, "return_code": 1, "return_msg": refused})
+        refusal = self.faults.take_reg_refusal()
+        group_items = len({item for item, _ in pairs if item})
+        if refusal is None and (
+            s.item_count(groups) > self.max_items or group_items > self.max_group_items
+        ):
+            refusal = codes.REG_TOO_MANY
+        if refusal is not None:
+            refused = f"[{refusal}] 실시간 등록 종목수({self.max_items}) 초과"
+            await self._send(s, {"trnm": trnm, "return_code": refusal, "return_msg": refused})
             return
         s.groups = groups
         await self._send(s, {"trnm": trnm, "return_code": 0, "return_msg": ""})

@@ -55,6 +55,7 @@ class Doubts:
         self.clock = clock
         self.in_doubt: dict[int, OrderRequest] = {}
         self._since: dict[int, float] = {}  # loop time each doubt began
+        self._ambiguous: set[int] = set()  # in doubt, matched more than one way (journaled)
         self._task: asyncio.Task[None] | None = None
 
     def doubt(self, ev: OrderOutcomeUnknown) -> None:
@@ -119,6 +120,13 @@ class Doubts:
                 await asyncio.sleep(self.retry)
                 continue
             for r in resolutions:
+                if r.outcome == "ambiguous" and r.order_id in self.in_doubt:
+                    # Never guessed: stays in doubt, its symbol halted (by the broker); asked
+                    # again later, in case the candidates settle.
+                    self._since[r.order_id] = loop.time() + self.retry
+                    if r.order_id not in self._ambiguous:
+                        self._ambiguous.add(r.order_id)
+                        self.journal.error(self.clock(), "reconcile", r.detail)
                 if r.outcome == "not_found" and r.order_id in self.in_doubt:
                     # The request never reached Kiwoom: close it (engine, journal, hold).
                     self.reject(OrderRejected(r.order_id, NOT_FOUND, None, self.clock()))

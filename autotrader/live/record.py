@@ -37,27 +37,20 @@ class RecordingClient(RealtimeClient):
     def __init__(self, *args: Any, depth: bool = False, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.symbol_types = SYMBOL_TYPES + ((DEPTH_TYPE,) if depth else ())
-        self.watch: list[str] = []
+        self.watch_list: list[str] = []
 
     def subscribe(self, symbols: Iterable[str]) -> None:
         symbols = list(symbols)
         super().subscribe(symbols)
-        self.watch = list(dict.fromkeys([*self.watch, *(s for s in symbols if s)]))
+        self.watch_list = list(dict.fromkeys([*self.watch_list, *(s for s in symbols if s)]))
 
-    def registrations(self) -> list[dict[str, Any]]:
+    def _groups(self) -> list[tuple[list[str], tuple[str, ...]]]:
+        # market types only; the group size follows the client's (it shrinks on 105115)
         groups: list[tuple[list[str], tuple[str, ...]]] = [([""], ("0s",))]
-        size = 100
-        for start in range(0, len(self.watch), size):
-            groups.append((self.watch[start : start + size], self.symbol_types))
-        return [
-            {
-                "trnm": "REG",
-                "grp_no": str(n),
-                "refresh": "1",
-                "data": [{"item": i, "type": list(t)}],
-            }
-            for n, (i, t) in enumerate(groups, start=1)
-        ]
+        size = self._group_size
+        for start in range(0, len(self.watch_list), size):
+            groups.append((self.watch_list[start : start + size], self.symbol_types))
+        return groups
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,6 +121,7 @@ class RecoveryPlan:
     fills: list[MissingFill] = field(default_factory=list)
     positions: list[PositionCheck] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unsure_numbers: set[str] = field(default_factory=set)  # ambiguous candidates: not adopted
 
     @property
     def position_mismatches(self) -> list[PositionCheck]:
@@ -197,10 +198,18 @@ def resolve(
     pool = [c for n, c in by_no.items() if n not in taken]
     found = match([j.order for j in doubtful], pool, claimed=taken)
     numbers = {r.order_id: r.broker_order_no for r in found if r.outcome == "accepted"}
+    unsure = {r.order_id: r for r in found if r.outcome == "ambiguous"}
     for j in doubtful:
         number = numbers.get(j.order.order_id)
         if number:
             settle(j, number)
+            continue
+        if (r := unsure.get(j.order.order_id)) is not None:  # never guessed: left in doubt
+            plan.problems.append(f"order {j.order.order_id}: {r.detail}")
+            plan.unsure_numbers.update(r.candidates)
+            outcome = Resolved(j.order.order_id, OrderState.UNKNOWN, r.detail)
+            outcomes[j.order.order_id] = outcome
+            plan.resolved.append(outcome)
             continue
         reason = NOT_SENT if j.order.state is OrderState.PENDING else (
             f"left {j.order.state.value}; not found at Kiwoom after a restart"
@@ -372,7 +381,7 @@ def apply(
     """
     by_id = {j.order.order_id: j.order for j in inputs.orders}
     numbers = {r.broker_order_no for r in plan.resolved if r.broker_order_no}
-    result = Recovery(plan, claimed=inputs.claimed | numbers)
+    result = Recovery(plan, claimed=inputs.claimed | numbers | plan.unsure_numbers)
     for f in plan.fills:
         fill = fees.fill(f.order_id, f.symbol, f.side, f.qty, f.price, now, f.broker_order_no)
         journal.fill(fill)

@@ -154,6 +154,7 @@ class LiveRunner:
             self._on_market,
             on_reconnected=self._on_reconnected,
             on_frame=self._on_raw_frame if journal.raw_frames or self.options.record else None,
+            on_event=lambda text: journal.error(clock(), "websocket", text),  # stalls...
         )
         self.realtime.subscribe(engine.states)
         self.doubts = Doubts(
@@ -230,13 +231,18 @@ class LiveRunner:
                 asyncio.create_task(self._clock_every(self.options.clock_interval)),
             ]
             stopping = asyncio.create_task(self._stop.wait())
-            waits: set[asyncio.Future[Any]] = {ws, stopping}
+            failed = asyncio.create_task(self.broker.failed.wait())  # keys/domain refused
+            waits: set[asyncio.Future[Any]] = {ws, stopping, failed}
             try:
                 await asyncio.wait(
                     waits, timeout=self.options.max_seconds, return_when=asyncio.FIRST_COMPLETED
                 )
             finally:
                 stopping.cancel()
+                failed.cancel()
+            if self.broker.fatal is not None:
+                self.journal.error(self.clock(), "kiwoom", f"run stopped: {self.broker.fatal}")
+                raise self.broker.fatal
             if ws.done():
                 ws.result()  # a fatal websocket error (key refused, logged in elsewhere)
                 raise BrokerError(None, "websocket client ended", api_id="websocket")
@@ -409,6 +415,7 @@ class LiveRunner:
         log.error("live: %s", detail)
         self.journal.error(self.clock(), "balance", detail)
         self.journal.flush()
+        self.broker.resync_soon(f"04 disagrees on {symbol}")  # a fill may have been missed
         self._notify()
 
     async def _on_reconnected(self) -> None:

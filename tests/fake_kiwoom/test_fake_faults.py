@@ -152,3 +152,84 @@ async def test_refuse_login_refuses_the_next_login_only() -> None:
         async with socket(fake, api.token) as ws:
             assert (await ws.reg(["005930"], ["0B"]))["return_code"] == 0
     assert "CODE=8010" in refused["return_msg"]
+
+
+async def test_omit_return_code_answers_data_without_the_code() -> None:
+    """omit_return_code(1): the next account TR keeps its fields but loses return_code."""
+    async with running() as (fake, api):
+        fake.faults.omit_return_code(1)
+        bare = await api.call(ACNT, "kt00001", {"qry_tp": "3"})
+        normal = await api.call(ACNT, "kt00001", {"qry_tp": "3"})
+    assert "return_code" not in bare and "entr" in bare
+    assert normal["return_code"] == 0
+
+
+@pytest.mark.parametrize("after_accept", [True, False])
+async def test_order_answer_without_return_code_or_http_500(after_accept: bool) -> None:
+    """fail_next_order(mode='no_return_code' | 'http500'): booked only after acceptance."""
+    async with running() as (fake, api):
+        fake.faults.fail_next_order(after_accept=after_accept, mode="no_return_code")
+        bare = await api.call(ORDR, "kt10000", buy(price=60_000))
+        fake.faults.fail_next_order(after_accept=after_accept, mode="http500")
+        failed = await api.post(ORDR, "kt10000", buy(price=60_000))
+        booked = len(fake.orders)
+    assert "return_code" not in bare
+    assert ("ord_no" in bare) is after_accept
+    assert failed.status_code == 500
+    assert booked == (2 if after_accept else 0)
+
+
+async def test_system_mid_handshake_comes_between_login_and_reg() -> None:
+    """system_mid_handshake(): SYSTEM R10004 right after the LOGIN answer; REG still works."""
+    async with running() as (fake, api), socket(fake) as ws:
+        fake.faults.system_mid_handshake("R10004")
+        assert (await ws.login(api.token))["return_code"] == 0
+        system = await ws.recv()
+        registered = await ws.reg(["005930"], ["0B"])
+    assert system == {"trnm": "SYSTEM", "code": "R10004", "message": "로그인 필요"}
+    assert registered["return_code"] == 0
+
+
+async def test_reg_too_many_items_is_refused_with_105115() -> None:
+    """A group above max_group_items, or refuse_reg(), answers return_code 105115."""
+    async with running(max_group_items=2) as (fake, api), socket(fake, api.token) as ws:
+        big = await ws.reg(["005930", "000660", "035720"], ["0B"])
+        small = await ws.reg(["005930", "000660"], ["0B"])
+        fake.faults.refuse_reg(1)
+        refused = await ws.reg(["035720"], ["0B"], grp="2")
+    assert big["return_code"] == 105115 and "105115" in big["return_msg"]
+    assert small["return_code"] == 0 and refused["return_code"] == 105115
+
+
+async def test_mismatch_domain_refuses_token_trs_and_login() -> None:
+    """mismatch_domain(): 8030 at /oauth2/token, 8031 on TRs and on LOGIN."""
+    async with running() as (fake, api):
+        token = api.token
+        fake.faults.mismatch_domain()
+        issued = await api.issue()
+        query = await api.call(ACNT, "kt00001", {"qry_tp": "3"})
+        async with socket(fake) as ws:
+            login = await ws.login(token)
+    assert issued["return_msg"].startswith("[8030:")
+    assert query["return_msg"].startswith("[8031:")
+    assert "CODE=8031" in login["return_msg"]
+
+
+async def test_offset_clock_moves_the_venues_times() -> None:
+    """offset_clock(600): order times and the token's Date header run 10 minutes ahead."""
+    t0 = 1_795_000_000.0
+    async with running(clock=lambda: t0) as (fake, api):
+        fake.faults.offset_clock(600)
+        await api.call(ORDR, "kt10000", buy(price=60_000))
+        resp = await api.http.post(
+            "/oauth2/token",
+            json={"grant_type": "client_credentials", "appkey": "test-appkey",
+                  "secretkey": "test-secretkey"},
+        )  # fmt: skip
+    from datetime import datetime
+    from email.utils import parsedate_to_datetime
+
+    from autotrader.clock import SEOUL
+
+    assert fake.orders[0].tm == datetime.fromtimestamp(t0 + 600, SEOUL).strftime("%H%M%S")
+    assert parsedate_to_datetime(resp.headers["date"]).timestamp() == t0 + 600

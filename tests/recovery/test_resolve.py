@@ -144,6 +144,23 @@ def test_a_modify_that_reached_kiwoom_is_followed_and_its_request_is_done() -> N
     assert by_id[2].state is OrderState.DONE
 
 
+def test_a_modify_that_filled_while_down_is_found_under_its_new_number() -> None:
+    """Killed right after a modify: the new number filled and left ka10075; ka10076's
+    orig_ord_no leads from the journal's number to it, so the order ends filled with its
+    fill journaled once, not cancelled."""
+    target = journal_order(1, OrderState.ACCEPTED, "0000003")
+    modify = journal_order(2, OrderState.SENT, action=OrderAction.MODIFY, target=1, qty=0)
+    new = FillRow(
+        "0000004", SYM, Side.BUY, 199_000, 2, 199_000, 2, 0, 0, 0, "체결", "100001",
+        original_order_no="0000003",
+    )  # fmt: skip
+    plan = resolve([target, modify], view([], [new], {SYM: 2}), today_start=TODAY)
+    by_id = {r.order_id: r for r in plan.resolved}
+    assert (by_id[1].state, by_id[1].broker_order_no) == (OrderState.FILLED, "0000004")
+    assert by_id[2].state is OrderState.DONE
+    assert [(f.qty, f.price, f.broker_order_no) for f in plan.fills] == [(2, 199_000, "0000004")]
+
+
 def test_a_cancel_never_sent_is_rejected_and_its_target_still_works() -> None:
     """A pending cancel whose target is still open: the request ends, the target resumes."""
     target = journal_order(1, OrderState.ACCEPTED, "0000003")

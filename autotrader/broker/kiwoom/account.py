@@ -9,7 +9,7 @@ fields cannot be read is skipped and logged, never fatal.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,8 @@ class FillRow:
     tax: int
     status: str
     time: str
+    original_order_no: str = ""  # a modify's number points back to the order it changed
+    order_type: str = ""
 
 
 def side_from_text(text: str) -> Side | None:
@@ -190,6 +192,8 @@ def parse_fills(rows: Iterable[Mapping[str, Any]]) -> list[FillRow]:
                 tax=fields.int_or(row.get("tdy_trde_tax")),
                 status=fields.text(row.get("ord_stt")),
                 time=fields.hhmmss(row.get("ord_tm")),
+                original_order_no=fields.text(row.get("orig_ord_no")),
+                order_type=fields.text(row.get("trde_tp")),
             )
         )
     return result
@@ -216,10 +220,17 @@ def _rows(page: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
 
 
 class AccountQueries:
-    """The account queries over a ``KiwoomRest``; ``exchange`` is KRX, NXT or '' (all)."""
+    """The account queries over a ``KiwoomRest``; ``exchange`` is KRX, NXT or '' (all).
 
-    def __init__(self, rest: KiwoomRest) -> None:
+    ``on_numbers`` sees every order number ka10075/ka10076 return: the broker keeps the
+    highest as the floor an order in doubt must be above (``reconcile.py``).
+    """
+
+    def __init__(
+        self, rest: KiwoomRest, on_numbers: Callable[[Iterable[str]], None] | None = None
+    ) -> None:
         self._rest = rest
+        self._on_numbers = on_numbers
 
     async def balance(self, exchange: str = "KRX") -> Balance:
         pages = await self._rest.call_pages("kt00018", {"qry_tp": "1", "dmst_stex_tp": exchange})
@@ -245,7 +256,10 @@ class AccountQueries:
             "stk_cd": symbol,
             "stex_tp": _STEX_TP.get(exchange, "0"),
         }
-        return parse_open_orders(await self._rest.call_all("ka10075", body, "oso"))
+        rows = parse_open_orders(await self._rest.call_all("ka10075", body, "oso"))
+        if self._on_numbers is not None:
+            self._on_numbers(r.order_no for r in rows)
+        return rows
 
     async def fills(self, symbol: str = "", exchange: str = "") -> list[FillRow]:
         body = {
@@ -255,4 +269,7 @@ class AccountQueries:
             "ord_no": "",
             "stex_tp": _STEX_TP.get(exchange, "0"),
         }
-        return parse_fills(await self._rest.call_all("ka10076", body, "cntr"))
+        rows = parse_fills(await self._rest.call_all("ka10076", body, "cntr"))
+        if self._on_numbers is not None:
+            self._on_numbers(r.order_no for r in rows)
+        return rows

@@ -1,10 +1,15 @@
 """The access token: obtained, renewed ahead of ``expires_dt``, invalidated, revoked.
 
 Kiwoom's token answer carries its own expiry (``expires_dt``, YYYYMMDDHHMMSS in Korea
-time); we read it instead of assuming a lifetime, and renew ``margin`` seconds early so a
-request never leaves with a token about to die. A token refused with 8005 is dropped with
-``invalidate()`` and the next ``token()`` fetches a new one. Only one renewal runs at a
-time: concurrent callers wait on the lock and reuse its result.
+time); we read it instead of assuming a lifetime. The lifetime is measured against the
+server's own clock (the answer's HTTP ``Date`` header) when it sends one, so a local clock
+minutes off does not make a fresh token look expired (or an old one fresh). The token is
+renewed ahead of expiry by a margin relative to that lifetime (``renew_margin``: 10% by
+default, at least a few seconds, at most 300 s, never more than half of it), so a 60 s
+token is not renewed on every call and a 24 h one is not kept to its last second. A token
+refused with 8005 is dropped with ``invalidate()`` and the next ``token()`` fetches a new
+one. Only one renewal runs at a time: concurrent callers wait on the lock and reuse its
+result.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,13 +47,30 @@ def parse_expires_dt(text: str) -> float | None:
     return naive.replace(tzinfo=SEOUL).timestamp()
 
 
+def renew_margin(lifetime: float, settings: KiwoomSettings) -> float:
+    """Seconds before expiry to renew a token that lives ``lifetime`` seconds."""
+    margin = max(settings.token_renew_min, settings.token_renew_fraction * lifetime)
+    return max(0.0, min(margin, settings.token_renew_margin, lifetime / 2))
+
+
+def server_time(date_header: str | None) -> float | None:
+    """The HTTP ``Date`` header as epoch seconds, or None when absent or unreadable."""
+    if not date_header:
+        return None
+    try:
+        return parsedate_to_datetime(date_header).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class _Token:
     value: str
-    expires_at: float
+    expires_at: float  # local clock
+    margin: float = 0.0
 
     def __repr__(self) -> str:
-        return f"_Token(value='***', expires_at={self.expires_at})"
+        return f"_Token(value='***', expires_at={self.expires_at}, margin={self.margin})"
 
 
 class TokenManager:
@@ -63,7 +86,6 @@ class TokenManager:
         self._settings = settings
         self._client = client
         self._clock = clock
-        self._margin = settings.token_renew_margin
         self._token: _Token | None = None
         self._lock = asyncio.Lock()
 
@@ -79,11 +101,16 @@ class TokenManager:
         )
         return (*keys, self._token.value) if self._token else keys
 
+    @property
+    def margin(self) -> float | None:
+        """Seconds before expiry the current token is renewed (None: no token yet)."""
+        return self._token.margin if self._token else None
+
     def _valid(self, token: _Token | None) -> bool:
-        return token is not None and self._clock() < token.expires_at - self._margin
+        return token is not None and self._clock() < token.expires_at - token.margin
 
     async def token(self) -> str:
-        """A token valid for at least ``margin`` seconds more, renewing if needed."""
+        """A token valid for at least its margin more, renewing if needed."""
         current = self._token
         if current is not None and self._valid(current):
             return current.value
@@ -115,7 +142,7 @@ class TokenManager:
             "token": token.value,
         }
         try:
-            status, answer = await self._post(REVOKE_PATH, body)
+            status, answer, _ = await self._post(REVOKE_PATH, body)
         except BrokerError as exc:
             log.warning("token revoke failed: %s", exc)
             return
@@ -129,7 +156,7 @@ class TokenManager:
             "appkey": self._settings.appkey.get_secret_value(),
             "secretkey": self._settings.secretkey.get_secret_value(),
         }
-        status, answer = await self._post(TOKEN_PATH, body)
+        status, answer, date = await self._post(TOKEN_PATH, body)
         error = error_from_answer(status, answer, "token")
         if error is not None:
             error.message = scrub(error.message, self.secrets())
@@ -137,14 +164,25 @@ class TokenManager:
         value = answer.get("token")
         if not isinstance(value, str) or not value:
             raise BrokerError(None, "token answer without a token", api_id="token")
-        expires_at = parse_expires_dt(str(answer.get("expires_dt", "")))
-        if expires_at is None:
+        now = self._clock()
+        expires_dt = parse_expires_dt(str(answer.get("expires_dt", "")))
+        if expires_dt is None:
             log.warning("token answer without a readable expires_dt; renewing in 10 minutes")
-            expires_at = self._clock() + _FALLBACK_LIFETIME + self._margin
-        log.info("token issued, expires at %s", _fmt(expires_at))
-        return _Token(value, expires_at)
+            lifetime = _FALLBACK_LIFETIME
+        else:
+            # The lifetime on the server's clock when it says what time it is, else ours.
+            lifetime = expires_dt - (server_time(date) or now)
+        if lifetime <= 0:
+            log.warning("token answer already expired by its own expires_dt; using it once")
+            lifetime = 0.0
+        margin = renew_margin(lifetime, self._settings)
+        log.info(
+            "token issued, lifetime %.0fs, renewed %.1fs before expiry (%s local)",
+            lifetime, margin, _fmt(now + lifetime),
+        )  # fmt: skip
+        return _Token(value, now + lifetime, margin)
 
-    async def _post(self, path: str, body: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    async def _post(self, path: str, body: dict[str, str]) -> tuple[int, dict[str, Any], str]:
         try:
             response = await self._client.post(
                 self._settings.base_url + path,
@@ -163,7 +201,8 @@ class TokenManager:
             decoded = orjson.loads(response.content)
         except orjson.JSONDecodeError:
             decoded = None
-        return response.status_code, decoded if isinstance(decoded, dict) else {}
+        date = response.headers.get("date", "")
+        return response.status_code, decoded if isinstance(decoded, dict) else {}, date
 
 
 def _fmt(epoch: float) -> str:

@@ -9,9 +9,17 @@ Executions for a number we do not know wait: while an order request is still in 
 doubt (they may be its own: ``reconcile`` replays them once it has matched it). Only an
 execution no order of ours can claim is emitted raw, and the engine journals it.
 
-After a websocket gap ``catch_up`` asks ka10075 (open orders), then ka10076 (fills): fills
-we missed are emitted; an order of ours no longer open is modified (a new number points
-back to it) or closed (its unfilled rest was cancelled, by us or by the exchange).
+After a websocket gap or a stall ``catch_up`` asks ka10075 (open orders), then ka10076
+(fills), then kt00018 (holdings): fills we missed are emitted; an order of ours no longer
+open is modified (a new number points back to it, ``orig_ord_no``) or closed (its unfilled
+rest was cancelled, by us or by the exchange); holdings that changed are passed on as
+``BalanceUpdate``. ``resync_soon`` runs the same in the background when a fill names no
+order of ours, a modify/cancel finds nothing left, or a ``04`` disagrees.
+
+Orders in doubt are resolved by ``reconcile.py`` (keys, order-number order, time only
+with a measured clock offset); an ambiguous one stays in doubt and ``halt_symbol`` refuses
+new orders in its symbol. A refusal no retry can fix (keys, production/mock mismatch)
+sets ``fatal`` and ``failed``, which stop the run.
 
 Fills carry commission and tax computed with ``Fees`` from the fill's value: the ``00``
 fields 938/939 are *today's* totals, not this fill's.
@@ -42,14 +50,31 @@ from autotrader.broker.base import (
     OrderOutcomeUnknown,
     OrderRejected,
 )
-from autotrader.broker.kiwoom.account import AccountQueries, Balance, Deposit, OpenOrder
+from autotrader.broker.kiwoom.account import (
+    AccountQueries,
+    Balance,
+    Deposit,
+    FillRow,
+    OpenOrder,
+)
 from autotrader.broker.kiwoom.orders import api_id_for, build_order_body, parse_order_answer
 from autotrader.broker.kiwoom.realtime import RealtimeClient
-from autotrader.broker.kiwoom.reconcile import Resolution, candidates, match
+from autotrader.broker.kiwoom.reconcile import (
+    Candidate,
+    Resolution,
+    candidates,
+    clock_offset,
+    match,
+)
 from autotrader.broker.kiwoom.rest import KiwoomRest
 from autotrader.broker.kiwoom.settings import KiwoomSettings
 from autotrader.crashpoint import crash_point
-from autotrader.errors import BrokerError, OutcomeUnknownError
+from autotrader.errors import (
+    BrokerError,
+    CredentialsRejectedError,
+    OrderNotFoundError,
+    OutcomeUnknownError,
+)
 from autotrader.market import Fees
 from autotrader.model import (
     BalanceUpdate,
@@ -63,6 +88,8 @@ from autotrader.model import (
 log = logging.getLogger(__name__)
 
 _CANCELS = frozenset({OrderAction.CANCEL, OrderAction.CREDIT_CANCEL})
+# A modify/cancel refused because its target has nothing left: it filled or went away.
+_NOTHING_LEFT = ("가능수량이 없", "nothing left", "already filled")
 _MODIFIES = frozenset({OrderAction.MODIFY, OrderAction.CREDIT_MODIFY})
 
 
@@ -92,7 +119,8 @@ class KiwoomBroker:
     ) -> None:
         self.settings = settings
         self.rest = rest or KiwoomRest(settings, transport=transport, clock=clock)
-        self.account = AccountQueries(self.rest)
+        self.rest.on_fatal = self.stop_run  # keys or domain refused on any call
+        self.account = AccountQueries(self.rest, on_numbers=self._saw_all)
         self._fees = fees or Fees()
         self._clock = clock
         self._emit: Emit | None = None
@@ -100,16 +128,32 @@ class KiwoomBroker:
         self._by_order_no: dict[str, int] = {}
         self._filled: dict[int, int] = {}
         self._filled_no: dict[str, int] = {}  # filled shares per Kiwoom order number
+        self._fill_marks: dict[str, set[int]] = {}  # cumulative fills seen per number (00)
+        self._caught_up: dict[str, int] = {}  # filled per number as ka10076 last said
         # Every number a working order of ours has had (its own, each modify's), oldest
         # first: ka10076 rows name the number that filled, never the order it came from.
         self._numbers: dict[int, list[str]] = {}
         self._owner: dict[str, int] = {}  # Kiwoom number -> the new order it belongs to
         self._modify_no: dict[str, OrderRequest] = {}  # a modify's number -> its request
         self._doubt: set[int] = set()  # orders whose request outcome is unknown
+        # The highest Kiwoom number seen so far, and per order the one seen before its
+        # request left: Kiwoom numbers in acceptance order, so an order in doubt can only
+        # be a later number (reconcile.py).
+        self._highest_no = ""
+        self._floors: dict[int, str] = {}
         self._orphans: list[Execution] = []  # 00 events held while an order is in doubt
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = 0
         self._held: list[Execution] = []
+        # A refusal no retry can fix (keys refused, production/mock mismatch) stops the
+        # run: the runner waits on ``failed`` and raises ``fatal``.
+        self.fatal: BrokerError | None = None
+        self._resync: asyncio.Task[None] | None = None
+        self._balances: dict[str, int] = {}  # holdings as Kiwoom last told us (04, kt00018)
+        self.failed = asyncio.Event()
+        # Symbols where a reconciliation found more than one possible match: no new order
+        # or modify goes out in them until the operator looks (never guess).
+        self.halted_symbols: dict[str, str] = {}
 
     # -- Broker protocol -----------------------------------------------------------
 
@@ -120,6 +164,7 @@ class KiwoomBroker:
         """Schedule the request; the outcome comes back through ``emit``."""
         crash_point("before-send")  # tests only: see autotrader/crashpoint.py
         self._orders[order.order_id] = _copy(order)
+        self._floors[order.order_id] = self._highest_no
         self._in_flight += 1
         task = asyncio.get_running_loop().create_task(self._submit(order))
         self._tasks.add(task)
@@ -136,6 +181,7 @@ class KiwoomBroker:
         *,
         on_reconnected: Callable[[], Awaitable[None]] | None = None,
         on_frame: Callable[[str], None] | None = None,
+        on_event: Callable[[str], None] | None = None,
     ) -> RealtimeClient:
         """A websocket client whose ``00``/``04`` events feed this broker.
 
@@ -149,16 +195,22 @@ class KiwoomBroker:
             on_market=on_market,
             on_reconnected=on_reconnected or self.catch_up,
             on_frame=on_frame,
+            on_event=on_event,
             silence_timeout=self.settings.ws_silence_timeout,
+            stall_pings=self.settings.ws_stall_pings,
+            stall_min=self.settings.ws_stall_min,
             login_timeout=self.settings.ws_login_timeout,
+            group_size=self.settings.ws_group_size,
             clock=self._clock,
         )
 
     def on_balance(self, update: BalanceUpdate) -> None:
+        self._balances[update.symbol] = update.qty
         self._send(update)
 
     def on_execution(self, execution: Execution) -> None:
         """Map a ``00`` event to our order's event, hold it, or pass it on raw."""
+        self._saw(execution.broker_order_no)
         order_id = self._by_order_no.get(execution.broker_order_no)
         if order_id is None and self._in_flight:
             # Maybe the answer still in flight numbers it: a modify/cancel's own event must
@@ -171,6 +223,8 @@ class KiwoomBroker:
                 self._orphans.append(execution)
             else:
                 self._send(execution)
+                if execution.status == "filled":  # a fill no order claims: ask Kiwoom
+                    self.resync_soon(f"fill on unknown order number {execution.broker_order_no}")
             return
         self._apply(order_id, execution)
 
@@ -190,6 +244,10 @@ class KiwoomBroker:
                 order, f"{self.settings.domain} domain does not trade {order.exchange}", None
             )
             return
+        halt = self.halted_symbols.get(order.symbol)
+        if halt is not None and order.action not in _CANCELS:
+            self._reject(order, f"new orders in {order.symbol} halted: {halt}", None)
+            return
         original = ""
         if not order.action.is_new:
             target = self._orders.get(order.target_id) if order.target_id is not None else None
@@ -201,13 +259,20 @@ class KiwoomBroker:
             body = build_order_body(order, original_order_no=original)
             reply = await self.rest.call(api_id, body)
             crash_point("after-send")  # tests only: Kiwoom answered, nobody read it
+            crash_point(f"after-send:{order.action.value}")  # the same, for one action
             answer = parse_order_answer(reply, api_id)
         except OutcomeUnknownError as exc:
             log.warning("order %d: outcome unknown: %s", order.order_id, exc)
-            self._unknown(order.order_id, str(exc))
+            self._unknown(order.order_id, _described(exc))
             return
         except BrokerError as exc:
-            self._reject(order, str(exc), exc.return_code)
+            self._reject(order, _described(exc), exc.return_code)
+            if isinstance(exc, CredentialsRejectedError):
+                self.stop_run(exc)
+            elif isinstance(exc, OrderNotFoundError) or any(
+                hint in exc.message for hint in _NOTHING_LEFT
+            ):
+                self.resync_soon(f"order {order.order_id}: its target is filled or gone")
             return
         except Exception as exc:
             # An unexpected failure may have happened after the request left.
@@ -216,7 +281,45 @@ class KiwoomBroker:
             return
         self._accept(order.order_id, answer.order_no)
 
+    def resync_soon(self, why: str) -> None:
+        """Run ``catch_up`` (open orders, fills, holdings) in the background, once at a
+        time: something said our picture of the account may be wrong."""
+        if self._resync is not None and not self._resync.done():
+            return
+        log.warning("kiwoom: resync: %s", why)
+        self._resync = asyncio.get_running_loop().create_task(self._run_resync())
+        self._tasks.add(self._resync)
+        self._resync.add_done_callback(self._tasks.discard)
+
+    async def _run_resync(self) -> None:
+        try:
+            await self.catch_up()
+        except BrokerError as exc:  # the next trigger tries again
+            log.warning("kiwoom: resync failed (%s)", exc)
+
+    def stop_run(self, error: BrokerError) -> None:
+        """Ask the runner to stop at once: a refusal that no retry can fix."""
+        if self.fatal is None:
+            log.error("kiwoom: stopping the run: %s", error)
+            self.fatal = error
+        self.failed.set()
+
+    def halt_symbol(self, symbol: str, reason: str) -> None:
+        """Refuse new orders and modifies in ``symbol`` (cancels still go out)."""
+        if symbol not in self.halted_symbols:
+            log.error("kiwoom: new orders in %s halted: %s", symbol, reason)
+            self.halted_symbols[symbol] = reason
+
+    def _saw_all(self, numbers: Iterable[str]) -> None:
+        for number in numbers:
+            self._saw(number)
+
+    def _saw(self, order_no: str) -> None:
+        if order_no.isdigit() and (not self._highest_no or int(order_no) > int(self._highest_no)):
+            self._highest_no = order_no
+
     def _accept(self, order_id: int, order_no: str) -> None:
+        self._saw(order_no)
         order = self._orders.get(order_id)
         if order is not None:
             order.broker_order_no = order_no
@@ -288,6 +391,16 @@ class KiwoomBroker:
                 self._cancelled(target_id, e.order_qty, e.ts)
             elif e.status == "rejected":
                 self._refused(order_id, "refused by the exchange", None, e.ts)
+            elif e.status == "filled" and order.action in _MODIFIES:
+                # A fill on the modify's new number before its confirmation: the modify
+                # took effect (as its request asked); the fill is the target's.
+                target = self._orders.get(target_id)
+                if target is None or target.side is None:
+                    self._send(e)
+                    return
+                if target.broker_order_no != e.broker_order_no:
+                    self._modified_unseen(target_id, e.broker_order_no, e.ts)
+                self._fill(target, e)
             return
         if e.status == "filled":
             self._fill(order, e)
@@ -302,6 +415,9 @@ class KiwoomBroker:
     def _modified(self, order_id: int, e: Execution) -> None:
         """900 of a modify's confirmation is the quantity moved to the new number; our
         order keeps its filled shares: its quantity is those plus the moved ones."""
+        order = self._orders.get(order_id)
+        if order is not None and e.broker_order_no and order.broker_order_no == e.broker_order_no:
+            return  # already applied (a fill or a resync showed the new number first)
         self._renumber(order_id, e.broker_order_no)
         qty = self._filled.get(order_id, 0) + e.order_qty
         self._changed(order_id, qty, e.order_price, e.ts, e.broker_order_no)
@@ -328,13 +444,18 @@ class KiwoomBroker:
         if side is None or e.fill_qty <= 0:
             self._send(e)
             return
-        # 900 - 902 is the cumulative fill of this order *number* (a modify renumbers)
+        # 900 - 902 is the cumulative fill of this order *number* (a modify renumbers):
+        # each value names one fill, so a repeat is a duplicate whatever order the frames
+        # came in (a reordered earlier fill has a smaller, unseen value: it counts).
         number = e.broker_order_no
         before = self._filled_no.get(number, 0)
         cumulative = e.order_qty - e.remaining_qty if e.order_qty > 0 else None
-        if cumulative is not None and 0 < cumulative <= before:
-            log.info("order %d: duplicate fill event ignored", order.order_id)
-            return
+        seen = self._fill_marks.setdefault(number, set())
+        if cumulative is not None and cumulative > 0:
+            if cumulative in seen or cumulative <= self._caught_up.get(number, 0):
+                log.info("order %d: duplicate fill event ignored", order.order_id)
+                return
+            seen.add(cumulative)
         self._filled_no[number] = before + e.fill_qty
         self._filled_order(order, side, e.fill_qty, e.fill_price, e.ts, e.broker_order_no)
 
@@ -381,8 +502,19 @@ class KiwoomBroker:
         targets = {
             o.order_id: o.broker_order_no for o in self._orders.values() if o.broker_order_no
         }
-        resolutions = match(in_doubt, found, claimed=self._by_order_no, target_order_nos=targets)
+        resolutions = match(
+            in_doubt,
+            found,
+            claimed=self._by_order_no,
+            target_order_nos=targets,
+            floors=self._floors,
+            offset=self._clock_offset(found),
+        )
         for r in resolutions:
+            if r.outcome == "ambiguous":  # stays in doubt; never guessed
+                order = next(o for o in in_doubt if o.order_id == r.order_id)
+                self.halt_symbol(order.symbol, f"order {r.order_id} in doubt: {r.detail}")
+                continue
             self._doubt.discard(r.order_id)
             if r.outcome == "accepted":
                 self._orders.setdefault(
@@ -391,6 +523,20 @@ class KiwoomBroker:
                 self._accept(r.order_id, r.broker_order_no)
         self._replay_orphans()
         return resolutions
+
+    def _clock_offset(self, found: list[Candidate]) -> float | None:
+        # Our new orders whose first number we know: our send time against the venue's.
+        times = {c.order_no: c.time for c in found}
+        samples = [
+            (order.created_at, times[numbers[0]])
+            for order_id, numbers in self._numbers.items()
+            if (order := self._orders.get(order_id)) is not None
+            and order.action.is_new
+            and numbers
+            and numbers[0] in times
+            and order.tags.get("origin") not in ("adopted", "resumed")
+        ]
+        return clock_offset(samples)
 
     def settle_doubt(self, order_id: int) -> None:
         """The order is no longer in doubt (resolved elsewhere): release held events."""
@@ -442,11 +588,13 @@ class KiwoomBroker:
                 )
                 qty = max(before, self._filled.get(order_id, 0)) + row.qty
                 self._changed(order_id, qty, row.price, ts, row.order_no)
-        for f in fill_rows:
+        for f in sorted(fill_rows, key=lambda f: int(f.order_no) if f.order_no.isdigit() else 0):
             order_id = self._owner.get(f.order_no)
+            if order_id is None and f.original_order_no.strip("0"):
+                order_id = self._owner.get(f.original_order_no)  # a modify's number: follow it
             if order_id in live and self._is_newer(order_id, f.order_no):
                 assert order_id is not None
-                self._modified_unseen(order_id, f.order_no, ts)
+                self._modified_unseen(order_id, f.order_no, ts, f)
             self._missed_fill(f.order_no, f.fill_qty, f.fill_price, ts)
         for order_id in live - still_open:
             order = self._orders[order_id]
@@ -455,6 +603,31 @@ class KiwoomBroker:
             remaining = max(order.qty - self._filled.get(order_id, 0), 0)
             log.info("order %d: no longer open at Kiwoom; %d cancelled", order_id, remaining)
             self._cancelled(order_id, remaining, ts)
+        await self._resync_balance()
+
+    async def _resync_balance(self) -> None:
+        """The last part of a resync: Kiwoom's holdings of every symbol we traded, as
+        ``BalanceUpdate`` events (a ``04`` may have been lost too), for the runner to
+        compare with the engine's positions."""
+        symbols = {o.symbol for o in self._orders.values()}
+        if not symbols:
+            return
+        try:
+            balance = await self.account.balance()
+        except BrokerError as exc:  # the next resync asks again
+            log.warning("resync: kt00018 failed (%s); holdings not compared", exc)
+            return
+        ts = self._clock()
+        held: dict[str, tuple[int, int, int]] = {}
+        for h in balance.holdings:
+            qty, cost, sellable = held.get(h.symbol, (0, 0, 0))
+            held[h.symbol] = (qty + h.qty, cost + h.qty * h.avg_price, sellable + h.sellable_qty)
+        for symbol in sorted(symbols):
+            qty, cost, sellable = held.get(symbol, (0, 0, 0))
+            if self._balances.get(symbol, 0 if symbol not in held else -1) == qty:
+                continue  # what Kiwoom last said (or nothing, and nothing held): no news
+            self._balances[symbol] = qty
+            self._send(BalanceUpdate(symbol, qty, cost // qty if qty else 0, sellable, ts))
 
     def _is_newer(self, order_id: int, order_no: str) -> bool:
         """Whether ``order_no`` is not yet the order's current number (a modify's later
@@ -467,13 +640,18 @@ class KiwoomBroker:
             return True
         return numbers.index(order_no) > numbers.index(order.broker_order_no)
 
-    def _modified_unseen(self, order_id: int, order_no: str, ts: float) -> None:
+    def _modified_unseen(
+        self, order_id: int, order_no: str, ts: float, row: FillRow | None = None
+    ) -> None:
         """A modify of ours took effect but its ``00`` was lost in the gap: apply it (as
-        its request asked) before the fills listed under its number."""
+        its request asked, else as Kiwoom's row shows) before the fills under its number."""
         request = self._modify_no.get(order_no)
         order = self._orders[order_id]
         self._renumber(order_id, order_no)
         qty, price = order.qty, order.price
+        if request is None and row is not None and row.order_qty > 0:
+            qty = self._filled.get(order_id, 0) + row.order_qty
+            price = row.order_price or price
         if request is not None:
             if request.qty:
                 qty = self._filled.get(order_id, 0) + request.qty
@@ -489,6 +667,8 @@ class KiwoomBroker:
         if missed <= 0 or price <= 0:
             return
         self._filled_no[number] = filled
+        # a late 00 for a fill counted here must not count again
+        self._caught_up[number] = max(self._caught_up.get(number, 0), filled)
         self._filled_order(order, order.side, missed, price, ts, number)
 
     def adopt(self, order: OrderRequest) -> None:
@@ -499,6 +679,8 @@ class KiwoomBroker:
         self._own(order.order_id, order.broker_order_no)
         self._filled[order.order_id] = order.filled_qty
         self._filled_no[order.broker_order_no] = order.filled_qty
+        self._caught_up[order.broker_order_no] = order.filled_qty
+        self._saw(order.broker_order_no)
 
     @property
     def in_flight(self) -> int:
@@ -520,3 +702,7 @@ class KiwoomBroker:
 def _copy(order: OrderRequest) -> OrderRequest:
     """The broker's own record of an order: the engine's object is the ledger's."""
     return replace(order, tags=dict(order.tags))
+def _described(exc: BrokerError) -> str:
+    """The error and Kiwoom's raw answer, as the journal keeps them."""
+    raw = exc.raw_answer
+    return f"{exc} ({raw})" if raw else str(exc)

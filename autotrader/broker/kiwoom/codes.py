@@ -7,14 +7,21 @@ token, 5 for a rate limit, 20 for a rejected order). ``error_from_answer`` reads
 picks the class by what the caller must do next:
 
     1700 1701 1702, HTTP 429, rc 5     RateLimitedError          wait, then retry
-    8005 8003 8010 8031, rc 3, 401     TokenInvalidError         renew; retry queries once
-    8001 8002 8020 8030 8040 8050      CredentialsRejectedError  stop: fix the keys
+    8005 8003 8010, rc 3, 401          TokenInvalidError         renew; retry queries once
+    8001 8002 8020 8040 8050           CredentialsRejectedError  stop: fix the keys
+    8030 8031                          DomainMismatchError       stop: fix the domain setting
     1901 1902 1903                     UnknownInstrumentError    the symbol is wrong
     15xx 1687 8011 8012 8104, 4xx      BadRequestError           our request is wrong
     modify/cancel "no such order"      OrderNotFoundError        reconcile
     any other code on an order         OrderRejectedError        the order is dead
     5xx without a code on an order     OutcomeUnknownError       reconcile, never resend
+    no return_code on an order         OutcomeUnknownError       reconcile, never resend
     anything else                      BrokerError               queries may retry
+
+An answer that cannot be understood is never a success: a 2xx body without a readable
+``return_code`` is an unknown outcome for an order and an error for everything else.
+Every error keeps the raw ``return_code`` and ``return_msg`` (scrubbed) in ``raw_answer``
+so the journal shows what Kiwoom actually said.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from autotrader.errors import (
     BadRequestError,
     BrokerError,
     CredentialsRejectedError,
+    DomainMismatchError,
     OrderNotFoundError,
     OrderRejectedError,
     OutcomeUnknownError,
@@ -60,8 +68,10 @@ API_PATHS: dict[str, str] = {
 }
 
 RATE_LIMIT_CODES = frozenset({1700, 1701, 1702})
-TOKEN_CODES = frozenset({8003, 8005, 8010, 8031})
-CREDENTIAL_CODES = frozenset({8001, 8002, 8020, 8030, 8040, 8050})
+TOKEN_CODES = frozenset({8003, 8005, 8010})
+CREDENTIAL_CODES = frozenset({8001, 8002, 8020, 8040, 8050})
+DOMAIN_CODES = frozenset({8030, 8031})  # production/mock keys or token on the other domain
+DOMAIN_SETTING = "KIWOOM_DOMAIN (or [kiwoom] domain in the configuration file)"
 INSTRUMENT_CODES = frozenset({1901, 1902, 1903})
 BAD_REQUEST_CODES = frozenset(
     {1501, 1504, 1505, 1511, 1512, 1513, 1514, 1515, 1516, 1517, 1687, 8011, 8012, 8104}
@@ -126,9 +136,24 @@ def error_from_answer(
     """The error an answer stands for, or None when it is a success.
 
     ``body`` is the decoded JSON object (None when the body was not JSON). An answer with
-    ``return_code`` 0 is a success even when its list is empty.
+    ``return_code`` 0 is a success even when its list is empty; one without a readable
+    ``return_code`` never is.
     """
+    error = _error(http_status, body or {}, api_id)
+    if error is not None:
+        error.raw_answer = raw_answer(http_status, body)
+    return error
+
+
+def raw_answer(http_status: int, body: Mapping[str, Any] | None) -> str:
+    """What Kiwoom said, verbatim but scrubbed and bounded: HTTP status, code and message."""
     body = body or {}
+    rc = body.get("return_code", "<absent>")
+    msg = body.get("return_msg", "<absent>")
+    return scrub(f"HTTP {http_status} return_code={rc!r} return_msg={msg!r}")
+
+
+def _error(http_status: int, body: Mapping[str, Any], api_id: str) -> BrokerError | None:
     rc = parse_return_code(body.get("return_code"))
     raw_msg = body.get("return_msg")
     message = scrub(raw_msg if isinstance(raw_msg, str) else "")
@@ -138,7 +163,10 @@ def error_from_answer(
         return None
     if rc is None and table is None:
         if 200 <= http_status < 300:
-            return None  # e.g. a body without return_code: trust the status
+            text = f"HTTP {http_status} answer without a return_code"
+            if is_order(api_id):  # it may have been accepted: reconcile, never resend
+                return OutcomeUnknownError(None, text, api_id=api_id)
+            return BrokerError(None, text, api_id=api_id)
         return _from_status(http_status, message, api_id)
 
     code = table if table is not None else rc
@@ -147,6 +175,13 @@ def error_from_answer(
         return RateLimitedError(code, text, api_id=api_id)
     if code in TOKEN_CODES or (table is None and rc == _SMALL_TOKEN_RC):
         return TokenInvalidError(code, text, api_id=api_id)
+    if code in DOMAIN_CODES:
+        return DomainMismatchError(
+            code,
+            f"{text} -- production/mock mismatch: the keys or token belong to the other "
+            f"domain; set {DOMAIN_SETTING} to the domain the keys were issued for",
+            api_id=api_id,
+        )
     if code in CREDENTIAL_CODES:
         return CredentialsRejectedError(code, text, api_id=api_id)
     if code in INSTRUMENT_CODES:

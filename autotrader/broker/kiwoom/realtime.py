@@ -6,13 +6,28 @@ frame and the handshake waits on futures it resolves), register ``00``/``04``/``
 item ``""`` and the symbols' ``0B``/``1h`` in groups of at most ``group_size`` items, then
 route data until the connection ends. PINGs are echoed byte for byte.
 
-Retry-or-stop, decided in ``run``: a refused key (CredentialsRejectedError) or a SYSTEM
-``R10001`` (the same app key logged in elsewhere: reconnecting would fight it) stops the
-client; anything else -- a dropped socket, a silent feed (no frame for
-``silence_timeout`` seconds), a refused token (dropped, then renewed), a refused REG --
+Retry-or-stop, decided in ``run``: a refused key (CredentialsRejectedError, including a
+production/mock mismatch) or a SYSTEM ``R10001`` (the same app key logged in elsewhere:
+reconnecting would fight it) stops the client; so does a REG refused for too many items
+(``105115``) even after splitting it into groups of one. Anything else -- a dropped
+socket, a stalled feed, a refused token (dropped, then renewed), a refused REG --
 reconnects after a jittered exponential ``backoff()``. After every reconnect the server
 has forgotten everything, so we LOGIN and register again, then call ``on_reconnected`` so
 the broker can query what happened during the gap.
+
+Stalls (``stall.py``): a socket that stays open but carries nothing is noticed from the
+server's PING rhythm (no frame for ``stall_pings`` PING intervals) or, until the rhythm is
+known, after ``silence_timeout`` seconds; the session then ends like a drop, and the resync
+follows.
+
+SYSTEM frames may arrive anywhere, even around the LOGIN answer (NOTES.md). ``R10001`` and
+``R10002`` announce a disconnect and end the session. ``R10004`` ("not logged in") during
+the handshake is the server answering a frame that overtook our LOGIN: it is logged and
+the handshake goes on (if the server really closes, the reader sees it); after the
+handshake it means our registrations are gone, so the session is renewed.
+
+Notable events (stalls, the PING rhythm learned, SYSTEM frames, REG splits) go to
+``on_event`` as one line of text, for the journal.
 """
 
 from __future__ import annotations
@@ -36,6 +51,7 @@ from autotrader.broker.kiwoom.parse import (
     parse_execution,
     real_entries,
 )
+from autotrader.broker.kiwoom.stall import StallWatch
 from autotrader.broker.kiwoom.throttle import Sleep, backoff
 from autotrader.errors import BrokerError, CredentialsRejectedError, TokenInvalidError
 from autotrader.model import BalanceUpdate, Execution
@@ -48,9 +64,11 @@ wire_log.setLevel(logging.INFO)
 
 ACCOUNT_TYPES = ("00", "04", "0s")  # registered with item ""
 SYMBOL_TYPES = ("0B", "1h")
-_DISCONNECT_CODES = frozenset({"R10001", "R10002", "R10004"})
+_DISCONNECT_CODES = frozenset({"R10001", "R10002"})
+_NOT_LOGGED_IN = "R10004"
 _FATAL_SYSTEM_CODES = frozenset({"R10001"})
 _REG_ATTEMPTS = 3
+REG_TOO_MANY = 105115  # REG refused: too many items (per group or per connection)
 
 
 class TokenSource(Protocol):
@@ -85,7 +103,10 @@ class RealtimeClient:
         on_market: Callable[[dict[str, Any]], None],
         on_reconnected: Callable[[], Awaitable[None]] | None = None,
         on_frame: Callable[[str], None] | None = None,
-        silence_timeout: float = 60.0,
+        on_event: Callable[[str], None] | None = None,
+        silence_timeout: float = 10.0,
+        stall_pings: float = 2.5,
+        stall_min: float = 1.0,
         login_timeout: float = 10.0,
         group_size: int = 100,
         clock: Callable[[], float] = time.time,
@@ -99,7 +120,8 @@ class RealtimeClient:
         self._on_market = on_market
         self._on_reconnected = on_reconnected
         self._on_frame = on_frame  # every REAL frame's text, as received (raw frame journal)
-        self._silence = silence_timeout
+        self._on_event = on_event
+        self.watch = StallWatch(silence_timeout, pings=stall_pings, minimum=stall_min)
         self._login_timeout = login_timeout
         self._group_size = max(1, group_size)
         self._clock = clock
@@ -109,9 +131,13 @@ class RealtimeClient:
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._ws: ClientConnection | None = None
         self._ready = asyncio.Event()
+        self._handshake = False  # logged in and registered on the current connection
+        self._next_group = 1
+        self._resync: asyncio.Task[None] | None = None  # after an unreadable 00 entry
         self._closing = False
         self.stats = ParseStats()
         self.sessions = 0  # completed handshakes, for health checks and tests
+        self.stalls = 0  # sessions ended because the feed stalled
 
     # -- configuration -------------------------------------------------------------
 
@@ -123,18 +149,16 @@ class RealtimeClient:
 
     def registrations(self) -> list[dict[str, Any]]:
         """The REG messages a handshake sends, account types first."""
+        return [
+            _reg(number, items, types)
+            for number, (items, types) in enumerate(self._groups(), start=1)
+        ]
+
+    def _groups(self) -> list[tuple[list[str], tuple[str, ...]]]:
         groups: list[tuple[list[str], tuple[str, ...]]] = [([""], ACCOUNT_TYPES)]
         for start in range(0, len(self._symbols), self._group_size):
             groups.append((self._symbols[start : start + self._group_size], SYMBOL_TYPES))
-        return [
-            {
-                "trnm": "REG",
-                "grp_no": str(number),
-                "refresh": "1",
-                "data": [{"item": items, "type": list(types)}],
-            }
-            for number, (items, types) in enumerate(groups, start=1)
-        ]
+        return groups
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -189,13 +213,17 @@ class RealtimeClient:
 
     async def _session(self, ws: ClientConnection, token: str) -> bool:
         """One connection: handshake, then read until it ends. True if the handshake held."""
+        self.watch.reset()
+        self._handshake = False
         reader = asyncio.create_task(self._read(ws))
         handshake_done = False
         try:
             await self._login(ws, token)
-            for message in self.registrations():
-                await self._register(ws, message)
-            handshake_done = True
+            groups = self._groups()
+            self._next_group = len(groups) + 1
+            for number, (items, types) in enumerate(groups, start=1):
+                await self._register(ws, number, items, types)
+            handshake_done = self._handshake = True
             self.sessions += 1
             self._ready.set()
             log.info("websocket: logged in, %d symbols registered", len(self._symbols))
@@ -230,22 +258,43 @@ class RealtimeClient:
             raise RealtimeError(error.return_code, f"LOGIN refused: {error.message}", fatal=True)
         raise RealtimeError(error.return_code, f"LOGIN refused: {error.message}")
 
-    async def _register(self, ws: ClientConnection, message: dict[str, Any]) -> None:
+    async def _register(
+        self, ws: ClientConnection, group: int, items: list[str], types: tuple[str, ...]
+    ) -> None:
+        """REG one group; refused for too many items (105115), it is split in two groups
+        (and later handshakes use the smaller size); other refusals back off and retry."""
         delays = self._backoff_factory()
+        too_many = False
         for _ in range(_REG_ATTEMPTS):
-            answer = await self._request(ws, "REG", message)
+            answer = await self._request(ws, "REG", _reg(group, items, types))
             error = error_from_answer(200, answer, "REG")
             if error is None:
                 return
+            too_many = _says_too_many(error)
+            if too_many and len(items) > 1:
+                half = (len(items) + 1) // 2
+                self._group_size = max(1, min(self._group_size, half))
+                other = self._next_group
+                self._next_group += 1
+                self._event(
+                    f"REG group {group} ({len(items)} items) refused for too many items "
+                    f"({REG_TOO_MANY}): split into groups {group} and {other} of at most {half}"
+                )
+                await self._register(ws, group, items[:half], types)
+                await self._register(ws, other, items[half:], types)
+                return
             delay = next(delays)
-            log.warning(
-                "websocket: REG group %s refused (%s); retry in %.2fs",
-                message["grp_no"],
-                error,
-                delay,
-            )
+            log.warning("websocket: REG group %s refused (%s); retry in %.2fs", group, error, delay)
             await self._sleep(delay)
-        raise RealtimeError(None, f"REG group {message['grp_no']} refused {_REG_ATTEMPTS} times")
+        if too_many:
+            raise RealtimeError(
+                REG_TOO_MANY,
+                f"REG refused for too many items even one item per group, "
+                f"{_REG_ATTEMPTS} times with back-off ({len(self._symbols)} symbols): "
+                "trade fewer symbols (Kiwoom allows about 200 per connection)",
+                fatal=True,
+            )
+        raise RealtimeError(None, f"REG group {group} refused {_REG_ATTEMPTS} times")
 
     async def _request(
         self, ws: ClientConnection, trnm: str, message: dict[str, Any]
@@ -270,15 +319,20 @@ class RealtimeClient:
     # -- reading and routing ---------------------------------------------------------
 
     async def _read(self, ws: ClientConnection) -> None:
-        """Read frames until the socket closes; raise on silence or a SYSTEM disconnect."""
+        """Read frames until the socket closes; raise on a stall or a SYSTEM disconnect."""
+        loop = asyncio.get_running_loop()
         try:
             while True:
+                threshold = self.watch.threshold()
                 try:
-                    async with asyncio.timeout(self._silence):
+                    async with asyncio.timeout(threshold):
                         raw = await ws.recv()
                 except TimeoutError:
-                    raise RealtimeError(None, f"feed silent for {self._silence}s") from None
-                await self._handle(ws, raw)
+                    text = f"feed stalled: no frame for {threshold:.1f}s; {self.watch.describe()}"
+                    self.stalls += 1
+                    self._event(text)
+                    raise RealtimeError(None, text) from None
+                await self._handle(ws, raw, loop.time())
         except RealtimeError as exc:
             self._fail_pending_with(exc)
             raise
@@ -291,12 +345,17 @@ class RealtimeClient:
             if not future.done():
                 future.set_exception(exc)
 
-    async def _handle(self, ws: ClientConnection, raw: str | bytes) -> None:
+    async def _handle(self, ws: ClientConnection, raw: str | bytes, now: float = 0.0) -> None:
         frame = decode_frame(raw, self.stats)
         if frame is None:
+            self.watch.frame(now)
             log.warning("websocket: skipped a malformed frame (%d so far)", self.stats.total)
             return
         trnm = frame["trnm"]
+        if self.watch.frame(now, ping=trnm == "PING"):
+            self._event(
+                f"server PINGs every {self.watch.ping_interval:.1f}s: {self.watch.describe()}"
+            )
         if trnm == "PING":
             await ws.send(raw)  # identical, or the server drops us
         elif trnm == "REAL":
@@ -317,25 +376,67 @@ class RealtimeClient:
             raise RealtimeError(
                 code, message or "disconnected by server", fatal=code in _FATAL_SYSTEM_CODES
             )
+        if code == _NOT_LOGGED_IN:
+            if self._handshake:  # our registrations are gone: LOGIN and REG again
+                raise RealtimeError(code, message or "not logged in")
+            # A frame of ours overtook the LOGIN: the handshake goes on (NOTES.md).
+            self._event(f"SYSTEM {code} ({message}) during the handshake: ignored, continuing")
+            return
         log.info("websocket: SYSTEM %s %s", code, message)
+
+    def _resync_soon(self) -> None:
+        if self._on_reconnected is None or (self._resync is not None and not self._resync.done()):
+            return
+        self._resync = asyncio.get_running_loop().create_task(self._run_resync())
+
+    async def _run_resync(self) -> None:
+        assert self._on_reconnected is not None
+        try:
+            await self._on_reconnected()
+        except Exception as exc:  # logged; the next gap or resync tries again
+            log.warning("websocket: resync failed (%s)", _describe(exc))
+
+    def _event(self, text: str) -> None:
+        log.warning("websocket: %s", text)
+        if self._on_event is not None:
+            self._call(self._on_event, text)
 
     def _route(self, frame: dict[str, Any]) -> None:
         now = self._clock()
         market = False
         for entry in real_entries(frame, self.stats):
             kind = entry["type"]
-            if kind == "00":
-                execution = parse_execution(entry["values"], now, self.stats)
-                if execution is not None:
-                    self._call(self._on_execution, execution)
-            elif kind == "04":
-                balance = parse_balance_update(entry["values"], now, self.stats)
-                if balance is not None:
-                    self._call(self._on_balance, balance)
-            else:
+            if kind not in ("00", "04"):
                 market = True
+                continue
+            before = self.stats.skipped.copy()
+            try:
+                if kind == "00":
+                    execution = parse_execution(entry["values"], now, self.stats)
+                    if execution is not None:
+                        self._call(self._on_execution, execution)
+                        continue
+                else:
+                    balance = parse_balance_update(entry["values"], now, self.stats)
+                    if balance is not None:
+                        self._call(self._on_balance, balance)
+                        continue
+                why = ", ".join(self.stats.skipped - before) or "refused by the parser"
+            except Exception as exc:  # a parser's failure must not end the session
+                self.stats.skip(f"{kind}: unreadable")
+                why = type(exc).__name__
+            self._skipped(kind, entry, why)
         if market:
             self._call(self._on_market, frame)
+
+    def _skipped(self, kind: str, entry: dict[str, Any], why: str) -> None:
+        """An account entry that cannot be used: journaled (type, item, a short excerpt)
+        and skipped; a ``00`` may have been a fill, so Kiwoom is asked what happened."""
+        if kind == "00":
+            self._resync_soon()
+        excerpt = scrub(orjson.dumps(entry.get("values")).decode()[:120])
+        item = str(entry.get("item", ""))[:12]
+        self._event(f"skipped a {kind} entry for {item!r}, unreadable ({why}): {excerpt}")
 
     def _call(self, callback: Callable[[Any], None], value: object) -> None:
         try:
@@ -344,6 +445,19 @@ class RealtimeClient:
             # A consumer's bug must not take the feed down with it.
             self.stats.skip("callback raised")
             log.exception("websocket: callback failed")
+
+
+def _reg(group: int, items: list[str], types: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "trnm": "REG",
+        "grp_no": str(group),
+        "refresh": "1",
+        "data": [{"item": items, "type": list(types)}],
+    }
+
+
+def _says_too_many(error: BrokerError) -> bool:
+    return error.return_code == REG_TOO_MANY or str(REG_TOO_MANY) in error.message
 
 
 def _describe(exc: BaseException) -> str:

@@ -7,13 +7,17 @@ Retry policy, the one place it is decided:
   ``max_query_retries`` times; a refused token (8005) is renewed and the query retried
   once.
 * **Orders** carry no client id, so a resent order may become a second order. Once the
-  request may have reached Kiwoom (any transport failure or timeout, a 5xx, an unreadable
-  answer) we raise ``OutcomeUnknownError`` and never resend: reconciliation resolves it.
-  The single exception is a rate-limit answer: Kiwoom refuses over-limit requests before
-  looking at them (the 1700 check is per api-id at the gateway), so the order was *not*
-  accepted and one throttled retry is safe. A refused token on an order is not retried:
-  the token is dropped so the *next* order gets a fresh one, and this order is reported
-  refused.
+  request may have reached Kiwoom (any transport failure or timeout, a 5xx, an answer
+  without a readable ``return_code``) we raise ``OutcomeUnknownError`` and never resend:
+  reconciliation resolves it. Only an answer that *proves* the order was not accepted
+  allows sending it again: a rate limit (1700-1702 / 429: Kiwoom's gateway refuses
+  over-limit requests per api-id before looking at them) or a refused token (8005: refused
+  before the order is read, and renewed first). Such an order is re-sent after a jittered
+  back-off, as long as the order's time budget (``order_budget`` seconds since its first
+  attempt) allows; then it is reported refused with the last code.
+* **Pacing**: a token bucket per api-id (``Throttle``) keeps each TR under its budget
+  (``KiwoomSettings.rate_for``); a 1700 empties that bucket, so the next request of that
+  api-id waits a full interval as well as the back-off.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from autotrader.broker.kiwoom.settings import KiwoomSettings
 from autotrader.broker.kiwoom.throttle import Sleep, Throttle, backoff
 from autotrader.errors import (
     BrokerError,
+    CredentialsRejectedError,
     OutcomeUnknownError,
     RateLimitedError,
     TokenInvalidError,
@@ -73,11 +78,19 @@ class KiwoomRest:
         self.tokens = tokens or TokenManager(settings, self._client, clock=clock)
         self._sleep = sleep
         self._rng = rng
+        self._monotonic = monotonic
+        self.on_fatal: Callable[[BrokerError], None] | None = None
         self._queries = Throttle(
-            settings.query_rate, settings.query_burst, clock=monotonic, sleep=sleep
+            lambda api_id: settings.rate_for(api_id, order=False),
+            settings.query_burst,
+            clock=monotonic,
+            sleep=sleep,
         )
         self._orders = Throttle(
-            settings.order_rate, settings.order_burst, clock=monotonic, sleep=sleep
+            lambda api_id: settings.rate_for(api_id, order=True),
+            settings.order_burst,
+            clock=monotonic,
+            sleep=sleep,
         )
 
     async def aclose(self) -> None:
@@ -119,9 +132,15 @@ class KiwoomRest:
     async def call_page(self, api_id: str, body: Mapping[str, Any], *, next_key: str = "") -> Page:
         """One page; ``next_key`` continues a previous answer."""
         content = orjson.dumps(body)
-        if is_order(api_id):
-            return await self._order(api_id, content)
-        return await self._query(api_id, content, next_key)
+        try:
+            if is_order(api_id):
+                return await self._order(api_id, content)
+            return await self._query(api_id, content, next_key)
+        except CredentialsRejectedError as exc:
+            # Keys refused or a production/mock mismatch: whoever called, the run stops.
+            if self.on_fatal is not None:
+                self.on_fatal(exc)
+            raise
 
     async def _query(self, api_id: str, content: bytes, next_key: str) -> Page:
         delays = backoff(self.settings.backoff_base, self.settings.backoff_cap, rng=self._rng)
@@ -163,7 +182,12 @@ class KiwoomRest:
         raise last
 
     async def _order(self, api_id: str, content: bytes) -> Page:
-        for attempt in range(2):
+        started = self._monotonic()
+        delays = backoff(self.settings.backoff_base, self.settings.backoff_cap, rng=self._rng)
+        renewed = False
+        attempt = 0
+        while True:
+            attempt += 1
             await self._orders.acquire(api_id)
             token = await self.tokens.token()
             try:
@@ -183,15 +207,28 @@ class KiwoomRest:
                 return _page(answer, headers)
             if isinstance(error, TokenInvalidError):
                 self.tokens.invalidate(token)
-            if isinstance(error, RateLimitedError) and attempt == 0:
-                # Refused at the gateway, so not accepted: one throttled retry is safe.
-                self._orders.bucket(api_id).drain()
-                delay = self.settings.backoff_base * (0.5 + self._rng() / 2)
-                log.warning("%s: rate limited; one retry in %.2fs", api_id, delay)
-                await self._sleep(delay)
+                if renewed:
+                    raise error
+                renewed = True  # refused before it was read: renew and send it again
+                log.info("%s: token refused (%s); renewing, resending once", api_id, error)
                 continue
-            raise error
-        raise AssertionError("unreachable")  # pragma: no cover
+            if not isinstance(error, RateLimitedError):
+                raise error
+            # Refused at the gateway, so not accepted: safe to send again, within budget.
+            self._orders.bucket(api_id).drain()
+            delay = next(delays)
+            spent = self._monotonic() - started
+            if spent + delay > self.settings.order_budget:
+                error.message = (
+                    f"{error.message} (not sent: rate limited {attempt} times in "
+                    f"{spent:.1f}s, order budget {self.settings.order_budget:g}s)"
+                )
+                raise error
+            log.warning(
+                "%s: rate limited (attempt %d); not accepted, resending in %.2fs",
+                api_id, attempt, delay,
+            )  # fmt: skip
+            await self._sleep(delay)
 
     def _error(self, status: int, answer: dict[str, Any] | None, api_id: str) -> BrokerError | None:
         error = error_from_answer(status, answer, api_id)

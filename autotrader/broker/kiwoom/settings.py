@@ -25,6 +25,9 @@ _REST_URLS: dict[str, str] = {
     "production": "https://api.kiwoom.com",
 }
 _WS_PATH = "/api/dostk/websocket"
+# Requests/second per api-id by default: NOTES.md reports about 1/s per TR on the mock
+# domain and about 5/s on production; stay just under.
+_DEFAULT_RATES: dict[str, float] = {"mock": 1.0, "production": 4.0}
 _WS_URLS: dict[str, str] = {
     "mock": f"wss://mockapi.kiwoom.com:10000{_WS_PATH}",
     "production": f"wss://api.kiwoom.com:10000{_WS_PATH}",
@@ -46,16 +49,30 @@ class KiwoomSettings(BaseModel):
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=10.0, gt=0)
     order_timeout: float = Field(default=10.0, gt=0)
-    token_renew_margin: float = Field(default=300.0, ge=0)  # seconds before expires_dt
-    query_rate: float = Field(default=4.0, gt=0)  # requests/second per api-id
+    # Token renewal ahead of expires_dt: ``token_renew_fraction`` of the token's lifetime,
+    # at least ``token_renew_min`` seconds, at most ``token_renew_margin`` seconds, and
+    # never more than half the lifetime (a 60 s token is renewed 6 s early, not 300 s).
+    token_renew_fraction: float = Field(default=0.1, ge=0, lt=0.5)
+    token_renew_min: float = Field(default=5.0, ge=0)
+    token_renew_margin: float = Field(default=300.0, ge=0)
+    # Client-side pacing, per api-id (NOTES.md: about 1/s per TR on mock, about 5/s on
+    # production; no official figures). None: the domain's default below.
+    query_rate: float | None = Field(default=None, gt=0)  # requests/second per api-id
     query_burst: int = Field(default=2, ge=1)
-    order_rate: float = Field(default=4.0, gt=0)
+    order_rate: float | None = Field(default=None, gt=0)
     order_burst: int = Field(default=2, ge=1)
+    api_rates: dict[str, float] = Field(default_factory=dict)  # per api-id override
+    order_budget: float = Field(default=5.0, gt=0)  # seconds an order may wait out 1700s
     max_query_retries: int = Field(default=4, ge=0)
     backoff_base: float = Field(default=0.5, gt=0)
     backoff_cap: float = Field(default=8.0, gt=0)
-    ws_silence_timeout: float = Field(default=60.0, gt=0)
+    # Stall: no frame at all for this long (or for ``ws_stall_pings`` PING intervals, once
+    # the server's PING rhythm is known, if shorter) ends the session: reconnect, resync.
+    ws_silence_timeout: float = Field(default=10.0, gt=0)
+    ws_stall_pings: float = Field(default=2.5, gt=1)
+    ws_stall_min: float = Field(default=1.0, gt=0)  # never declare a stall sooner than this
     ws_login_timeout: float = Field(default=10.0, gt=0)
+    ws_group_size: int = Field(default=100, ge=1)  # REG items per group before a split
 
     @model_validator(mode="after")
     def _check(self) -> KiwoomSettings:
@@ -71,6 +88,13 @@ class KiwoomSettings(BaseModel):
                 # Not echoed: a URL can carry credentials (user:password@host).
                 raise ValueError(f"{name} must start with one of {', '.join(schemes)}")
         return self
+
+    def rate_for(self, api_id: str, *, order: bool) -> float:
+        """Requests per second allowed for ``api_id``: its override, else the class default."""
+        if api_id in self.api_rates:
+            return self.api_rates[api_id]
+        configured = self.order_rate if order else self.query_rate
+        return configured if configured is not None else _DEFAULT_RATES[self.domain]
 
     @property
     def base_url(self) -> str:

@@ -64,11 +64,15 @@ class TokenBucket:
 
 
 class Throttle:
-    """One ``TokenBucket`` per api-id, created on first use."""
+    """The pacer: one ``TokenBucket`` per api-id, created on first use.
+
+    ``rate`` is a number (every api-id alike) or a function of the api-id, so each TR
+    keeps to its own budget (``KiwoomSettings.rate_for``).
+    """
 
     def __init__(
         self,
-        rate: float,
+        rate: float | Callable[[str], float],
         burst: int,
         *,
         clock: Clock = time.monotonic,
@@ -80,10 +84,14 @@ class Throttle:
         self._sleep = sleep
         self._buckets: dict[str, TokenBucket] = {}
 
+    def rate(self, api_id: str) -> float:
+        return self._rate(api_id) if callable(self._rate) else self._rate
+
     def bucket(self, api_id: str) -> TokenBucket:
         bucket = self._buckets.get(api_id)
         if bucket is None:
-            bucket = TokenBucket(self._rate, self._burst, clock=self._clock, sleep=self._sleep)
+            rate = self.rate(api_id)
+            bucket = TokenBucket(rate, self._burst, clock=self._clock, sleep=self._sleep)
             self._buckets[api_id] = bucket
         return bucket
 

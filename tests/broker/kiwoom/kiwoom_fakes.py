@@ -46,6 +46,7 @@ class FakeKiwoom:
         self.tokens_issued = 0
         self.revoked: list[dict[str, Any]] = []
         self.expires_dt = EXPIRES
+        self.date = ""  # an HTTP Date header on token answers (the server's clock)
 
     def script(self, api_id: str, *answers: Answer | Exception) -> None:
         self.scripts.setdefault(api_id, deque()).extend(answers)
@@ -66,6 +67,7 @@ class FakeKiwoom:
                     "return_code": 0,
                     "return_msg": "정상적으로 처리되었습니다",
                 },
+                {"date": self.date} if self.date else None,
             )
         if request.url.path == "/oauth2/revoke":
             self.revoked.append(orjson.loads(request.content))

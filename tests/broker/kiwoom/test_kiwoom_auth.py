@@ -42,6 +42,49 @@ async def test_token_is_reused_then_renewed_ahead_of_expiry(
 
 
 @pytest.mark.anyio
+async def test_short_lived_token_is_renewed_at_a_margin_relative_to_its_lifetime(
+    kiwoom: FakeKiwoom, clock: FakeClock
+) -> None:
+    """A 60 s token is renewed 6 s early (10%), not on every call (fixed 300 s margin)."""
+    kiwoom.expires_dt = datetime.fromtimestamp(clock.now + 60, SEOUL).strftime("%Y%m%d%H%M%S")
+    tokens = manager(kiwoom, clock)
+    for _ in range(5):
+        assert await tokens.token() == token_value(1)
+    assert tokens.margin == 6.0
+    clock.now += 53
+    assert await tokens.token() == token_value(1)
+    clock.now += 2
+    assert await tokens.token() == token_value(2)
+
+
+def test_margin_is_a_fraction_with_a_floor_a_cap_and_half_the_lifetime() -> None:
+    """10% of the lifetime, at least 5 s, at most 300 s, never over half the lifetime."""
+    from autotrader.broker.kiwoom.auth import renew_margin
+
+    s = settings()
+    assert renew_margin(86_400, s) == 300
+    assert renew_margin(600, s) == 60
+    assert renew_margin(20, s) == 5
+    assert renew_margin(4, s) == 2
+
+
+@pytest.mark.anyio
+async def test_lifetime_is_measured_on_the_servers_clock_when_it_says_the_time(
+    kiwoom: FakeKiwoom, clock: FakeClock
+) -> None:
+    """A local clock 10 minutes fast does not make a fresh 60 s token look expired."""
+    from email.utils import format_datetime
+
+    server_now = clock.now - 600  # our clock runs 10 minutes ahead of Kiwoom's
+    kiwoom.expires_dt = datetime.fromtimestamp(server_now + 60, SEOUL).strftime("%Y%m%d%H%M%S")
+    kiwoom.date = format_datetime(datetime.fromtimestamp(server_now, SEOUL), usegmt=False)
+    tokens = manager(kiwoom, clock)
+    for _ in range(3):
+        assert await tokens.token() == token_value(1)
+    assert tokens.expires_at == pytest.approx(clock.now + 60)
+
+
+@pytest.mark.anyio
 async def test_concurrent_callers_share_one_renewal(kiwoom: FakeKiwoom, clock: FakeClock) -> None:
     """Ten callers at once cause a single token request."""
     tokens = manager(kiwoom, clock)

@@ -186,25 +186,68 @@ async def test_cancel_confirmation_cancels_the_target(
     assert isinstance(event, OrderCancelled) and event.order_id == 1 and event.cancelled_qty == 10
 
 
+def oso(order_no: str, tm: str, **kw: str) -> dict[str, str]:
+    row = {"ord_no": order_no, "stk_cd": "005930", "io_tp_nm": "+매수", "ord_qty": "10",
+           "ord_pric": "60000", "oso_qty": "10", "cntr_qty": "0", "tm": tm}  # fmt: skip
+    return row | kw
+
+
 @pytest.mark.anyio
-async def test_reconcile_matches_on_symbol_side_qty_price_and_time(
+async def test_reconcile_matches_on_symbol_side_qty_price(
     kiwoom: FakeKiwoom, broker: KiwoomBroker
 ) -> None:
     """An in-doubt order is adopted from ka10075; one with no twin is not_found."""
     events = Events()
     broker.attach(events)
-    kiwoom.script("ka10075", ok({"oso": [
-        {"ord_no": "0000030", "stk_cd": "005930", "io_tp_nm": "+매수", "ord_qty": "10",
-         "ord_pric": "60000", "oso_qty": "10", "cntr_qty": "0", "tm": "094021"},
-        {"ord_no": "0000031", "stk_cd": "005930", "io_tp_nm": "+매수", "ord_qty": "10",
-         "ord_pric": "60000", "oso_qty": "10", "cntr_qty": "0", "tm": "101500"},
-    ]}))  # fmt: skip
+    kiwoom.script("ka10075", ok({"oso": [oso("0000030", "094021")]}))
     kiwoom.script("ka10076", ok({"cntr": []}))
     resolutions = await broker.reconcile([buy(1), buy(2, price=61000)])
     assert [(r.order_id, r.outcome, r.broker_order_no) for r in resolutions] == [
         (1, "accepted", "0000030"), (2, "not_found", "")]  # fmt: skip
     event = await events.next()
     assert isinstance(event, OrderAccepted) and event.broker_order_no == "0000030"
+
+
+@pytest.mark.anyio
+async def test_reconcile_without_a_reliable_clock_never_guesses_and_halts_the_symbol(
+    kiwoom: FakeKiwoom, broker: KiwoomBroker
+) -> None:
+    """Two unclaimed twins and no known clock offset: ambiguous, still in doubt, and new
+    orders in that symbol are refused with the reason."""
+    events = Events()
+    broker.attach(events)
+    kiwoom.script("ka10075", ok({"oso": [oso("0000030", "094021"), oso("0000031", "101500")]}))
+    kiwoom.script("ka10076", ok({"cntr": []}))
+    (r,) = await broker.reconcile([buy(1)])
+    assert (r.outcome, r.candidates) == ("ambiguous", ("0000030", "0000031"))
+    assert "not guessing" in r.detail
+    broker.submit(buy(2))
+    event = await events.next()
+    assert isinstance(event, OrderRejected) and event.order_id == 2
+    assert "halted" in event.reason and "0000030, 0000031" in event.reason
+    assert kiwoom.calls("kt10000") == []
+
+
+@pytest.mark.anyio
+async def test_reconcile_uses_time_only_once_the_clock_offset_is_measured(
+    kiwoom: FakeKiwoom, broker: KiwoomBroker
+) -> None:
+    """With one of our orders known at the venue 10 minutes 'late', the window follows
+    the venue's clock and picks the twin placed right after our request."""
+    events = Events()
+    broker.attach(events)
+    kiwoom.script("kt10000", ok({"ord_no": "0000029"}))
+    broker.submit(buy(1, qty=1))
+    assert isinstance(await events.next(), OrderAccepted)
+    rows = [
+        oso("0000029", "095020", ord_qty="1", oso_qty="1"),  # ours: sent 09:40:20 local
+        oso("0000030", "095021"),  # the venue's clock runs 10 minutes ahead
+        oso("0000031", "101500"),
+    ]
+    kiwoom.script("ka10075", ok({"oso": rows}))
+    kiwoom.script("ka10076", ok({"cntr": []}))
+    (r,) = await broker.reconcile([buy(2)])
+    assert (r.outcome, r.broker_order_no) == ("accepted", "0000030")
 
 
 @pytest.mark.anyio
@@ -215,3 +258,39 @@ async def test_close_revokes_the_token(kiwoom: FakeKiwoom, broker: KiwoomBroker)
     broker.submit(buy())
     await broker.close()
     assert len(kiwoom.calls("kt10000")) == 1 and len(kiwoom.revoked) == 1
+
+
+@pytest.mark.anyio
+async def test_a_fill_no_order_claims_triggers_a_resync(
+    kiwoom: FakeKiwoom, broker: KiwoomBroker
+) -> None:
+    """An unmatched fill is passed on raw and Kiwoom is asked what happened (open
+    orders, fills, then holdings), once even if several arrive together."""
+    events = Events()
+    broker.attach(events)
+    kiwoom.script("kt10000", ok({"ord_no": "0000024"}))
+    broker.submit(buy())
+    assert isinstance(await events.next(), OrderAccepted)
+    for _ in range(2):
+        broker.on_execution(execution("filled", "0000077", fill_qty=1, fill_price=60000))
+    await broker.drain(TIMEOUT)
+    assert len(kiwoom.calls("ka10075")) == 1 and len(kiwoom.calls("ka10076")) == 1
+    assert len(kiwoom.calls("kt00018")) == 1
+
+
+@pytest.mark.anyio
+async def test_a_cancel_refused_for_nothing_left_triggers_a_resync(
+    kiwoom: FakeKiwoom, broker: KiwoomBroker
+) -> None:
+    """'No quantity left to cancel' means the target filled or went: resync."""
+    events = Events()
+    broker.attach(events)
+    kiwoom.script("kt10000", ok({"ord_no": "0000024"}))
+    broker.submit(buy())
+    assert isinstance(await events.next(), OrderAccepted)
+    refused = (200, {"return_code": 20, "return_msg": "정정/취소 가능수량이 없습니다"}, {})
+    kiwoom.script("kt10003", refused)
+    broker.submit(buy(2, action=OrderAction.CANCEL, target_id=1, qty=0))
+    assert isinstance(await events.next(), OrderRejected)
+    await broker.drain(TIMEOUT)
+    assert len(kiwoom.calls("ka10075")) == 1

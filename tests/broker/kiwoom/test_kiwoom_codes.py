@@ -66,7 +66,43 @@ def test_total_and_group_limits_are_rate_limited(code: int) -> None:
     assert isinstance(error_from_answer(200, body, "ka10076"), RateLimitedError)
 
 
-@pytest.mark.parametrize("code", [8001, 8002, 8030])
+@pytest.mark.parametrize("code", [8030, 8031])
+@pytest.mark.parametrize("api_id", ["token", "ka10075", "kt10000", "LOGIN"])
+def test_domain_mismatch_names_the_setting_to_fix(code: int, api_id: str) -> None:
+    """8030/8031 (production/mock keys on the other domain) say which setting to change."""
+    from autotrader.errors import DomainMismatchError
+
+    body = {"return_code": 3, "return_msg": f"[{code}:실전/모의 도메인이 맞지 않습니다]"}
+    error = error_from_answer(200, body, api_id)
+    assert isinstance(error, DomainMismatchError)
+    assert isinstance(error, CredentialsRejectedError)
+    assert error.return_code == code and "KIWOOM_DOMAIN" in str(error)
+
+
+@pytest.mark.parametrize("api_id", ["kt10000", "kt10003", "kt10008"])
+def test_order_answer_without_return_code_is_outcome_unknown(api_id: str) -> None:
+    """HTTP 200 with a body but no return_code may still have been accepted: in doubt."""
+    error = error_from_answer(200, {"ord_no": "0000001", "return_msg": ""}, api_id)
+    assert isinstance(error, OutcomeUnknownError)
+    assert error.raw_answer == "HTTP 200 return_code='<absent>' return_msg=''"
+
+
+@pytest.mark.parametrize("api_id", ["ka10075", "kt00018", "token", "REG"])
+def test_query_answer_without_return_code_is_an_error(api_id: str) -> None:
+    """HTTP 200 without return_code is an error for queries, never a success."""
+    error = error_from_answer(200, {"oso": []}, api_id)
+    assert type(error) is BrokerError
+
+
+def test_errors_keep_the_raw_code_and_message() -> None:
+    """The small return_code and the message it came with survive the mapping."""
+    body = {"return_code": 5, "return_msg": "[1700:허용된 API 요청 개수를 초과하였습니다. 유량=5]"}
+    error = error_from_answer(429, body, "kt10000")
+    assert error is not None and error.return_code == 1700
+    assert error.raw_answer == f"HTTP 429 return_code=5 return_msg={body['return_msg']!r}"
+
+
+@pytest.mark.parametrize("code", [8001, 8002])
 def test_key_codes_are_credentials_rejected(code: int) -> None:
     """App key / secret key refusals tell the operator to fix the configuration."""
     body = {"return_code": 1, "return_msg": f"[{code}:App Key와 Secret Key 검증에 실패했습니다]"}

@@ -271,3 +271,16 @@ async def test_same_key_logged_in_elsewhere_stops_the_client(
         assert info.value.fatal and info.value.code == "R10001"
         assert len(server.of("LOGIN")) == 1
         assert "tok-1" not in caplog.text
+
+
+@pytest.mark.anyio
+async def test_not_logged_in_after_the_handshake_renews_the_session() -> None:
+    """SYSTEM R10004 once registered means our registrations are gone: LOGIN and REG
+    again (during the handshake it is tolerated: see tests/faults)."""
+    server, tokens = FakeServer(), Tokens()
+    async with running(server, tokens) as (client, sink, _):
+        async with asyncio.timeout(TIMEOUT):
+            await client.wait_ready()
+            await server.push({"trnm": "SYSTEM", "code": "R10004", "message": "로그인 필요"})
+            assert await sink.reconnected.get() == 2
+        assert len(server.of("LOGIN")) == 2

@@ -77,15 +77,23 @@ async def test_query_refused_twice_raises_token_invalid(
 
 
 @pytest.mark.anyio
-async def test_order_is_not_retried_on_8005(kiwoom: FakeKiwoom, make_rest: MakeRest) -> None:
-    """An order refused for its token is not resent; the next call gets a new token."""
+async def test_order_refused_for_its_token_is_resent_once_with_a_new_one(
+    kiwoom: FakeKiwoom, make_rest: MakeRest
+) -> None:
+    """8005 proves the order was not read: the token is renewed and the order sent again
+    once; a second 8005 is final."""
     kiwoom.script("kt10000", BAD_TOKEN, ok({"ord_no": "0000024"}))
     rest = make_rest()
+    assert (await rest.call("kt10000", ORDER))["ord_no"] == "0000024"
+    calls = kiwoom.calls("kt10000")
+    assert [c.headers["authorization"] for c in calls] == [
+        f"Bearer {token_value(1)}",
+        f"Bearer {token_value(2)}",
+    ]
+    kiwoom.script("kt10001", BAD_TOKEN, BAD_TOKEN, ok({"ord_no": "1"}))
     with pytest.raises(TokenInvalidError):
-        await rest.call("kt10000", ORDER)
-    assert len(kiwoom.calls("kt10000")) == 1
-    await rest.call("kt10000", ORDER)
-    assert kiwoom.calls("kt10000")[1].headers["authorization"] == f"Bearer {token_value(2)}"
+        await rest.call("kt10001", ORDER)
+    assert len(kiwoom.calls("kt10001")) == 2
 
 
 @pytest.mark.anyio
@@ -122,16 +130,73 @@ async def test_throttle_spaces_requests_per_api_id(
 
 
 @pytest.mark.anyio
-async def test_order_rate_limited_is_retried_exactly_once(
+async def test_order_rate_limited_is_resent_after_backoff_within_its_budget(
+    kiwoom: FakeKiwoom, make_rest: MakeRest, clock: FakeClock
+) -> None:
+    """A 429 proves the order was not accepted: it is re-sent after growing back-offs
+    until accepted, as long as the order's time budget lasts."""
+    kiwoom.script("kt10000", RATE_LIMITED, RATE_LIMITED, RATE_LIMITED, ok({"ord_no": "24"}))
+    rest = make_rest(backoff_base=0.2, backoff_cap=1.0, order_budget=5.0)
+    assert (await rest.call("kt10000", ORDER))["ord_no"] == "24"
+    assert len(kiwoom.calls("kt10000")) == 4
+    backoffs = [round(d, 6) for d in clock.slept[::2]]  # the others are the pacer's waits
+    assert backoffs == [0.15, 0.3, 0.6]
+
+
+@pytest.mark.anyio
+async def test_order_rate_limited_past_its_budget_is_refused_not_sent(
+    kiwoom: FakeKiwoom, make_rest: MakeRest, clock: FakeClock
+) -> None:
+    """A 1700 storm longer than the order's budget ends in RateLimitedError that says so."""
+    kiwoom.script("kt10001", *[RATE_LIMITED] * 50)
+    with pytest.raises(RateLimitedError) as info:
+        await make_rest(backoff_base=0.5, backoff_cap=1.0, order_budget=2.0).call("kt10001", ORDER)
+    sent = len(kiwoom.calls("kt10001"))
+    assert 2 <= sent < 10
+    assert "order budget 2s" in str(info.value)
+    assert info.value.raw_answer.startswith("HTTP 429 return_code=5")
+
+
+@pytest.mark.anyio
+async def test_pacer_keeps_each_api_id_to_its_own_rate(
+    kiwoom: FakeKiwoom, make_rest: MakeRest, clock: FakeClock
+) -> None:
+    """api_rates overrides one TR's budget; the others keep the default."""
+    rest = make_rest(query_rate=4, query_burst=1, api_rates={"ka10076": 1.0})
+    for _ in range(3):
+        await rest.call("ka10076", {})
+    assert clock.slept == [1.0, 1.0]
+    for _ in range(2):
+        await rest.call("ka10075", {})
+    assert clock.slept[2:] == [0.25]
+
+
+def test_default_rates_follow_the_domain() -> None:
+    """NOTES.md: about 1/s per TR on mock, about 5/s on production (kept under)."""
+    from tests.broker.kiwoom.kiwoom_fakes import settings
+
+    assert settings().rate_for("ka10075", order=False) == 1.0
+    prod = settings(domain="production", allow_production=True)
+    assert prod.rate_for("kt10000", order=True) == 4.0
+    assert settings(order_rate=2.5).rate_for("kt10000", order=True) == 2.5
+
+
+@pytest.mark.anyio
+async def test_answer_without_return_code_is_unknown_for_orders_and_an_error_for_queries(
     kiwoom: FakeKiwoom, make_rest: MakeRest
 ) -> None:
-    """A 429 means the order was not accepted, so one throttled retry is sent."""
-    kiwoom.script("kt10000", RATE_LIMITED, ok({"ord_no": "0000024"}))
-    assert (await make_rest().call("kt10000", ORDER))["ord_no"] == "0000024"
-    kiwoom.script("kt10001", RATE_LIMITED, RATE_LIMITED, ok({"ord_no": "1"}))
-    with pytest.raises(RateLimitedError):
-        await make_rest().call("kt10001", ORDER)
-    assert len(kiwoom.calls("kt10001")) == 2
+    """HTTP 200 without return_code is never success: an order is in doubt (sent once),
+    a query is retried and then fails."""
+    kiwoom.script("kt10000", (200, {"ord_no": "0000031"}, {}))
+    with pytest.raises(OutcomeUnknownError) as info:
+        await make_rest().call("kt10000", ORDER)
+    assert len(kiwoom.calls("kt10000")) == 1
+    assert "return_code='<absent>'" in info.value.raw_answer
+    kiwoom.script("ka10075", *[(200, {"oso": []}, {})] * 3)
+    with pytest.raises(BrokerError) as query:
+        await make_rest(max_query_retries=2).call("ka10075", {})
+    assert "without a return_code" in str(query.value)
+    assert len(kiwoom.calls("ka10075")) == 3
 
 
 @pytest.mark.anyio

@@ -81,3 +81,23 @@ def test_invalid_values_report_locations_not_inputs() -> None:
     with pytest.raises(ConfigError, match="query_rate") as info:
         KiwoomSettings.load(env=ENV, env_file=None, query_rate=-1)
     assert APPKEY not in str(info.value)
+
+
+def test_wire_settings_come_from_the_kiwoom_section(tmp_path: Path) -> None:
+    """[kiwoom] query_rate, api_rates, order_budget and the stall settings reach the
+    client; unset ones keep the defaults (mock: 1 request/s per api-id)."""
+    from autotrader.cli_live import kiwoom_settings
+    from autotrader.config import load_config
+
+    config = tmp_path / "autotrader.toml"
+    config.write_text(
+        "[kiwoom]\nquery_rate = 0.5\norder_budget = 3\nws_silence_timeout = 4\n"
+        "[kiwoom.api_rates]\nka10076 = 0.25\n",
+        encoding="utf-8",
+    )
+    env = {"KIWOOM_APPKEY": "a" * 20, "KIWOOM_SECRETKEY": "s" * 20}
+    s = kiwoom_settings(load_config(config), env)
+    assert s.rate_for("ka10075", order=False) == 0.5
+    assert s.rate_for("ka10076", order=False) == 0.25
+    assert s.rate_for("kt10000", order=True) == 1.0
+    assert (s.order_budget, s.ws_silence_timeout, s.ws_stall_pings) == (3.0, 4.0, 2.5)
