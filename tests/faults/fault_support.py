@@ -118,3 +118,14 @@ def journal_errors(live: Live, source: str | None = None) -> list[str]:
 
 def capture(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
+
+
+# A limit buy that rests below the market once 10 shares are held (open orders, modifies).
+RESTING_BUY = """\
+  - name: resting-buy
+    symbols: ["005930"]
+    when: open_orders == 0 and position.qty == 10
+    cooldown: 1h
+    do:
+      - buy: {qty: 3, type: limit, price: 60000}
+"""

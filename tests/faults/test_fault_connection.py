@@ -16,6 +16,7 @@ from autotrader.model import OrderState
 from tests.faults.fault_support import (
     FAULT_FAKE,
     FAULT_SETTINGS,
+    RESTING_BUY,
     assert_books_agree,
     assert_clean,
     capture,
@@ -25,14 +26,6 @@ from tests.integration.live_support import Live, live_run, tick
 
 pytestmark = pytest.mark.anyio
 
-RESTING_BUY = """\
-  - name: resting-buy
-    symbols: ["005930"]
-    when: open_orders == 0 and position.qty == 10
-    cooldown: 1h
-    do:
-      - buy: {qty: 3, type: limit, price: 60000}
-"""
 RESTING = tick("005930", 60_100, ask=60_100, bid=60_000)  # fires the rule, does not cross
 CROSSING = tick("005930", 60_000, ask=60_000, bid=59_900)  # fills the resting buy
 

@@ -19,6 +19,7 @@ from autotrader.model import OrderState
 from tests.faults.fault_support import (
     FAULT_FAKE,
     FAULT_SETTINGS,
+    RESTING_BUY,
     assert_books_agree,
     assert_clean,
     capture,
@@ -29,14 +30,6 @@ from tests.integration.live_support import BUY_WHILE_FLAT, WAIT, Live, live_run,
 pytestmark = pytest.mark.anyio
 
 HYNIX = tick("000660", 200_000)  # fires buy-while-flat and fills its market order
-RESTING_BUY = """\
-  - name: resting-buy
-    symbols: ["005930"]
-    when: open_orders == 0 and position.qty == 10
-    cooldown: 1h
-    do:
-      - buy: {qty: 3, type: limit, price: 60000}
-"""
 
 
 def holding(live: Live, symbol: str = "000660") -> int:
