@@ -39,7 +39,11 @@ err = Console(stderr=True)
 
 
 def _fail(exc: AutotraderError, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+    from rich.markup import escape as markup_escape
+
+    from autotrader.safetext import escape
+
+    err.print(f"[red]error:[/] {markup_escape(escape(str(exc)))}", markup=True, highlight=False)
     return typer.Exit(code)
 
 
