@@ -64,6 +64,9 @@ def run(
         float | None,
         typer.Option("--max-seconds", help="with --live: stop cleanly after this many seconds"),
     ] = None,
+    bad_lines: Annotated[
+        str, typer.Option("--bad-lines", help="a bad tape line: skip (journaled) or refuse")
+    ] = "skip",
 ) -> None:
     """Dry-run STRATEGY over a tape with the paper broker, then print the report.
 
@@ -87,6 +90,10 @@ def run(
         return
     from autotrader.broker.paper import PaperBroker
     from autotrader.compile import compile_strategy
+    from autotrader.feed.lines import BAD_LINES
+
+    if bad_lines not in BAD_LINES:
+        raise _fail(AutotraderError("--bad-lines is 'skip' or 'refuse'"))
     from autotrader.config import load_config
     from autotrader.engine.replay import replay
     from autotrader.journal import Journal
@@ -107,6 +114,7 @@ def run(
                 j,
                 limits=cfg.limits_for(loaded.spec.risk),
                 config_json=cfg.model_dump_json(),
+                bad_lines="refuse" if bad_lines == "refuse" else "skip",
             )
         finally:
             j.close()

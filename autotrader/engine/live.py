@@ -66,6 +66,7 @@ from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.recovery import Recovery, recover_account
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
+from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
 from autotrader.market import Fees
 from autotrader.model import (
@@ -146,6 +147,7 @@ class LiveRunner:
             engine.on_session,
             engine.set_time,
             wall_clock=True,
+            reads=engine.plan.names,
         )
         self.realtime = self.broker.realtime(
             self._on_market,
@@ -153,6 +155,8 @@ class LiveRunner:
             on_frame=self._on_raw_frame if journal.raw_frames else None,
         )
         self.realtime.subscribe(engine.states)
+        skips = SkipLog(journal, clock)  # garbled frames: journaled, skipped, counted
+        self.decoder.counters.listener = self.realtime.stats.listener = skips
         self.in_doubt: dict[int, OrderRequest] = {}
         self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
         self.adopted: list[OrderRequest] = []

@@ -19,9 +19,12 @@ from autotrader.clock import day_start
 from autotrader.compile.plan import Plan
 from autotrader.engine.engine import Engine
 from autotrader.feed.kiwoom import FeedCounters, FrameDecoder
-from autotrader.feed.tape import open_tape
+from autotrader.feed.lines import BadLines, feed_numbered
+from autotrader.feed.tape import numbered_frames, open_tape
+from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
 from autotrader.risk.checks import RiskLimits
+from autotrader.safetext import escape
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class RunResult:
 
 
 def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
-    return FrameDecoder(
+    decoder = FrameDecoder(
         engine.states,
         engine.market,
         day0,
@@ -41,7 +44,9 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
         engine.on_vi,
         engine.on_session,
         engine.set_time,
+        reads=engine.plan.names,
     )
+    return decoder
 
 
 def replay(
@@ -52,9 +57,11 @@ def replay(
     *,
     limits: RiskLimits | None = None,
     config_json: str = "{}",
+    bad_lines: BadLines = "skip",
 ) -> RunResult:
-    """Run ``plan`` over every frame of ``tape`` and journal the run."""
-    header, lines = open_tape(tape)
+    """Run ``plan`` over every frame of ``tape`` and journal the run; a bad line is
+    skipped (journaled with its line number) or refused, as ``bad_lines`` says."""
+    header, _ = open_tape(tape)
     engine = Engine(plan, broker, journal, limits=limits)
     day0 = day_start(header.date)
     engine.set_time(day0)
@@ -70,7 +77,16 @@ def replay(
     decoder = make_decoder(engine, day0)
     engine.start()  # 'on: start' rules
     started = time.perf_counter()
-    feed_frames(decoder, lines)
+    skips = SkipLog(journal, lambda: engine.market.now)
+    feed_numbered(
+        decoder,
+        numbered_frames(tape),
+        where=str(tape),
+        bad_lines=bad_lines,
+        on_skip=lambda n, why, line: skips(
+            f"line {n}: {why}", escape(line[:240].decode(errors="replace"))[:120]
+        ),
+    )
     elapsed = time.perf_counter() - started
     engine.stop()  # 'on: stop' rules, at the tape's last moment
     journal.end_run(_stats(engine, decoder.counters, elapsed))

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from autotrader.market.limits import INT64_MAX, MAX_MONEY, MAX_PRICE, MAX_QTY
 from autotrader.rules.durations import DURATION_MAX
 from autotrader.rules.locate import Marks
 from autotrader.safetext import first_unsafe
@@ -36,10 +37,6 @@ MAX_NUMBER_CHARS = 32
 MAX_ERRORS = 100  # errors listed per file; the rest are counted
 MAX_ITEMS = {"rules": 1_000, "symbols": 1_000}  # top-level lists; more is not hand-written
 
-INT64_MAX = 2**63 - 1
-MAX_PRICE = 100_000_000  # KRW a share: ~20x the highest KRX price ever quoted
-MAX_QTY = 100_000_000  # shares in one order or position
-MAX_MONEY = 10_000_000_000_000  # KRW: 10 trillion, far above any account, far below int64
 
 Price = Annotated[int, Field(gt=0, le=MAX_PRICE)]
 Qty = Annotated[int, Field(gt=0, le=MAX_QTY)]
@@ -47,7 +44,7 @@ Money = Annotated[int, Field(gt=0, le=MAX_MONEY)]
 Count = Annotated[int, Field(gt=0, le=1_000_000)]
 Seconds = Annotated[float, Field(ge=0, le=DURATION_MAX, allow_inf_nan=False)]
 
-__all__ = ["DURATION_MAX", "BoundsError", "Label", "Money", "Price", "Qty", "Seconds"]
+__all__ = ["DURATION_MAX", "MAX_PRICE", "MAX_QTY", "BoundsError", "Label", "Money", "Qty"]
 
 _NUMBERISH = re.compile(r"[-+]?\.?[0-9]")
 
