@@ -106,7 +106,12 @@ class Triggers:
         now = engine.market.now
         if st.symbol not in rule.symbols or not self._ready(rule, st, now):
             return
-        if rule.condition(st):
+        try:
+            fires = rule.condition(st)
+        except Exception as exc:  # journaled; held per the strategy's on_rule_error
+            engine._rule_failed(rule, st, event, exc)
+            return
+        if fires:
             engine.controls.after_fire(rule, st.symbol, now)
             engine._fire(rule, st, now, event)
 

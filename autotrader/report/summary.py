@@ -7,11 +7,19 @@ from typing import Any
 
 import sqlite_utils
 from rich.console import Console
+from rich.markup import escape as markup_escape
 from rich.table import Table
 
 from autotrader.clock import to_seoul
 from autotrader.journal import queries
 from autotrader.report.pnl import realized_pnl
+from autotrader.report.problems import print_problems
+from autotrader.safetext import escape
+
+
+def _plain(text: object) -> str:
+    """User text in rich output: terminal controls escaped, never read as markup."""
+    return markup_escape(escape(str(text)))
 
 
 def _t(ts: float | None) -> str:
@@ -39,11 +47,12 @@ def print_report(
     pnl = realized_pnl(fills)
 
     con.rule(
-        f"[bold]autotrader report[/] - run {run.id}: {run.strategy} ({run.mode}, {run.broker})"
+        f"[bold]autotrader report[/] - run {run.id}: {_plain(run.strategy)} "
+        f"({run.mode}, {run.broker})"
     )
     st = run.stats
     con.print(
-        f"source: {run.strategy_path}   tape: {run.tape or '-'}\n"
+        f"source: {_plain(run.strategy_path)}   tape: {_plain(run.tape or '-')}\n"
         f"frames {st.get('frames', 0):,}  trades {st.get('trades', 0):,}  "
         f"malformed {st.get('malformed', 0):,}  rules fired {st.get('fired', 0):,}  "
         + (
@@ -52,6 +61,7 @@ def print_report(
             else f"ran {(run.ended_at or run.started_at) - run.started_at:,.0f} s"
         )
     )
+    print_problems(db, rid, con)
     states = Counter(o["state"] for o in orders)
     con.print("orders: " + (", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none"))
 
@@ -83,7 +93,10 @@ def print_report(
         for g in groups[:limit]:
             first, last = _t(g["first"])[:5], _t(g["last"])[:5]
             when = first if first == last else f"{first}-{last}"
-            t.add_row(g["rule"], f"{g['symbol']} {g['side']}", f"{g['count']:,}", when, g["reason"])
+            t.add_row(
+                _plain(g["rule"]), f"{g['symbol']} {g['side']}", f"{g['count']:,}", when,
+                _plain(g["reason"]),
+            )  # fmt: skip
         if len(groups) > limit:
             t.caption = f"... and {len(groups) - limit} more groups"
         con.print(t)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from autotrader.rules.actions import ActionSpec, OrderSpec
 from autotrader.rules.bounds import Count, Label, Money, Qty, Seconds
 from autotrader.rules.durations import parse_duration
+from autotrader.rules.on_error import OnRuleError
 from autotrader.rules.remainder import Remainder
 from autotrader.rules.triggers import TICK, OnSpec, on_before
 
@@ -99,3 +100,6 @@ class StrategySpec(_Model):
     symbols: list[Symbol] = Field(min_length=1)
     risk: RiskSpec = RiskSpec()
     rules: list[RuleSpec] = Field(min_length=1)
+    on_rule_error: OnRuleError = Field(
+        default="day", description="a rule that raises: day, event or {hold_after: N}"
+    )
