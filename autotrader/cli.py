@@ -41,9 +41,10 @@ err = Console(stderr=True)
 def _fail(exc: AutotraderError, code: int = 1) -> typer.Exit:
     from rich.markup import escape as markup_escape
 
-    from autotrader.safetext import escape
+    from autotrader.safetext import escape, scrub_urls
 
-    err.print(f"[red]error:[/] {markup_escape(escape(str(exc)))}", markup=True, highlight=False)
+    text = markup_escape(escape(scrub_urls(str(exc))))
+    err.print(f"[red]error:[/] {text}", markup=True, highlight=False)
     return typer.Exit(code)
 
 
