@@ -31,18 +31,26 @@ def errors_of(text: str) -> list[StrategyError]:
 
 HOSTILE = {
     "nested mappings (fast path)": (
-        "x: " + "{a: " * 200 + "1" + "}" * 200 + "\n" + BASE, 1, f"deeper than {MAX_NESTING}",
+        "x: " + "{a: " * 200 + "1" + "}" * 200 + "\n" + BASE,
+        1,
+        f"deeper than {MAX_NESTING}",
     ),
     "nested lists (ruamel path)": (
-        ANCHOR + "y: " + "[" * 1000 + "]" * 1000 + "\n" + BASE, 2, f"deeper than {MAX_NESTING}",
+        ANCHOR + "y: " + "[" * 1000 + "]" * 1000 + "\n" + BASE,
+        2,
+        f"deeper than {MAX_NESTING}",
     ),
     "billion laughs": (LAUGHS + BASE, 6, f"more than {MAX_NODES:,} values"),
     "recursive alias": ("x: &r [1, *r]\n" + BASE, 1, "recursive"),
     "5000-digit number (fast path)": (
-        BASE.replace("qty: 1", "qty: " + "9" * 5000), 5, "number longer than",
+        BASE.replace("qty: 1", "qty: " + "9" * 5000),
+        5,
+        "number longer than",
     ),
     "5000-digit number (ruamel path)": (
-        ANCHOR + BASE.replace("qty: 1", "qty: " + "9" * 5000), 6, "number longer than",
+        ANCHOR + BASE.replace("qty: 1", "qty: " + "9" * 5000),
+        6,
+        "number longer than",
     ),
     "40-digit integer": (BASE.replace("qty: 1", "qty: 1" + "0" * 40), 5, "out of range"),
     ".nan cooldown": (rule("    cooldown: .nan"), 5, "not a finite number"),
@@ -53,10 +61,14 @@ HOSTILE = {
     "qty 10**20": (BASE.replace("qty: 1", "qty: 100000000000000000000"), 5, "out of range"),
     "qty 10**12": (BASE.replace("qty: 1", "qty: 1000000000000"), 5, "at most 100,000,000"),
     "amount 10**18": (
-        BASE.replace("qty: 1", "amount: 1000000000000000000"), 5, "less than or equal",
+        BASE.replace("qty: 1", "amount: 1000000000000000000"),
+        5,
+        "less than or equal",
     ),
     "price 10**12": (
-        BASE.replace("qty: 1", "qty: 1, type: limit, price: 1000000000000"), 5, "a price must",
+        BASE.replace("qty: 1", "qty: 1, type: limit, price: 1000000000000"),
+        5,
+        "a price must",
     ),
     "risk limit 10**15": (
         BASE.replace("rules:", "risk: {max_order_value: 1000000000000000}\nrules:"),
@@ -66,16 +78,24 @@ HOSTILE = {
     "newline in a rule name": (BASE.replace("name: a", 'name: "a\\nb"'), 4, "printable line"),
     "NUL in a strategy name": (BASE.replace("strategy: t", 'strategy: "t\\0"'), 1, "U+0000"),
     "terminal escape in a tag": (
-        BASE.replace("qty: 1", 'qty: 1, tag: "\\e[2J"'), 5, "printable line",
+        BASE.replace("qty: 1", 'qty: 1, tag: "\\e[2J"'),
+        5,
+        "printable line",
     ),
     "bidi override in a name": (
-        BASE.replace("name: a", 'name: "a\\u202eb"'), 4, "RIGHT-TO-LEFT OVERRIDE",
+        BASE.replace("name: a", 'name: "a\\u202eb"'),
+        4,
+        "RIGHT-TO-LEFT OVERRIDE",
     ),
     "zero-width space in a description": (
-        BASE.replace("strategy: t", 'strategy: t\ndescription: "a\\u200bb"'), 2, "U+200B",
+        BASE.replace("strategy: t", 'strategy: t\ndescription: "a\\u200bb"'),
+        2,
+        "U+200B",
     ),
     "escape in a condition's text": (
-        rule("    when: \"session == '\\e[31m'\""), 5, "printable",
+        rule("    when: \"session == '\\e[31m'\""),
+        5,
+        "printable",
     ),
     "too many rules": (
         'strategy: t\nsymbols: ["005930"]\nrules:\n'
