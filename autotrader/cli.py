@@ -186,7 +186,10 @@ def schema(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(AutotraderError(f"cannot write {out}: {exc.strerror}")) from None
         typer.echo(f"wrote {out}")
 
 
@@ -242,7 +245,10 @@ def halt(
 
     level = TradingLevel.REDUCING if reduce else TradingLevel.HALTED
     path = halt_path(journal)
-    write_command(path, level, reason)
+    try:
+        write_command(path, level, reason)
+    except OSError as exc:
+        raise _fail(AutotraderError(f"cannot write {path}: {exc.strerror}")) from None
     typer.echo(f"{level.value}: wrote {path}; a running engine applies it within a second")
 
 
@@ -256,7 +262,10 @@ def resume(
 
     path = halt_path(journal)
     before = read_command(path)
-    write_command(path, TradingLevel.ACTIVE, "autotrader resume")
+    try:
+        write_command(path, TradingLevel.ACTIVE, "autotrader resume")
+    except OSError as exc:
+        raise _fail(AutotraderError(f"cannot write {path}: {exc.strerror}")) from None
     was = f" (was {before.level.value}: {before.reason})" if before else ""
     typer.echo(f"active: wrote {path}{was}")
 
@@ -271,7 +280,10 @@ def tape_synth(
     """Write a deterministic synthetic trading day."""
     from autotrader.feed.synth import SynthConfig, write_tape
 
-    header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+    try:
+        header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+    except OSError as exc:
+        raise _fail(AutotraderError(f"cannot write {out}: {exc.strerror}")) from None
     typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")
 
 

@@ -57,7 +57,16 @@ def load_strategy(path: str | Path) -> LoadedStrategy:
         raise StrategyErrors(
             [StrategyError(name, 1, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes")]
         )
-    return load_strategy_text(raw.decode("utf-8", errors="replace"), name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - raw.rfind(b"\n", 0, exc.start)
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise StrategyErrors(
+            [StrategyError(name, line, col, f"not UTF-8 text (byte 0x{bad})")]
+        ) from None
+    return load_strategy_text(text, name)
 
 
 def load_strategy_text(text: str, path: str = "<string>") -> LoadedStrategy:
