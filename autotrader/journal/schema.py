@@ -13,10 +13,9 @@ checks), so a crash mid-upgrade is repaired by the next open.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-
-import sqlite3
 
 import sqlite_utils
 
