@@ -252,6 +252,8 @@ class Engine:
         if evaluate is not None:
             try:  # free unless something raises
                 evaluate(st, self.market.now, st.cooldowns, st.fire)
+            except JournalError:
+                raise  # fail closed: place() has halted trading; the run must see it
             except Exception as exc:
                 self._conditions_failed(st, exc)
 
