@@ -109,7 +109,7 @@ def _read_header(path: str | os.PathLike[str]) -> TapeHeader:
     with _open_read(path) as f:
         try:
             first = f.readline(MAX_LINE_BYTES + 1)
-        except (OSError, EOFError) as exc:  # BadGzipFile is an OSError
+        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
             raise TapeError(f"{name}: cannot read tape ({exc})") from exc
     if not first.strip():
         raise TapeError(f"{name}: empty tape, no header on line 1")
