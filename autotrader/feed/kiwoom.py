@@ -87,6 +87,7 @@ class FrameDecoder:
         self._last_ts = day_start
         self.checks = validate.checks_for(validate.ALL_NAMES if reads is None else reads)
         self.bands = validate.PriceBand()
+        self._band_day_end = day_start + 86_400.0  # a new day has new bases (live runs)
 
     def feed(self, frame: Any) -> None:
         """Consume one decoded websocket frame (a dict); never raises on bad input."""
@@ -173,6 +174,10 @@ class FrameDecoder:
         """Live mode: the wall-clock reading for the frames that follow (never backwards)."""
         if ts > self._last_ts:
             self._last_ts = ts
+            if ts >= self._band_day_end:
+                self.bands.bands.clear()
+                while self._band_day_end <= ts:
+                    self._band_day_end += 86_400.0
             self.set_time(ts)
 
     def _advance(self, hms: str) -> None:

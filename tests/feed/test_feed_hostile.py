@@ -175,3 +175,13 @@ def test_oversized_line_and_truncated_gzip_are_clear_errors(tmp_path: Path) -> N
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(TapeError, match=r"cut\.jsonl\.gz:\d+: tape is corrupt or truncated"):
         list(numbered_frames(cut))
+
+
+def test_a_live_decoder_fixes_new_bands_on_a_new_day(tmp_path: Path) -> None:
+    """Day 2's first tick sets its own band: yesterday's base does not refuse it."""
+    h = fed(tmp_path)
+    assert "005930" in h.decoder.bands.bands
+    h.decoder.stamp(h.decoder.day_start + 86_400.0 + 9 * 3600)
+    assert h.decoder.bands.bands == {}
+    h.feed([real(trade("005930", "090000", 100_000))])
+    assert h.engine.states["005930"].price == 100_000
