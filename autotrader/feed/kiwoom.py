@@ -52,8 +52,6 @@ class Unusable(ValueError):
     """An entry the decoder refuses; the message names the type, item and field."""
 
 
-_INT = validate._INT
-
 
 class FrameDecoder:
     """Routes the entries of decoded frames to the engine's callbacks."""
@@ -104,7 +102,10 @@ class FrameDecoder:
         if type(entries) is not list:
             self._malformed("data is not a list")
             return
-        states, bands, checks, int_ok = self.states, self.bands.bands, self.checks, _INT
+        states, bands, checks = self.states, self.bands.bands, self.checks
+        last = checks.last_price
+        known = last.known
+        check_fields = bool(checks)
         for entry in entries:
             try:
                 kind = entry["type"]
@@ -119,9 +120,13 @@ class FrameDecoder:
                     continue
                 v = entry["values"]
                 raw = v["10"]  # the one field parsed per tick; see fields.py
-                if type(raw) is not str or int_ok(raw) is None:
+                if type(raw) is not str:
                     raise Unusable(f"0B {item}: field 10 garbled")
-                price = abs(int(raw))
+                price = known.get(raw)
+                if price is None:
+                    price = last.learn(raw)
+                if price <= 0:
+                    raise Unusable(f"0B {item}: field 10 garbled")
                 band = bands.get(item) or self._first_band(item, price, v)
                 if not band[0] <= price <= band[1]:
                     raise Unusable(f"0B {item}: price {price} outside the day's band")
@@ -130,7 +135,7 @@ class FrameDecoder:
                     if not validate.valid_hms(hms):
                         raise Unusable(f"0B {item}: field 20 garbled")
                     self._advance(hms)
-                if checks:
+                if check_fields:
                     problem = validate.tick_problem(v, checks, band)
                     if problem:
                         raise Unusable(f"0B {item}: {problem}")
@@ -206,7 +211,7 @@ class FrameDecoder:
             raise Unusable(f"1h {item}: field {1224 if released else 1223} garbled")
         ts = self._clock(hms) if hms else self._last_ts
         raw_price = v.get("1221") or "0"
-        if type(raw_price) is not str or not validate.PRICE(raw_price):
+        if type(raw_price) is not str or not validate.price_ok(raw_price):
             raise Unusable(f"1h {item}: field 1221 garbled")
         event = ViEvent(
             symbol=item,
