@@ -31,16 +31,16 @@ LAUGHS = "".join(
 CASES = {
     "reference: 1,000 ordinary rules": 'strategy: t\nsymbols: ["005930"]\nrules:\n'
     + "".join(RULE.format(i=i) for i in range(1000)),
-    "1 MB of rules (over the rule limit)": (
+    "256 KiB of rules (over the rule limit)": (
         'strategy: t\nsymbols: ["005930"]\nrules:\n'
         + "".join(RULE.format(i=i) for i in range(7000))
-    )[:999_000],
+    )[:262_000],
     "billion laughs (9 levels)": LAUGHS + BASE,
-    "1,000,000 nested brackets (ruamel path)": "x: &a 1\ny: " + "[" * 499_000 + "]" * 499_000,
-    "1,000,000 nested braces (fast path)": "y: " + "{a: " * 200_000 + "1" + "}" * 200_000,
-    "90,000 keys in one mapping": "x: {" + ",".join(f"k{i}: 1" for i in range(90_000)) + "}\n",
+    "250,000 nested brackets (ruamel path)": "x: &a 1\ny: " + "[" * 125_000 + "]" * 125_000,
+    "200,000 nested braces (fast path)": "y: " + "{a: " * 50_000 + "1" + "}" * 50_000,
+    "25,000 keys in one mapping": "x: {" + ",".join(f"k{i}: 1" for i in range(25_000)) + "}\n",
     "5000-digit number": BASE.replace("qty: 1", "qty: " + "9" * 5000),
-    "100,000 bad symbols": "strategy: t\nsymbols: [" + ",".join(["'00593X'"] * 100_000) + "]\n",
+    "25,000 bad symbols": "strategy: t\nsymbols: [" + ",".join(["'00593X'"] * 25_000) + "]\n",
 }
 
 

@@ -30,7 +30,7 @@ from autotrader.rules.durations import DURATION_MAX
 from autotrader.rules.locate import Marks
 from autotrader.safetext import first_unsafe
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = 256 * 1024  # 1,000 ordinary rules take about 155 KB
 MAX_NESTING = 64  # a strategy is a few levels deep; deeper input is not a strategy
 MAX_NODES = 100_000  # mappings, sequences and scalars, aliases expanded
 MAX_NUMBER_CHARS = 32
@@ -149,7 +149,7 @@ def _checked(events: Iterator[Any]) -> Iterator[Any]:
                 stack[-1][0] += size
                 stack[-1][1] = max(stack[-1][1], below)
         if total > MAX_NODES:
-            raise _at(ev, f"more than {MAX_NODES:,} values once aliases are expanded")
+            raise _at(ev, f"more than {MAX_NODES:,} values (each alias counted as expanded)")
         yield ev
 
 

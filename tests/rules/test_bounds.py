@@ -123,12 +123,12 @@ def test_hostile_file_is_a_located_error_naming_the_limit(case: str) -> None:
 
 
 def test_file_over_the_size_limit_is_refused_before_parsing(tmp_path: object) -> None:
-    """A file over 1 MB is an error at 1:1, read no further."""
+    """A file over 256 KiB is an error at 1:1, read no further."""
     from pathlib import Path
 
     path = Path(str(tmp_path)) / "big.yaml"
-    path.write_text(BASE + "#" * 1_000_001, encoding="utf-8")
-    with pytest.raises(StrategyErrors, match="larger than 1,000,000 bytes"):
+    path.write_text(BASE + "#" * 262_145, encoding="utf-8")
+    with pytest.raises(StrategyErrors, match="larger than 262,144 bytes"):
         load_strategy(path)
 
 
