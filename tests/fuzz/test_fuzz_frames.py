@@ -109,7 +109,8 @@ def test_live_04_entries_parse_in_range_or_are_counted(values: dict[str, Any]) -
     b = parse_balance_update(values, NOW, stats)
     assert (b is None) == (stats.total == 1)
     if b is not None:
-        assert abs(b.qty) <= MAX_QTY and 0 <= b.avg_price <= MAX_PRICE
+        assert 0 <= b.qty <= MAX_QTY and 0 <= b.sellable_qty <= MAX_QTY
+        assert 0 <= b.avg_price <= MAX_PRICE
 
 
 @SETTINGS

@@ -30,7 +30,7 @@ import orjson
 
 from autotrader.broker.kiwoom import fields
 from autotrader.broker.kiwoom.fields import ABSENT, Unreadable
-from autotrader.market.limits import MAX_MONEY
+from autotrader.market.limits import MAX_MONEY, MAX_QTY
 from autotrader.model import BalanceUpdate, Execution, Side
 from autotrader.safetext import escape
 
@@ -153,7 +153,7 @@ def _execution(values: Mapping[str, Any], now: float) -> Execution:
     status = _status(fields.text(values.get("913")), kind)
     if status is None:
         raise _Unusable("00: unknown status")
-    order_qty = _need("00", "900", fields.read_qty(values.get("900")))
+    order_qty = _need("00", "900", fields.read_int(values.get("900"), 0, MAX_QTY))
     order_price = _opt("00", "901", fields.read_price(values.get("901")), 0)
     unit_qty, unit_price = fields.read_qty(values.get("915")), fields.read_price(values.get("914"))
     fill_qty = _opt("00", "915", unit_qty, 0) or _opt(
@@ -204,12 +204,12 @@ def parse_balance_update(
         symbol = fields.symbol(values.get("9001"))
         if not symbol:
             raise _Unusable("04: no code")
-        qty = _need("04", "930", fields.read_qty(values.get("930")))
+        qty = _need("04", "930", fields.read_int(values.get("930"), 0, MAX_QTY))
         return BalanceUpdate(
             symbol=symbol,
             qty=qty,
             avg_price=_opt("04", "931", fields.read_price(values.get("931")), 0),
-            sellable_qty=_opt("04", "933", fields.read_qty(values.get("933")), qty),
+            sellable_qty=_opt("04", "933", fields.read_int(values.get("933"), 0, MAX_QTY), qty),
             ts=now,
         )
     except _Unusable as exc:
