@@ -140,3 +140,39 @@ def test_stats_keep_a_bounded_escaped_excerpt_and_survive_a_bad_listener() -> No
     reason, excerpt = stats.recent[-2]
     assert reason == "r24" and excerpt.startswith("\\x1b") and len(excerpt) == EXCERPT_CHARS
     assert stats.recent[-1] == ("no excerpt", "")
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "side"),
+    [
+        ("1", "+매수", Side.SELL),  # 907 wins over the text
+        ("2", "-매도", Side.BUY),
+        ("", "-매도정정", Side.SELL),
+        ("", "매수취소", Side.BUY),
+        ("", "", None),
+    ],
+)
+def test_side_from_907_then_from_the_905_text(code: str, kind: str, side: Side | None) -> None:
+    """907 (1 sell, 2 buy) decides; without it, the order kind's text does."""
+    e = parse_execution({**ACCEPTED, "907": code, "905": kind}, NOW)
+    assert isinstance(e, Execution) and e.side is side
+
+
+def test_zero_and_edge_values_are_values() -> None:
+    """A 0 order quantity, a 0 holding and a 1 KRW fill are real values; a non-fill event
+    carries no fill; quantities and fees beyond their ranges are garbled."""
+    zero = parse_execution({**ACCEPTED, "900": "0"}, NOW)
+    assert isinstance(zero, Execution) and zero.order_qty == 0
+    accepted = parse_execution({**ACCEPTED, "911": "5", "910": "60000"}, NOW)
+    assert isinstance(accepted, Execution) and (accepted.fill_qty, accepted.fill_price) == (0, 0)
+    cheap = parse_execution({**FILLED, "914": "1", "901": "1"}, NOW)
+    assert isinstance(cheap, Execution) and cheap.fill_price == 1
+    assert parse_execution({**FILLED, "900": "100000001"}, NOW) is None
+    assert parse_execution({**FILLED, "938": "10000000000001"}, NOW) is None
+    sold_out = parse_balance_update({**BALANCE, "930": "0", "933": "0"}, NOW)
+    assert sold_out is not None and (sold_out.qty, sold_out.sellable_qty) == (0, 0)
+    assert parse_balance_update({**BALANCE, "930": "100000001"}, NOW) is None
+    assert parse_balance_update({**BALANCE, "933": "100000001"}, NOW) is None
+    stats = ParseStats()
+    parse_balance_update({**BALANCE, "930": "x"}, NOW, stats)
+    assert "930" in stats.recent[0][1]  # the excerpt is the entry
