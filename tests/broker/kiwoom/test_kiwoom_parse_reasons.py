@@ -176,3 +176,13 @@ def test_zero_and_edge_values_are_values() -> None:
     stats = ParseStats()
     parse_balance_update({**BALANCE, "930": "x"}, NOW, stats)
     assert "930" in stats.recent[0][1]  # the excerpt is the entry
+
+
+def test_fill_without_any_quantity_field_is_refused() -> None:
+    """No 915 and no 911 on a fill: refused, never a fill of some default size; a tax
+    beyond the money range is garbled."""
+    values = {k: v for k, v in FILLED.items() if k not in ("915", "911")}
+    stats = ParseStats()
+    assert parse_execution(values, NOW, stats) is None
+    assert reasons(stats) == ["00: fill without quantity or price"]
+    assert parse_execution({**FILLED, "939": "10000000000001"}, NOW) is None
