@@ -121,11 +121,11 @@ class Engine:
 
     # -- clock ---------------------------------------------------------------------------
     def set_time(self, ts: float) -> None:
+        if ts >= self._next_due:  # a time rule is due: one float compare per clock change
+            self.triggers.scheduler.run_due(ts)  # each at its own time, before ``ts``
+            self._next_due = self.triggers.scheduler.next_due
         self.market.now = ts
         self.market.sod = seconds_of_day(ts)
-        if ts >= self._next_due:  # a time rule is due: one float compare per clock change
-            self.triggers.scheduler.run_due(ts)
-            self._next_due = self.triggers.scheduler.next_due
         if ts >= self.remainders.next_due:  # an order's remainder policy is due
             self._settle_remainders(ts)
         if ts >= self._watch_at:  # at most once per clock second, never per tick

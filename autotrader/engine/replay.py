@@ -1,7 +1,10 @@
 """Replay a tape through the engine: the dry-run path, the test harness and the benchmark.
 
 The tape's own times drive the clock, so a replayed day fires rules and time checks at
-the moments it did live. Frames are decoded once with orjson and handed to the same
+the moments it did live: every frame of every type and symbol moves the clock (a line's
+receive time ``rt`` to the millisecond when the tape has one, else the frame's
+exchange time), and clock rules fire at their exact times between frames
+(``engine/scheduler.py``). Frames are decoded once with orjson and handed to the same
 decoder the live websocket feeds.
 """
 
@@ -71,6 +74,7 @@ def replay(
     engine.start()  # 'on: start' rules
     started = time.perf_counter()
     feed_frames(decoder, lines)
+    end_of_tape(engine)
     elapsed = time.perf_counter() - started
     engine.stop()  # 'on: stop' rules, at the tape's last moment
     journal.end_run(_stats(engine, decoder.counters, elapsed))
@@ -90,6 +94,15 @@ def feed_frames(decoder: FrameDecoder, lines: Any) -> None:
             counters.malformed += 1
             continue
         feed(frame)
+
+
+def end_of_tape(engine: Engine) -> None:
+    """Fire the clock rules due at the tape's last instant, after its last frames."""
+    scheduler = engine.triggers.scheduler
+    now = engine.market.now
+    if scheduler.next_due <= now:
+        scheduler.run_due(now, inclusive=True)
+        engine.set_time(now)
 
 
 def _stats(engine: Engine, c: FeedCounters, seconds: float) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from autotrader.clock import DAY, SEOUL_OFFSET
+from autotrader.clock import DAY, SEOUL_OFFSET, seconds_of_day
 from autotrader.compile.plan import CompiledRule
 from autotrader.compile.schedule import TIME_TRIGGERS
 from autotrader.engine.book import tag_of
@@ -194,5 +194,8 @@ class Triggers:
             self.depth -= 1
             market.event = outer
 
-    def _on_time(self, rule: CompiledRule, now: float) -> None:
+    def _on_time(self, rule: CompiledRule, at: float) -> None:
+        """One occurrence of a time rule, run with the clock at its exact fire time."""
+        market = self.engine.market
+        market.now, market.sod = at, seconds_of_day(at)
         self.run_all((rule,), rule.trigger)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from autotrader.clock import hms_to_seconds
+from autotrader.clock import hms_to_seconds, receive_seconds
 from autotrader.market.sessions import session_name
 from autotrader.model import SessionChange, ViEvent
 
@@ -62,6 +62,7 @@ class FrameDecoder:
         self.set_time = set_time
         self.counters = FeedCounters()
         # Live: frame times only validate; the clock is the wall clock, given by stamp().
+        # A tape whose lines carry their receive time ("rt") is clocked the same way.
         self.wall_clock = wall_clock
         self._last_hms = ""
         self._last_ts = day_start
@@ -75,8 +76,11 @@ class FrameDecoder:
                 c.control += 1
                 return
             entries = frame["data"]
-        except (KeyError, TypeError, IndexError):
+            rt = frame.get("rt")
+        except (KeyError, TypeError, IndexError, AttributeError):
             self._malformed("frame without trnm/data")
+            return
+        if rt is not None and not self._receive(rt):
             return
         if type(entries) is not list:
             self._malformed("data is not a list")
@@ -89,17 +93,17 @@ class FrameDecoder:
                     self._other(kind, entry)
                     continue
                 # The hot path, inlined: one 0B trade tick.
+                v = entry["values"]
+                hms = v["20"]
+                if hms != self._last_hms:  # every trade moves the clock, subscribed or not
+                    self._advance(hms)
                 st = states.get(entry["item"])
                 if st is None:
                     c.unsubscribed += 1
                     continue
-                v = entry["values"]
                 price = abs(int(v["10"]))  # the one field parsed per tick; see fields.py
-                hms = v["20"]
                 if price <= 0:
                     raise ValueError("non-positive price")
-                if hms != self._last_hms:
-                    self._advance(hms)
                 st.price = price
                 st.values = v
                 st.ts = self._last_ts
@@ -126,6 +130,19 @@ class FrameDecoder:
         if ts > self._last_ts:
             self._last_ts = ts
             self.set_time(ts)
+
+    def _receive(self, rt: Any) -> bool:
+        """A tape line's receive time ("HHMMSS.fff") drives the clock, to the millisecond."""
+        try:
+            ts = self.day_start + receive_seconds(rt)
+        except (ValueError, TypeError) as exc:
+            self._malformed(f"bad receive time: {exc}")
+            return False
+        self.wall_clock = True  # from now on the entries' whole seconds only validate
+        if ts > self._last_ts:
+            self._last_ts = ts
+            self.set_time(ts)
+        return True
 
     def _advance(self, hms: str) -> None:
         ts = self.day_start + hms_to_seconds(hms)
