@@ -64,6 +64,7 @@ class FrameDecoder:
         # Live: frame times only validate; the clock is the wall clock, given by stamp().
         # A tape whose lines carry their receive time ("rt") is clocked the same way.
         self.wall_clock = wall_clock
+        self.live = wall_clock  # a live feed's "rt" (none from Kiwoom) is no clock
         self._last_hms = ""
         self._last_ts = day_start
 
@@ -133,6 +134,8 @@ class FrameDecoder:
 
     def _receive(self, rt: Any) -> bool:
         """A tape line's receive time ("HHMMSS.fff") drives the clock, to the millisecond."""
+        if self.live:
+            return True
         try:
             ts = self.day_start + receive_seconds(rt)
         except (ValueError, TypeError) as exc:
