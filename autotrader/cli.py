@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
@@ -24,13 +25,13 @@ tape_app = typer.Typer(help="Make and inspect tapes (recorded or synthetic marke
 app.add_typer(tape_app, name="tape")
 app.add_typer(fake_app, name="fake-kiwoom")
 
-_REPO = Path(__file__).resolve().parents[1]
+_DATA = Path(__file__).resolve().parent / "data"  # rules/ and examples/, in the wheel too
 
 
 def _bundled(relative: str) -> Path:
-    """A bundled file: from the working directory if present, else beside the package."""
+    """A bundled file: from the working directory if present, else the installed copy."""
     here = Path(relative)
-    return here if here.exists() else _REPO / relative
+    return here if here.exists() else _DATA / relative
 
 
 DEFAULT_STRATEGY = _bundled("rules/momentum-day.yaml")
@@ -39,7 +40,7 @@ err = Console(stderr=True)
 
 
 def _fail(exc: AutotraderError, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+    err.print(f"[red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -82,19 +83,22 @@ def run(
             raise _fail(exc) from None
         return
     from autotrader.broker.paper import PaperBroker
+    from autotrader.cli_settings import announce_halt, paper_book, paper_holdings
     from autotrader.compile import compile_strategy
-    from autotrader.config import load_config
     from autotrader.engine.replay import replay
     from autotrader.journal import Journal
     from autotrader.report import print_report
     from autotrader.rules import load_strategy
+    from autotrader.settings import ensure_journal_folder, resolve_settings
 
     try:
-        cfg = load_config(config)
+        settings = resolve_settings(config=config, journal=journal)
+        cfg, jpath = settings.config, settings.journal
         loaded = load_strategy(strategy)
         plan = compile_strategy(loaded)
-        jpath = journal or Path(cfg.journal)
-        j = Journal(jpath)
+        ensure_journal_folder(jpath)
+        announce_halt(jpath, err)
+        j = Journal(jpath, raw_frames=cfg.journal_raw_frames)
         try:
             result = replay(
                 plan,
@@ -103,6 +107,8 @@ def run(
                 j,
                 limits=cfg.limits_for(loaded.spec.risk),
                 config_json=cfg.model_dump_json(),
+                book=paper_book(cfg),
+                holdings=paper_holdings(cfg, plan.symbols, err),
             )
         finally:
             j.close()
@@ -121,16 +127,34 @@ def run(
         print_report(open_journal(jpath), result.run_id)
 
 
+JournalOption = Annotated[
+    Path | None, typer.Option(help="SQLite journal file (default: from the settings)")
+]
+ConfigOption = Annotated[Path | None, typer.Option(help="configuration TOML")]
+
+
+def _journal(journal: Path | None, config: Path | None) -> Path:
+    """The journal every verb uses: flag > environment > .env > autotrader.toml > default."""
+    from autotrader.settings import resolve_settings
+
+    try:
+        return resolve_settings(config=config, journal=journal).journal
+    except AutotraderError as exc:
+        raise _fail(exc) from None
+
+
 @app.command("report")
 def report_cmd(
-    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+    journal: JournalOption = None,
     run_id: Annotated[int | None, typer.Option("--run", help="run id (default: latest)")] = None,
     limit: Annotated[int, typer.Option(help="rows per table")] = 20,
+    config: ConfigOption = None,
 ) -> None:
     """Summarize a run from the journal: orders, fills, rejections, realized P&L."""
     from autotrader.journal import open_journal
     from autotrader.report import print_report
 
+    journal = _journal(journal, config)
     if not journal.exists():
         raise _fail(AutotraderError(f"no journal at {journal}: run a strategy first"))
     try:
@@ -142,11 +166,18 @@ def report_cmd(
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="strategy files")],
+    config: ConfigOption = None,
 ) -> None:
-    """Check strategy files; print every problem as path:line:column: message."""
+    """Check strategy files and the settings; print every problem as path:line:column: message."""
     from autotrader.rules import load_strategy
+    from autotrader.settings import resolve_settings
 
     status = 0
+    try:
+        resolve_settings(config=config)
+    except AutotraderError as exc:
+        typer.echo(f"error: {exc}")
+        status = 1
     for f in files:
         try:
             load_strategy(f)
@@ -220,14 +251,21 @@ def halt(
     reduce: Annotated[
         bool, typer.Option("--reduce", help="exits only: no new entries, sells allowed")
     ] = False,
-    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+    journal: JournalOption = None,
     reason: Annotated[str, typer.Option(help="why, for the journal")] = "autotrader halt",
+    config: ConfigOption = None,
 ) -> None:
     """Kill switch: stop new orders and cancel open ones (--reduce: exits only)."""
     from autotrader.engine.killswitch import halt_path, write_command
     from autotrader.risk.book import TradingLevel
+    from autotrader.settings import ensure_journal_folder
 
     level = TradingLevel.REDUCING if reduce else TradingLevel.HALTED
+    journal = _journal(journal, config)
+    try:
+        ensure_journal_folder(journal)
+    except AutotraderError as exc:
+        raise _fail(exc) from None
     path = halt_path(journal)
     write_command(path, level, reason)
     typer.echo(f"{level.value}: wrote {path}; a running engine applies it within a second")
@@ -235,13 +273,16 @@ def halt(
 
 @app.command()
 def resume(
-    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+    journal: JournalOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Lift the kill switch (the risk checks, daily loss limit included, still apply)."""
     from autotrader.engine.killswitch import halt_path, read_command, write_command
     from autotrader.risk.book import TradingLevel
 
-    path = halt_path(journal)
+    path = halt_path(_journal(journal, config))
+    if not path.parent.is_dir():
+        raise _fail(AutotraderError(f"no journal folder {path.parent}: nothing to resume"))
     before = read_command(path)
     write_command(path, TradingLevel.ACTIVE, "autotrader resume")
     was = f" (was {before.level.value}: {before.reason})" if before else ""

@@ -54,18 +54,21 @@ def run_live_command(
     max_seconds: float | None = None,
 ) -> None:
     """Validate, show where the orders will go, confirm, trade until Ctrl-C, report."""
+    from autotrader.cli_settings import announce_halt
     from autotrader.compile import compile_strategy
-    from autotrader.config import load_config
     from autotrader.engine.live import LiveOptions, LiveRunner, run_live
     from autotrader.journal import Journal
     from autotrader.rules import load_strategy
+    from autotrader.settings import ensure_journal_folder, resolve_settings
 
-    cfg = load_config(config)
+    resolved = resolve_settings(config=config, journal=journal)
+    cfg, jpath = resolved.config, resolved.journal
     loaded = load_strategy(strategy)
     plan = compile_strategy(loaded)
     settings = kiwoom_settings(cfg)
     account = settings.account or "the app key's account (set KIWOOM_ACCOUNT to show it)"
-    jpath = journal or Path(cfg.journal)
+    ensure_journal_folder(jpath)
+    announce_halt(jpath, console)
     console.print(
         f"[bold red]LIVE[/] {plan.strategy.strategy}: Kiwoom [bold]{settings.domain}[/] "
         f"({settings.base_url}), account {account}, journal {jpath}",

@@ -11,6 +11,7 @@ decoder the live websocket feeds.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from autotrader.engine.engine import Engine
 from autotrader.feed.kiwoom import FeedCounters, FrameDecoder
 from autotrader.feed.tape import open_tape
 from autotrader.journal.writer import Journal
+from autotrader.risk.book import RiskBook
 from autotrader.risk.checks import RiskLimits
 
 
@@ -55,10 +57,16 @@ def replay(
     *,
     limits: RiskLimits | None = None,
     config_json: str = "{}",
+    book: RiskBook | None = None,
+    holdings: Mapping[str, tuple[int, int]] | None = None,
 ) -> RunResult:
-    """Run ``plan`` over every frame of ``tape`` and journal the run."""
+    """Run ``plan`` over every frame of ``tape`` and journal the run.
+
+    ``book`` carries the paper cash and the fees the risk checks use; ``holdings``
+    (symbol -> (shares, average cost)) are the positions the run starts with.
+    """
     header, lines = open_tape(tape)
-    engine = Engine(plan, broker, journal, limits=limits)
+    engine = Engine(plan, broker, journal, limits=limits, book=book)
     day0 = day_start(header.date)
     engine.set_time(day0)
     journal.start_run(
@@ -70,6 +78,7 @@ def replay(
         tape=str(tape),
         config_json=config_json,
     )
+    hold(engine, holdings or {}, day0)
     decoder = make_decoder(engine, day0)
     engine.start()  # 'on: start' rules
     started = time.perf_counter()
@@ -94,6 +103,17 @@ def feed_frames(decoder: FrameDecoder, lines: Any) -> None:
             counters.malformed += 1
             continue
         feed(frame)
+
+
+def hold(engine: Engine, holdings: Mapping[str, tuple[int, int]], ts: float) -> None:
+    """Start with these positions (a paper account's holdings), journaled as snapshots."""
+    for symbol, (qty, avg_price) in holdings.items():
+        st = engine.states.get(symbol)
+        if st is None:
+            continue  # no rule trades it: nothing reads its position
+        st.pos_qty, st.pos_avg = qty, avg_price
+        engine.book.track(st)
+        engine.journal.position(ts, symbol, qty, avg_price, 0, 0, "paper holdings")
 
 
 def end_of_tape(engine: Engine) -> None:
