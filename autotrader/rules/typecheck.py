@@ -59,11 +59,19 @@ def _check_call(node: Call) -> None:
     if info is None:
         hint = suggest(node.name, list(FUNCTIONS))
         raise ConditionError(f"unknown function '{node.name}'{hint}", node.pos)
-    if len(node.args) != len(info.args):
+    least = len(info.args) - info.optional
+    if not least <= len(node.args) <= len(info.args):
+        count = f"{least} to {len(info.args)}" if info.optional else str(len(info.args))
         raise ConditionError(
-            f"{node.name}() takes {len(info.args)} argument(s), got {len(node.args)}", node.pos
+            f"{node.name}() takes {count} argument(s), got {len(node.args)}", node.pos
         )
-    for arg, units in zip(node.args, info.args, strict=True):
+    for arg, units in zip(node.args, info.args, strict=False):
+        if "x" in units:
+            if arg.unit or not 0 < arg.value <= 10:
+                raise ConditionError(
+                    f"{node.name}() expects a plain number above 0, at most 10, here", arg.pos
+                )
+            continue
         if arg.unit not in units:
             want = " or ".join(_UNIT_WORDS[u] for u in sorted(units))
             raise ConditionError(f"{node.name}() expects {want} here", arg.pos)
