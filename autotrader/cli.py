@@ -117,6 +117,14 @@ def run(
     except AutotraderError as exc:
         raise _fail(exc) from None
     c = result.counters
+    if result.silent:
+        err.print(
+            f"[yellow]warning:[/] no trade in the tape for {', '.join(result.silent)}: "
+            "their tick rules never ran (a wrong code, or a tape of other symbols?)",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
     err.print(
         f"dry-run {plan.strategy.strategy}: {c.frames:,} frames in {result.seconds:.2f} s, "
         f"journal {jpath} (run {result.run_id})"

@@ -35,6 +35,7 @@ class RunResult:
     engine: Engine
     counters: FeedCounters
     seconds: float
+    silent: tuple[str, ...] = ()  # the strategy's symbols the tape had no trade for
 
 
 def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
@@ -86,8 +87,22 @@ def replay(
     end_of_tape(engine)
     elapsed = time.perf_counter() - started
     engine.stop()  # 'on: stop' rules, at the tape's last moment
+    silent = silent_symbols(engine)
+    if silent:
+        journal.error(
+            engine.market.now,
+            "feed",
+            f"no trade in the tape for {', '.join(silent)}: their tick rules never ran",
+        )
     journal.end_run(_stats(engine, decoder.counters, elapsed))
-    return RunResult(journal.run_id, engine, decoder.counters, elapsed)
+    return RunResult(journal.run_id, engine, decoder.counters, elapsed, silent)
+
+
+def silent_symbols(engine: Engine) -> tuple[str, ...]:
+    """The strategy's symbols without a single trade in the run (a typo, another day)."""
+    return tuple(
+        s for s in engine.plan.symbols if s in engine.states and not engine.states[s].ticks
+    )
 
 
 def feed_frames(decoder: FrameDecoder, lines: Any) -> None:

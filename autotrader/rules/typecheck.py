@@ -117,6 +117,9 @@ def kind_of(node: Node, names: dict[str, NameInfo]) -> str:
         _need(node.left, "bool", names)
         _need(node.right, "bool", names)
         return "bool"
+    if node.op in _COMPARE:
+        _unquoted(node.left, node.right, names)
+        _unquoted(node.right, node.left, names)
     left, right = kind_of(node.left, names), kind_of(node.right, names)
     if node.op in _COMPARE:
         if left != right:
@@ -131,6 +134,16 @@ def kind_of(node: Node, names: dict[str, NameInfo]) -> str:
     _need(node.left, "num", names)
     _need(node.right, "num", names)
     return "num"
+
+
+def _unquoted(word: Node, other: Node, names: dict[str, NameInfo]) -> None:
+    """``side == buy``: a bare word compared with a text name is text left unquoted."""
+    if not isinstance(word, Name) or word.name in names or event_triggers(word.name):
+        return
+    if isinstance(other, Name) and names.get(other.name, NameInfo("num", "")).kind == "str":
+        raise ConditionError(
+            f"unknown name '{word.name}': text is written in quotes, \"{word.name}\"", word.pos
+        )
 
 
 def _unknown(name: str, names: dict[str, NameInfo]) -> str:
