@@ -130,3 +130,34 @@ def test_a_wholly_unfilled_cancelled_order_is_replaced_by_its_age(tmp_path: Path
         "09:01:31.000 bid-low cancel 0 market -> done 09:01:31.000",
         "09:01:31.000 retry buy 2 market -> filled 2@70100 09:01:31.000",
     ]
+
+
+def test_stop_loss_with_a_resting_take_profit(tmp_path: Path) -> None:
+    """A filled entry rests a take-profit sell; the price falls instead: the stop-loss
+    cancels the take-profit (by its tag) and then sells every held share at market."""
+    strategy = HEAD + (
+        "  - name: entry\n    once_per_symbol: true\n    do: [{buy: {qty: 10, type: market}}]\n"
+        "  - name: take-profit\n    on: {order: filled, tag: entry}\n"
+        "    do: [{sell: {qty: all, type: limit, price: position.avg_price + 10 ticks, "
+        "tag: tp}}]\n"
+        "  - name: stop-loss\n    when: position.qty > 0 and position.pnl_pct <= -1%\n"
+        "    once_per_symbol: true\n"
+        "    do: [{cancel: {tag: tp}}, {sell: {qty: all, type: market}}]\n"
+    )
+    out = run(
+        tmp_path,
+        strategy,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.200", 70000, ask=70000),  # entry fills, tp rests
+            tick("005930", "09:05:00.000", 69300, bid=69200),  # -1%: stop-loss
+            tick("005930", "09:05:00.300", 69200, bid=69100),
+        ],
+    )
+    assert out.orders() == [
+        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.200",
+        "09:00:01.200 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 09:05:00.000",
+        "09:05:00.000 stop-loss cancel 0 market -> done 09:05:00.000",
+        "09:05:00.000 stop-loss sell 10 market -> filled 10@69100 09:05:00.300",
+    ]
