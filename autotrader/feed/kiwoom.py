@@ -65,6 +65,8 @@ class FrameDecoder:
         # A tape whose lines carry their receive time ("rt") is clocked the same way.
         self.wall_clock = wall_clock
         self.live = wall_clock  # a live feed's "rt" (none from Kiwoom) is no clock
+        self._rt_second = ""  # the HHMMSS of the last receive time, and its epoch seconds
+        self._rt_base = day_start
         self._last_hms = ""
         self._last_ts = day_start
 
@@ -136,8 +138,15 @@ class FrameDecoder:
         """A tape line's receive time ("HHMMSS.fff") drives the clock, to the millisecond."""
         if self.live:
             return True
+        second = rt[:6] if type(rt) is str else ""
         try:
-            ts = self.day_start + receive_seconds(rt)
+            if second != self._rt_second or not second:  # parse HHMMSS once a second
+                self._rt_base = self.day_start + receive_seconds(rt[:6] + ".000")
+                self._rt_second = second
+            ms = rt[7:]
+            if len(rt) != 10 or rt[6] != "." or not ms.isdigit():
+                raise ValueError(f"not a HHMMSS.fff time: {rt!r}")
+            ts = self._rt_base + int(ms) / 1000
         except (ValueError, TypeError) as exc:
             self._malformed(f"bad receive time: {exc}")
             return False
