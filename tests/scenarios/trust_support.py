@@ -12,7 +12,6 @@ so an expected journal is a short list of strings a trader can check by eye.
 
 from __future__ import annotations
 
-import datetime
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,9 +63,6 @@ def tick(
         "16": f"+{price}",
     }
     return t, [{"type": "0B", "name": "주식체결", "item": symbol, "values": values}]
-
-
-SESSION_CODES = {"pre": "0", "open": "3", "closing_notice": "2", "close": "4"}
 
 
 def session(code: str, t: str) -> Line:
@@ -177,11 +173,3 @@ def run(
         journal.close()
     return Outcome(result, db)
 
-
-def at(t: str) -> float:
-    """'09:00:00.500' on the scenario day -> epoch seconds."""
-    day = datetime.datetime.strptime(DATE, "%Y%m%d").date()
-    from autotrader.clock import day_start
-
-    h, m, s = t.split(":")
-    return day_start(day) + int(h) * 3600 + int(m) * 60 + float(s)
