@@ -15,7 +15,11 @@ from autotrader.report.pnl import realized_pnl
 
 
 def _t(ts: float | None) -> str:
-    return to_seoul(ts).strftime("%H:%M:%S") if ts else "-"
+    """Asia/Seoul time of day to the millisecond, as the journal keeps it."""
+    if not ts:
+        return "-"
+    ms = round(ts * 1000)
+    return f"{to_seoul(ms // 1000):%H:%M:%S}.{ms % 1000:03d}"
 
 
 def _won(v: int) -> str:

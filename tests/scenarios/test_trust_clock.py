@@ -126,3 +126,28 @@ def test_hours_guard_refuses_a_clock_entry_outside_trading_hours(tmp_path: Path)
         "15:00:00.000 late buy 1 limit 70000 -> rejected "
         "(risk: trading_hours: 15:00:00 is outside trading hours 09:00:00-15:00:00) 15:00:00.000",
     ]
+
+
+def test_the_report_shows_times_to_the_millisecond(tmp_path: Path) -> None:
+    """Fills and orders in the report keep the journal's milliseconds."""
+    from rich.console import Console
+
+    from autotrader.journal import open_journal
+    from autotrader.report import print_report
+
+    strategy = HEAD + (
+        '  - name: e\n    symbols: ["005930"]\n    once_per_symbol: true\n'
+        "    do: [{buy: {qty: 1, type: market}}]\n"
+    )
+    out = run(
+        tmp_path,
+        strategy,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:00.125", 70000),
+            tick("005930", "09:00:00.375", 70000),
+        ],
+    )
+    console = Console(record=True, width=200)
+    print_report(open_journal(out.db), out.result.run_id, console=console)
+    assert "09:00:00.375" in console.export_text()
