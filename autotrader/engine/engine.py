@@ -25,7 +25,7 @@ from autotrader.broker.base import (
     OrderOutcomeUnknown,
     OrderRejected,
 )
-from autotrader.clock import seconds_of_day
+from autotrader.clock import DAY, SEOUL_OFFSET
 from autotrader.compile.plan import CompiledAction, CompiledRule, Plan
 from autotrader.engine.book import OrderBook
 from autotrader.engine.killswitch import KillSwitch, halt_path
@@ -124,8 +124,9 @@ class Engine:
         if ts >= self._next_due:  # a time rule is due: one float compare per clock change
             self.triggers.scheduler.run_due(ts)  # each at its own time, before ``ts``
             self._next_due = self.triggers.scheduler.next_due
-        self.market.now = ts
-        self.market.sod = seconds_of_day(ts)
+        market = self.market  # called on every frame of a tape with receive times
+        market.now = ts
+        market.sod = int(ts + SEOUL_OFFSET) % DAY  # seconds_of_day, inlined
         if ts >= self.remainders.next_due:  # an order's remainder policy is due
             self._settle_remainders(ts)
         if ts >= self._watch_at:  # at most once per clock second, never per tick

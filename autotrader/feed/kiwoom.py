@@ -83,8 +83,19 @@ class FrameDecoder:
         except (KeyError, TypeError, IndexError, AttributeError):
             self._malformed("frame without trnm/data")
             return
-        if rt is not None and not self._receive(rt):
-            return
+        if rt is not None:
+            # The common case inline: a receive time in the second of the previous one.
+            if type(rt) is str and rt[:6] == self._rt_second and len(rt) == 10 and not self.live:
+                ms = rt[7:]
+                if rt[6] != "." or not ms.isdigit():
+                    self._malformed(f"bad receive time: {rt!r}")
+                    return
+                ts = self._rt_base + int(ms) * 0.001
+                if ts > self._last_ts:
+                    self._last_ts = ts
+                    self.set_time(ts)
+            elif not self._receive(rt):
+                return
         if type(entries) is not list:
             self._malformed("data is not a list")
             return
@@ -138,15 +149,11 @@ class FrameDecoder:
         """A tape line's receive time ("HHMMSS.fff") drives the clock, to the millisecond."""
         if self.live:
             return True
-        second = rt[:6] if type(rt) is str else ""
         try:
-            if second != self._rt_second or not second:  # parse HHMMSS once a second
-                self._rt_base = self.day_start + receive_seconds(rt[:6] + ".000")
-                self._rt_second = second
-            ms = rt[7:]
-            if len(rt) != 10 or rt[6] != "." or not ms.isdigit():
-                raise ValueError(f"not a HHMMSS.fff time: {rt!r}")
-            ts = self._rt_base + int(ms) / 1000
+            second = int(receive_seconds(rt))  # checks the whole of HHMMSS.fff
+            self._rt_base = base = self.day_start + second  # for the lines of this second
+            self._rt_second = rt[:6]
+            ts = base + int(rt[7:]) * 0.001  # the same sum as the inline path's
         except (ValueError, TypeError) as exc:
             self._malformed(f"bad receive time: {exc}")
             return False
@@ -157,6 +164,9 @@ class FrameDecoder:
         return True
 
     def _advance(self, hms: str) -> None:
+        if self.wall_clock and hms == self._rt_second:  # checked with the receive time
+            self._last_hms = hms
+            return
         ts = self.day_start + hms_to_seconds(hms)
         self._last_hms = hms
         if self.wall_clock:
