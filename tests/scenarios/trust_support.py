@@ -172,4 +172,3 @@ def run(
     finally:
         journal.close()
     return Outcome(result, db)
-
