@@ -37,6 +37,7 @@ from autotrader.engine.state import MarketState, SymbolState
 from autotrader.engine.triggers import Controls, Triggers
 from autotrader.errors import JournalError
 from autotrader.journal.writer import Journal
+from autotrader.market.matching import Print
 from autotrader.model import (
     BalanceUpdate,
     Execution,
@@ -50,7 +51,7 @@ from autotrader.model import (
     ViEvent,
 )
 from autotrader.risk.book import RiskBook, TradingLevel
-from autotrader.risk.checks import CheckInput, RiskLimits, reference_price
+from autotrader.risk.checks import CheckInput, RiskLimits, base_price, reference_price
 from autotrader.risk.guard import RiskGuard
 from autotrader.rules.remainder import RepriceAfter
 
@@ -117,6 +118,10 @@ class Engine:
         self._next_due = self.triggers.scheduler.next_due  # first time rule due
         self.enable_rules()
         self._paper_ticks = broker.on_tick if broker.wants_ticks else None
+        self._venue_events = getattr(broker, "on_market", None)  # the paper venue's VI state
+        bind_market = getattr(broker, "bind_market", None)
+        if bind_market is not None:
+            bind_market(self._last_print)
         broker.attach(self.on_broker_event)
 
     # -- clock ---------------------------------------------------------------------------
@@ -283,8 +288,17 @@ class Engine:
         st.cooldowns = cooldowns
         st.fire = fire
 
+    def _last_print(self, symbol: str) -> Print | None:
+        """The item's latest print, for a simulated venue: the book an order meets."""
+        st = self.states.get(symbol)
+        if st is None or not st.price:
+            return None
+        return Print(st.price, abs(st.volume), st.ask, st.bid, st.ts, base_price(st))
+
     def on_vi(self, ev: ViEvent) -> None:
         self.stats["vi_events"] += 1
+        if self._venue_events is not None:  # before the rules: their orders meet the auction
+            self._venue_events(ev)
         # The same VI can arrive under the bare code and the _AL item: apply idempotently.
         for key in (ev.symbol, ev.symbol.split("_")[0]):
             st = self.states.get(key)
@@ -463,7 +477,8 @@ class Engine:
             if 0 < ev.cancelled_qty < order.remaining and not order.state.is_final:
                 self._cancel_part(order, ev.cancelled_qty, ev.ts)  # the rest keeps working
             else:
-                self._close(order, OrderState.CANCELLED, ev.ts, f"{ev.cancelled_qty} cancelled")
+                why = f"{ev.cancelled_qty} cancelled" + (f": {ev.reason}" if ev.reason else "")
+                self._close(order, OrderState.CANCELLED, ev.ts, why)
         elif isinstance(ev, OrderModified):
             side = order.side
             if side is not None:  # the working quantity changed: keep pending in step

@@ -1,4 +1,5 @@
-"""Paper fills: market at the next tick's quote, limit when the tape crosses it."""
+"""Paper fills through the broker: market at the quote on arrival, a resting limit at its
+limit when the tape trades through it (docs/paper-fills.md; rule by rule in tests/market)."""
 
 from __future__ import annotations
 
@@ -21,16 +22,14 @@ rules:
 """
 
 
-def test_market_buy_fills_at_next_ticks_ask(tmp_path: Path) -> None:
-    """A market buy placed on one tick fills at the ask of the next tick, with commission."""
+def test_market_buy_fills_on_arrival_at_the_ask_it_meets(tmp_path: Path) -> None:
+    """A market buy placed on a tick fills at once at that tick's ask, with commission."""
     h = Harness(MARKET_BUY, tmp_path)
     h.feed([real(trade("005930", "090001", 70000, ask=70100, bid=70000))])
-    assert h.rows("SELECT COUNT(*) FROM fills") == [(0,)]
-    h.feed([real(trade("005930", "090002", 70200, ask=70300, bid=70200))])
-    fills = h.rows("SELECT side, qty, price, commission, tax FROM fills")
-    assert fills == [("buy", 10, 70300, 703000 * 150 // 1_000_000, 0)]
+    fills = h.rows("SELECT side, qty, price, commission, tax, ts FROM fills")
+    assert [f[:5] for f in fills] == [("buy", 10, 70100, 701000 * 150 // 1_000_000, 0)]
     st = h.engine.states["005930"]
-    assert (st.pos_qty, st.pos_avg) == (10, 70300)
+    assert (st.pos_qty, st.pos_avg) == (10, 70100)
     assert h.rows("SELECT state, filled_qty FROM orders") == [("filled", 10)]
 
 
@@ -39,6 +38,7 @@ strategy: t
 symbols: ["005930"]
 rules:
   - name: buy
+    max_per_day: 1
     when: position.qty == 0 and open_orders == 0
     do:
       - buy: {qty: 10, type: market}
@@ -54,14 +54,14 @@ def test_limit_sell_waits_until_the_tape_crosses_it(tmp_path: Path) -> None:
     h = Harness(LIMIT_SELL, tmp_path)
     h.feed(
         [
-            real(trade("005930", "090001", 70000)),  # buy placed
-            real(trade("005930", "090002", 70000)),  # buy fills at 70000; sell placed
+            real(trade("005930", "090001", 70000)),  # buy fills on arrival; sell placed
+            real(trade("005930", "090002", 70000)),
             real(trade("005930", "090003", 70500, ask=70600, bid=70500)),  # not crossed
         ]
     )
     assert h.rows("SELECT side FROM fills") == [("buy",)]
     assert h.rows("SELECT state FROM orders WHERE side = 'sell'") == [("accepted",)]
-    h.feed([real(trade("005930", "090004", 71000, ask=71100, bid=71000))])
+    h.feed([real(trade("005930", "090004", 71000, ask=71100, bid=71000))])  # at it, queue 0
     fills = h.rows("SELECT side, qty, price, tax FROM fills ORDER BY id")
     assert fills[1] == ("sell", 10, 71000, 710000 * 2000 // 1_000_000)
     st = h.engine.states["005930"]
@@ -71,16 +71,11 @@ def test_limit_sell_waits_until_the_tape_crosses_it(tmp_path: Path) -> None:
 
 
 def test_limit_buy_fills_at_ask_when_marketable(tmp_path: Path) -> None:
-    """A limit buy above the next ask fills at that ask, not at the limit."""
+    """A limit buy above the ask it meets fills at that ask, not at the limit."""
     strat = MARKET_BUY.replace("type: market", "type: limit, price: 70500")
     h = Harness(strat, tmp_path)
-    h.feed(
-        [
-            real(trade("005930", "090001", 70000, ask=70100)),
-            real(trade("005930", "090002", 70200, ask=70300, bid=70200)),
-        ]
-    )
-    assert h.rows("SELECT price FROM fills") == [(70300,)]
+    h.feed([real(trade("005930", "090001", 70000, ask=70100))])
+    assert h.rows("SELECT price FROM fills") == [(70100,)]
 
 
 def test_an_order_cancelled_by_an_earlier_fill_of_the_same_tick_does_not_fill() -> None:

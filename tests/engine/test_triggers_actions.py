@@ -131,8 +131,9 @@ def test_credit_orders_carry_loan_fields_and_exchange(tmp_path: Path) -> None:
     """credit_buy/credit_sell map to their actions, loan type and date; _NX trades on NXT."""
     h = Harness(
         HEAD + "  - name: c\n    symbols: ['000660_NX']\n    once_per_symbol: true\n"
-        "    do:\n      - credit_buy: {qty: 2, type: limit, price: ask}\n"
-        "      - credit_sell: {qty: 1, type: market, loan: single, loan_date: '20261101'}\n"
+        "    do:\n      - credit_buy: {qty: 2, type: limit, price: bid - 5 ticks}\n"
+        "      - credit_sell: {qty: 1, type: limit, price: ask + 5 ticks, loan: single,"
+        " loan_date: '20261101'}\n"
         "      - credit_cancel: all\n",
         tmp_path,
     )
