@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from autotrader.model import Exchange, OrderAction, OrderState, OrderType
+from autotrader.risk import RiskLimits
 from tests.frames import real, trade
 from tests.harness import Harness
 
@@ -41,7 +42,6 @@ def test_limit_buy_price_expression_on_the_grid(tmp_path: Path) -> None:
         ("limit_ioc", "10"),
         ("limit_fok", "20"),
         ("conditional_limit", "5"),
-        ("after_hours_single", "62"),
         ("market_ioc", "13"),
         ("best_limit", "6"),
         ("top_priority_limit", "7"),
@@ -61,6 +61,19 @@ def test_every_order_type_maps_to_its_trde_tp(tmp_path: Path, name: str, code: s
     (order,) = h.engine.orders.values()
     assert order.order_type.value == code
     assert (order.price > 0) == priced
+
+
+def test_after_hours_single_maps_to_62_in_its_session(tmp_path: Path) -> None:
+    """after_hours_single is trde_tp 62, priced; it leaves in KRX's 16:00-18:00 session."""
+    h = Harness(
+        HEAD + "  - name: a\n    once_per_symbol: true\n    symbols: ['005930']\n"
+        "    do: [{buy: {qty: 1, type: after_hours_single, price: last}}]\n",
+        tmp_path,
+        limits=RiskLimits(trading_start=0, trading_end=24 * 3600),
+    )
+    tick(h, "160500")
+    (order,) = h.engine.orders.values()
+    assert (order.order_type.value, order.price > 0) == ("62", True)
 
 
 def test_stop_limit_has_condition_price(tmp_path: Path) -> None:
