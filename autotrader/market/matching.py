@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from autotrader.clock import DAY, SEOUL_OFFSET
 from autotrader.market import phases
@@ -237,6 +237,28 @@ class Matcher:
         if not order.qty:
             del self.orders[symbol][key]
         return qty
+
+    def move(self, symbol: str, key: object, qty: int, price: int) -> None:
+        """Kiwoom's modify: ``qty`` of the order's remainder moves to ``price`` (``rekey``
+        then names it after the new order number); the rest stays where it was."""
+        order = self.working(symbol, key)
+        if order is None:
+            return
+        if qty >= order.qty:
+            self.modify(symbol, key, order.qty, price)
+            return
+        order.qty -= qty
+        moved = replace(order, key=("moved", key), qty=qty)
+        self.orders[symbol][moved.key] = moved
+        self.modify(symbol, moved.key, qty, price)
+
+    def rekey(self, symbol: str, key: object, new_key: object) -> None:
+        """The moved part of ``key`` (or all of it) now answers to ``new_key``."""
+        book = self.orders.get(symbol, {})
+        order = book.pop(("moved", key), None) or book.pop(key, None)
+        if order is not None:
+            order.key = new_key
+            book[new_key] = order
 
     def modify(self, symbol: str, key: object, remaining: int, price: int) -> None:
         """A modified order keeps its place in no queue: it stands behind ``queue_ahead``."""
