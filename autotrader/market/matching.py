@@ -282,7 +282,7 @@ class Matcher:
             self.vi[code] = ts
             for item in (code, code + "_AL"):
                 for order in self.orders.get(item, {}).values():
-                    if _krx_regular(order) and not order.auction_end:
+                    if _krx_regular(order) and order.triggered and not order.auction_end:
                         order.auction_end = NEVER  # F30: resting orders join the auction
             return
         self.vi.pop(code, None)
@@ -306,8 +306,12 @@ class Matcher:
             if day != order.day or (sod >= session_end(order.phase) and not order.auction_end):
                 yield self._expire(book, order, pr.ts)
                 continue
+            if not order.triggered and sod >= phases.KRX_CLOSING_AUCTION:
+                yield self._expire(book, order, pr.ts)  # a stop watches continuous prints only
+                continue
             if (
-                _krx_regular(order)
+                order.triggered
+                and _krx_regular(order)
                 and order.phase is not Phase.KRX_CLOSING_AUCTION
                 and _sod(order.seen) < phases.KRX_CLOSING_AUCTION <= sod
             ):
