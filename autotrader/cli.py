@@ -145,17 +145,20 @@ def validate(
 ) -> None:
     """Check strategy files; print every problem as path:line:column: message."""
     from autotrader.rules import load_strategy
+    from autotrader.rules.venue_check import venue_warnings
 
     status = 0
     for f in files:
         try:
-            load_strategy(f)
+            loaded = load_strategy(f)
         except StrategyErrors as exc:
             unreadable = any(e.line == 0 for e in exc.errors)
             status = max(status, 2 if unreadable else 1)
             for e in exc.errors:
                 typer.echo(str(e))
             continue
+        for warning in venue_warnings(loaded.spec):  # valid, but the venue refuses it
+            typer.echo(f"{f}: warning: {warning}")
         typer.echo(f"{f}: ok")
     raise typer.Exit(status)
 
