@@ -99,7 +99,7 @@ def run(
             result = replay(
                 plan,
                 tape,
-                PaperBroker(cfg.fee_model()),
+                PaperBroker(cfg.fee_model(), cfg.paper.matching()),
                 j,
                 limits=cfg.limits_for(loaded.spec.risk),
                 config_json=cfg.model_dump_json(),

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from autotrader.errors import ConfigError
 from autotrader.market.fees import Fees
+from autotrader.market.matching import MatchConfig
 from autotrader.risk.checks import RiskLimits
 from autotrader.rules.schema import RiskSpec
 
@@ -57,6 +58,13 @@ class RiskConfig(_Section):
 
 class PaperConfig(_Section):
     cash: int = Field(100_000_000, ge=0, description="orderable KRW a dry-run starts with")
+    queue_ahead: int | Literal["through"] = Field(
+        0, description="shares ahead of a resting limit at its price; 'through': trade-through only"
+    )
+
+    def matching(self) -> MatchConfig:
+        """The paper venue's settings (docs/paper-fills.md)."""
+        return MatchConfig(None if self.queue_ahead == "through" else self.queue_ahead)
 
 
 class KiwoomConfig(_Section):

@@ -1,8 +1,9 @@
 """The engine: evaluates compiled rules on each event and drives orders to the broker.
 
 Flow for one trade tick: the feed decoder has already written the tick into the
-symbol's state; the paper broker (if any) sees it first, so an order placed on this
-tick fills on a later one; then the symbol's rules run in file order. A rule that fires
+symbol's state; the paper broker (if any) matches its working orders against it first;
+then the symbol's rules run in file order (an order they place meets this tick's quote,
+docs/paper-fills.md). A rule that fires
 turns each action into an order, which goes to the risk guard, then to the journal
 (intent committed), and only then to the broker. Broker events come back through
 ``on_broker_event`` and update orders, positions and the journal.

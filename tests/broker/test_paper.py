@@ -119,3 +119,28 @@ def test_paper_modify_of_quantity_keeps_pending_quantities_in_step(tmp_path: Pat
     assert h.engine.place(modify, h.engine.states["005930"])
     assert (buy.qty, buy.price) == (4, 69_500)
     assert h.engine.pending_qty[("005930", Side.BUY)] == 4
+
+
+def test_queue_ahead_from_the_paper_table_decides_fills_at_the_limit(tmp_path: Path) -> None:
+    """[paper] queue_ahead = "through": a print at the limit fills nothing, one through
+    it fills at the limit; the default (0 ahead) fills on the print at the limit."""
+    import datetime
+    import tomllib
+
+    from autotrader.clock import day_start
+    from autotrader.config import AppConfig
+
+    nine = day_start(datetime.date(2026, 11, 20)) + 9 * 3600
+    strat = MARKET_BUY.replace("type: market", "type: limit, price: 69900")
+    ticks = [
+        real(trade("005930", "090001", 70000, ask=70100, bid=70000)),
+        real(trade("005930", "090002", 69900, volume=50)),
+        real(trade("005930", "090003", 69800, volume=50)),
+    ]
+    for queue, second in (('"through"', 3), ("0", 2)):
+        cfg = AppConfig.model_validate(tomllib.loads(f"[paper]\nqueue_ahead = {queue}\n"))
+        run = tmp_path / queue.strip('"')
+        run.mkdir()
+        h = Harness(strat, run, broker=PaperBroker(matching=cfg.paper.matching()))
+        h.feed(ticks)
+        assert h.rows("SELECT ts, qty, price FROM fills") == [(nine + second, 10, 69900)]
