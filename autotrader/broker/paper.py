@@ -22,7 +22,15 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.market.fees import Fees
-from autotrader.market.matching import Cancelled, MatchConfig, Matcher, Outcome, Print, Working
+from autotrader.market.matching import (
+    Cancelled,
+    MatchConfig,
+    Matcher,
+    Outcome,
+    Print,
+    Working,
+    arrival_quote,
+)
 from autotrader.model import Fill, OrderAction, OrderRequest, Side, ViEvent
 
 REJECTED = 20  # Kiwoom's return code for an order the exchange refuses (NOTES.md)
@@ -100,7 +108,8 @@ class PaperBroker:
             limit=order.price,
             condition=order.condition_price,
         )
-        quote = self._quote(order.symbol)
+        books = {item: self._quote(item) for item in _books(order.symbol)}
+        quote = arrival_quote(order.symbol, working.side, working.order_type, ts, books)
         why = self.matcher.refuse(order.symbol, working, ts, quote)
         if why is not None:
             self._send(OrderRejected(order.order_id, why, REJECTED, ts))
@@ -151,3 +160,11 @@ class PaperBroker:
 
 def _no_quote(symbol: str) -> Print | None:
     return None
+
+
+def _books(symbol: str) -> tuple[str, ...]:
+    """The items whose last print an order of ``symbol`` may meet (SOR: all three)."""
+    if not symbol.endswith("_AL"):
+        return (symbol,)
+    code = symbol[:-3]
+    return (symbol, code, code + "_NX")

@@ -26,7 +26,15 @@ from autotrader.fake_kiwoom.orders import (
     Status,
 )
 from autotrader.market.fees import Fees
-from autotrader.market.matching import Cancelled, MatchConfig, Matcher, Outcome, Print, Working
+from autotrader.market.matching import (
+    Cancelled,
+    MatchConfig,
+    Matcher,
+    Outcome,
+    Print,
+    Working,
+    arrival_quote,
+)
 from autotrader.market.ticks import daily_limits, is_on_grid
 from autotrader.model.orders import OrderType, Side
 
@@ -107,7 +115,8 @@ class Book:
         item = stk_cd + SUFFIX.get(order.exchange, "")
         order_type = OrderType(trde_tp)
         working = Working(order.ord_no, item, side, order_type, qty, price, order.cond_price)
-        now, quote = self._now_ts(), self.prints.get(item)
+        now = self._now_ts()
+        quote = arrival_quote(item, side, order_type, now, self.prints)
         why = self.matcher.refuse(item, working, now, quote)
         if why is not None:
             raise Refused(codes.rejected_body(why))

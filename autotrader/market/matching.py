@@ -9,7 +9,7 @@ and a run against the fake fill alike. docs/paper-fills.md is the contract, rule
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from autotrader.clock import DAY, SEOUL_OFFSET
@@ -108,6 +108,27 @@ def _at(ts: float, sod: int) -> float:
 
 def base_code(symbol: str) -> str:
     return symbol.split("_", 1)[0]
+
+
+def arrival_quote(
+    symbol: str, side: Side, order_type: OrderType, now: float, quotes: Mapping[str, Print | None]
+) -> Print | None:
+    """The book an arriving order meets: its item's last print; for SOR (``_AL``) the
+    better of the KRX and Nextrade books whose venue trades the type now (F41)."""
+    if venue_of(symbol) is not Venue.SOR:
+        return quotes.get(symbol)
+    code, sod = base_code(symbol), _sod(now)
+    books = [quotes.get(symbol)]
+    for item in (code, code + "_NX"):
+        phase = phase_for(venue_of(item), sod, order_type)
+        if refusal(phase, order_type) is None:
+            books.append(quotes.get(item))
+    found = [q for q in books if q is not None]
+    if not found:
+        return None
+    if side is Side.BUY:
+        return min(found, key=lambda q: q.ask or q.price)
+    return max(found, key=lambda q: q.bid or q.price)
 
 
 class Matcher:

@@ -144,3 +144,29 @@ def test_queue_ahead_from_the_paper_table_decides_fills_at_the_limit(tmp_path: P
         h = Harness(strat, run, broker=PaperBroker(matching=cfg.paper.matching()))
         h.feed(ticks)
         assert h.rows("SELECT ts, qty, price FROM fills") == [(nine + second, 10, 69900)]
+
+
+SOR_BUY = """
+strategy: t
+symbols: ["005930", "005930_NX", "005930_AL"]
+rules:
+  - name: buy
+    symbols: ["005930_AL"]
+    max_per_day: 1
+    do:
+      - buy: {qty: 10, type: market}
+"""
+
+
+def test_an_sor_order_meets_the_better_of_the_krx_and_nextrade_books(tmp_path: Path) -> None:
+    """A market buy on the _AL item fills at the lowest ask among the _AL, KRX and _NX
+    items' last prints (docs/paper-fills.md F41)."""
+    h = Harness(SOR_BUY, tmp_path)
+    h.feed(
+        [
+            real(trade("005930", "100000", 70000, ask=70200, bid=70000, volume=50)),
+            real(trade("005930_NX", "100001", 70000, ask=70100, bid=69900, volume=50)),
+            real(trade("005930_AL", "100002", 70000, ask=70200, bid=70000, volume=50)),
+        ]
+    )
+    assert h.rows("SELECT symbol, qty, price FROM fills") == [("005930_AL", 10, 70100)]

@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from autotrader.clock import day_start
-from autotrader.market.matching import Cancelled, Filled, MatchConfig, Matcher, Print, Working
+from autotrader.market.matching import (
+    Cancelled,
+    Filled,
+    MatchConfig,
+    Matcher,
+    Print,
+    Working,
+    arrival_quote,
+)
 from autotrader.market.phases import Phase, refusal
 from autotrader.model import OrderType, Side
 
@@ -378,6 +386,14 @@ CASES: dict[str, Case] = {
         ],  # fmt: skip
         [("fill", 0, "10:00:05", 30, 70_000), ("fill", 0, "10:00:06", 30, 70_000)],
     ),
+    "F41": Case(
+        [
+            P("09:59:00", 70_000, 50, 70_100, 70_000, item="005930"),
+            P("09:59:30", 70_000, 50, 70_000, 69_900, item="005930_NX"),
+            O("10:00:00", B, T.MARKET, 10, item="005930_AL"),
+        ],  # fmt: skip
+        [("fill", 0, "10:00:00", 10, 70_000)],
+    ),
 }
 
 
@@ -407,7 +423,7 @@ def run(case: Case) -> list[tuple[str, int, str, int, int]]:
             m.on_vi(ev.item, ev.released, ts(ev.at))
         else:
             order = Working(n, ev.item, ev.side, ev.order_type, ev.qty, ev.limit, ev.condition)
-            quote = quotes.get(ev.item)
+            quote = arrival_quote(ev.item, ev.side, ev.order_type, ts(ev.at), quotes)
             if m.refuse(ev.item, order, ts(ev.at), quote) is not None:
                 got.append(("refused", n, ev.at, 0, 0))
             else:
