@@ -324,7 +324,8 @@ class Matcher:
         for order in list(book.values()):
             if book.get(order.key) is not order or order.qty <= 0:
                 continue  # cancelled meanwhile (a fill's handler may cancel others)
-            if day != order.day or (sod >= session_end(order.phase) and not order.auction_end):
+            ended = sod >= session_end(order.phase) and (not order.auction_end or order.closing)
+            if day != order.day or ended:  # a closing auction with no print by 15:40 too
                 yield self._expire(book, order, pr.ts)
                 continue
             if not order.triggered and sod >= phases.KRX_CLOSING_AUCTION:
