@@ -31,7 +31,7 @@ from autotrader.market.matching import (
     Working,
     arrival_quote,
 )
-from autotrader.model import Fill, OrderAction, OrderRequest, Side, ViEvent
+from autotrader.model import Depth, Fill, OrderAction, OrderRequest, Side, ViEvent
 
 REJECTED = 20  # Kiwoom's return code for an order the exchange refuses (NOTES.md)
 QuoteLookup = Callable[[str], Print | None]
@@ -60,9 +60,12 @@ class PaperBroker:
         self._quote = quote
 
     def on_market(self, event: object) -> None:
-        """VI events: the item's KRX orders move into (and out of) its single-price auction."""
+        """VI events move the item's KRX orders into (and out of) its single-price auction;
+        ``0D`` books give the size at each price."""
         if isinstance(event, ViEvent):
             self.matcher.on_vi(event.symbol, event.released, event.ts)
+        elif isinstance(event, Depth):
+            self.matcher.on_depth(event.symbol, dict(event.asks), dict(event.bids))
 
     def _send(self, event: object) -> None:
         assert self._emit is not None, "attach() the broker before submitting"

@@ -41,6 +41,7 @@ from autotrader.journal.writer import Journal
 from autotrader.market.matching import Print
 from autotrader.model import (
     BalanceUpdate,
+    Depth,
     Execution,
     Fill,
     OrderAction,
@@ -119,7 +120,8 @@ class Engine:
         self._next_due = self.triggers.scheduler.next_due  # first time rule due
         self.enable_rules()
         self._paper_ticks = broker.on_tick if broker.wants_ticks else None
-        self._venue_events = getattr(broker, "on_market", None)  # the paper venue's VI state
+        # the paper venue's VI state and 0D books
+        self._venue_events: Callable[[Any], None] | None = getattr(broker, "on_market", None)
         bind_market = getattr(broker, "bind_market", None)
         if bind_market is not None:
             bind_market(self._last_print)
@@ -295,6 +297,11 @@ class Engine:
         if st is None or not st.price:
             return None
         return Print(st.price, abs(st.volume), st.ask, st.bid, st.ts, base_price(st))
+
+    @property
+    def on_depth(self) -> Callable[[Depth], None] | None:
+        """Where ``0D`` books go: the paper venue's size at each price, or nowhere."""
+        return self._venue_events
 
     def on_vi(self, ev: ViEvent) -> None:
         self.stats["vi_events"] += 1

@@ -33,7 +33,7 @@ class RunResult:
 
 
 def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
-    return FrameDecoder(
+    decoder = FrameDecoder(
         engine.states,
         engine.market,
         day0,
@@ -42,6 +42,8 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
         engine.on_session,
         engine.set_time,
     )
+    decoder.on_depth = engine.on_depth  # None unless the broker simulates the venue
+    return decoder
 
 
 def replay(

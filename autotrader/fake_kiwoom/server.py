@@ -204,6 +204,10 @@ class FakeKiwoom:
                     at = self._tape_ts(release if released else str(values.get("1223") or ""))
                     self.book.on_vi(item or str(values.get("9001", "")), released, at)
                     continue
+                if kind == "0D":  # the book's size at each price caps and queues fills
+                    asks, bids = _levels(values, 41, 61), _levels(values, 51, 71)
+                    self.book.matcher.on_depth(item, asks, bids)
+                    continue
                 if kind != "0B":
                     continue
                 last, ask, bid = (to_int(values.get(f)) for f in ("10", "27", "28"))
@@ -280,3 +284,13 @@ class FakeKiwoom:
             await self.push_frame(frame)
             pushed += 1
         return pushed
+
+
+def _levels(values: dict[str, Any], price_fid: int, size_fid: int) -> dict[int, int]:
+    """One side of a 0D: price -> size for its ten levels (empty ones dropped)."""
+    out = {}
+    for i in range(10):
+        price = to_int(values.get(str(price_fid + i)))
+        if price:
+            out[price] = to_int(values.get(str(size_fid + i)))
+    return out

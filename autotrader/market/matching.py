@@ -140,6 +140,25 @@ class Matcher:
         self.vi: dict[str, float] = {}  # stock -> trigger time, while its VI auction runs
         self.closes: dict[str, int] = {}  # item -> the day's close
         self._last_regular: dict[str, int] = {}
+        self.depth: dict[str, tuple[dict[int, int], dict[int, int]]] = {}  # item -> asks, bids
+
+    def on_depth(self, symbol: str, asks: dict[int, int], bids: dict[int, int]) -> None:
+        """The item's latest ``0D``: shares offered and bid at each of ten prices."""
+        self.depth[symbol] = (asks, bids)
+
+    def _book_size(self, symbol: str, side: Side, price: int, opposite: bool) -> int | None:
+        """Shares the 0D book shows at ``price`` on the side an order meets (``opposite``)
+        or joins; None when no 0D of the item lists that price."""
+        book = self.depth.get(symbol)
+        if book is None:
+            return None
+        asks, bids = book
+        levels = (
+            (asks if side is Side.BUY else bids)
+            if opposite
+            else (bids if side is Side.BUY else asks)
+        )
+        return levels.get(price)
 
     # -- arrival ----------------------------------------------------------------------
     def phase(self, symbol: str, order_type: OrderType, now: float) -> Phase:
@@ -213,11 +232,16 @@ class Matcher:
                 and (opposite <= order.limit if buy else opposite >= order.limit)
             )
         price = self._band(opposite, quote.base if quote else 0) if order.market else opposite
+        shown = self._book_size(order.symbol, order.side, opposite, opposite=True)
+        if shown is not None:
+            size = shown  # the 0D book's size at the price it takes
         qty = min(order.qty, size) if marketable else 0
         if t in FOK and qty < order.qty:  # F13-F16, F21: all or nothing
             yield self._end(book, order, now, "FOK not filled whole: cancelled")
             return
         book[order.key] = order  # working from here: a fill's handler may cancel it
+        if not qty and order.ahead is not None:  # joins the queue the 0D book shows there
+            order.ahead += self._book_size(order.symbol, order.side, order.limit, False) or 0
         if qty:
             order.qty -= qty
             if not order.qty:

@@ -2,6 +2,7 @@
 
 from autotrader.model.events import (
     BalanceUpdate,
+    Depth,
     Event,
     Execution,
     SessionChange,
@@ -19,6 +20,7 @@ from autotrader.model.orders import (
 
 __all__ = [
     "BalanceUpdate",
+    "Depth",
     "Event",
     "Exchange",
     "Execution",

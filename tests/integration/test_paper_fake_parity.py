@@ -65,8 +65,28 @@ EXPECTED = [
 ]
 
 
-def frames() -> list[dict[str, Any]]:
-    out = []
+# The same tape behind a 0D book at 10:00:00 (2 shares at the ask, 5 at the bid): the
+# entry fills 2 on arrival and 1 on the next print, so its take-profit sits higher and
+# never fills; the dip bid queues behind the 5 but prints go through it.
+EXPECTED_WITH_BOOK = [
+    ("entry", "buy", 2, 60_100),
+    ("entry", "buy", 1, 60_300),
+    ("dip", "buy", 3, 60_000),
+    ("dip", "buy", 1, 60_000),
+]
+
+
+def depth(hms: str, asks: dict[int, int], bids: dict[int, int]) -> dict[str, Any]:
+    values = {"21": hms}
+    for i, (price, size) in enumerate(asks.items()):
+        values |= {str(41 + i): f"+{price}", str(61 + i): str(size)}
+    for i, (price, size) in enumerate(bids.items()):
+        values |= {str(51 + i): f"+{price}", str(71 + i): str(size)}
+    return {"trnm": "REAL", "data": [{"type": "0D", "item": "005930", "values": values}]}
+
+
+def frames(book: bool = False) -> list[dict[str, Any]]:
+    out = [depth("100000", {60_100: 2}, {60_000: 5})] if book else []
     for hms, price, ask, bid, size in TAPE:
         entry = trade("005930", hms, price, ask=ask, bid=bid, volume=size)
         entry["values"] |= {"11": "0", "12": "0.00"}
@@ -98,26 +118,31 @@ def settled(live: Live) -> bool:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(("book", "expected"), [(False, EXPECTED), (True, EXPECTED_WITH_BOOK)])
 async def test_the_paper_broker_and_the_fake_kiwoom_fill_the_same_orders_alike(
-    tmp_path: Path,
+    tmp_path: Path, book: bool, expected: list[tuple[str, str, int, int]]
 ) -> None:
-    """Same strategy, same tape: identical fills (rule, side, quantity, price) and the
-    same final order states, dry-run against live on the fake."""
+    """Same strategy, same tape (with or without a 0D book): identical fills (rule, side,
+    quantity, price) and the same final order states, dry-run against live on the fake."""
     (tmp_path / "paper").mkdir()
     paper = Harness(HEADER + RULES, tmp_path / "paper")
-    paper.feed(frames())
+    paper.feed(frames(book))
     paper_fills = [tuple(r) for r in paper.rows(FILLS)]
     paper_states = [tuple(r) for r in paper.rows(STATES)]
-    assert paper_fills == EXPECTED
+    assert paper_fills == expected
 
     async with live_run(tmp_path / "live", RULES, fake_options={"holdings": {}}) as live:
         st = live.runner.engine.states["005930"]
-        for frame in frames():
-            hms = frame["data"][0]["values"]["20"]
+        for frame in frames(book):
+            hms = frame["data"][0]["values"].get("20", "")
             await live.push(frame)
+            if not hms:  # a 0D: the fake has it once pushed; the engine ignores it live
+                continue
             await live.until(lambda hms=hms: st.values.get("20") == hms and settled(live))
     live_fills = [tuple(r) for r in rows(live.journal_path, FILLS)]
     live_states = [tuple(r) for r in rows(live.journal_path, STATES)]
     assert live_fills == paper_fills
-    assert live_states == paper_states
+    # live, a fill reaches the engine through 00 after the tick's rules ran: an order its
+    # event triggers may get a later id than in the replay, so compare the set of orders
+    assert sorted(live_states) == sorted(paper_states)
     assert ("probe", "cancelled", 0) in live_states

@@ -116,9 +116,18 @@ class VI:
     item: str = "005930"
 
 
+@dataclass(frozen=True)
+class D:
+    """A 0D book: price -> size on each side."""
+
+    asks: dict[int, int]
+    bids: dict[int, int]
+    item: str = "005930"
+
+
 @dataclass
 class Case:
-    tape: list[P | O | VI]
+    tape: list[P | O | VI | D]
     expect: list[tuple[str, int, str, int, int]]  # (fill|cancel|refused, order#, time, qty, price)
     config: MatchConfig = field(default_factory=MatchConfig)
 
@@ -394,6 +403,22 @@ CASES: dict[str, Case] = {
         ],  # fmt: skip
         [("fill", 0, "10:00:00", 10, 70_000)],
     ),
+    "F42": Case(
+        [
+            Q,
+            D({70_100: 20}, {70_000: 80}),
+            O("10:00:01", B, T.LIMIT, 50, 70_200),
+            O("10:00:02", B, T.LIMIT, 10, 70_000),
+            P("10:00:05", 70_000, 50),
+            P("10:00:06", 70_000, 60),
+            P("10:00:07", 70_000, 10),
+        ],  # fmt: skip
+        [
+            ("fill", 0, "10:00:01", 20, 70_100),
+            ("fill", 0, "10:00:05", 30, 70_200),
+            ("fill", 1, "10:00:07", 10, 70_000),
+        ],  # fmt: skip
+    ),
 }
 
 
@@ -421,6 +446,8 @@ def run(case: Case) -> list[tuple[str, int, str, int, int]]:
             record(m.on_print(ev.item, pr))
         elif isinstance(ev, VI):
             m.on_vi(ev.item, ev.released, ts(ev.at))
+        elif isinstance(ev, D):
+            m.on_depth(ev.item, ev.asks, ev.bids)
         else:
             order = Working(n, ev.item, ev.side, ev.order_type, ev.qty, ev.limit, ev.condition)
             quote = arrival_quote(ev.item, ev.side, ev.order_type, ts(ev.at), quotes)
