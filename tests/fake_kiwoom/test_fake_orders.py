@@ -154,3 +154,17 @@ async def test_stop_limit_waits_for_its_condition_price() -> None:
         assert fake.orders[0].filled == 0
         await fake.push_frame(tick("005930", 60_500))
     assert fake.orders[0].filled == 1
+
+
+async def test_an_order_type_the_venue_refuses_in_its_phase_is_answered_with_code_20() -> None:
+    """An after_hours_close (81) at 09:00:01 and a market order on Nextrade at 16:00 are
+    refused with return code 20 and the venue's reason (docs/paper-fills.md); no order."""
+    async with running(mock=False) as (fake, api):
+        await fake.push_frame(tick("005930", 60_000))
+        early = await api.call(ORDR, "kt10000", buy(qty=1, tp="81"))
+        await fake.push_frame(tick("005930_NX", 60_000, tm="160000"))
+        nx = await api.call(ORDR, "kt10000", buy(qty=1, tp="3") | {"dmst_stex_tp": "NXT"})
+    assert early["return_code"] == 20
+    assert early["return_msg"] == "krx_continuous does not accept after_hours_close (81)"
+    assert (nx["return_code"], nx["return_msg"]) == (20, "nxt_after does not accept market (3)")
+    assert fake.orders == []
