@@ -12,6 +12,7 @@ from rich.table import Table
 from autotrader.clock import to_seoul
 from autotrader.journal import queries
 from autotrader.report.pnl import realized_pnl
+from autotrader.report.venue import print_venue_cancellations
 
 
 def _t(ts: float | None) -> str:
@@ -73,6 +74,8 @@ def print_report(
         if len(fills) > limit:
             t.caption = f"... and {len(fills) - limit} more"
         con.print(t)
+
+    print_venue_cancellations(con, orders)  # IOC/FOK remainders, expiries
 
     if rejected:
         groups = group_rejections(rejected)

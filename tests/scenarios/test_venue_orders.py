@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlite_utils
+from rich.console import Console
+
 from autotrader.feed.synth import SynthConfig
 from autotrader.market.ticks import shift_ticks
+from autotrader.report.summary import print_report
 from tests.scenarios.venue_support import run_day
 
 DAY = SynthConfig(seed=21, n_symbols=2, ticks=4_000, vi_kind=None)
@@ -86,6 +90,10 @@ def test_an_ioc_below_the_ask_is_cancelled_at_once_and_never_fills_later(
     )
     assert events[-1] == (created, "cancelled")
     assert qty == 5
+    con = Console(record=True, width=200)
+    print_report(sqlite_utils.Database(day.harness.journal.path), console=con)
+    text = con.export_text()
+    assert "Cancelled by the venue (1)" in text and "IOC remainder cancelled" in text
 
 
 NX_DAY = SynthConfig(seed=4, n_symbols=2, ticks=3_000, vi_kind=None, nextrade=("005930",))
