@@ -257,11 +257,18 @@ def tape_synth(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     symbols: Annotated[int, typer.Option(help="number of symbols")] = 12,
     ticks: Annotated[int, typer.Option(help="number of trade ticks")] = 30_000,
+    venue: Annotated[
+        bool, typer.Option(help="0H in the auctions, KRX after-hours sessions, _NX of the first")
+    ] = False,
 ) -> None:
     """Write a deterministic synthetic trading day."""
     from autotrader.feed.synth import SynthConfig, write_tape
 
-    header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+    cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks)
+    if venue:  # the whole venue: docs/paper-fills.md
+        cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks, auctions=True,
+                          after_hours=True, nextrade=cfg.codes()[:1])  # fmt: skip
+    header = write_tape(out, cfg)
     typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")
 
 

@@ -47,7 +47,9 @@ class RiskConfig(_Section):
     max_orders_per_symbol_per_minute: int = Field(10, gt=0)
     duplicate_window: float = Field(2.0, ge=0, description="seconds")
     max_price_deviation: float = Field(0.05, gt=0, le=0.3, description="vs last trade")
-    allowed_sessions: tuple[str, ...] = Field(("open",), description="entries: 0s names")
+    allowed_sessions: tuple[str, ...] = Field(
+        ("open", "nxt_main_start"), description="entries: 0s names (KRX's, Nextrade's)"
+    )
     vi_blocks: Literal["market", "all", "none"] = "market"
     trading_hours: tuple[str, str] | Literal["none"] = Field(
         ("09:00", "15:20"), description="entries; 'none' for no hours check"

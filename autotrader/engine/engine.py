@@ -315,9 +315,13 @@ class Engine:
 
     def on_session(self, ev: SessionChange) -> None:
         self.stats["sessions"] += 1
-        changed = ev.code != self.market.session_code
-        self.market.session = ev.name
-        self.market.session_code = ev.code
+        if ev.name.startswith("nxt_"):  # Nextrade's sessions do not end KRX's
+            changed = ev.name != self.market.nxt_session
+            self.market.nxt_session = ev.name
+        else:
+            changed = ev.code != self.market.session_code
+            self.market.session = ev.name
+            self.market.session_code = ev.code
         if changed:
             self.triggers.on_session(ev.name)
 

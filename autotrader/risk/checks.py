@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from autotrader.market.phases import describe, phase_for, refusal, venue_of
+from autotrader.market.phases import Venue, describe, phase_for, refusal, venue_of
 from autotrader.market.ticks import daily_limits, is_on_grid
 from autotrader.model import OrderAction, OrderRequest, Side
 from autotrader.risk.book import RiskBook
@@ -56,7 +56,8 @@ class RiskLimits:
     max_orders_per_symbol_per_minute: int = 10
     duplicate_window: float = 2.0  # seconds: same rule, symbol, side, qty and price
     max_price_deviation: float = 0.05  # limit price vs last trade, as a ratio
-    allowed_sessions: tuple[str, ...] = ("open",)  # entries: 0s names; unknown passes
+    # entries: 0s names (KRX's for KRX and SOR items, Nextrade's for _NX); unknown passes
+    allowed_sessions: tuple[str, ...] = ("open", "nxt_main_start")
     vi_blocks: str = "market"  # entries in a VI auction: block "market" orders, "all", "none"
     exit_hours: tuple[int, int] | None = None  # exits: None = whenever the venue takes them
     exit_sessions: tuple[str, ...] | None = None  # exits: None = any session
@@ -194,7 +195,9 @@ def session(x: CheckInput, seen: Seen) -> str | None:
         return None
     entry = _guarded_as_entry(x.order)
     allowed = x.limits.allowed_sessions if entry else x.limits.exit_sessions
-    name = x.state.market.session
+    market = x.state.market
+    nxt = venue_of(x.order.symbol) is Venue.NXT
+    name = market.nxt_session if nxt else market.session  # each venue's own 0s codes
     seen.update(session=name, allowed=None if allowed is None else list(allowed))
     if allowed is None or not name or name in allowed:
         return None

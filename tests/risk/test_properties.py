@@ -555,7 +555,9 @@ FAMILIES: tuple[Family, ...] = (
         ("max_open_orders",),
         program(
             (ticks(), 1),
-            (fires(offs=(None, -3, -4, 3, 4)), 4),
+            # mostly limits off the market: marketable orders fill on arrival, only
+            # resting ones keep counting against max_open_orders
+            (fires(sides=(B, B, S), offs=(-3, -4, -5, -3, None)), 4),
             (cancels, 1),
         ),
         examples=([Fire("005930", B, 1, -3, rule=r) for r in "abcdef"],),

@@ -30,7 +30,7 @@ def test_by_default_exits_pass_in_the_closing_auction_and_entries_do_not() -> No
     assert "trading_hours" not in sell and "session" not in sell and "venue_phase" not in sell
     buy = reasons(order(5), st)
     assert "trading_hours: 15:25:00 is outside trading hours 09:00:00-15:20:00" in buy
-    assert "session: session 'closing_notice' is not one of open" in buy
+    assert "session: session 'closing_notice' is not one of open, nxt_main_start" in buy
 
 
 def test_a_type_the_venue_refuses_now_is_refused_naming_phase_and_type() -> None:
@@ -145,3 +145,19 @@ def test_a_closing_notice_rule_flattens_and_its_orders_meet_the_closing_auction(
 def _run(check: c.Check, x: c.CheckInput) -> tuple[str | None, dict[str, object]]:
     seen: dict[str, object] = {}
     return check(x, seen), seen
+
+
+def test_nextrade_session_codes_do_not_end_the_krx_session(tmp_path: Path) -> None:
+    """With both venues' 0s codes on the tape (KRX 3 then Nextrade R at 09:00), a KRX entry
+    still sees KRX's 'open' and leaves; an _NX entry is judged by Nextrade's session."""
+    strat = FLATTEN.replace('symbols: ["005930"]', 'symbols: ["005930", "005930_NX"]')
+    h = Harness(strat, tmp_path)
+    h.feed([session_frame("3", "090000"), session_frame("R", "090000")])
+    assert (h.engine.market.session, h.engine.market.nxt_session) == ("open", "nxt_main_start")
+    h.feed([real(trade("005930", "100000", 70_000, volume=100))])
+    assert h.rows("SELECT rule, state FROM orders") == [("entry", "filled")]
+    st = h.engine.states["005930_NX"]
+    h.feed([session_frame("S", "152000")])
+    x = check_input(order(1, price=70_000), st)
+    x.order.symbol = "005930_NX"
+    assert _run(c.session, x)[0] == "session 'nxt_main_end' is not one of open, nxt_main_start"
