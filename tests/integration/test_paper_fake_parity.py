@@ -146,3 +146,53 @@ async def test_the_paper_broker_and_the_fake_kiwoom_fill_the_same_orders_alike(
     # event triggers may get a later id than in the replay, so compare the set of orders
     assert sorted(live_states) == sorted(paper_states)
     assert ("probe", "cancelled", 0) in live_states
+
+
+VI_RULES = """\
+  - name: vi-bid
+    symbols: ["005930"]
+    on: {vi: triggered}
+    do:
+      - buy: {qty: 5, type: limit, price: event.trigger_price + 5 ticks}
+"""
+
+
+def vi_frame(released: bool) -> dict[str, Any]:
+    values = {"9001": "005930", "9068": "1", "1221": "60100", "1223": "103000"}
+    values |= {"1224": "103210" if released else "000000", "9069": "1"}
+    return {"trnm": "REAL", "data": [{"type": "1h", "item": "005930", "values": values}]}
+
+
+def vi_frames() -> list[dict[str, Any]]:
+    def tick(hms: str, price: int, size: int) -> dict[str, Any]:
+        entry = trade("005930", hms, price, volume=size)
+        entry["values"] |= {"11": "0", "12": "0.00"}
+        return real(entry)
+
+    return [tick("102959", 60_000, 100), vi_frame(False), vi_frame(True),
+            tick("103210", 60_300, 500), tick("103211", 60_400, 10)]  # fmt: skip
+
+
+@pytest.mark.anyio
+async def test_a_vi_auction_fills_alike_in_the_paper_broker_and_the_fake(tmp_path: Path) -> None:
+    """A limit placed on the VI trigger rests through the auction in both venues and fills
+    at the release print's price (60,300), not at its limit (60,600) nor the quote it met."""
+    (tmp_path / "paper").mkdir()
+    paper = Harness(HEADER + VI_RULES, tmp_path / "paper")
+    paper.feed(vi_frames())
+    assert [tuple(r) for r in paper.rows(FILLS)] == [("vi-bid", "buy", 5, 60_300)]
+
+    async with live_run(tmp_path / "live", VI_RULES, fake_options={"holdings": {}}) as live:
+        st = live.runner.engine.states["005930"]
+        first, trigger, release, *prints = vi_frames()
+        await live.push(first)
+        await live.until(lambda: st.values.get("20") == "102959")
+        await live.push(trigger)
+        await live.until(lambda: bool(live.orders()) and settled(live))
+        await live.push(release)
+        await live.until(lambda: not st.vi_active)
+        for frame in prints:
+            hms = frame["data"][0]["values"]["20"]
+            await live.push(frame)
+            await live.until(lambda hms=hms: st.values.get("20") == hms and settled(live))
+    assert [tuple(r) for r in rows(live.journal_path, FILLS)] == [("vi-bid", "buy", 5, 60_300)]
