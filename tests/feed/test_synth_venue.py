@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
+from typer.testing import CliRunner
 
+from autotrader.cli import app
 from autotrader.feed.synth import SAMPLE_CONFIG, SynthConfig, generate_frames
+from autotrader.feed.tape import open_tape
 from autotrader.market.ticks import is_on_grid
 
 CFG = SynthConfig(n_symbols=3, ticks=3_000, auctions=True, after_hours=True, nextrade=("005930",))
@@ -72,3 +76,15 @@ def test_nextrade_items_trade_in_their_three_sessions() -> None:
     assert not [t for t in nx if "085000" <= t < "090000" or "152000" <= t < "153000"]
     codes = {e["values"]["215"] for e in es if e["type"] == "0s"}
     assert set("PQRSUV") <= codes
+
+
+def test_tape_synth_venue_writes_a_day_with_the_whole_venue(tmp_path: Path) -> None:
+    """autotrader tape synth --venue: 0H, after-hours codes and _NX frames on the tape."""
+    out = tmp_path / "day.jsonl.gz"
+    args = ["tape", "synth", str(out), "--symbols", "2", "--ticks", "2000", "--venue"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    _, lines = open_tape(out)
+    es = [e for line in lines for e in orjson.loads(line)["data"]]
+    assert {e["type"] for e in es} >= {"0B", "0H", "0s", "1h"}
+    assert any(e["item"].endswith("_NX") for e in es)
+    assert "c" in {e["values"]["215"] for e in es if e["type"] == "0s"}
