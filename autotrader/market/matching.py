@@ -3,19 +3,28 @@
 Pure: orders in, prints and VI events in, fills and cancellations out; no clock of its own
 and no I/O. The paper broker and the fake Kiwoom both drive one ``Matcher``, so a dry-run
 and a run against the fake fill alike. docs/paper-fills.md is the contract, rule by rule
-(F01 ... F40); the comments below name the rules they implement.
+(F01 ... F42); the comments below name the rules they implement.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from autotrader.clock import DAY, SEOUL_OFFSET
 from autotrader.market import phases
 from autotrader.market.phases import Phase, Venue, phase_for, refusal, session_end, venue_of
 from autotrader.market.ticks import daily_limits, round_to_tick
+from autotrader.market.venue_types import (
+    Cancelled,
+    Filled,
+    MatchConfig,
+    Outcome,
+    Print,
+    Steps,
+    Working,
+)
 from autotrader.model.orders import OrderType, Side
 
 T = OrderType
@@ -27,70 +36,6 @@ MID = frozenset({T.MID_PRICE, T.MID_PRICE_IOC, T.MID_PRICE_FOK})
 AT_CLOSE = frozenset({T.PRE_MARKET_CLOSE, T.AFTER_HOURS_CLOSE})
 NEVER = math.inf
 UNCAPPED = 1 << 62  # a print without a size (field 15 missing) caps nothing
-
-
-@dataclass(frozen=True, slots=True)
-class MatchConfig:
-    """``queue_ahead``: shares ahead of a resting order at its limit (None: only a trade
-    through the limit fills it)."""
-
-    queue_ahead: int | None = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Print:
-    """One ``0B`` trade: price, size, the quote after it, its time and the base price."""
-
-    price: int
-    size: int
-    ask: int
-    bid: int
-    ts: float
-    base: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Filled:
-    key: object
-    qty: int
-    price: int
-    ts: float
-
-
-@dataclass(frozen=True, slots=True)
-class Cancelled:
-    """The venue ended (the rest of) an order: IOC/FOK remainder, or expiry."""
-
-    key: object
-    qty: int
-    ts: float
-    reason: str
-
-
-Outcome = Filled | Cancelled
-Steps = Generator[Outcome, None, int]  # yields outcomes, returns the print's size left
-
-
-@dataclass(slots=True)
-class Working:
-    """An order inside the venue; ``limit`` 0 means it prices as a market order."""
-
-    key: object
-    symbol: str
-    side: Side
-    order_type: OrderType
-    qty: int  # remaining
-    limit: int = 0
-    condition: int = 0
-    phase: Phase = Phase.CLOSED
-    day: int = 0
-    triggered: bool = True
-    ahead: int | None = 0  # shares ahead at the limit; None: fills only through it
-    auction_end: float = 0.0  # > 0: waits for the single price of an auction ending then
-    closing: bool = False  # the auction it waits for is the closing one
-    seen: float = 0.0  # the last time it met the tape
-    market: bool = False
-    fixed_price: int = 0  # 61 / 81: the closing price they trade at
 
 
 def _day(ts: float) -> int:
@@ -494,7 +439,9 @@ __all__ = [
     "Matcher",
     "Outcome",
     "Print",
+    "Steps",
     "Venue",
     "Working",
+    "arrival_quote",
     "venue_of",
 ]
