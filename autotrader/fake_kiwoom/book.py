@@ -184,6 +184,7 @@ class Book:
         tax = self.fees.sell_tax(value) if order.side is Side.SELL else 0
         order.filled += qty
         order.fill_value += value
+        order.last_fill_qty, order.last_fill_price = qty, price
         order.commission += commission
         order.tax += tax
         order.status = Status.FILLED
@@ -196,6 +197,8 @@ class Book:
             self.holdings[order.stk_cd] = holding
         else:
             self.cash += value - commission - tax
+            holding.realized += value - commission - tax - qty * holding.avg_price
+            holding.sold_cost += qty * holding.avg_price
             holding.qty -= qty
             holding.today_sell += qty
             if holding.qty <= 0:

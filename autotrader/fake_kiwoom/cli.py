@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -29,23 +29,20 @@ def serve(
     secretkey: Annotated[
         str, typer.Option(help="Secret key the server accepts")
     ] = "test-secretkey",
+    page_size: Annotated[
+        int, typer.Option(min=1, help="Rows per page before cont-yn: Y / next-key")
+    ] = 100,
+    ping_interval: Annotated[
+        float, typer.Option(min=0.01, help="Seconds between the server's websocket PINGs")
+    ] = 60.0,
+    ping_timeout: Annotated[
+        float, typer.Option(min=0.01, help="Seconds a client has to echo a PING")
+    ] = 10.0,
 ) -> None:
     """Serve REST and websocket on 127.0.0.1 until Ctrl-C; ``tape`` is replayed once,
     from the moment the first client registers."""
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(tape, rest_port, ws_port, speed, appkey, secretkey))
-
-
-async def _serve(
-    tape: Path | None,
-    rest_port: int,
-    ws_port: int,
-    speed: float | None,
-    appkey: str,
-    secretkey: str,
-) -> None:
-    fake = FakeKiwoom(
-        tape,
+    settings = dict(
+        tape=tape,
         appkey=appkey,
         secretkey=secretkey,
         rest_port=rest_port,
@@ -53,7 +50,18 @@ async def _serve(
         auto_stream=tape is not None,
         wait_for_client=True,
         speed=speed or None,
+        page_size=page_size,
+        ping_interval=ping_interval,
+        ping_timeout=ping_timeout,
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_until_interrupted(settings))
+
+
+async def serve_until_interrupted(settings: dict[str, Any]) -> None:
+    """Build the fake inside the event loop from the CLI's ``settings`` and serve forever."""
+    fake = FakeKiwoom(**settings)
+    appkey, secretkey = settings["appkey"], settings["secretkey"]
     async with fake:
         typer.echo(f"REST      {fake.rest_url}")
         typer.echo(f"websocket {fake.ws_url}")

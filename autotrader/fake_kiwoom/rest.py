@@ -7,7 +7,7 @@ a malformed one 1517, both as HTTP 200 with a non-zero ``return_code``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -16,6 +16,7 @@ from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.book import Book
 from autotrader.fake_kiwoom.faults import FaultState
 from autotrader.fake_kiwoom.http import Response
+from autotrader.fake_kiwoom.market_facts import CreditList, Depths
 from autotrader.fake_kiwoom.orders import BookEvent, Refused
 
 Body = dict[str, Any]
@@ -31,6 +32,8 @@ class RestContext:
     account: str
     mock: bool
     page_size: int
+    depths: Depths = field(default_factory=Depths)  # the 0D books (quotes.py)
+    credit: CreditList = field(default_factory=CreditList)  # kt20016/kt20017 (credit_tr.py)
 
 
 def json_response(

@@ -13,16 +13,20 @@ import orjson
 
 from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.account_tr import handle_account
-from autotrader.fake_kiwoom.auth import TokenStore, expires_dt
+from autotrader.fake_kiwoom.auth import TokenStore, expires_dt, hhmmss
+from autotrader.fake_kiwoom.credit_tr import handle_credit
 from autotrader.fake_kiwoom.http import Reply, Request, Response
 from autotrader.fake_kiwoom.order_tr import handle_order
 from autotrader.fake_kiwoom.orders import Refused
+from autotrader.fake_kiwoom.quotes import handle_quotes
 from autotrader.fake_kiwoom.rest import Body, RestContext, json_response
 
 ROUTES: dict[str, frozenset[str]] = {
     "/api/dostk/ordr": frozenset({"kt10000", "kt10001", "kt10002", "kt10003"}),
     "/api/dostk/crdordr": frozenset({"kt10006", "kt10007", "kt10008", "kt10009"}),
     "/api/dostk/acnt": frozenset({"kt00001", "kt00010", "kt00018", "ka10075", "ka10076"}),
+    "/api/dostk/mrkcond": frozenset({"ka10004"}),  # quotes.py
+    "/api/dostk/stkinfo": frozenset({"kt20016", "kt20017"}),  # credit_tr.py
 }
 KNOWN = frozenset().union(*ROUTES.values())
 INJECTED_RATE = 5  # the 유량 figure quoted in injected 1700 answers, as seen in traffic
@@ -62,6 +66,10 @@ class Router:
             body = _parse(req)
             if api_id in ROUTES["/api/dostk/acnt"]:
                 return handle_account(self.ctx, api_id, body, req.headers)
+            if api_id == "ka10004":
+                return handle_quotes(self.ctx, api_id, body, hhmmss(self.clock()))
+            if api_id in ROUTES["/api/dostk/stkinfo"]:
+                return handle_credit(self.ctx, api_id, body, req.headers)
             return await handle_order(self.ctx, api_id, body)
         except Refused as refused:
             return json_response(refused.body, api_id=req.headers.get("api-id", ""))
