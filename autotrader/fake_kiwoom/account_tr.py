@@ -174,6 +174,19 @@ def _orderable(ctx: RestContext, body: Body) -> Response:
     qty = max(book.sellable(stk_cd), 0) if side == "1" else (amount // price if price else 0)
     answer = {"ord_alowa": pad(amount, 15), "wthd_alowa": pad(book.cash, 15)}
     answer |= {"ord_alowq": pad(qty, 10)}
+    # By margin rate, as the public clients' model carries them: cash-only, so all alike.
+    for rate in ("20", "30", "40", "50", "60", "rdex_60", "100"):
+        answer |= {
+            f"profa_{rate}ord_alow_amt": pad(amount, 15),
+            f"profa_{rate}ord_alowq": pad(qty, 10),
+        }
+    answer |= {"entr": pad(book.cash, 15), "d2entra": pad(book.cash, 15), "repl_amt": pad(0, 15)}
+    answer |= {"pred_reu_alowa": pad(0, 15), "tdy_reu_alowa": pad(0, 15), "uncla": pad(0, 15)}
+    answer |= {"ord_pos_repl": pad(0, 15), "nxdy_wthd_alowa": pad(book.cash, 15)}
+    value = qty * price if side == "2" else 0
+    answer |= {"pur_amt": pad(value, 15), "cmsn": pad(book.fees.commission(value), 15)}
+    answer |= {"pur_exct_amt": pad(value + book.fees.commission(value), 15)}
+    answer["profa_rdex_aplc_tp"] = "0"
     return json_response(answer | DONE, api_id="kt00010")
 
 
