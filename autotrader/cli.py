@@ -7,13 +7,17 @@ and prints the report: the quickest way to see the whole product work.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from autotrader.cli_credit import credit_list
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
+
+if TYPE_CHECKING:
+    from autotrader.rules.credit_list import CreditList
 
 app = typer.Typer(
     help="Declarative, rule-based auto-trading for Korean stocks on Kiwoom.",
@@ -23,6 +27,7 @@ app = typer.Typer(
 tape_app = typer.Typer(help="Make and inspect tapes (recorded or synthetic market days).")
 app.add_typer(tape_app, name="tape")
 app.add_typer(fake_app, name="fake-kiwoom")
+app.command("credit-list")(credit_list)
 
 _REPO = Path(__file__).resolve().parents[1]
 
@@ -139,17 +144,26 @@ def report_cmd(
         raise _fail(exc) from None
 
 
+CreditListOption = Annotated[
+    Path | None,
+    typer.Option(help="credit list saved by 'autotrader credit-list': warn on credit buys off it"),
+]
+
+
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="strategy files")],
+    credit_list: CreditListOption = None,
 ) -> None:
     """Check strategy files; print every problem as path:line:column: message."""
     from autotrader.rules import load_strategy
+    from autotrader.rules.credit_list import credit_warnings
 
+    listed = _credit_list(credit_list)
     status = 0
     for f in files:
         try:
-            load_strategy(f)
+            loaded = load_strategy(f)
         except StrategyErrors as exc:
             unreadable = any(e.line == 0 for e in exc.errors)
             status = max(status, 2 if unreadable else 1)
@@ -157,7 +171,18 @@ def validate(
                 typer.echo(str(e))
             continue
         typer.echo(f"{f}: ok")
+        for line in credit_warnings(loaded.spec, listed, str(f)):
+            typer.echo(line)
     raise typer.Exit(status)
+
+
+def _credit_list(path: Path | None) -> CreditList | None:
+    from autotrader.rules.credit_list import load_credit_list
+
+    try:
+        return None if path is None else load_credit_list(path)
+    except AutotraderError as exc:
+        raise _fail(exc, 2) from None
 
 
 @app.command()
@@ -200,10 +225,12 @@ def init(
 @app.command()
 def explain(
     file: Annotated[Path, typer.Argument(help="strategy file")],
+    credit_list: CreditListOption = None,
 ) -> None:
     """Say in plain words what each rule of FILE will do."""
     from autotrader.rules import load_strategy
     from autotrader.rules.authoring import explain as explain_rules
+    from autotrader.rules.credit_list import credit_warnings
 
     try:
         loaded = load_strategy(file)
@@ -212,6 +239,8 @@ def explain(
             typer.echo(str(e))
         raise typer.Exit(2 if any(e.line == 0 for e in exc.errors) else 1) from None
     for line in explain_rules(loaded.spec):
+        typer.echo(line)
+    for line in credit_warnings(loaded.spec, _credit_list(credit_list), str(file)):
         typer.echo(line)
 
 

@@ -199,6 +199,7 @@ class LiveRunner:
             if self.recovery.problems:  # the file first: a crash from here on stays halted
                 self.engine.killswitch.set(TradingLevel.HALTED, self.recovery.halt_reason)
             self.load_account(snapshot)
+            await self._load_credit_answers()
             ws = asyncio.create_task(self.realtime.run(), name="kiwoom-websocket")
             await self._until_ready(ws)
             if self.recovery.problems:  # cancels of open orders confirm through the socket
@@ -321,6 +322,23 @@ class LiveRunner:
         }
 
     # -- start-up ------------------------------------------------------------------------
+
+    async def _load_credit_answers(self) -> None:
+        """Ask kt20017 for every stock a ``credit_buy`` rule may buy, before any rule runs.
+
+        The answers go to the risk book (risk/credit.py); a stock left without one (the
+        query failed) has its credit buys refused, never assumed eligible.
+        """
+        symbols = {
+            s for r in self.plan.rules for s in r.symbols
+            if any(a.spec.kind == "credit_buy" for a in r.actions)
+        }  # fmt: skip
+        answers = {}
+        try:
+            answers = await self.broker.credit.loans(symbols)
+        except BrokerError as exc:
+            log.warning("kt20017 failed (%s): credit buys will be refused", exc)
+        self.engine.book.credit.record(answers)
 
     def load_account(self, snapshot: AccountSnapshot) -> None:
         """Positions from holdings, cash from the deposit, open orders resumed or adopted.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from autotrader.market.fees import Fees
 from autotrader.model import Fill, OrderRequest, Side
+from autotrader.risk.credit import CreditLoans
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
@@ -56,6 +57,7 @@ class RiskBook:
     last_sent: dict[tuple[str, str, str, int, int], float] = field(default_factory=dict)
     reserve_price: dict[int, int] = field(default_factory=dict)  # order id -> KRW/share
     reserve_left: dict[int, int] = field(default_factory=dict)  # order id -> KRW still held
+    credit: CreditLoans = field(default_factory=CreditLoans)  # kt20017 answers (risk/credit.py)
 
     # -- reads (used by the checks) -----------------------------------------------------
     @property

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from autotrader.market.ticks import daily_limits, is_on_grid
 from autotrader.model import OrderAction, OrderRequest, Side
 from autotrader.risk.book import RiskBook
+from autotrader.risk.credit import credit_eligibility
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
@@ -412,4 +413,5 @@ DEFAULT_CHECKS: tuple[tuple[str, Check], ...] = (
     ("sellable_qty", sellable_qty),
     ("orderable_cash", orderable_cash),
     ("credit_loan", credit_loan),
+    ("credit_eligibility", credit_eligibility),
 )

@@ -39,6 +39,7 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.broker.kiwoom.account import AccountQueries, Balance, Deposit, OpenOrder
+from autotrader.broker.kiwoom.credit import CreditQueries
 from autotrader.broker.kiwoom.orders import api_id_for, build_order_body, parse_order_answer
 from autotrader.broker.kiwoom.realtime import RealtimeClient
 from autotrader.broker.kiwoom.reconcile import Resolution, candidates, match
@@ -82,6 +83,7 @@ class KiwoomBroker:
         self.settings = settings
         self.rest = rest or KiwoomRest(settings, transport=transport, clock=clock)
         self.account = AccountQueries(self.rest)
+        self.credit = CreditQueries(self.rest, clock)  # kt20017/kt20016 (credit.py)
         self._fees = fees or Fees()
         self._clock = clock
         self._emit: Emit | None = None

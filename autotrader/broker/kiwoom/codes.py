@@ -39,6 +39,7 @@ ORDER_PATH = "/api/dostk/ordr"
 CREDIT_ORDER_PATH = "/api/dostk/crdordr"
 ACCOUNT_PATH = "/api/dostk/acnt"
 MARKET_PATH = "/api/dostk/mrkcond"
+STOCK_INFO_PATH = "/api/dostk/stkinfo"
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a URL path)
 REVOKE_PATH = "/oauth2/revoke"
 
@@ -55,6 +56,7 @@ API_PATHS: dict[str, str] = {
         api_id: MARKET_PATH
         for api_id in ("ka10004", "ka10005", "ka10006", "ka10007", "ka10086", "ka10087")
     },
+    **{api_id: STOCK_INFO_PATH for api_id in ("kt20016", "kt20017", "ka90004")},
 }
 
 RATE_LIMIT_CODES = frozenset({1700, 1701, 1702})
