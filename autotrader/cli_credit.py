@@ -37,7 +37,9 @@ def credit_list(
     typer.echo(f"wrote {out}: {len(stocks)} stocks with a credit loan on {day}")
 
 
-async def fetch_credit_list(config: Path | None, grade: str, market: str) -> tuple[str, dict[str, str]]:
+async def fetch_credit_list(
+    config: Path | None, grade: str, market: str
+) -> tuple[str, dict[str, str]]:
     from autotrader.broker.kiwoom.credit import CreditQueries
     from autotrader.broker.kiwoom.rest import KiwoomRest
     from autotrader.cli_live import kiwoom_settings

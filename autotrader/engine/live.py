@@ -153,6 +153,8 @@ class LiveRunner:
             on_frame=self._on_raw_frame if journal.raw_frames else None,
         )
         self.realtime.subscribe(engine.states)
+        if any(name.startswith("book.") for name in plan.names):
+            self.realtime.symbol_types += ("0D",)  # order-book names: subscribe the book
         self.in_doubt: dict[int, OrderRequest] = {}
         self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
         self.adopted: list[OrderRequest] = []

@@ -12,6 +12,7 @@ from typing import Any
 
 from autotrader.engine.trigger_event import NO_EVENT, TriggerEvent
 from autotrader.feed import fields
+from autotrader.model.quotes import PriceLimits
 
 
 class MarketState:
@@ -63,6 +64,8 @@ class SymbolState:
         "mark_cost",
         "roll",
         "rolling",
+        "depth",
+        "limits",
     )
 
     def __init__(self, symbol: str, market: MarketState) -> None:
@@ -97,6 +100,10 @@ class SymbolState:
         # Rolling values some rule reads (engine/rolling.py), read by slot: s.roll[i].
         self.roll: list[float] = []
         self.rolling: Any = None
+        # The latest 0D values as decoded (feed/orderbook.py reads them; {} before any),
+        # and today's 0g limits (None until one arrives: the risk guard then estimates).
+        self.depth: dict[str, Any] = {}
+        self.limits: PriceLimits | None = None
 
     @property
     def ask(self) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from autotrader.clock import hms_to_seconds
+from autotrader.feed.orderbook import price_limits
 from autotrader.market.sessions import session_name
 from autotrader.model import SessionChange, ViEvent
 
@@ -113,9 +114,29 @@ class FrameDecoder:
             self._vi(entry)
         elif kind == "0s":
             self._session(entry)
+        elif kind == "0D" or kind == "0g":
+            self._book_or_limits(kind, entry)
         else:
             skipped = self.counters.skipped_types
             skipped[kind] = skipped.get(kind, 0) + 1
+
+    def _book_or_limits(self, kind: str, entry: Any) -> None:
+        # 0D: keep the values as they came (feed/orderbook.py reads them on demand);
+        # 0g: today's exact price limits. Neither moves the clock nor runs rules.
+        st = self.states.get(entry["item"])
+        if st is None:
+            self.counters.unsubscribed += 1
+            return
+        values = entry["values"]
+        if type(values) is not dict:
+            raise TypeError(f"{kind} values are not an object")
+        if kind == "0D":
+            st.depth = values
+            return
+        limits = price_limits(values)
+        if limits is None:
+            raise ValueError("0g without readable upper/lower/base prices")
+        st.limits = limits
 
     def _malformed(self, why: str) -> None:
         self.counters.malformed += 1

@@ -314,18 +314,25 @@ def tick_grid(x: CheckInput, seen: Seen) -> str | None:
 
 
 def daily_price_limit(x: CheckInput, seen: Seen) -> str | None:
+    """Within today's limits: the exchange's own (``SymbolState.limits``, from the feed)
+    when they arrived, else +-30% of the base price estimated from the last tick."""
     if not x.order.order_type.needs_price or is_cancel(x.order):
         return None
-    base = base_price(x.state)
-    seen.update(price=x.order.price, base=base)
-    if base <= 0:
-        return f"no base price known for {x.order.symbol} yet: cannot check the daily limits"
-    lower, upper = daily_limits(base)
+    exact = x.state.limits
+    if exact is not None:
+        base, lower, upper = exact.base, exact.lower, exact.upper
+        seen.update(price=x.order.price, base=base, source="exchange")
+    else:
+        base = base_price(x.state)
+        seen.update(price=x.order.price, base=base, source="estimate")
+        if base <= 0:
+            return f"no base price known for {x.order.symbol} yet: cannot check the daily limits"
+        lower, upper = daily_limits(base)
     seen.update(lower=lower, upper=upper)
     if not lower <= x.order.price <= upper:
         return (
             f"limit price {x.order.price:,} is outside today's limits {lower:,}-{upper:,} "
-            f"(base {base:,})"
+            f"(base {base:,}, {'published by the exchange' if exact else 'estimated'})"
         )
     return None
 

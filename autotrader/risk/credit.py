@@ -48,18 +48,18 @@ def credit_eligibility(x: CheckInput, seen: dict[str, Any]) -> str | None:
     loans: CreditLoans = x.book.credit
     symbol = x.order.symbol
     if loans.assumed:
-        seen["source"] = "assumed eligible (dry-run: no kt20017 to ask)"
+        seen["source"] = "assumed eligible (dry-run: no broker to ask)"
         return None
     today = korea_day(x.now)
     answer = loans.answers.get(symbol)
-    seen.update(source="kt20017", today=today)
+    seen.update(source="broker", today=today)
     if answer is None:
-        return f"no credit-loan answer for {symbol} (kt20017 not answered): no credit buy"
+        return f"no credit-loan answer for {symbol} from the broker (not answered): no credit buy"
     seen.update(eligible=answer.eligible, detail=answer.detail, day=answer.day)
     if answer.day != today:
         return (
             f"the credit-loan answer for {symbol} is from {answer.day}, not today ({today}): "
-            "ask kt20017 again"
+            "ask the broker again"
         )
     if not answer.eligible:
         return f"no credit loan for {symbol}: the broker says {answer.detail!r}"

@@ -48,7 +48,7 @@ def test_credit_buy_when_kt20017_says_no_then_denies_with_the_brokers_words() ->
     """'< 신용융자 불가 >' today refuses the credit buy and quotes the answer."""
     reason, seen = review(book(no()))
     assert reason is not None and "신용융자 불가" in reason
-    assert seen["eligible"] is False and seen["source"] == "kt20017"
+    assert seen["eligible"] is False and seen["source"] == "broker"
 
 
 def test_credit_buy_when_kt20017_says_available_today_then_passes() -> None:
