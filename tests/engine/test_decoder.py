@@ -28,11 +28,12 @@ def test_sign_prefixed_prices_become_absolute_values(tmp_path: Path) -> None:
 
 
 def test_unknown_types_are_skipped_and_counted(tmp_path: Path) -> None:
-    """A 0D order-book entry is not an error: it is counted by type and skipped."""
+    """A type the engine does not use (0H, expected trades) is not an error: it is counted
+    by type and skipped (0D and 0g are read: see tests/feed/test_orderbook.py)."""
     h = Harness(ONE, tmp_path)
-    h.feed([real({"type": "0D", "item": "005930", "values": {}}, trade("005930", "090001", 1))])
+    h.feed([real({"type": "0H", "item": "005930", "values": {}}, trade("005930", "090001", 1))])
     c = h.decoder.counters
-    assert c.skipped_types == {"0D": 1}
+    assert c.skipped_types == {"0H": 1}
     assert h.engine.states["005930"].ticks == 1
 
 
