@@ -283,11 +283,15 @@ def tape_synth(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     symbols: Annotated[int, typer.Option(help="number of symbols")] = 12,
     ticks: Annotated[int, typer.Option(help="number of trade ticks")] = 30_000,
+    order_book: Annotated[
+        float, typer.Option(min=0.0, max=0.95, help="share of frames that are 0D order books")
+    ] = 0.0,
 ) -> None:
     """Write a deterministic synthetic trading day."""
     from autotrader.feed.synth import SynthConfig, write_tape
 
-    header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+    cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks, order_book_ratio=order_book)
+    header = write_tape(out, cfg)
     typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")
 
 

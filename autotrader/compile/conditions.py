@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from autotrader.clock import seconds_of_day
-from autotrader.feed import fields
+from autotrader.feed import fields, orderbook
 from autotrader.rules.expr import Between, Binary, Bool, Call, Name, Node, Num, Str, Unary
 from autotrader.rules.names import EVENT_NAMES, NameInfo
 from autotrader.rules.typecheck import check_condition, check_number
@@ -84,6 +84,14 @@ FRAGMENTS: dict[str, str] = {
     "vi.since": "(_sod(s.vi_since) if s.vi_since else 0)",
     "vi.elapsed": "((s.market.now - s.vi_since) if s.vi_since else 0.0)",
     "vi.trigger_price": "s.vi_price",
+    "book.ask": "_book_ask(s.depth)",
+    "book.bid": "_book_bid(s.depth)",
+    "book.ask_qty": "_book_ask_qty(s.depth)",
+    "book.bid_qty": "_book_bid_qty(s.depth)",
+    "book.spread_ticks": "_book_spread(s.depth)",
+    "book.total_ask_qty": "_book_total_ask(s.depth)",
+    "book.total_bid_qty": "_book_total_bid(s.depth)",
+    **{f"book.imbalance_{n}": f"_book_imbalance(s.depth, {n})" for n in (1, 3, 5, 10)},
     "time": "s.market.sod",
     "session": "s.market.session",
     "session.code": "s.market.session_code",
@@ -106,6 +114,15 @@ _GLOBALS: dict[str, Any] = {
     "_float": float,
     "_div": _div,
     "_sod": seconds_of_day,
+    # the order book (feed/orderbook.py): defensive readers, a garbled field reads 0
+    "_book_ask": orderbook.best_ask,
+    "_book_bid": orderbook.best_bid,
+    "_book_ask_qty": orderbook.best_ask_qty,
+    "_book_bid_qty": orderbook.best_bid_qty,
+    "_book_spread": orderbook.spread_ticks,
+    "_book_total_ask": orderbook.total_ask_qty,
+    "_book_total_bid": orderbook.total_bid_qty,
+    "_book_imbalance": orderbook.imbalance,
 }
 
 

@@ -64,6 +64,10 @@ class SynthConfig:
     ``ticks`` counts every ``0B`` entry. ``vi_symbol`` ``None`` means the first symbol;
     ``vi_kind`` ``None`` means no VI. ``vi_time`` is the trigger time, HHMMSS.
     ``multi_entry_ratio`` is the share of frames that carry two entries.
+    ``order_book_ratio`` is the share of continuous-trading frames that are ``0D`` order
+    books (after a trade, the traded symbol's book); 0, the default, emits none and leaves
+    the day byte-identical to one made before books existed (books draw from their own
+    random stream).
     """
 
     seed: int = 7
@@ -76,6 +80,7 @@ class SynthConfig:
     vi_direction: Literal["up", "down"] = "up"
     vi_time: str = "103000"
     multi_entry_ratio: float = 0.03
+    order_book_ratio: float = 0.0  # share of frames that are 0D books (0 = none)
 
     def __post_init__(self) -> None:
         datetime.datetime.strptime(self.date, "%Y%m%d")  # noqa: DTZ007 - a bare date
@@ -93,6 +98,8 @@ class SynthConfig:
             raise ValueError("vi_time must lie between 09:05:00 and 15:15:00")
         if not 0.0 <= self.multi_entry_ratio <= 1.0:
             raise ValueError("multi_entry_ratio must lie in [0, 1]")
+        if not 0.0 <= self.order_book_ratio < 1.0:
+            raise ValueError("order_book_ratio must lie in [0, 1)")
 
     def codes(self) -> tuple[str, ...]:
         """The symbol codes of the day, in header order."""
@@ -246,6 +253,11 @@ class _Day:
         total_w = sum(s.weight for s in self.syms)
         n_cont = cfg.ticks - 2 * len(self.syms) - (1 if cfg.vi_kind else 0)
         self.n_cont = n_cont
+        # 0D books: their own stream, so trades stay byte-identical with or without them
+        self.book_rng = random.Random(cfg.seed * 1_000_003 + 17)
+        r = cfg.order_book_ratio
+        self.books_per_trade = r / (1.0 - r)
+        self.book_debt = 0.0
         for s in self.syms:
             expected = max(1.0, n_cont * s.weight / total_w)
             s.lower, s.upper = daily_limits(s.base)
@@ -388,6 +400,44 @@ class _Day:
         }
         return {"type": "0B", "name": "주식체결", "item": s.code, "values": values}
 
+    def _books(self, s: _Symbol, t: int, p: int, buyer: bool) -> Iterator[bytes]:
+        """The 0D frames owed after this trade (``order_book_ratio``, paid in whole books)."""
+        self.book_debt += self.books_per_trade
+        while self.book_debt >= 1.0:
+            self.book_debt -= 1.0
+            yield _frame(self._book(s, t, p, buyer))
+
+    def _book(self, s: _Symbol, t: int, p: int, buyer: bool) -> dict[str, Any]:
+        """Ten levels a side around the trade, one tick apart; depth grows away from the
+        touch, and each side's size is drawn so the imbalance wanders."""
+        base, rng = s.base, self.book_rng
+        ask = p if buyer else p + tick_size(p)
+        bid = p - tick_size(p - 1) if buyer else p
+        ask_f, bid_f = rng.uniform(0.3, 3.0), rng.uniform(0.3, 3.0)
+        values: dict[str, str] = {"21": self.times[t]}
+        total_ask = total_bid = 0
+        a, b = ask, bid
+        for n in range(10):
+            qa = 1 + int(s.lot * ask_f * (1 + 0.4 * n))
+            qb = 1 + int(s.lot * bid_f * (1 + 0.4 * n)) if b > s.lower else 0
+            values[str(41 + n)] = _signed(a, base) if a <= s.upper else "0"
+            values[str(61 + n)] = str(qa if a <= s.upper else 0)
+            values[str(81 + n)] = "0"
+            values[str(51 + n)] = _signed(b, base) if b >= s.lower else "0"
+            values[str(71 + n)] = str(qb if b >= s.lower else 0)
+            values[str(91 + n)] = "0"
+            total_ask += qa if a <= s.upper else 0
+            total_bid += qb if b >= s.lower else 0
+            a += tick_size(a)
+            b -= tick_size(b - 1) if b > 1 else 0
+        values |= {"121": str(total_ask), "122": "0", "125": str(total_bid), "126": "0"}
+        values |= {"23": "0", "24": "0", "128": _plus(total_bid - total_ask)}
+        values["129"] = f"{total_bid * 100 / max(1, total_ask):.2f}"
+        values["138"] = _plus(total_ask - total_bid)
+        values["139"] = f"{total_ask * 100 / max(1, total_bid):.2f}"
+        values |= {"13": str(s.cum_vol), "215": "0"}
+        return {"type": "0D", "name": "주식호가잔량", "item": s.code, "values": values}
+
     def _auction_trade(self, s: _Symbol, t: int, p: int, size: float) -> dict[str, Any]:
         vol = max(1, int(s.lot * size * self.rng.uniform(0.6, 1.4)))
         buyer = self.rng.random() < 0.5
@@ -505,6 +555,8 @@ class _Day:
                     pending = entry
                 else:
                     yield _frame(entry)
+                if self.books_per_trade:
+                    yield from self._books(s, t, p, buyer)
             if pending is not None:
                 yield _frame(pending)
         yield _session("2", "152000")
