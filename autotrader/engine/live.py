@@ -66,6 +66,7 @@ from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.recovery import Recovery, recover_account
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
+from autotrader.feed.orderbook import quote_values
 from autotrader.journal.writer import Journal
 from autotrader.market import Fees
 from autotrader.model import (
@@ -95,6 +96,7 @@ class LiveOptions:
     balance_grace: float = 2.0  # a 04 differing from the engine's position, before an error
     max_seconds: float | None = None  # stop by itself after this long (demos, tests)
     settle_grace: float = 2.0  # at shutdown: accepted modify/cancel requests' 00 awaited
+    quote_snapshot: bool = True  # ka10004 per symbol at start: quotes before the first tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +204,8 @@ class LiveRunner:
                 self.engine.killswitch.set(TradingLevel.HALTED, self.recovery.halt_reason)
             self.load_account(snapshot)
             await self._load_credit_answers()
+            if self.options.quote_snapshot:
+                await self._load_quote_snapshots()
             ws = asyncio.create_task(self.realtime.run(), name="kiwoom-websocket")
             await self._until_ready(ws)
             if self.recovery.problems:  # cancels of open orders confirm through the socket
@@ -324,6 +328,21 @@ class LiveRunner:
         }
 
     # -- start-up ------------------------------------------------------------------------
+
+    async def _load_quote_snapshots(self) -> None:
+        """ka10004 for every symbol, fed as a book: ``ask``, ``bid`` and ``book.*`` have
+        values before the first tick (``price`` stays 0 until a trade: no trade, no price).
+        A failure costs only the head start."""
+        try:
+            entries = await self.broker.quotes.snapshots(self.engine.states)
+        except BrokerError as exc:
+            log.warning("ka10004 failed (%s): quotes wait for the first tick", exc)
+            return
+        self.decoder.feed({"trnm": "REAL", "data": entries})
+        for entry in entries:
+            st = self.engine.states.get(entry["item"])
+            if st is not None and not st.ticks:
+                st.values = quote_values(st.depth)
 
     async def _load_credit_answers(self) -> None:
         """Ask kt20017 for every stock a ``credit_buy`` rule may buy, before any rule runs.

@@ -92,6 +92,12 @@ def order_book(values: Any) -> OrderBook:
     return OrderBook(asks, bids, total_ask, total_bid, str(hhmmss or ""))
 
 
+def quote_values(depth: Any) -> dict[str, str]:
+    """A trade tick's best ask/bid fields (27/28) from a book, for a symbol that has not
+    traded yet: ``ask``/``bid`` read the book until the first ``0B`` replaces them."""
+    return {"27": str(best_ask(depth)), "28": str(best_bid(depth))}
+
+
 def price_limits(values: Any) -> PriceLimits | None:
     """``0g`` upper/lower/base, or None unless all three are readable and ordered."""
     upper, lower, base = _int(values, UPPER), _int(values, LOWER), _int(values, BASE)
