@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from autotrader.clock import seconds_of_day
-from autotrader.feed import fields, orderbook
+from autotrader.feed import fields, orderbook, program
 from autotrader.rules.expr import Between, Binary, Bool, Call, Name, Node, Num, Str, Unary
 from autotrader.rules.names import EVENT_NAMES, NameInfo
 from autotrader.rules.typecheck import check_condition, check_number
@@ -49,6 +49,8 @@ _ASK = _tick_field(fields.ASK, "price")
 _BID = _tick_field(fields.BID, "price")
 _VOLUME = _tick_field(fields.VOLUME, "int")
 _OPEN = _tick_field(fields.OPEN, "price")
+
+_PROGRAM_NAMES = ("buy_qty", "sell_qty", "net_qty", "buy_amount", "sell_amount", "net_amount")
 
 # name -> Python fragment over the state ``s``; the only things a condition can read.
 FRAGMENTS: dict[str, str] = {
@@ -92,6 +94,7 @@ FRAGMENTS: dict[str, str] = {
     "book.total_ask_qty": "_book_total_ask(s.depth)",
     "book.total_bid_qty": "_book_total_bid(s.depth)",
     **{f"book.imbalance_{n}": f"_book_imbalance(s.depth, {n})" for n in (1, 3, 5, 10)},
+    **{f"program.{n}": f"_program_{n}(s.program)" for n in _PROGRAM_NAMES},
     "time": "s.market.sod",
     "session": "s.market.session",
     "session.code": "s.market.session_code",
@@ -123,6 +126,8 @@ _GLOBALS: dict[str, Any] = {
     "_book_total_ask": orderbook.total_ask_qty,
     "_book_total_bid": orderbook.total_bid_qty,
     "_book_imbalance": orderbook.imbalance,
+    # program trading (feed/program.py): the same defensive readers over the latest 0w
+    **{f"_program_{n}": getattr(program, n) for n in _PROGRAM_NAMES},
 }
 
 

@@ -157,6 +157,8 @@ class LiveRunner:
         self.realtime.subscribe(engine.states)
         if any(name.startswith("book.") for name in plan.names):
             self.realtime.symbol_types += ("0D",)  # order-book names: subscribe the book
+        if any(name.startswith("program.") for name in plan.names):
+            self.realtime.symbol_types += ("0w",)  # program-trading names: subscribe 0w
         self.in_doubt: dict[int, OrderRequest] = {}
         self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
         self.adopted: list[OrderRequest] = []

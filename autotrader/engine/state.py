@@ -66,6 +66,7 @@ class SymbolState:
         "rolling",
         "depth",
         "limits",
+        "program",
     )
 
     def __init__(self, symbol: str, market: MarketState) -> None:
@@ -104,6 +105,7 @@ class SymbolState:
         # and today's 0g limits (None until one arrives: the risk guard then estimates).
         self.depth: dict[str, Any] = {}
         self.limits: PriceLimits | None = None
+        self.program: dict[str, Any] = {}  # the latest 0w values (feed/program.py)
 
     @property
     def ask(self) -> int:

@@ -114,15 +114,16 @@ class FrameDecoder:
             self._vi(entry)
         elif kind == "0s":
             self._session(entry)
-        elif kind == "0D" or kind == "0g":
+        elif kind == "0D" or kind == "0g" or kind == "0w":
             self._book_or_limits(kind, entry)
         else:
             skipped = self.counters.skipped_types
             skipped[kind] = skipped.get(kind, 0) + 1
 
     def _book_or_limits(self, kind: str, entry: Any) -> None:
-        # 0D: keep the values as they came (feed/orderbook.py reads them on demand);
-        # 0g: today's exact price limits. Neither moves the clock nor runs rules.
+        # 0D and 0w: keep the values as they came (feed/orderbook.py, feed/program.py
+        # read them on demand); 0g: today's exact price limits. None moves the clock or
+        # runs rules: rules read them when the next trade arrives.
         st = self.states.get(entry["item"])
         if st is None:
             self.counters.unsubscribed += 1
@@ -132,6 +133,9 @@ class FrameDecoder:
             raise TypeError(f"{kind} values are not an object")
         if kind == "0D":
             st.depth = values
+            return
+        if kind == "0w":
+            st.program = values
             return
         limits = price_limits(values)
         if limits is None:

@@ -121,6 +121,29 @@ NAMES: dict[str, NameInfo] = {
         )
         for n in (1, 3, 5, 10)
     },
+    # program trading in this stock today (0w), cumulative; 0 before the first report
+    "program.buy_qty": NameInfo(
+        "num", "shares bought by program trading today", example="program.buy_qty > 0"
+    ),
+    "program.sell_qty": NameInfo(
+        "num", "shares sold by program trading today", example="program.sell_qty > 0"
+    ),
+    "program.net_qty": NameInfo(
+        "num",
+        "program net buying today, shares (negative: net selling)",
+        example="program.net_qty >= 100_000",
+    ),
+    "program.buy_amount": NameInfo(
+        "num", "program buying today, million KRW", example="program.buy_amount > 1_000"
+    ),
+    "program.sell_amount": NameInfo(
+        "num", "program selling today, million KRW", example="program.sell_amount > 1_000"
+    ),
+    "program.net_amount": NameInfo(
+        "num",
+        "program net buying today, million KRW (negative: net selling)",
+        example="program.net_amount < -500",
+    ),
     # market
     "time": NameInfo(
         "num", "time of day, Asia/Seoul (compare with 09:30)", "tod", example="time < 15:00"
