@@ -208,6 +208,8 @@ class LiveRunner:
             await self._load_credit_answers()
             if self.options.quote_snapshot:
                 await self._load_quote_snapshots()
+            if any(name.startswith("program.") for name in self.plan.names):
+                await self._load_program_trading()
             ws = asyncio.create_task(self.realtime.run(), name="kiwoom-websocket")
             await self._until_ready(ws)
             if self.recovery.problems:  # cancels of open orders confirm through the socket
@@ -345,6 +347,18 @@ class LiveRunner:
             st = self.engine.states.get(entry["item"])
             if st is not None and not st.ticks:
                 st.values = quote_values(st.depth)
+
+    async def _load_program_trading(self) -> None:
+        """ka90004 for today, fed as 0w reports: ``program.*`` names start from the day's
+        figures so far, not from 0. A failure costs only the head start."""
+        today = to_seoul(self.clock()).strftime("%Y%m%d")
+        try:
+            entries = await self.broker.programs.day(today)
+        except BrokerError as exc:
+            log.warning("ka90004 failed (%s): program figures wait for the first 0w", exc)
+            return
+        mine = [e for e in entries if e["item"] in self.engine.states]
+        self.decoder.feed({"trnm": "REAL", "data": mine})
 
     async def _load_credit_answers(self) -> None:
         """Ask kt20017 for every stock a ``credit_buy`` rule may buy, before any rule runs.

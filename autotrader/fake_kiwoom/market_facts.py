@@ -9,6 +9,9 @@ the time (the guide's ``0D`` table). A stock without a ``0D`` yet gets a synthet
 around its last ``0B`` quote: ten levels one tick apart with ``synthetic_qty`` shares
 each, so a client asking before the first ``0D`` still gets a usable answer.
 
+``Programs`` keeps the latest ``0w`` (program trading by stock) pushed for each stock, which
+``ka90004`` lists.
+
 ``CreditList(None)`` makes every stock the fake knows eligible at grade A, so runs that
 do not care about credit keep working; a mapping gives the exact list (code -> grade).
 """
@@ -101,3 +104,13 @@ def _down(best_bid: int) -> list[int]:
         prices.append(p)
         p -= tick_size(p - 1) if p > 1 else p
     return prices
+
+
+class Programs:
+    """The latest ``0w`` values per stock, as pushed (for ``ka90004``)."""
+
+    def __init__(self) -> None:
+        self.latest: dict[str, dict[str, Any]] = {}
+
+    def on_0w(self, item: str, values: dict[str, Any]) -> None:
+        self.latest[item] = values

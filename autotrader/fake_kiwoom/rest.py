@@ -16,7 +16,7 @@ from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.book import Book
 from autotrader.fake_kiwoom.faults import FaultState
 from autotrader.fake_kiwoom.http import Response
-from autotrader.fake_kiwoom.market_facts import CreditList, Depths
+from autotrader.fake_kiwoom.market_facts import CreditList, Depths, Programs
 from autotrader.fake_kiwoom.orders import BookEvent, Refused
 
 Body = dict[str, Any]
@@ -34,6 +34,7 @@ class RestContext:
     page_size: int
     depths: Depths = field(default_factory=Depths)  # the 0D books (quotes.py)
     credit: CreditList = field(default_factory=CreditList)  # kt20016/kt20017 (credit_tr.py)
+    programs: Programs = field(default_factory=Programs)  # the 0w reports (program_tr.py)
 
 
 def json_response(

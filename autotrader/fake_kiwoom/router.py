@@ -18,6 +18,7 @@ from autotrader.fake_kiwoom.credit_tr import handle_credit
 from autotrader.fake_kiwoom.http import Reply, Request, Response
 from autotrader.fake_kiwoom.order_tr import handle_order
 from autotrader.fake_kiwoom.orders import Refused
+from autotrader.fake_kiwoom.program_tr import handle_program
 from autotrader.fake_kiwoom.quotes import handle_quotes
 from autotrader.fake_kiwoom.rest import Body, RestContext, json_response
 
@@ -26,7 +27,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "/api/dostk/crdordr": frozenset({"kt10006", "kt10007", "kt10008", "kt10009"}),
     "/api/dostk/acnt": frozenset({"kt00001", "kt00010", "kt00018", "ka10075", "ka10076"}),
     "/api/dostk/mrkcond": frozenset({"ka10004"}),  # quotes.py
-    "/api/dostk/stkinfo": frozenset({"kt20016", "kt20017"}),  # credit_tr.py
+    "/api/dostk/stkinfo": frozenset({"kt20016", "kt20017", "ka90004"}),  # credit/program_tr
 }
 KNOWN = frozenset().union(*ROUTES.values())
 INJECTED_RATE = 5  # the 유량 figure quoted in injected 1700 answers, as seen in traffic
@@ -68,6 +69,8 @@ class Router:
                 return handle_account(self.ctx, api_id, body, req.headers)
             if api_id == "ka10004":
                 return handle_quotes(self.ctx, api_id, body, hhmmss(self.clock()))
+            if api_id == "ka90004":
+                return handle_program(self.ctx, api_id, body, req.headers)
             if api_id in ROUTES["/api/dostk/stkinfo"]:
                 return handle_credit(self.ctx, api_id, body, req.headers)
             return await handle_order(self.ctx, api_id, body)

@@ -22,7 +22,7 @@ from autotrader.fake_kiwoom.auth import TokenStore, hhmmss
 from autotrader.fake_kiwoom.book import Book
 from autotrader.fake_kiwoom.faults import Faults, FaultState
 from autotrader.fake_kiwoom.http import HttpServer
-from autotrader.fake_kiwoom.market_facts import CreditList, Depths
+from autotrader.fake_kiwoom.market_facts import CreditList, Depths, Programs
 from autotrader.fake_kiwoom.orders import BalanceEvent, BookEvent, Holding, Order
 from autotrader.fake_kiwoom.replay import (
     Frame,
@@ -109,9 +109,10 @@ class FakeKiwoom:
             single_session=single_session,
         )
         self.faults = Faults(self._fault_state, self.hub, self.tokens)
-        self.depths = Depths(synthetic_depth)
+        self.depths, self.programs = Depths(synthetic_depth), Programs()
         ctx = RestContext(self.book, self._fault_state, self.publish, account, mock, page_size)
         ctx.depths, ctx.credit = self.depths, CreditList(credit_stocks)
+        ctx.programs = self.programs
         router = Router(ctx, self.tokens, clock=clock, rate_per_sec=rate_per_sec)
         self._http = HttpServer(router, port=rest_port)
         self._ws_port = ws_port
@@ -198,6 +199,8 @@ class FakeKiwoom:
                 item = str(entry.get("item", ""))
                 if entry.get("type") == "0D" and "_" not in item:
                     self.depths.on_0d(item, entry.get("values") or {})
+                if entry.get("type") == "0w" and "_" not in item:
+                    self.programs.on_0w(item, entry.get("values") or {})
                 if entry.get("type") != "0B" or "_" in item:
                     continue
                 values = entry.get("values") or {}

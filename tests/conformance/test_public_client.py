@@ -167,8 +167,8 @@ def _missing(model: Any, answer: dict[str, Any]) -> set[str]:
 
 
 async def test_answers_carry_every_field_of_the_public_models() -> None:
-    """kt00001, kt00010, kt00018, ka10075, ka10076, ka10004, kt20016/17 and order answers
-    carry every field kiwoom-rest-trade's pydantic models declare."""
+    """kt00001, kt00010, kt00018, ka10075, ka10076, ka10004, kt20016/17, ka90004 and order
+    answers carry every field kiwoom-rest-trade's pydantic models declare."""
     async with client(credit_stocks={"005930": "A"}, max_fill_qty=1) as (fake, api):
         with anyio.fail_after(WAIT):
             placed = await api.order.buy_order(**order(qty=3, price=60_000))
@@ -187,6 +187,9 @@ async def test_answers_carry_every_field_of_the_public_models() -> None:
                     crd_stk_grde_tp="%", mrkt_deal_tp="%", stk_cd=""
                 ),
                 "Kt20017Response": await api.stock_info.margin_loan_inquiry(stk_cd="005930"),
+                "Ka90004Response": await api.stock_info.program_trading_by_stock(
+                    dt="20261120", mrkt_tp="P00101", stex_tp="1"
+                ),
             }
             oso = await api.account.unfilled_orders(
                 all_stk_tp="0", trde_tp="0", stk_cd="", stex_tp="0"
@@ -201,6 +204,7 @@ async def test_answers_carry_every_field_of_the_public_models() -> None:
             0
         ],
         "Kt20016ResponseCrdLoanPosStk": answers["Kt20016Response"]["crd_loan_pos_stk"][0],
+        "Ka90004ResponseStkPrmTrdePrst": answers["Ka90004Response"]["stk_prm_trde_prst"][0],
     }
     missing = {
         name: sorted(_missing(getattr(models, name), answer))

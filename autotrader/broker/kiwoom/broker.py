@@ -41,6 +41,7 @@ from autotrader.broker.base import (
 from autotrader.broker.kiwoom.account import AccountQueries, Balance, Deposit, OpenOrder
 from autotrader.broker.kiwoom.credit import CreditQueries
 from autotrader.broker.kiwoom.orders import api_id_for, build_order_body, parse_order_answer
+from autotrader.broker.kiwoom.program import ProgramQueries
 from autotrader.broker.kiwoom.quotes import QuoteQueries
 from autotrader.broker.kiwoom.realtime import RealtimeClient
 from autotrader.broker.kiwoom.reconcile import Resolution, candidates, match
@@ -86,6 +87,7 @@ class KiwoomBroker:
         self.account = AccountQueries(self.rest)
         self.credit = CreditQueries(self.rest, clock)  # kt20017/kt20016 (credit.py)
         self.quotes = QuoteQueries(self.rest)  # ka10004 snapshots (quotes.py)
+        self.programs = ProgramQueries(self.rest)  # ka90004 (program.py)
         self._fees = fees or Fees()
         self._clock = clock
         self._emit: Emit | None = None
