@@ -18,6 +18,7 @@ from autotrader.fake_kiwoom.rest import (
     page,
     text,
 )
+from autotrader.market.gold import is_gold
 from autotrader.model.orders import Side
 
 DONE = {"return_code": 0, "return_msg": "조회가 완료되었습니다"}
@@ -42,6 +43,8 @@ def _balance(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
     rows: list[Body] = []
     total_pur = total_evlt = 0
     for h in sorted(book.holdings.values(), key=lambda h: h.stk_cd):
+        if is_gold(h.stk_cd):
+            continue  # the gold account's (kt50020)
         cur = book.last_price(h.stk_cd)
         pur, evlt = h.qty * h.avg_price, h.qty * cur
         total_pur, total_evlt = total_pur + pur, total_evlt + evlt
@@ -198,7 +201,7 @@ def _open_orders(ctx: RestContext, body: Body, headers: dict[str, str]) -> Respo
     rows = [
         _row(ctx, o) | _open_extra(ctx, o)
         for o in reversed(ctx.book.open_orders())
-        if _side_ok(o, side, sell="1") and (not one or o.stk_cd == stk_cd)
+        if _side_ok(o, side, sell="1") and (not one or o.stk_cd == stk_cd) and not is_gold(o.stk_cd)
     ]
     chunk, resp_headers = page(ctx, "ka10075", rows, headers)
     return json_response({"oso": chunk} | DONE, headers=resp_headers)
@@ -219,6 +222,7 @@ def _fills(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
         }
         for o in reversed(ctx.book.orders)
         if o.filled
+        and not is_gold(o.stk_cd)
         and _side_ok(o, side, sell="1")
         and (not one or o.stk_cd == stk_cd)
         and (not before or o.ord_no < before.zfill(7))

@@ -26,6 +26,7 @@ from autotrader.fake_kiwoom.orders import (
     Status,
 )
 from autotrader.market.fees import Fees
+from autotrader.market.gold import gold_limits, gold_on_grid, is_gold
 from autotrader.market.ticks import daily_limits, is_on_grid
 from autotrader.model.orders import Side
 
@@ -51,6 +52,7 @@ class Book:
         self.names = dict(names)
         self.orders: list[Order] = []
         self.quotes: dict[str, Quote] = {}
+        self.realized: dict[str, int] = {}  # today's realized P&L of sells, per stock
         self.fees = fees or Fees()
         self.max_fill_qty = max_fill_qty
         self._now = now_hhmmss
@@ -181,7 +183,12 @@ class Book:
     def _fill(self, order: Order, qty: int, price: int) -> list[BookEvent]:
         value = qty * price
         commission = self.fees.commission(value)
-        tax = self.fees.sell_tax(value) if order.side is Side.SELL else 0
+        # a gold spot sale in the KRX market pays no transaction tax
+        tax = (
+            self.fees.sell_tax(value)
+            if order.side is Side.SELL and not is_gold(order.stk_cd)
+            else 0
+        )
         order.filled += qty
         order.fill_value += value
         order.last_fill_qty, order.last_fill_price = qty, price
@@ -197,7 +204,9 @@ class Book:
             self.holdings[order.stk_cd] = holding
         else:
             self.cash += value - commission - tax
-            holding.realized += value - commission - tax - qty * holding.avg_price
+            gain = value - commission - tax - qty * holding.avg_price
+            holding.realized += gain
+            self.realized[order.stk_cd] = self.realized.get(order.stk_cd, 0) + gain
             holding.sold_cost += qty * holding.avg_price
             holding.qty -= qty
             holding.today_sell += qty
@@ -214,9 +223,11 @@ class Book:
             raise Refused(codes.error_body(codes.RC_BAD_REQUEST, codes.UNKNOWN_STOCK, stk_cd))
         if price == 0:
             return
-        if not is_on_grid(price):
+        gold = is_gold(stk_cd)  # gold spot: a 10-won tick and +-10% (market/gold.py)
+        if not (gold_on_grid(price) if gold else is_on_grid(price)):
             raise Refused(codes.rejected_body(codes.REJECT_OFF_GRID))
-        lower, upper = daily_limits(self.base_prices[stk_cd])
+        base = self.base_prices[stk_cd]
+        lower, upper = gold_limits(base) if gold else daily_limits(base)
         if not lower <= price <= upper:
             raise Refused(codes.rejected_body(codes.REJECT_LIMITS))
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autotrader.fake_kiwoom.replay import to_int
+from autotrader.market.gold import is_gold
 from autotrader.market.ticks import shift_ticks, tick_size
 
 LEVELS = 10
@@ -80,12 +81,12 @@ class CreditList:
     def grade(self, stk_cd: str, known: Mapping[str, int]) -> str:
         """The stock's grade, or '' when no credit loan is available for it."""
         if self.grades is None:
-            return "A" if stk_cd in known else ""
+            return "A" if stk_cd in known and not is_gold(stk_cd) else ""
         return self.grades.get(stk_cd, "")
 
     def eligible(self, known: Mapping[str, int]) -> list[tuple[str, str]]:
         if self.grades is None:
-            return [(c, "A") for c in sorted(known)]
+            return [(c, "A") for c in sorted(known) if not is_gold(c)]
         return sorted(self.grades.items())
 
 

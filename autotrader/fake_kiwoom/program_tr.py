@@ -15,6 +15,7 @@ from autotrader.fake_kiwoom.http import Response
 from autotrader.fake_kiwoom.orders import Refused
 from autotrader.fake_kiwoom.replay import to_int
 from autotrader.fake_kiwoom.rest import Body, RestContext, choice, json_response, page, text
+from autotrader.market.gold import is_gold
 
 KOSPI, KOSDAQ = "P00101", "P10102"
 DONE = {"return_code": 0, "return_msg": "정상적으로 처리되었습니다"}
@@ -29,7 +30,8 @@ def handle_program(ctx: RestContext, api_id: str, body: Body, headers: dict[str,
     book = ctx.book
     rows: list[Body] = []
     totals = [0, 0, 0, 0, 0]
-    for stk_cd in sorted(book.base_prices) if market == KOSPI else []:
+    stocks = [c for c in sorted(book.base_prices) if not is_gold(c)]
+    for stk_cd in stocks if market == KOSPI else []:
         v = ctx.programs.latest.get(stk_cd, {})
         buy_q, buy_a = to_int(v.get("206")), to_int(v.get("208"))
         sell_q, sell_a = to_int(v.get("202")), to_int(v.get("204"))

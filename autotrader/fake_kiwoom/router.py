@@ -15,6 +15,9 @@ from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.account_tr import handle_account
 from autotrader.fake_kiwoom.auth import TokenStore, expires_dt, hhmmss
 from autotrader.fake_kiwoom.credit_tr import handle_credit
+from autotrader.fake_kiwoom.gold_tr import ACCOUNT_IDS as GOLD_ACCOUNT
+from autotrader.fake_kiwoom.gold_tr import ORDER_IDS as GOLD_ORDERS
+from autotrader.fake_kiwoom.gold_tr import handle_gold_account, handle_gold_order
 from autotrader.fake_kiwoom.http import Reply, Request, Response
 from autotrader.fake_kiwoom.order_tr import handle_order
 from autotrader.fake_kiwoom.orders import Refused
@@ -23,9 +26,10 @@ from autotrader.fake_kiwoom.quotes import handle_quotes
 from autotrader.fake_kiwoom.rest import Body, RestContext, json_response
 
 ROUTES: dict[str, frozenset[str]] = {
-    "/api/dostk/ordr": frozenset({"kt10000", "kt10001", "kt10002", "kt10003"}),
+    "/api/dostk/ordr": frozenset({"kt10000", "kt10001", "kt10002", "kt10003"}) | GOLD_ORDERS,
     "/api/dostk/crdordr": frozenset({"kt10006", "kt10007", "kt10008", "kt10009"}),
-    "/api/dostk/acnt": frozenset({"kt00001", "kt00010", "kt00018", "ka10075", "ka10076"}),
+    "/api/dostk/acnt": frozenset({"kt00001", "kt00010", "kt00018", "ka10075", "ka10076"})
+    | GOLD_ACCOUNT,
     "/api/dostk/mrkcond": frozenset({"ka10004"}),  # quotes.py
     "/api/dostk/stkinfo": frozenset({"kt20016", "kt20017", "ka90004"}),  # credit/program_tr
 }
@@ -65,6 +69,10 @@ class Router:
                 body = codes.error_body(codes.RC_RATE_LIMIT, codes.RATE_LIMIT, self._rate(), api_id)
                 return json_response(body, api_id=api_id, status=429)
             body = _parse(req)
+            if api_id in GOLD_ACCOUNT:
+                return handle_gold_account(self.ctx, api_id, body, req.headers)
+            if api_id in GOLD_ORDERS:
+                return await handle_gold_order(self.ctx, api_id, body)
             if api_id in ROUTES["/api/dostk/acnt"]:
                 return handle_account(self.ctx, api_id, body, req.headers)
             if api_id == "ka10004":

@@ -211,3 +211,44 @@ async def test_answers_carry_every_field_of_the_public_models() -> None:
         for name, answer in (answers | rows).items()
     }
     assert {name: gaps for name, gaps in missing.items() if gaps} == {}
+
+
+async def test_public_client_gold_spot_round_trip() -> None:
+    """The client's gold methods (kt50000-kt50003, kt50020/21/75) work on the fake, and
+    their answers carry every field of the second client's gold models."""
+    bases = {"005930": 60_000, "M04020000": 150_000}
+    async with client(base_prices=bases, holdings={}) as (fake, api):
+        gold = {"stk_cd": "M04020000", "ord_qty": "2", "ord_uv": "150010", "trde_tp": "00"}
+        with anyio.fail_after(WAIT):
+            bought = await api.order.gold_spot_buy_order(**gold)
+            await fake.push_frame(tick("M04020000", 150_010, ask=150_010, bid=150_000))
+            resting = await api.order.gold_spot_buy_order(**(gold | {"ord_uv": "149000"}))
+            modified = await api.order.gold_spot_modify_order(
+                stk_cd="M04020000", orig_ord_no=resting["ord_no"], mdfy_qty="0", mdfy_uv="149100"
+            )
+            working = await api.account.gold_spot_unfilled_orders(
+                ord_dt="20261120", qry_tp="1", mrkt_deal_tp="1", stk_bond_tp="0", sell_tp="0",
+                stk_cd="", fr_ord_no="", dmst_stex_tp="KRX",
+            )  # fmt: skip
+            cancelled = await api.order.gold_spot_cancel_order(
+                orig_ord_no=modified["ord_no"], stk_cd="M04020000", cncl_qty="0"
+            )
+            balance = await api.account.gold_spot_balance()
+            deposit = await api.account.gold_spot_deposit()
+            sold = await api.order.gold_spot_sell_order(**(gold | {"ord_uv": "150000"}))
+    answers = {
+        "Kt50000Response": bought,
+        "Kt50001Response": sold,
+        "Kt50002Response": modified,
+        "Kt50003Response": cancelled,
+        "Kt50020Response": balance,
+        "Kt50021Response": deposit,
+        "Kt50075Response": working,
+        "Kt50020ResponseGoldAcntEvltPrst": balance["gold_acnt_evlt_prst"][0],
+        "Kt50075ResponseAcntOrdOsoPrst": working["acnt_ord_oso_prst"][0],
+    }
+    missing = {
+        name: sorted(_missing(getattr(models, name), answer)) for name, answer in answers.items()
+    }
+    assert {name: gaps for name, gaps in missing.items() if gaps} == {}
+    assert int(balance["gold_acnt_evlt_prst"][0]["real_qty"]) == 2
