@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from autotrader.market.gold import is_gold
 from autotrader.rules.actions import ActionSpec, OrderSpec
 from autotrader.rules.durations import parse_duration
 from autotrader.rules.remainder import Remainder
@@ -27,6 +28,10 @@ def normalize_symbol(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = f"{value:06d}"
     text = str(value).strip().upper()
+    if is_gold(text):  # say so rather than "not a stock code": see docs/gold-spot.md
+        raise ValueError(
+            f"{text} is KRX gold spot: strategies cannot trade gold yet (docs/gold-spot.md)"
+        )
     if not SYMBOL_RE.match(text):
         raise ValueError(
             f"{value!r} is not a stock code (6 characters, optionally _NX or _AL, "
