@@ -25,6 +25,7 @@ from autotrader.fake_kiwoom.orders import (
     Refused,
     Status,
 )
+from autotrader.fake_kiwoom.replay import to_int
 from autotrader.market.fees import Fees
 from autotrader.market.gold import gold_limits, gold_on_grid, is_gold
 from autotrader.market.ticks import daily_limits, is_on_grid
@@ -53,6 +54,7 @@ class Book:
         self.orders: list[Order] = []
         self.quotes: dict[str, Quote] = {}
         self.realized: dict[str, int] = {}  # today's realized P&L of sells, per stock
+        self.limits: dict[str, tuple[int, int]] = {}  # (lower, upper) from a pushed 0g
         self.fees = fees or Fees()
         self.max_fill_qty = max_fill_qty
         self._now = now_hhmmss
@@ -155,6 +157,52 @@ class Book:
             events.extend(self._match(order, quote))
         return events
 
+    def on_limits(self, stk_cd: str, values: Mapping[str, object]) -> None:
+        """A ``0g``: the exchange's limits (306 lower, 305 upper) replace the +-30% rule."""
+        upper, lower = to_int(values.get("305")), to_int(values.get("306"))
+        if 0 < lower <= upper:
+            self.limits[stk_cd] = (lower, upper)
+
+    def on_depth(
+        self, stk_cd: str, asks: list[tuple[int, int]], bids: list[tuple[int, int]]
+    ) -> list[BookEvent]:
+        """Fill open orders of ``stk_cd`` against a ``0D`` book, walking its levels.
+
+        A buy takes the asks from the best up to its limit (any level for market-like
+        types), a fill per level, so an order larger than the depth within its limit is
+        partly filled and rests; sells take the bids likewise. Orders are served oldest
+        first and share the frame's liquidity. Each book frame is fresh liquidity: the
+        fake keeps no queue between frames. Stop-limit orders wait for a trade (0B).
+        """
+        levels = {Side.BUY: [list(level) for level in asks], Side.SELL: [list(b) for b in bids]}
+        events: list[BookEvent] = []
+        for order in [o for o in self.open_orders() if o.stk_cd == stk_cd]:
+            if order.trde_tp == "28":
+                continue
+            book = levels[order.side]
+            crossing = [lv for lv in book if lv[1] > 0 and self._crosses(order, lv[0])]
+            want = min(order.remaining, self.max_fill_qty or order.remaining)
+            if order.trde_tp in FOK and sum(lv[1] for lv in crossing) < order.remaining:
+                want = 0
+            for level in crossing:
+                if want <= 0:
+                    break
+                take = min(want, level[1])
+                level[1] -= take
+                want -= take
+                events.extend(self._fill(order, take, level[0]))
+            if order.remaining and (order.trde_tp in IOC or order.trde_tp in FOK):
+                order.closed += order.remaining
+                order.status = Status.CANCELLED
+                events.append(OrderEvent(order, Status.CANCELLED, remaining=0))
+        return events
+
+    @staticmethod
+    def _crosses(order: Order, price: int) -> bool:
+        if not order.priced:
+            return True
+        return price <= order.price if order.side is Side.BUY else price >= order.price
+
     def _match(self, order: Order, quote: Quote) -> list[BookEvent]:
         buy = order.side is Side.BUY
         ref = (quote.ask if buy else quote.bid) or quote.last
@@ -228,6 +276,7 @@ class Book:
             raise Refused(codes.rejected_body(codes.REJECT_OFF_GRID))
         base = self.base_prices[stk_cd]
         lower, upper = gold_limits(base) if gold else daily_limits(base)
+        lower, upper = self.limits.get(stk_cd, (lower, upper))
         if not lower <= price <= upper:
             raise Refused(codes.rejected_body(codes.REJECT_LIMITS))
 

@@ -199,6 +199,10 @@ class FakeKiwoom:
                 item = str(entry.get("item", ""))
                 if entry.get("type") == "0D" and "_" not in item:
                     self.depths.on_0d(item, entry.get("values") or {})
+                    depth = self.depths.books[item]  # open orders walk the new book
+                    events.extend(self.book.on_depth(item, depth.asks, depth.bids))
+                if entry.get("type") == "0g" and "_" not in item:
+                    self.book.on_limits(item, entry.get("values") or {})
                 if entry.get("type") == "0w" and "_" not in item:
                     self.programs.on_0w(item, entry.get("values") or {})
                 if entry.get("type") != "0B" or "_" in item:
