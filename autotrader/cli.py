@@ -286,11 +286,20 @@ def tape_synth(
     order_book: Annotated[
         float, typer.Option(min=0.0, max=0.95, help="share of frames that are 0D order books")
     ] = 0.0,
+    price_limits: Annotated[
+        bool, typer.Option(help="a 0g per symbol at 08:40 with the exact daily limits")
+    ] = False,
 ) -> None:
     """Write a deterministic synthetic trading day."""
     from autotrader.feed.synth import SynthConfig, write_tape
 
-    cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks, order_book_ratio=order_book)
+    cfg = SynthConfig(
+        seed=seed,
+        n_symbols=symbols,
+        ticks=ticks,
+        order_book_ratio=order_book,
+        price_limit_frames=price_limits,
+    )
     header = write_tape(out, cfg)
     typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")
 

@@ -115,12 +115,12 @@ class FrameDecoder:
         elif kind == "0s":
             self._session(entry)
         elif kind == "0D" or kind == "0g" or kind == "0w":
-            self._book_or_limits(kind, entry)
+            self._keep_latest(kind, entry)
         else:
             skipped = self.counters.skipped_types
             skipped[kind] = skipped.get(kind, 0) + 1
 
-    def _book_or_limits(self, kind: str, entry: Any) -> None:
+    def _keep_latest(self, kind: str, entry: Any) -> None:
         # 0D and 0w: keep the values as they came (feed/orderbook.py, feed/program.py
         # read them on demand); 0g: today's exact price limits. None moves the clock or
         # runs rules: rules read them when the next trade arrives.

@@ -67,7 +67,8 @@ class SynthConfig:
     ``order_book_ratio`` is the share of continuous-trading frames that are ``0D`` order
     books (after a trade, the traded symbol's book); 0, the default, emits none and leaves
     the day byte-identical to one made before books existed (books draw from their own
-    random stream).
+    random stream). ``price_limit_frames`` adds one ``0g`` entry per symbol after the
+    08:40 notice (upper/lower limit and base price), as Kiwoom sends on registration.
     """
 
     seed: int = 7
@@ -81,6 +82,7 @@ class SynthConfig:
     vi_time: str = "103000"
     multi_entry_ratio: float = 0.03
     order_book_ratio: float = 0.0  # share of frames that are 0D books (0 = none)
+    price_limit_frames: bool = False  # a 0g per symbol at 08:40: the exact daily limits
 
     def __post_init__(self) -> None:
         datetime.datetime.strptime(self.date, "%Y%m%d")  # noqa: DTZ007 - a bare date
@@ -400,6 +402,12 @@ class _Day:
         }
         return {"type": "0B", "name": "주식체결", "item": s.code, "values": values}
 
+    @staticmethod
+    def _limits(s: _Symbol) -> dict[str, Any]:
+        values = {"297": "", "592": "", "593": "", "305": str(s.upper), "306": str(s.lower)}
+        values |= {"307": str(s.base), "689": "", "594": "", "382": "", "370": ""}
+        return {"type": "0g", "name": "주식종목정보", "item": s.code, "values": values}
+
     def _books(self, s: _Symbol, t: int, p: int, buyer: bool) -> Iterator[bytes]:
         """The 0D frames owed after this trade (``order_book_ratio``, paid in whole books)."""
         self.book_debt += self.books_per_trade
@@ -504,6 +512,8 @@ class _Day:
         rng, syms, cfg = self.rng, self.syms, self.cfg
         n = len(syms)
         yield _session("0", "084000")
+        if cfg.price_limit_frames:
+            yield _frame(*(self._limits(s) for s in syms))
         yield _session("3", "090000")
         for s in syms:
             yield _frame(self._auction_trade(s, 0, s.open, 30))

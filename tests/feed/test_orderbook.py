@@ -110,3 +110,19 @@ def test_order_book_ratio_is_validated() -> None:
     """A ratio of 1 or more would mean no trades at all: refused."""
     with pytest.raises(ValueError, match="order_book_ratio"):
         SynthConfig(order_book_ratio=1.0)
+
+
+def test_synthetic_tape_can_carry_the_days_0g_limits(tmp_path: Path) -> None:
+    """price_limit_frames: one 0g per symbol after the 08:40 notice, the trades unchanged;
+    replayed, every symbol's state holds the exact limits before its first trade."""
+    cfg = dataclasses.replace(SAMPLE_CONFIG, ticks=3_000, n_symbols=3)
+    plain = list(generate_frames(cfg))
+    limited = list(generate_frames(dataclasses.replace(cfg, price_limit_frames=True)))
+    assert limited[0] == plain[0] and limited[2:] == plain[1:]
+    entries = orjson.loads(limited[1])["data"]
+    assert [e["type"] for e in entries] == ["0g"] * 3
+    h = Harness('strategy: t\nsymbols: ["005930"]\nrules:\n  - name: r\n    when: price < 0\n'
+                "    do:\n      - buy: {qty: 1}\n", tmp_path)  # fmt: skip
+    h.feed([orjson.loads(limited[1])])
+    limits = h.engine.states["005930"].limits
+    assert limits is not None and limits.lower < limits.base < limits.upper
