@@ -47,7 +47,7 @@ wire_log = logging.getLogger(f"{__name__}.wire")
 wire_log.setLevel(logging.INFO)
 
 ACCOUNT_TYPES = ("00", "04", "0s")  # registered with item ""
-SYMBOL_TYPES = ("0B", "1h", "0g")  # trades, VI, the day's price limits (+ "0D" on demand)
+SYMBOL_TYPES = ("0B", "1h", "0g")  # trades, VI, the day's limits (+ 0D/0w when read)
 _DISCONNECT_CODES = frozenset({"R10001", "R10002", "R10004"})
 _FATAL_SYSTEM_CODES = frozenset({"R10001"})
 _REG_ATTEMPTS = 3
@@ -106,7 +106,7 @@ class RealtimeClient:
         self._sleep = sleep
         self._backoff_factory = backoff_factory
         self._symbols: list[str] = []
-        self.symbol_types: tuple[str, ...] = SYMBOL_TYPES  # the runner adds "0D" if read
+        self.symbol_types: tuple[str, ...] = SYMBOL_TYPES  # the runner adds 0D/0w if read
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._ws: ClientConnection | None = None
         self._ready = asyncio.Event()
