@@ -57,3 +57,17 @@ async def test_without_the_snapshot_the_start_rule_has_no_quote(tmp_path: Path) 
         st = live.runner.engine.states["005930"]
         assert (st.ask, st.bid) == (0, 0)
         assert live.orders() == []
+
+
+async def test_book_names_register_0d_and_live_books_reach_the_state(tmp_path: Path) -> None:
+    """A rule reading book.* registers 0D for its symbols (0g always, 0w not); a pushed
+    book replaces the snapshot in the symbol's state."""
+    async with live_run(tmp_path, START_BUY) as live:
+        types = live.runner.realtime.symbol_types
+        assert "0D" in types and "0g" in types and "0w" not in types
+        await live.fake.hub.wait_registered("005930", "0D")
+        values = {"41": "+60300", "61": "5", "51": "+60200", "71": "9", "121": "5", "125": "9"}
+        entry = {"type": "0D", "name": "주식호가잔량", "item": "005930", "values": values}
+        await live.push({"trnm": "REAL", "data": [entry]})
+        st = live.runner.engine.states["005930"]
+        await live.until(lambda: st.depth.get("41") == "+60300")
