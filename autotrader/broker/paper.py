@@ -18,6 +18,7 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.market.fees import Fees
+from autotrader.market.gold import is_gold  # a KRX gold sale pays no tax
 from autotrader.model import Fill, OrderAction, OrderRequest, OrderType, Side
 
 
@@ -94,7 +95,8 @@ class PaperBroker:
         side = order.side or Side.BUY
         qty = order.remaining
         value = qty * price
-        tax = self.fees.sell_tax(value) if side is Side.SELL else 0
+        taxed = side is Side.SELL and not is_gold(order.symbol)
+        tax = self.fees.sell_tax(value) if taxed else 0
         fill = Fill(
             order_id=order.order_id,
             symbol=order.symbol,

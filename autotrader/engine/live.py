@@ -69,6 +69,7 @@ from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.feed.orderbook import quote_values
 from autotrader.journal.writer import Journal
 from autotrader.market import Fees
+from autotrader.market.gold import is_gold
 from autotrader.model import (
     BalanceUpdate,
     OrderAction,
@@ -155,6 +156,7 @@ class LiveRunner:
             on_frame=self._on_raw_frame if journal.raw_frames else None,
         )
         self.realtime.subscribe(engine.states)
+        self.broker.trades_gold = any(is_gold(s) for s in engine.states)  # kt50020/kt50075
         if any(name.startswith("book.") for name in plan.names):
             self.realtime.symbol_types += ("0D",)  # order-book names: subscribe the book
         if any(name.startswith("program.") for name in plan.names):

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from autotrader.market.ticks import daily_limits, is_on_grid
+from autotrader.market.grid import limits, on_grid
 from autotrader.model import OrderAction, OrderRequest, Side
 from autotrader.risk.book import RiskBook
 from autotrader.risk.credit import credit_eligibility
@@ -308,7 +308,7 @@ def tick_grid(x: CheckInput, seen: Seen) -> str | None:
         return None
     price = x.order.price
     seen["price"] = price
-    if x.order.order_type.needs_price and not is_on_grid(price):
+    if x.order.order_type.needs_price and not on_grid(x.order.symbol, price):
         return f"limit price {price:,} is not on the KRX tick grid"
     return None
 
@@ -327,7 +327,7 @@ def daily_price_limit(x: CheckInput, seen: Seen) -> str | None:
         seen.update(price=x.order.price, base=base, source="estimate")
         if base <= 0:
             return f"no base price known for {x.order.symbol} yet: cannot check the daily limits"
-        lower, upper = daily_limits(base)
+        lower, upper = limits(x.order.symbol, base)  # +-30%, gold +-10%
     seen.update(lower=lower, upper=upper)
     if not lower <= x.order.price <= upper:
         return (

@@ -23,6 +23,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from autotrader.errors import StrategyError, StrategyErrors
 from autotrader.rules import document
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
+from autotrader.rules.gold_rules import check_gold_rules
 from autotrader.rules.locate import Marks, locate, marks_of, value_start
 from autotrader.rules.names import NameInfo, names_for
 from autotrader.rules.prices import parse_price
@@ -227,6 +228,7 @@ def _check_rules(spec: StrategySpec, root: Marks, path: str, errors: list[Strate
                 errors.append(
                     StrategyError(path, line, col, f"symbol {sym} is not in the strategy's symbols")
                 )
+    check_gold_rules(spec, root, path, errors)
 
 
 @functools.lru_cache(maxsize=1)

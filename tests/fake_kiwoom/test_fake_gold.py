@@ -87,15 +87,3 @@ async def test_gold_is_not_offered_credit() -> None:
     async with running(base_prices=BASES, holdings={}) as (_fake, api):
         answer = await api.call("/api/dostk/stkinfo", "kt20017", {"stk_cd": GOLD})
     assert "불가" in answer["crd_alow_yn"]
-
-
-def test_a_strategy_on_gold_is_refused_with_a_clear_reason() -> None:
-    """Gold is not a strategy symbol yet: validation says so instead of 'not a stock code'."""
-    from autotrader.errors import StrategyErrors
-    from autotrader.rules import load_strategy_text
-
-    text = 'strategy: g\nsymbols: ["M04020000"]\nrules:\n  - name: r\n    when: price > 0\n'
-    text += "    do:\n      - buy: {qty: 1}\n"
-    with pytest.raises(StrategyErrors) as caught:
-        load_strategy_text(text, "gold.yaml")
-    assert "KRX gold spot: strategies cannot trade gold yet" in str(caught.value.errors[0])

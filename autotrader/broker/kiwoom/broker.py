@@ -23,7 +23,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -40,6 +40,7 @@ from autotrader.broker.base import (
 )
 from autotrader.broker.kiwoom.account import AccountQueries, Balance, Deposit, OpenOrder
 from autotrader.broker.kiwoom.credit import CreditQueries
+from autotrader.broker.kiwoom.gold import GoldAccount
 from autotrader.broker.kiwoom.orders import api_id_for, build_order_body, parse_order_answer
 from autotrader.broker.kiwoom.program import ProgramQueries
 from autotrader.broker.kiwoom.quotes import QuoteQueries
@@ -47,9 +48,11 @@ from autotrader.broker.kiwoom.realtime import RealtimeClient
 from autotrader.broker.kiwoom.reconcile import Resolution, candidates, match
 from autotrader.broker.kiwoom.rest import KiwoomRest
 from autotrader.broker.kiwoom.settings import KiwoomSettings
+from autotrader.clock import to_seoul
 from autotrader.engine.crashpoint import crash_point
 from autotrader.errors import BrokerError, OutcomeUnknownError
 from autotrader.market import Fees
+from autotrader.market.gold import is_gold
 from autotrader.model import BalanceUpdate, Execution, Fill, OrderAction, OrderRequest, Side
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,8 @@ class KiwoomBroker:
         self.credit = CreditQueries(self.rest, clock)  # kt20017/kt20016 (credit.py)
         self.quotes = QuoteQueries(self.rest)  # ka10004 snapshots (quotes.py)
         self.programs = ProgramQueries(self.rest)  # ka90004 (program.py)
+        self.gold = GoldAccount(self.rest)  # kt50020/kt50075 (gold.py)
+        self.trades_gold = False  # set by the runner: gold codes are subscribed
         self._fees = fees or Fees()
         self._clock = clock
         self._emit: Emit | None = None
@@ -179,7 +184,7 @@ class KiwoomBroker:
             self._release_held()
 
     async def _send_order(self, order: OrderRequest) -> None:
-        api_id = api_id_for(order.action)
+        api_id = api_id_for(order.action, order.symbol)
         if order.exchange.value not in self.settings.exchanges:
             self._reject(
                 order, f"{self.settings.domain} domain does not trade {order.exchange}", None
@@ -345,6 +350,10 @@ class KiwoomBroker:
         is true."""
         balance = await self.account.balance()
         open_orders = await self.account.open_orders()
+        if self.trades_gold:  # gold lives in its own account: kt50020 and kt50075
+            gold = await self.gold.holdings()
+            balance = replace(balance, holdings=[*balance.holdings, *gold])
+            open_orders = [*open_orders, *await self.gold.open_orders(self._today())]
         try:
             deposit: Deposit | None = await self.account.deposit()
         except BrokerError as exc:  # no cash figure: the risk book holds 0, buys fail closed
@@ -361,11 +370,20 @@ class KiwoomBroker:
         in_doubt = list(orders_in_doubt)
         if not in_doubt:
             return []
-        found = candidates(await self.account.open_orders(), await self.account.fills())
+        open_orders = await self.account.open_orders()
+        gold_ids = {o.order_id for o in in_doubt if is_gold(o.symbol)}
+        if gold_ids:
+            open_orders = [*open_orders, *await self.gold.open_orders(self._today())]
+        found = candidates(open_orders, await self.account.fills())
         targets = {
             o.order_id: o.broker_order_no for o in self._orders.values() if o.broker_order_no
         }
         resolutions = match(in_doubt, found, claimed=self._by_order_no, target_order_nos=targets)
+        # A gold order missing from kt50075 may have filled: gold fills (kt50031) are not
+        # read yet, so it stays in doubt (its rule held) rather than be called not found.
+        resolutions = [
+            r for r in resolutions if not (r.outcome == "not_found" and r.order_id in gold_ids)
+        ]
         for r in resolutions:
             self._doubt.discard(r.order_id)
             if r.outcome == "accepted":
@@ -375,6 +393,9 @@ class KiwoomBroker:
                 self._accept(r.order_id, r.broker_order_no)
         self._replay_orphans()
         return resolutions
+
+    def _today(self) -> str:
+        return to_seoul(self._clock()).strftime("%Y%m%d")
 
     def settle_doubt(self, order_id: int) -> None:
         """The order is no longer in doubt (resolved elsewhere): release held events."""
