@@ -30,7 +30,7 @@ from autotrader.market.gold import GOLD_ORDER_TYPES, GOLD_PRODUCTS, is_gold
 from autotrader.model.orders import Side
 
 ORDER_IDS = frozenset({"kt50000", "kt50001", "kt50002", "kt50003"})
-ACCOUNT_IDS = frozenset({"kt50020", "kt50021", "kt50075"})
+ACCOUNT_IDS = frozenset({"kt50020", "kt50021", "kt50031", "kt50075"})
 _BOOK_TYPE = {"00": "0", "10": "10", "20": "20"}  # the book's trde_tp for each gold type
 DONE = {"return_code": 0, "return_msg": "조회가 완료되었습니다"}
 
@@ -92,6 +92,8 @@ def handle_gold_account(
         return json_response(answer | DONE, api_id=api_id)
     if api_id == "kt50075":
         return _open_orders(ctx, body, headers)
+    if api_id == "kt50031":
+        return _orders_and_fills(ctx, body, headers)
     rows: list[Body] = []
     total_book = total_est = 0
     for h in sorted(
@@ -144,6 +146,34 @@ def _open_orders(ctx: RestContext, body: Body, headers: dict[str, str]) -> Respo
         rows.append(row)
     chunk, resp_headers = page(ctx, "kt50075", rows, headers)
     return json_response({"acnt_ord_oso_prst": chunk} | DONE, headers=resp_headers)
+
+
+def _orders_and_fills(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
+    """kt50031: today's gold orders (qry_tp 1 oldest first, 2 newest first, 3 working
+    only, 4 with fills only), with what filled."""
+    order = choice(body, "qry_tp", {"1", "2", "3", "4"})
+    side = choice(body, "sell_tp", {"0", "1", "2"})
+    one = text(body, "stk_cd", required=False)
+    orders = [o for o in ctx.book.orders if is_gold(o.stk_cd) and (not one or o.stk_cd == one)]
+    if order == "2":
+        orders.reverse()
+    rows: list[Body] = []
+    for o in orders:
+        if (order == "3" and not o.remaining) or (order == "4" and not o.filled):
+            continue
+        if side != "0" and (side == "1") != (o.side is Side.SELL):
+            continue
+        row: Body = {"ord_no": o.ord_no, "stk_cd": o.stk_cd, "trde_tp": "지정가"}
+        row |= {"crd_tp": "", "ord_qty": pad(o.qty, 10), "ord_uv": pad(o.price, 10)}
+        row |= {"cnfm_qty": pad(o.qty if o.orig_ord_no else 0, 10), "acpt_tp": "접수"}
+        row |= {"rsrv_tp": "", "ord_tm": o.tm, "ori_ord": o.orig_ord_no or "0000000"}
+        row |= {"stk_nm": GOLD_PRODUCTS[o.stk_cd], "io_tp_nm": o.io_tp_nm.lstrip("+-")}
+        row |= {"loan_dt": "", "cntr_qty": pad(o.filled, 10), "cntr_uv": pad(o.avg_fill_price, 10)}
+        row |= {"ord_remnq": pad(o.remaining, 10), "comm_ord_tp": "REST API"}
+        row |= {"mdfy_cncl": "", "cnfm_tm": o.tm, "dmst_stex_tp": "KRX", "cond_uv": pad(0, 10)}
+        rows.append(row)
+    chunk, resp_headers = page(ctx, "kt50031", rows, headers)
+    return json_response({"acnt_ord_cntr_prps_dtl": chunk} | DONE, headers=resp_headers)
 
 
 def _realized(ctx: RestContext) -> int:

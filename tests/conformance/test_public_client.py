@@ -214,7 +214,7 @@ async def test_answers_carry_every_field_of_the_public_models() -> None:
 
 
 async def test_public_client_gold_spot_round_trip() -> None:
-    """The client's gold methods (kt50000-kt50003, kt50020/21/75) work on the fake, and
+    """The client's gold methods (kt50000-kt50003, kt50020/21/31/75) work on the fake, and
     their answers carry every field of the second client's gold models."""
     bases = {"005930": 60_000, "M04020000": 150_000}
     async with client(base_prices=bases, holdings={}) as (fake, api):
@@ -233,6 +233,10 @@ async def test_public_client_gold_spot_round_trip() -> None:
             cancelled = await api.order.gold_spot_cancel_order(
                 orig_ord_no=modified["ord_no"], stk_cd="M04020000", cncl_qty="0"
             )
+            history = await api.account.gold_spot_order_execution(
+                ord_dt="20261120", qry_tp="1", stk_bond_tp="0", sell_tp="0", stk_cd="",
+                fr_ord_no="", dmst_stex_tp="%",
+            )  # fmt: skip
             balance = await api.account.gold_spot_balance()
             deposit = await api.account.gold_spot_deposit()
             sold = await api.order.gold_spot_sell_order(**(gold | {"ord_uv": "150000"}))
@@ -246,6 +250,8 @@ async def test_public_client_gold_spot_round_trip() -> None:
         "Kt50075Response": working,
         "Kt50020ResponseGoldAcntEvltPrst": balance["gold_acnt_evlt_prst"][0],
         "Kt50075ResponseAcntOrdOsoPrst": working["acnt_ord_oso_prst"][0],
+        "Kt50031Response": history,
+        "Kt50031ResponseAcntOrdCntrPrpsDtl": history["acnt_ord_cntr_prps_dtl"][0],
     }
     missing = {
         name: sorted(_missing(getattr(models, name), answer)) for name, answer in answers.items()

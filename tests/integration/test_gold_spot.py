@@ -139,3 +139,42 @@ async def test_live_gold_round_trip_against_the_fake(tmp_path: Path) -> None:
     assert [o.api_id for o in live.fake.orders] == ["kt50000", "kt50001"]
     sale = live.fake.orders[1]
     assert sale.tax == 0 and sale.filled == 5
+
+
+ONE_GOLD_BUY = f"""\
+  - name: gold-once
+    symbols: ["{GOLD}"]
+    when: position.qty == 0 and open_orders == 0
+    max_per_day: 1
+    do:
+      - buy: {{qty: 2, type: limit, price: ask}}
+"""
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fills_first", [False, True])
+async def test_gold_order_with_unknown_outcome_is_found_in_the_gold_account(
+    tmp_path: Path, fills_first: bool
+) -> None:
+    """A gold order whose answer was lost is resolved from kt50075 (still working) or
+    kt50031 (already filled), never sent twice."""
+    fake_options = {
+        "holdings": {},
+        "base_prices": {"005930": 60_000, "000660": 200_000, GOLD: 150_000},
+    }
+    header = HEADER.replace('symbols: ["005930", "000660"]', f'symbols: ["005930", "{GOLD}"]')
+    async with live_run(tmp_path, ONE_GOLD_BUY, fake_options=fake_options, header=header) as live:
+        live.fake.faults.fail_next_order(after_accept=True, mode="timeout")
+        await live.push(frame(gold_trade("100000", 150_000, ask=150_010, bid=150_000)))
+        await live.until(lambda: len(live.orders()) == 1)
+        (order,) = live.orders()
+        await live.until(lambda: order.state is OrderState.UNKNOWN)
+        if fills_first:  # it fills at the server before the reconciliation looks
+            await live.push(frame(gold_trade("100001", 150_010, ask=150_010, bid=150_000)))
+        await live.until(lambda: order.broker_order_no != "")
+        if not fills_first:
+            await live.push(frame(gold_trade("100001", 150_010, ask=150_010, bid=150_000)))
+        await live.until(lambda: order.state is OrderState.FILLED)
+        assert live.runner.engine.states[GOLD].pos_qty == 2
+    (server,) = live.fake.orders
+    assert server.api_id == "kt50000" and order.broker_order_no == server.ord_no

@@ -370,20 +370,16 @@ class KiwoomBroker:
         in_doubt = list(orders_in_doubt)
         if not in_doubt:
             return []
-        open_orders = await self.account.open_orders()
-        gold_ids = {o.order_id for o in in_doubt if is_gold(o.symbol)}
-        if gold_ids:
-            open_orders = [*open_orders, *await self.gold.open_orders(self._today())]
-        found = candidates(open_orders, await self.account.fills())
+        open_orders, fills = await self.account.open_orders(), await self.account.fills()
+        if any(is_gold(o.symbol) for o in in_doubt):  # gold's own account: kt50075, kt50031
+            day = self._today()
+            open_orders = [*open_orders, *await self.gold.open_orders(day)]
+            fills = [*fills, *await self.gold.fills(day)]
+        found = candidates(open_orders, fills)
         targets = {
             o.order_id: o.broker_order_no for o in self._orders.values() if o.broker_order_no
         }
         resolutions = match(in_doubt, found, claimed=self._by_order_no, target_order_nos=targets)
-        # A gold order missing from kt50075 may have filled: gold fills (kt50031) are not
-        # read yet, so it stays in doubt (its rule held) rather than be called not found.
-        resolutions = [
-            r for r in resolutions if not (r.outcome == "not_found" and r.order_id in gold_ids)
-        ]
         for r in resolutions:
             self._doubt.discard(r.order_id)
             if r.outcome == "accepted":

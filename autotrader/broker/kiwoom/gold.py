@@ -4,9 +4,10 @@ live broker.
 Gold order bodies differ from stock ones: no ``dmst_stex_tp``, no ``cond_uv``, ``trde_tp``
 ``00``/``10``/``20`` (limit, IOC, FOK; always priced); a modify sends ``mdfy_qty`` and
 ``mdfy_uv``, a cancel ``cncl_qty`` (``'0'`` = the whole remainder), as the stock TRs
-spell them (docs/gold-spot.md has the guide's OCR corrections). Gold holdings and open
-orders live in the gold account, outside kt00018/ka10075: ``GoldAccount`` reads them so
-a live run starts from what is true in gold as well.
+spell them (docs/gold-spot.md has the guide's OCR corrections). Gold holdings, open
+orders and fills live in the gold account, outside kt00018/ka10075/ka10076: ``GoldAccount``
+reads them (kt50020, kt50075, kt50031) so a live run starts from what is true in gold and
+resolves a gold order in doubt like a stock one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autotrader.broker.kiwoom import fields
-from autotrader.broker.kiwoom.account import Holding, OpenOrder, side_from_text
+from autotrader.broker.kiwoom.account import FillRow, Holding, OpenOrder, side_from_text
 from autotrader.broker.kiwoom.rest import KiwoomRest
 from autotrader.errors import BadRequestError
 from autotrader.model import OrderAction, OrderRequest, OrderType
@@ -125,6 +126,33 @@ def parse_gold_open_orders(rows: Iterable[Mapping[str, Any]]) -> list[OpenOrder]
     return out
 
 
+def parse_gold_fills(rows: Iterable[Mapping[str, Any]]) -> list[FillRow]:
+    """kt50031 rows with something filled -> fill rows (what ka10076 rows would carry)."""
+    out: list[FillRow] = []
+    for row in rows:
+        number, symbol = fields.text(row.get("ord_no")), fields.text(row.get("stk_cd"))
+        filled = fields.int_or(row.get("cntr_qty"))
+        if not number or not symbol or filled <= 0:
+            continue
+        out.append(
+            FillRow(
+                order_no=number,
+                symbol=symbol,
+                side=side_from_text(fields.text(row.get("io_tp_nm"))),
+                order_price=fields.price(row.get("ord_uv")),
+                order_qty=fields.int_or(row.get("ord_qty")),
+                fill_price=fields.price(row.get("cntr_uv")),
+                fill_qty=filled,
+                remaining=fields.int_or(row.get("ord_remnq")),
+                commission=0,
+                tax=0,
+                status=fields.text(row.get("acpt_tp")),
+                time=fields.hhmmss(row.get("ord_tm")),
+            )
+        )
+    return out
+
+
 class GoldAccount:
     """The gold account's holdings and open orders."""
 
@@ -139,6 +167,11 @@ class GoldAccount:
         body |= {"sell_tp": "0", "stk_cd": "", "fr_ord_no": "", "dmst_stex_tp": "KRX"}
         rows = await self.rest.call_all("kt50075", body, "acnt_ord_oso_prst")
         return parse_gold_open_orders(rows)
+
+    async def fills(self, day: str) -> list[FillRow]:
+        body = {"ord_dt": day, "qry_tp": "4", "stk_bond_tp": "0", "sell_tp": "0"}
+        body |= {"stk_cd": "", "fr_ord_no": "", "dmst_stex_tp": "%"}
+        return parse_gold_fills(await self.rest.call_all("kt50031", body, "acnt_ord_cntr_prps_dtl"))
 
 
 def _rows(body: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
