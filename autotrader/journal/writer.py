@@ -373,19 +373,37 @@ class Journal:
 
     # -- durable writes -----------------------------------------------------------------
     def commit_intent(self, order: OrderRequest, ts: float, reason: str = "") -> None:
-        """Insert the order row and commit before returning: the intent is durable.
+        """Insert the order row and commit before returning: the intent is durable, and so
+        is everything buffered before it (the decision that placed it, its risk checks),
+        in the same transaction: a crash keeps all of them or none.
 
-        Raises ``JournalError`` if it cannot be committed: the order must not leave.
-        Its 'pending' transition is recorded buffered: the orders row already says so.
+        Raises ``JournalError`` if it cannot be committed: the order must not leave (the
+        buffered rows are kept for the next write, never dropped). Its 'pending'
+        transition is recorded buffered: the orders row already says so.
         """
         row = _order_row(order, self.run_id, ts, reason)
+        self._raise_if_failed()
+        batch: Batch | None = None
+        if self._pending_rows or self._order_updates:
+            batch = (self._pending, self._order_updates)
+            self._pending, self._pending_rows, self._order_updates = {}, 0, {}
 
         def insert(conn: sqlite3.Connection) -> None:
             with conn:
+                if batch is not None:
+                    written = _write_batch(conn, batch)
                 conn.execute(_INSERT_ORDER, row)
+            if batch is not None:
+                self._writer.rows_written += written
             self._writer.checkpoint_soon(conn)
 
-        self._call(insert)
+        try:
+            self._call(insert, check=False)
+        except JournalError as exc:
+            if batch is not None:  # rolled back with the intent: kept, written later
+                self._writer.failed.insert(0, batch)
+                self._writer.error = exc
+            raise
         self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
 
     def flush(self) -> None:
