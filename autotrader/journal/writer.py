@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -26,9 +28,13 @@ from typing import Any, Protocol
 
 import orjson
 
+from autotrader.clock import to_seoul
 from autotrader.errors import JournalError
+from autotrader.journal import runs
 from autotrader.journal.schema import open_journal
 from autotrader.model import Fill, OrderRequest, OrderState
+
+log = logging.getLogger(__name__)
 
 _ORDER_COLUMNS = (
     "id, run_id, created_at, updated_at, strategy, rule, symbol, action, side, qty, "
@@ -131,6 +137,8 @@ class Journal:
         self.batch_rows = batch_rows
         self.raw_frames = raw_frames
         self.run_id = 0
+        self.interrupted: list[runs.Interrupted] = []  # what start_run found and marked
+        self.continues: runs.Interrupted | None = None  # the interrupted run this one continues
         self._pending: dict[str, list[tuple[Any, ...]]] = {}
         self._pending_rows = 0
         self._order_updates: dict[int, tuple[Any, ...]] = {}
@@ -175,7 +183,25 @@ class Journal:
 
     # -- runs ---------------------------------------------------------------------------
     def start_run(self, **fields: Any) -> int:
+        """Open a run row. Earlier runs that did not end cleanly are marked interrupted
+        first, and the newest of the same strategy, mode and broker is continued by this
+        one (``continues``; see ``journal/runs.py``)."""
         fields.setdefault("started_at", time.time())
+        fields.setdefault("pid", os.getpid())
+        fields.setdefault("host", runs.this_host())
+        if self.run_id:
+            runs.closed(self.path, self.run_id)  # a second run on this journal object
+        self.interrupted = runs.mark_interrupted(self.conn, self.path, time.time())
+        for r in self.interrupted:
+            log.warning(
+                "journal: run %d (%s, %s) did not end cleanly: interrupted at %s",
+                r.run_id, r.strategy, r.mode, _when(r.at),
+            )  # fmt: skip
+        self.continues = runs.to_continue(
+            self.conn, fields.get("strategy", ""), fields.get("mode", ""), fields.get("broker", "")
+        )
+        if self.continues is not None:
+            fields["continues"] = self.continues.run_id
         # column names come from our own keyword arguments, never from input
         sql = (
             f"INSERT INTO runs ({', '.join(fields)}) "  # noqa: S608
@@ -188,6 +214,12 @@ class Journal:
                 return int(conn.execute(sql, values).lastrowid or 0)
 
         self.run_id = int(self._call(insert))
+        runs.opened(self.path, self.run_id)
+        if self.continues is not None:
+            log.warning(
+                "journal: run %d continues run %d, interrupted at %s",
+                self.run_id, self.continues.run_id, _when(self.continues.at),
+            )  # fmt: skip
         return self.run_id
 
     def end_run(self, stats: dict[str, Any]) -> None:
@@ -199,6 +231,7 @@ class Journal:
                 conn.execute("UPDATE runs SET ended_at = ?, stats_json = ? WHERE id = ?", row)
 
         self._call(update)
+        runs.closed(self.path, self.run_id)
 
     def next_order_id(self) -> int:
         oid = self._next_order_id
@@ -421,6 +454,7 @@ class Journal:
             return
         self._closed = True
         atexit.unregister(self.close)
+        runs.closed(self.path, self.run_id)  # not ended: the next start marks it interrupted
         try:
             self._handoff()
         finally:
@@ -430,6 +464,10 @@ class Journal:
             raise JournalError(
                 f"journal {self.path}: {lost} rows could not be written: {self._writer.error}"
             )
+
+
+def _when(ts: float) -> str:
+    return to_seoul(ts).isoformat(timespec="milliseconds")
 
 
 def _order_row(order: OrderRequest, run_id: int, ts: float, reason: str) -> tuple[Any, ...]:
