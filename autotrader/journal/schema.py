@@ -182,7 +182,11 @@ def _v2_to_v3(db: sqlite_utils.Database) -> None:
 def _v3_to_v4(db: sqlite_utils.Database) -> None:
     """Runs that did not end cleanly: who ran them (``pid``, ``host``: is it still
     alive?), when they were found interrupted (``interrupted_at``: the last moment they
-    journaled), and the run that continues one (``continues``): ``journal/runs.py``."""
+    journaled), and the run that continues one (``continues``): ``journal/runs.py``.
+    Orders keep their rule's tag: an order resumed after a restart is still the one a
+    rule's modify or cancel by tag addresses."""
+    if "tag" not in db["orders"].columns_dict:
+        db.execute("ALTER TABLE orders ADD COLUMN tag TEXT")
     columns = db["runs"].columns_dict
     for name, kind in (
         ("pid", "INTEGER"),

@@ -38,9 +38,9 @@ log = logging.getLogger(__name__)
 
 _ORDER_COLUMNS = (
     "id, run_id, created_at, updated_at, strategy, rule, symbol, action, side, qty, "
-    "order_type, price, target_id, state, broker_order_no, filled_qty, reason"
+    "order_type, price, target_id, state, broker_order_no, filled_qty, reason, tag"
 )
-_INSERT_ORDER = f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join('?' * 17)})"  # noqa: S608
+_INSERT_ORDER = f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join('?' * 18)})"  # noqa: S608
 _UPDATE_ORDER = (
     "UPDATE orders SET updated_at = ?, state = ?, broker_order_no = ?, "
     "qty = ?, price = ?, filled_qty = ?, reason = COALESCE(?, reason) WHERE id = ?"
@@ -490,6 +490,7 @@ def _order_row(order: OrderRequest, run_id: int, ts: float, reason: str) -> tupl
         order.broker_order_no,
         order.filled_qty,
         reason,
+        order.tags.get("tag") or None,  # the rule's label (engine/ledger.py TAG)
     )
 
 

@@ -163,6 +163,7 @@ class KiwoomBroker:
     def submit(self, order: OrderRequest) -> None:
         """Schedule the request; the outcome comes back through ``emit``."""
         crash_point("before-send")  # tests only: see autotrader/crashpoint.py
+        crash_point(f"before-send:{order.action.value}")  # the same, for one action
         self._orders[order.order_id] = _copy(order)
         self._floors[order.order_id] = self._highest_no
         self._in_flight += 1
