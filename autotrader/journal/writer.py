@@ -457,6 +457,7 @@ class Journal:
         runs.closed(self.path, self.run_id)  # not ended: the next start marks it interrupted
         try:
             self._handoff()
+            self._writer.write(self.conn)  # a batch kept from a failed intent, too
         finally:
             self.conn.close()
         if self._writer.failed:

@@ -84,7 +84,7 @@ LIMITS = RiskLimits(
 MACHINE = settings(
     database=None,
     max_examples=int(os.environ.get("HYPOTHESIS_MACHINE_EXAMPLES", "40")),
-    stateful_step_count=40,
+    stateful_step_count=int(os.environ.get("HYPOTHESIS_MACHINE_STEPS", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
