@@ -48,6 +48,7 @@ from autotrader.broker.kiwoom.account import FillRow, OpenOrder, OrderRow
 from autotrader.broker.kiwoom.broker import AccountSnapshot, KiwoomBroker
 from autotrader.broker.kiwoom.reconcile import Candidate, candidates, match
 from autotrader.clock import day_start, to_seoul
+from autotrader.errors import BrokerError
 from autotrader.journal.queries import (
     journaled_fills,
     journaled_numbers,
@@ -557,10 +558,19 @@ async def recover_account(
         today_start=today,
     )  # fmt: skip
     wanted = list(symbols)
+    # Only a modify or cancel whose answer the journal lacks can have moved an order past
+    # the numbers the journal knows: then the day's history is needed to follow it.
+    changes = [j for j in inputs.orders if not j.order.action.is_new]
     for attempt in range(2):
         snapshot = await broker.load_account()
         fills = await broker.account.fills()
-        history = await broker.account.order_history(to_seoul(now).strftime("%Y%m%d"))
+        history: list[OrderRow] = []
+        unavailable = ""
+        if changes:
+            try:
+                history = await broker.account.order_history(to_seoul(now).strftime("%Y%m%d"))
+            except BrokerError as exc:
+                unavailable = f"{exc}"
         holdings: dict[str, int] = {}
         for h in snapshot.balance.holdings:
             holdings[h.symbol] = holdings.get(h.symbol, 0) + h.qty
@@ -569,6 +579,12 @@ async def recover_account(
             inputs.orders, view, today_start=today, claimed=inputs.claimed,
             expected=inputs.expected, symbols=wanted,
         )  # fmt: skip
+        if unavailable:  # never guessed: the chains may be incomplete, so halt and say so
+            plan.problems.append(
+                f"the day's order history (kt00007) could not be read ({unavailable}): "
+                f"{len(changes)} modify/cancel request(s) in doubt may have moved orders "
+                "to numbers recovery cannot follow"
+            )
         if not plan.position_mismatches or attempt:
             break
         log.info("recovery: positions disagree; asking Kiwoom once more")

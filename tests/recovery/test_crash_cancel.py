@@ -139,3 +139,25 @@ async def test_killed_between_the_cancel_intent_and_its_send_the_rule_cancels_ag
     assert rig.journal("SELECT COUNT(*) FROM errors WHERE source = 'recovery'") == [(0,)]
     rig.assert_agree(stopped["positions"])
     assert_runs_linked(rig)
+
+
+async def test_a_cancel_whose_answer_was_lost_is_matched_through_the_day_history(
+    rig: Rig,
+) -> None:
+    """No kill: the cancel's request times out after Kiwoom took it. A cancel's number
+    is in neither ka10075 nor ka10076, only kt00007: reconciliation finds it there, so
+    the cancel ends done (not 'not found') and the buy cancelled, as at Kiwoom."""
+    async with rig.engine() as engine:
+        await engine.ready()
+        await rig.push(QUIET)  # bid-low places the buy
+        await engine.fact(lambda f: f.get("order") == 1 and f["state"] == "accepted")
+        rig.fake.faults.fail_next_order(after_accept=True, mode="timeout")
+        await rig.push(QUIET)  # pull's cancel: taken by Kiwoom, its answer lost
+        await engine.fact(lambda f: f.get("order") == 2 and f["state"] == "unknown")
+        await engine.fact(lambda f: f.get("order") == 2 and f["state"] == "done")
+        stopped = await engine.stop()
+    (number,) = cancels(rig)
+    states = rig.journal("SELECT id, action, state, broker_order_no FROM orders ORDER BY id")
+    assert [s[:3] for s in states] == [(1, "buy", "cancelled"), (2, "cancel", "done")]
+    assert states[1][3] == number and rig.fake.open_orders() == []
+    rig.assert_agree(stopped["positions"])
