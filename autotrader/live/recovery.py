@@ -110,6 +110,8 @@ def links(by_no: Mapping[str, Candidate], history: Iterable[OrderRow]) -> Links:
             before[c.order_no] = c.original_order_no
             price[c.order_no] = c.price
     for r in history:
+        if r.refused:
+            continue  # refused by Kiwoom: no link
         if r.kind == "cancel" and r.original_order_no:
             cancels.add(r.original_order_no)
         elif r.kind == "modify" and r.original_order_no:
@@ -148,6 +150,7 @@ class Resolved:
     working: OpenOrder | None = None  # still working at Kiwoom: tracked again
     modified: bool = False  # a modify moved its remainder to a new number
     hops: tuple[str, ...] = ()  # the numbers modifies gave it beyond its row's, oldest first
+    chain: tuple[str, ...] = ()  # every number it has had, oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,17 +300,23 @@ def _settled(
     if open_now is not None:
         state = OrderState.PARTIALLY_FILLED if filled else OrderState.ACCEPTED
         detail = f"still working at Kiwoom ({chain[0]}{moved}) at restart"
-        return Resolved(order.order_id, state, detail, number, filled, open_now, modified, hops)
+        return Resolved(
+            order.order_id, state, detail, number, filled, open_now, modified, hops, tuple(chain)
+        )
     if filled >= order.qty > 0:
         detail = f"filled at Kiwoom ({chain[0]}{moved}) before a restart"
         state = OrderState.FILLED
-        return Resolved(order.order_id, state, detail, number, filled, None, modified, hops)
+        return Resolved(
+            order.order_id, state, detail, number, filled, None, modified, hops, tuple(chain)
+        )
     # not working any more (a fill-less one may appear in neither list): the rest was
     # cancelled, by a cancel of ours, by the exchange (IOC/FOK, the close) or refused
     rest = max(order.qty - filled, 0)
     detail = f"{rest} cancelled: no longer working at Kiwoom ({chain[0]}{moved}) at restart"
     state = OrderState.CANCELLED
-    return Resolved(order.order_id, state, detail, number, filled, None, modified, hops)
+    return Resolved(
+        order.order_id, state, detail, number, filled, None, modified, hops, tuple(chain)
+    )
 
 
 def _earlier_day(j: JournalOrder, plan: RecoveryPlan) -> Resolved:
@@ -331,7 +340,7 @@ def _change_outcome(
     hop_of: Mapping[int, str],
 ) -> Resolved:
     """A modify is done when one of its target's hops is its own (``_modify_hops``); a
-    cancel when its target ended, or when kt00007 lists a cancel of its target's number."""
+    cancel when its target ended, or when kt00007 lists a cancel of one of its numbers."""
     order = j.order
     target = outcomes.get(order.target_id) if order.target_id is not None else None
     if target is not None:
@@ -339,8 +348,8 @@ def _change_outcome(
         if order.action in _MODIFIES:
             if hop := hop_of.get(order.order_id, ""):
                 return Resolved(order.order_id, OrderState.DONE, done, hop)
-        elif target.state in (OrderState.CANCELLED, OrderState.FILLED) or (
-            target.broker_order_no in chained.cancels
+        elif target.state in (OrderState.CANCELLED, OrderState.FILLED) or any(
+            n in chained.cancels for n in target.chain
         ):
             return Resolved(order.order_id, OrderState.DONE, done)
     if order.state is OrderState.PENDING:

@@ -295,3 +295,20 @@ def test_a_cancel_kiwoom_lists_is_done_even_before_its_target_ended() -> None:
     plan = resolve([target, cancel], view([still], history=history), today_start=TODAY)
     states = {r.order_id: r.state for r in plan.resolved}
     assert states == {1: OrderState.ACCEPTED, 2: OrderState.DONE}
+
+
+def test_a_modify_kiwoom_refused_is_no_link() -> None:
+    """kt00007 lists a refused modify (접수구분 거부) with its orig_ord_no: it moved
+    nothing, so the order stays on its number and the request is rejected."""
+    target = journal_order(1, OrderState.ACCEPTED, "0000003")
+    modify = journal_order(
+        2, OrderState.UNKNOWN, action=OrderAction.MODIFY, target=1, qty=0, price=199_000
+    )
+    refused = OrderRow(
+        "0000004", SYM, Side.BUY, "modify", 2, 199_000, 0, 0, 0, "0000003", "100000", True
+    )
+    still = open_order("0000003")
+    plan = resolve([target, modify], view([still], history=[refused]), today_start=TODAY)
+    by_id = {r.order_id: r for r in plan.resolved}
+    assert (by_id[1].state, by_id[1].broker_order_no) == (OrderState.ACCEPTED, "0000003")
+    assert by_id[2].state is OrderState.REJECTED

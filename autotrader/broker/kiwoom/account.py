@@ -119,6 +119,7 @@ class OrderRow:
     remaining: int
     original_order_no: str  # '' for a new order
     time: str
+    refused: bool = False  # acpt_tp says 거부: Kiwoom refused it, it changed nothing
 
 
 def side_from_text(text: str) -> Side | None:
@@ -250,6 +251,7 @@ def parse_order_history(rows: Iterable[Mapping[str, Any]]) -> list[OrderRow]:
                 remaining=fields.int_or(row.get("ord_remnq")),
                 original_order_no=original if original.strip("0") else "",
                 time=fields.hhmmss(row.get("ord_tm")),
+                refused="거부" in fields.text(row.get("acpt_tp")),
             )
         )
     return result

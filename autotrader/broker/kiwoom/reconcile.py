@@ -118,7 +118,7 @@ def history_candidates(rows: Iterable[OrderRow], known: Iterable[str] = ()) -> l
             r.time,
         )  # fmt: skip
         for r in rows
-        if r.kind != "new" and r.original_order_no and r.order_no not in seen
+        if r.kind != "new" and r.original_order_no and not r.refused and r.order_no not in seen
     ]
 
 
