@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from autotrader.rules.actions import ActionSpec, CancelSpec, CreditSellSpec, ModifySpec, OrderSpec
+from autotrader.rules.actions import (
+    ActionSpec,
+    CancelSpec,
+    CreditSellSpec,
+    FlattenSpec,
+    ModifySpec,
+    OrderSpec,
+)
 from autotrader.rules.on_error import describe as describe_on_error
 from autotrader.rules.remainder import CancelAfter, Remainder, RepriceAfter
 from autotrader.rules.schema import RuleSpec, StrategySpec
@@ -165,8 +172,8 @@ def _action(action: ActionSpec, rule: RuleSpec) -> str:
     if isinstance(spec, OrderSpec):
         if spec.amount is not None:
             size = f"{spec.amount:,} KRW worth"
-        elif spec.qty == "all":
-            size = "the whole position"
+        elif spec.qty in ("all", "available"):
+            size = "the shares held and not already offered"
         elif isinstance(spec.qty, str):
             size = f"{spec.qty} of the position"
         else:
@@ -187,10 +194,20 @@ def _action(action: ActionSpec, rule: RuleSpec) -> str:
         if spec.tag:
             text += f" (tag '{spec.tag}')"
         return text
+    if isinstance(spec, FlattenSpec):
+        price = f" at {spec.price}" if spec.price not in (None, "market") else ""
+        return (
+            "cancel the strategy's working sells of the symbol, then sell every held share, "
+            f"{spec.type.replace('_', ' ')} order{price}"
+        )
     if isinstance(spec, ModifySpec | CancelSpec):
         which = {"all": "every", "oldest": "the oldest", "newest": "the newest"}[spec.which]
-        whose = f"tagged '{spec.tag}'" if spec.tag else "this rule placed"
-        text = f"{verb} {which} working order {whose}"
+        side = f" {spec.side}" if spec.side else ""
+        if spec.scope == "symbol":
+            whose = "of the strategy in the symbol"
+        else:
+            whose = f"tagged '{spec.tag}'" if spec.tag else "this rule placed"
+        text = f"{verb} {which} working{side} order {whose}"
         if isinstance(spec, ModifySpec):
             text += f" to {spec.price}" + (f" {spec.ticks:+d} ticks" if spec.ticks else "")
         return text
