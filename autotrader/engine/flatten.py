@@ -4,7 +4,9 @@ The stop-loss step. A resting take-profit already offers the shares, so a plain 
 the shares not yet offered sends nothing; a sell of the whole position next to it would
 offer the shares twice. A flatten does it in the order the exchange needs:
 
-1. it asks to cancel every working sell of the strategy in the symbol (cash and credit);
+1. it asks to cancel every working sell of the strategy in the symbol that rests at a
+   price (cash and credit; a working market-type sell is already selling at the market
+   and is left to fill: cancelling it would only delay the exit);
 2. it sells at once the shares held and not offered by any working sell (usually none);
 3. as each cancel is confirmed (or the cancelled order fills instead), it sells the
    shares that became free: held minus what working sells still offer.
@@ -95,10 +97,18 @@ class Flattener:
             return
         ledger = self.ledger
         held, offered = st.pos_qty, ledger.pending_qty(symbol, Side.SELL)
-        sells = [o for o in ledger.by_symbol.get(symbol, ()) if o.side is Side.SELL]
+        working = [o for o in ledger.by_symbol.get(symbol, ()) if o.side is Side.SELL]
+        sells = [o for o in working if o.order_type.needs_price]  # market sells stay
+        outcome = ""
         if held <= 0 and not sells:
-            values["reason"] = "no shares held and no working sell: nothing to flatten"
-            self.journal.decision(now, rule.name, symbol, event, values, "nothing_held", None)
+            outcome, values["reason"] = "nothing_held", "no shares held: nothing to flatten"
+        elif not sells and offered >= held:
+            outcome = "already_offered"
+            values["reason"] = (
+                f"all {held:,} shares already offered at market by {offered_by(ledger, symbol)}"
+            )
+        if outcome:
+            self.journal.decision(now, rule.name, symbol, event, values, outcome, None)
             return
         who = offered_by(ledger, symbol) if sells else ""
         flat = Flatten(rule.name, action, symbol, now, [o.order_id for o in sells])

@@ -1,0 +1,234 @@
+"""Scenarios: the stop-loss idiom (``flatten``), cancel scopes, and the reason a firing
+that sends nothing leaves in the journal and the report.
+
+``SlowCancels`` is the paper broker with Kiwoom's timing for cancels: a cancel is
+accepted at once and takes effect on the next trade of the symbol, so the target can
+still fill in between. It also plays the exchange's part: a new sell beyond the shares
+held and not already offered fails the test (a position offered twice).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from autotrader.broker.base import OrderAccepted, OrderCancelled
+from autotrader.broker.paper import PaperBroker
+from autotrader.model import OrderAction, OrderRequest, Side
+from autotrader.report.figures import build_report
+from autotrader.report.text import silent_firings
+from tests.scenarios.trust_support import Outcome, run, session, tick
+
+HEAD = 'strategy: s\nsymbols: ["005930"]\nrules:\n'
+ENTRY_AND_TP = (
+    "  - name: entry\n    once_per_symbol: true\n    do: [{buy: {qty: 10, type: market}}]\n"
+    "  - name: take-profit\n    on: {order: filled, tag: entry}\n"
+    "    do: [{sell: {qty: available, type: limit, price: position.avg_price + 10 ticks, "
+    "tag: tp}}]\n"
+)
+STOP_LOSS = (
+    "  - name: stop-loss\n    when: position.qty > 0 and position.pnl_pct <= -1%\n"
+    "    once_per_symbol: true\n    do: [{flatten: {type: market}}]\n"
+)
+
+
+class SlowCancels(PaperBroker):
+    """Cancels take effect on the symbol's next trade; sells never exceed what is held."""
+
+    def __init__(self, ticks: int = 1) -> None:
+        super().__init__()
+        self.ticks = ticks  # trades of the symbol before a cancel takes effect
+        self.later: list[tuple[int, OrderRequest]] = []
+        self.held: dict[str, int] = {}
+        self.most_offered = 0
+
+    def submit(self, order: OrderRequest) -> None:
+        if order.action is OrderAction.CANCEL:
+            self._send(OrderAccepted(order.order_id, f"C{order.order_id:07d}", order.created_at))
+            self.later.append((self.ticks, order))
+            return
+        if order.action is OrderAction.SELL:
+            offered = order.qty + sum(
+                o.remaining for o in self._working.get(order.symbol, {}).values()
+                if o.side is Side.SELL
+            )  # fmt: skip
+            held = self.held.get(order.symbol, 0)
+            assert offered <= held, f"{offered} shares offered, {held} held"
+            self.most_offered = max(self.most_offered, offered)
+        super().submit(order)
+
+    def on_tick(self, symbol: str, price: int, ask: int, bid: int, ts: float) -> None:
+        super().on_tick(symbol, price, ask, bid, ts)  # a target may fill before its cancel
+        due = [c for n, c in self.later if n <= 1 and c.symbol == symbol]
+        self.later = [(n - (c.symbol == symbol), c) for n, c in self.later if c not in due]
+        for cancel in due:
+            target = self._find(cancel.target_id)
+            if target is not None:
+                del self._working[target.symbol][target.order_id]
+                self._send(OrderCancelled(target.order_id, target.remaining, ts))
+
+    def _fill(self, order: OrderRequest, price: int, ts: float) -> None:
+        sign = 1 if order.side is Side.BUY else -1
+        self.held[order.symbol] = self.held.get(order.symbol, 0) + sign * order.remaining
+        super()._fill(order, price, ts)
+
+
+def _flat(out: Outcome) -> bool:
+    return out.result.engine.states["005930"].pos_qty == 0
+
+
+def test_stop_loss_flatten_with_a_resting_take_profit(tmp_path: Path) -> None:
+    """The stop-loss pattern of issue 11: a filled entry rests a take-profit for all its
+    shares; the price falls 1%: one flatten cancels the take-profit, then sells the 10
+    shares at market, and the position ends flat. One decision."""
+    out = run(
+        tmp_path,
+        HEAD + ENTRY_AND_TP + STOP_LOSS,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.200", 70000, ask=70000),  # entry fills, tp rests
+            tick("005930", "09:05:00.000", 69300, bid=69200),  # -1%: stop-loss
+            tick("005930", "09:05:00.300", 69200, bid=69100),
+        ],
+    )
+    assert out.orders() == [
+        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.200",
+        "09:00:01.200 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 09:05:00.000",
+        "09:05:00.000 stop-loss cancel 0 market -> done 09:05:00.000",
+        "09:05:00.000 stop-loss sell 10 market -> filled 10@69100 09:05:00.300",
+    ]
+    assert [d for d in out.decisions() if "stop-loss" in d] == [
+        "09:05:00.000 stop-loss 005930 0B flatten"
+    ]
+    assert _flat(out)
+
+
+def test_flatten_sells_only_once_the_cancel_is_confirmed(tmp_path: Path) -> None:
+    """With Kiwoom's timing the take-profit still offers the 10 shares when the stop-loss
+    fires: nothing is sold then (the exchange would see 20 offered); the cancel is
+    confirmed on the next trade and the flatten sells the 10 freed shares at once."""
+    broker = SlowCancels()
+    out = run(
+        tmp_path,
+        HEAD + ENTRY_AND_TP + STOP_LOSS,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.200", 70000, ask=70000),
+            tick("005930", "09:05:00.000", 69300, bid=69200),  # stop-loss: cancel only
+            tick("005930", "09:05:00.400", 69200, bid=69100),  # cancel confirmed: sell 10
+            tick("005930", "09:05:00.900", 69200, bid=69000),  # the sell fills
+        ],
+        broker=broker,
+    )
+    assert out.orders() == [
+        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.200",
+        "09:00:01.200 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 09:05:00.400",
+        "09:05:00.000 stop-loss cancel 0 market -> done 09:05:00.400",
+        "09:05:00.400 stop-loss sell 10 market -> filled 10@69000 09:05:00.900",
+    ]
+    assert [d for d in out.decisions() if "stop-loss" in d] == [
+        "09:05:00.000 stop-loss 005930 0B flatten",  # the decision: cancel, sell when freed
+        "09:05:00.400 stop-loss 005930 flatten order",  # its continuation: the freed shares
+        "09:05:00.400 stop-loss 005930 0B once_per_symbol",  # still -1%: held back, once
+    ]
+    assert broker.most_offered == 10 and _flat(out)
+
+
+def test_flatten_when_the_take_profit_fills_before_its_cancel(tmp_path: Path) -> None:
+    """The take-profit fills while its cancel is in flight: the cancel is refused, no
+    share is left to sell, and the flatten sends nothing more."""
+    broker = SlowCancels()
+    out = run(
+        tmp_path,
+        HEAD + ENTRY_AND_TP + STOP_LOSS,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.200", 70000, ask=70000),
+            tick("005930", "09:05:00.000", 69300, bid=69200),
+            tick("005930", "09:05:00.400", 71000, bid=71000),  # the take-profit fills first
+            tick("005930", "09:05:00.900", 71000),
+        ],
+        broker=broker,
+    )
+    assert out.orders() == [
+        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.200",
+        "09:00:01.200 take-profit sell 10 limit 71000 -> filled 10@71000 09:05:00.400",
+        "09:05:00.000 stop-loss cancel 0 market -> rejected "
+        "(target order 2 ended (filled) first) 09:05:00.400",
+    ]
+    assert _flat(out)
+
+
+def test_partial_take_profit_fill_then_flatten_sells_the_rest(tmp_path: Path) -> None:
+    """Held 10, a take-profit for 4 and a second for 6 (two rules): the flatten cancels
+    both and sells the shares each confirmed cancel frees; never more than 10 offered."""
+    strategy = HEAD + (
+        "  - name: entry\n    once_per_symbol: true\n    do: [{buy: {qty: 10, type: market}}]\n"
+        "  - name: tp1\n    on: {order: filled, tag: entry}\n"
+        "    do: [{sell: {qty: 4, type: limit, price: 71000}}]\n"
+        "  - name: tp2\n    on: {order: filled, tag: entry}\n"
+        "    do: [{sell: {qty: 6, type: limit, price: 72000}}]\n"
+    ) + STOP_LOSS
+    broker = SlowCancels()
+    out = run(
+        tmp_path,
+        strategy,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.200", 70000, ask=70000),
+            tick("005930", "09:05:00.000", 69300, bid=69200),
+            tick("005930", "09:05:00.400", 69200, bid=69100),
+            tick("005930", "09:05:00.900", 69200, bid=69000),
+        ],
+        broker=broker,
+    )
+    sells = [o for o in out.orders() if "stop-loss sell" in o]
+    assert sells == [
+        "09:05:00.400 stop-loss sell 4 market -> filled 4@69000 09:05:00.900",
+        "09:05:00.400 stop-loss sell 6 market -> filled 6@69000 09:05:00.900",
+    ]
+    assert broker.most_offered == 10 and _flat(out)
+
+
+def test_a_second_flatten_while_the_first_waits_says_so(tmp_path: Path) -> None:
+    """Without once_per_symbol the stop-loss fires on every trade: while its cancel is in
+    flight a second flatten sends nothing and says why; once the market sell works, a
+    third finds every share offered at market and leaves that sell to fill."""
+    strategy = HEAD + ENTRY_AND_TP + STOP_LOSS.replace("    once_per_symbol: true\n", "")
+    broker = SlowCancels(ticks=2)
+    out = run(
+        tmp_path,
+        strategy,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.200", 70000, ask=70000),
+            tick("005930", "09:05:00.000", 69300, bid=69200),  # flatten: cancel the tp
+            tick("005930", "09:05:00.100", 69300, bid=69200),  # cancel still in flight
+            tick("005930", "09:05:00.200", 69300, bid=69200),  # confirmed: sell 10
+        ],
+        broker=broker,
+    )
+    assert [d for d in out.decisions() if "stop-loss" in d] == [
+        "09:05:00.000 stop-loss 005930 0B flatten",
+        "09:05:00.100 stop-loss 005930 0B flatten_in_progress",
+        "09:05:00.200 stop-loss 005930 flatten order",
+        "09:05:00.200 stop-loss 005930 0B already_offered",
+    ]
+    reasons = out.rows(
+        "SELECT outcome, json_extract(values_json, '$.reason') FROM decisions "
+        "WHERE rule = 'stop-loss' AND outcome != 'order'"
+    )
+    assert reasons == [
+        ("flatten", "held 10, 10 offered by tp #2: cancel 1, sell the rest as the cancels "
+         "are confirmed"),
+        ("flatten_in_progress", "the flatten by stop-loss at 09:05:00.000 still waits for "
+         "1 cancel(s) to be confirmed"),
+        ("already_offered", "all 10 shares already offered at market by stop-loss #4"),
+    ]  # fmt: skip
+    assert broker.most_offered == 10
