@@ -120,6 +120,8 @@ def run(
         cfg, jpath = settings.config, settings.journal
         loaded = load_strategy(strategy)
         plan = compile_strategy(loaded)
+        for warning in loaded.warnings:  # names that read two ways: said before the run
+            err.print(str(warning), markup=False, highlight=False)
         ensure_journal_folder(jpath)
         announce_halt(jpath, err)
         j = Journal(jpath, raw_frames=cfg.journal_raw_frames)
@@ -195,13 +197,15 @@ def validate(
         status = 1
     for f in files:
         try:
-            load_strategy(f)
+            loaded = load_strategy(f)
         except StrategyErrors as exc:
             unreadable = any(e.line == 0 for e in exc.errors)
             status = max(status, 2 if unreadable else 1)
             for e in exc.errors:
                 typer.echo(str(e))
             continue
+        for warning in loaded.warnings:  # valid, but a name reads two ways
+            typer.echo(str(warning))
         typer.echo(f"{f}: ok")
     raise typer.Exit(status)
 
