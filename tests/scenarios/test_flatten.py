@@ -166,13 +166,17 @@ def test_flatten_when_the_take_profit_fills_before_its_cancel(tmp_path: Path) ->
 def test_partial_take_profit_fill_then_flatten_sells_the_rest(tmp_path: Path) -> None:
     """Held 10, a take-profit for 4 and a second for 6 (two rules): the flatten cancels
     both and sells the shares each confirmed cancel frees; never more than 10 offered."""
-    strategy = HEAD + (
-        "  - name: entry\n    once_per_symbol: true\n    do: [{buy: {qty: 10, type: market}}]\n"
-        "  - name: tp1\n    on: {order: filled, tag: entry}\n"
-        "    do: [{sell: {qty: 4, type: limit, price: 71000}}]\n"
-        "  - name: tp2\n    on: {order: filled, tag: entry}\n"
-        "    do: [{sell: {qty: 6, type: limit, price: 72000}}]\n"
-    ) + STOP_LOSS
+    strategy = (
+        HEAD
+        + (
+            "  - name: entry\n    once_per_symbol: true\n    do: [{buy: {qty: 10, type: market}}]\n"
+            "  - name: tp1\n    on: {order: filled, tag: entry}\n"
+            "    do: [{sell: {qty: 4, type: limit, price: 71000}}]\n"
+            "  - name: tp2\n    on: {order: filled, tag: entry}\n"
+            "    do: [{sell: {qty: 6, type: limit, price: 72000}}]\n"
+        )
+        + STOP_LOSS
+    )
     broker = SlowCancels()
     out = run(
         tmp_path,
@@ -232,3 +236,83 @@ def test_a_second_flatten_while_the_first_waits_says_so(tmp_path: Path) -> None:
         ("already_offered", "all 10 shares already offered at market by stop-loss #4"),
     ]  # fmt: skip
     assert broker.most_offered == 10
+
+
+def test_the_old_stop_loss_pattern_says_why_it_sent_nothing(tmp_path: Path) -> None:
+    """Issue 11's report: `cancel: all` + `sell: {qty: all}` beside a resting take-profit
+    fires on every trade and sends nothing. Each firing is journaled with the reason,
+    and the report counts them: fired 3, orders 0, and why."""
+    strategy = (
+        HEAD
+        + ENTRY_AND_TP
+        + (
+            "  - name: stop-loss\n    when: position.qty > 0 and position.pnl_pct <= -1%\n"
+            "    do: [{cancel: all}, {sell: {qty: all, type: market}}]\n"
+        )
+    )
+    out = run(
+        tmp_path,
+        strategy,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.200", 70000, ask=70000),
+            tick("005930", "09:05:00.000", 69300, bid=69200),
+            tick("005930", "09:05:01.000", 69200, bid=69100),
+            tick("005930", "09:05:02.000", 69100, bid=69000),
+        ],
+    )
+    reasons = out.rows(
+        "SELECT outcome, json_extract(values_json, '$.reason') FROM decisions "
+        "WHERE rule = 'stop-loss' ORDER BY id"
+    )
+    assert (
+        reasons
+        == [
+            ("no_target", "no working order tagged 'stop-loss' in 005930 to cancel"),
+            ("already_offered", "all 10 shares already offered by tp #2"),
+        ]
+        * 3
+    )
+    report = build_report(sqlite_utils.Database(out.db), [out.result.run_id])
+    row = next(r for r in report["rules"] if r["rule"] == "stop-loss")
+    assert (row["fired"], row["orders"]) == (3, 0)
+    assert silent_firings(row) == (
+        "  stop-loss: fired 3, orders 0: 3 no target (no working order tagged 'stop-loss' in "
+        "005930 to cancel); 3 already offered (all 10 shares already offered by tp #2)"
+    )
+
+
+def test_cancel_scopes(tmp_path: Path) -> None:
+    """A resting buy (rule bid) and a resting sell (rule ask) of the same symbol:
+    `cancel: sells` cancels only the sell; `cancel: {scope: symbol}` then the buy;
+    `cancel: rule` of a rule with no orders finds nothing, and says so."""
+    strategy = HEAD + (
+        "  - name: seed\n    once_per_symbol: true\n    do: [{buy: {qty: 5, type: market}}]\n"
+        "  - name: bid\n    when: position.qty > 0 and time < 09:02\n    once_per_symbol: true\n"
+        "    do: [{buy: {qty: 1, type: limit, price: 68000}}]\n"
+        "  - name: ask\n    when: position.qty > 0 and time < 09:02\n    once_per_symbol: true\n"
+        "    do: [{sell: {qty: 2, type: limit, price: 72000}}]\n"
+        '  - name: sells-off\n    on: {at: "09:03:00"}\n    do: [{cancel: sells}]\n'
+        '  - name: own\n    on: {at: "09:04:00"}\n    do: [{cancel: rule}]\n'
+        '  - name: all-off\n    on: {at: "09:05:00"}\n    do: [{cancel: {scope: symbol}}]\n'
+    )
+    out = run(
+        tmp_path,
+        strategy,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.500", 70000),  # seed fills; bid and ask rest
+            tick("005930", "09:06:00.000", 70000),
+        ],
+    )
+    assert [o for o in out.orders() if " cancel 0 " in o] == [
+        "09:03:00.000 sells-off cancel 0 market -> done 09:03:00.000",
+        "09:05:00.000 all-off cancel 0 market -> done 09:05:00.000",
+    ]
+    assert [o.split(" -> ")[1] for o in out.orders() if " bid " in o or " ask " in o] == [
+        "cancelled (1 cancelled) 09:05:00.000",
+        "cancelled (2 cancelled) 09:03:00.000",
+    ]
+    assert "09:04:00.000 own 005930 at no_target" in out.decisions()
