@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from autotrader.model import OrderType
 from autotrader.rules.actions import (
+    CANCEL_WORDS,
     ActionSpec,
     CancelSpec,
     CreditSellSpec,
@@ -46,6 +48,19 @@ def json_schema() -> dict[str, Any]:
     schema["$defs"]["OnSpec"]["properties"]["every"] = {
         "anyOf": [{"type": "number"}, {"type": "string", "pattern": _DURATION}]
     }
+    # 'cancel: sells' and 'flatten: market' are one word; 'flatten:' alone is a market one.
+    step = schema["$defs"]["ActionSpec"]["properties"]
+    words = [*CANCEL_WORDS, "oldest", "newest", "all"]
+    for key in ("cancel", "credit_cancel"):
+        step[key] = {"anyOf": [{"enum": words}, {"$ref": "#/$defs/CancelSpec"}, {"type": "null"}]}
+    step["flatten"] = {
+        "description": step["flatten"].get("description", ""),
+        "anyOf": [
+            {"enum": [m.value for m in OrderType if not m.needs_price]},
+            {"$ref": "#/$defs/FlattenSpec"},
+            {"type": "null"},
+        ],
+    }
     return schema
 
 
@@ -79,23 +94,22 @@ rules:
   - name: take-profit
     on: {{order: filled, tag: buy-the-dip}}
     do:
-      - sell: {{qty: all, type: limit, price: position.avg_price * 1.02 + 2 ticks}}
+      - sell: {{qty: available, type: limit, price: position.avg_price * 1.02 + 2 ticks}}
 
-  # Cut the loss at -3%: cancel the working take-profit, then sell at the market.
+  # Cut the loss at -3%: flatten cancels the resting take-profit, then sells every share.
   - name: stop-loss
     when: position.qty > 0 and position.pnl_pct <= -3%
     cooldown: 1m
     do:
-      - cancel: {{tag: take-profit}}
-      - sell: {{qty: all, type: market}}
+      - flatten: {{type: market}}
 
-  # Be flat before the closing auction.
+  # Be flat before the closing auction: no new buys, no working sells, no shares.
   - name: flat-before-close
     on: {{at: "15:15"}}
-    when: position.qty > 0
+    when: position.qty > 0 or open_orders > 0
     do:
-      - cancel: {{tag: take-profit}}
-      - sell: {{qty: all, type: market}}
+      - cancel: buys
+      - flatten: {{type: market}}
 """
 
 

@@ -103,3 +103,12 @@ def test_validate_prints_the_warning_and_passes(tmp_path: Path) -> None:
 def test_the_example_strategies_have_no_two_way_names() -> None:
     for path in sorted(Path("rules").glob("*.yaml")) + sorted(Path("examples").glob("*.yaml")):
         assert load_strategy_text(path.read_text(), str(path)).warnings == (), path
+
+
+def test_the_scaffold_uses_the_stop_loss_idiom() -> None:
+    """`autotrader new` writes a strategy with flatten and no two-way names."""
+    from autotrader.rules.authoring import scaffold
+
+    text = scaffold("mine", "mine.yaml")
+    assert "flatten: {type: market}" in text
+    assert load_strategy_text(text, "mine.yaml").warnings == ()
