@@ -86,3 +86,19 @@ def test_a_cooldown_is_journaled_once_per_window(tmp_path: Path) -> None:
         ("order", "None"),
         ("cooldown", "cooldown 60 s after the fire at 09:00:01.000: until 09:01:01.000"),
     ]
+
+
+def test_a_held_rule_says_why_once_a_minute(tmp_path: Path) -> None:
+    """A rule with an order in doubt is held: its firings are journaled as 'held', with
+    the reason, at most once a minute per symbol (not on every trade)."""
+    from tests.frames import real, trade
+    from tests.harness import Harness
+
+    h = Harness(HEAD + "  - name: buy\n    do: [{buy: {qty: 1, type: market}}]\n", tmp_path)
+    h.engine.held_rules.add("buy")
+    for hms in ("090001", "090002", "090030", "090102"):
+        h.feed([real(trade("005930", hms, 70000))])
+    rows = h.rows("SELECT outcome, json_extract(values_json, '$.reason') FROM decisions")
+    why = "held: an order of this rule is in doubt until the account is reconciled"
+    assert rows == [("held", why), ("held", why)]  # 09:00:01 and 09:01:02
+    assert h.placed() == []
