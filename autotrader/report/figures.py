@@ -75,6 +75,7 @@ class _Acc:
         self.rejected = 0
         self.by_check: Counter[str] = Counter()
         self.no_order: Counter[str] = Counter()
+        self.sent: set[tuple[int, float, str, str]] = set()  # firings that sent an order
         self.held_back: Counter[str] = Counter()  # condition held, controls held it back
         self.why: dict[str, str] = {}  # outcome -> its latest reason
         self.trips: list[int] = []
@@ -144,7 +145,10 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
                 if held:
                     acc.held_back[outcome] += 1
                 elif d["event"] not in CONTINUATION_EVENTS:
-                    acc.fired.add((rid, float(d["ts"]), d["symbol"] or "", d["event"] or ""))
+                    firing = (rid, float(d["ts"]), d["symbol"] or "", d["event"] or "")
+                    acc.fired.add(firing)
+                    if outcome in SENT:
+                        acc.sent.add(firing)
                 if outcome not in SENT and not held:
                     acc.no_order[outcome] += 1
                 if reason:
@@ -324,6 +328,7 @@ def _common(acc: _Acc) -> dict[str, Any]:
         "rejected": acc.rejected,
         "rejections_by_check": dict(acc.by_check.most_common()),
         "no_order": dict(acc.no_order.most_common()),
+        "silent": len(acc.fired - acc.sent),  # firings whose steps all sent nothing
         "held_back": dict(acc.held_back.most_common()),
         "why": dict(acc.why),  # outcome -> the latest reason, as the decision words it
         **trip_stats(acc.trips),

@@ -53,8 +53,9 @@ def counts(c: dict[str, int]) -> str:
 
 
 def silent_firings(r: dict[str, Any]) -> str:
-    """'stop-loss: fired 22, orders 0: 22 already offered (all 37 shares already offered
-    by take-profit #12)': what a rule's firings that sent nothing were, and why."""
+    """'stop-loss: fired 22, orders 0, 22 sent nothing: 22 already offered (all 37 shares
+    already offered by take-profit #12)': what a rule's firings that sent nothing were,
+    each step's outcome counted with its latest reason."""
     why = r.get("why", {})
 
     def said(c: dict[str, int]) -> str:
@@ -65,7 +66,7 @@ def silent_firings(r: dict[str, Any]) -> str:
 
     parts = [f"  {r['rule']}: fired {r['fired']}, orders {r['orders']}"]
     if r["no_order"]:
-        parts.append(f": {said(r['no_order'])}")
+        parts.append(f", {r.get('silent', 0)} sent nothing: {said(r['no_order'])}")
     if r["rejected"]:
         parts.append(f"; rejected {r['rejected']} by {counts(r['rejections_by_check'])}")
     if r["held_back"]:
@@ -108,7 +109,7 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
         for r in data[key]:
             add_plain_row(t,
                 r[first], str(r["fired"]), str(r["orders"]), str(r["fills"]), str(r["rejected"]),
-                str(sum(r["no_order"].values())),
+                str(r.get("silent", sum(r["no_order"].values()))),
                 "-" if r["slippage_bps"] is None else f"{r['slippage_bps']:.1f}",
                 secs(r["time_to_fill"]),
             )  # fmt: skip

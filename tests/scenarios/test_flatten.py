@@ -276,10 +276,11 @@ def test_the_old_stop_loss_pattern_says_why_it_sent_nothing(tmp_path: Path) -> N
     )
     report = build_report(sqlite_utils.Database(out.db), [out.result.run_id])
     row = next(r for r in report["rules"] if r["rule"] == "stop-loss")
-    assert (row["fired"], row["orders"]) == (3, 0)
+    assert (row["fired"], row["orders"], row["silent"]) == (3, 0, 3)
     assert silent_firings(row) == (
-        "  stop-loss: fired 3, orders 0: 3 no target (no working order tagged 'stop-loss' in "
-        "005930 to cancel); 3 already offered (all 10 shares already offered by tp #2)"
+        "  stop-loss: fired 3, orders 0, 3 sent nothing: 3 no target (no working order tagged "
+        "'stop-loss' in 005930 to cancel); 3 already offered (all 10 shares already offered "
+        "by tp #2)"
     )
 
 
