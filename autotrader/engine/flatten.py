@@ -167,7 +167,7 @@ class Flattener:
             if (
                 target is None
                 or tid in flat.asked
-                or tid in ledger.cancelling
+                or _cancel_in_flight(ledger, tid)
                 or not target.broker_order_no
             ):
                 continue
@@ -185,7 +185,7 @@ class Flattener:
             target = ledger.get(tid)
             if target is None:
                 continue  # ended: filled or cancelled
-            if tid in ledger.cancelling or not target.broker_order_no:
+            if _cancel_in_flight(ledger, tid) or not target.broker_order_no:
                 return True
         return False
 
@@ -245,3 +245,8 @@ class Flattener:
             created_at=now,
             tags={TAG: action.tag},
         )
+
+
+def _cancel_in_flight(ledger: Ledger, order_id: int) -> bool:
+    """A rule's, a remainder policy's or the kill switch's cancel already addresses it."""
+    return order_id in ledger.cancelling or order_id in ledger.halting
