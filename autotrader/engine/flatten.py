@@ -32,6 +32,7 @@ from autotrader.engine.ledger import TAG, Ledger
 from autotrader.engine.noop import hms, offered_by
 from autotrader.engine.orders import change_whole, exchange_of, resolve_price, snapshot
 from autotrader.model import OrderAction, OrderRequest, Side
+from autotrader.risk.checks import LEDGER_SIZED
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -243,7 +244,7 @@ class Flattener:
             rule=flat.rule,
             strategy=self.strategy,
             created_at=now,
-            tags={TAG: action.tag},
+            tags={TAG: action.tag, LEDGER_SIZED: "flatten"},  # not a duplicate of its parts
         )
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlite_utils
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autotrader.broker.base import OrderAccepted, OrderCancelled
 from autotrader.broker.paper import PaperBroker
@@ -42,6 +45,7 @@ class SlowCancels(PaperBroker):
         self.later: list[tuple[int, OrderRequest]] = []
         self.held: dict[str, int] = {}
         self.most_offered = 0
+        self.violations: list[str] = []  # sells beyond the shares held and not offered
 
     def submit(self, order: OrderRequest) -> None:
         if order.action is OrderAction.CANCEL:
@@ -54,7 +58,8 @@ class SlowCancels(PaperBroker):
                 if o.side is Side.SELL
             )  # fmt: skip
             held = self.held.get(order.symbol, 0)
-            assert offered <= held, f"{offered} shares offered, {held} held"
+            if offered > held:  # recorded, not raised: the engine would journal an exception
+                self.violations.append(f"{offered} shares offered, {held} held")
             self.most_offered = max(self.most_offered, offered)
         super().submit(order)
 
@@ -134,7 +139,7 @@ def test_flatten_sells_only_once_the_cancel_is_confirmed(tmp_path: Path) -> None
         "09:05:00.400 stop-loss 005930 flatten order",  # its continuation: the freed shares
         "09:05:00.400 stop-loss 005930 0B once_per_symbol",  # still -1%: held back, once
     ]
-    assert broker.most_offered == 10 and _flat(out)
+    assert broker.most_offered == 10 and broker.violations == [] and _flat(out)
 
 
 def test_flatten_when_the_take_profit_fills_before_its_cancel(tmp_path: Path) -> None:
@@ -160,7 +165,41 @@ def test_flatten_when_the_take_profit_fills_before_its_cancel(tmp_path: Path) ->
         "09:05:00.000 stop-loss cancel 0 market -> rejected "
         "(target order 2 ended (filled) first) 09:05:00.400",
     ]
-    assert _flat(out)
+    assert broker.violations == [] and _flat(out)
+
+
+def test_a_plain_sell_beside_the_take_profit_is_refused_not_sent(tmp_path: Path) -> None:
+    """Why flatten exists: cancel-then-sell-10 written as two plain steps would offer 20
+    shares for 10 held while the cancel is in flight; the risk guard refuses the sell,
+    the decision says so, and the stop-loss has sold nothing."""
+    strategy = (
+        HEAD
+        + ENTRY_AND_TP
+        + (
+            "  - name: stop-loss\n    when: position.qty > 0 and position.pnl_pct <= -1%\n"
+            "    once_per_symbol: true\n"
+            "    do: [{cancel: {tag: tp}}, {sell: {qty: 10, type: market}}]\n"
+        )
+    )
+    broker = SlowCancels()
+    out = run(
+        tmp_path,
+        strategy,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.200", 70000, ask=70000),
+            tick("005930", "09:05:00.000", 69300, bid=69200),
+            tick("005930", "09:05:01.000", 69300, bid=69200),
+        ],
+        broker=broker,
+    )
+    (sell,) = out.rows(
+        "SELECT outcome, json_extract(values_json, '$.reason') FROM decisions "
+        "WHERE rule = 'stop-loss' AND order_id IN (SELECT id FROM orders WHERE action = 'sell')"
+    )
+    assert sell[0] == "refused" and sell[1].startswith("risk: ")
+    assert broker.violations == [] and not _flat(out)
 
 
 def test_partial_take_profit_fill_then_flatten_sells_the_rest(tmp_path: Path) -> None:
@@ -196,7 +235,7 @@ def test_partial_take_profit_fill_then_flatten_sells_the_rest(tmp_path: Path) ->
         "09:05:00.400 stop-loss sell 4 market -> filled 4@69000 09:05:00.900",
         "09:05:00.400 stop-loss sell 6 market -> filled 6@69000 09:05:00.900",
     ]
-    assert broker.most_offered == 10 and _flat(out)
+    assert broker.most_offered == 10 and broker.violations == [] and _flat(out)
 
 
 def test_a_second_flatten_while_the_first_waits_says_so(tmp_path: Path) -> None:
@@ -235,7 +274,7 @@ def test_a_second_flatten_while_the_first_waits_says_so(tmp_path: Path) -> None:
          "1 cancel(s) to be confirmed"),
         ("already_offered", "all 10 shares already offered at market by stop-loss #4"),
     ]  # fmt: skip
-    assert broker.most_offered == 10
+    assert broker.most_offered == 10 and broker.violations == []
 
 
 def test_the_old_stop_loss_pattern_says_why_it_sent_nothing(tmp_path: Path) -> None:
@@ -317,3 +356,38 @@ def test_cancel_scopes(tmp_path: Path) -> None:
         "cancelled (2 cancelled) 09:03:00.000",
     ]
     assert "09:04:00.000 own 005930 at no_target" in out.decisions()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    split=st.integers(min_value=0, max_value=10),
+    delay=st.integers(min_value=1, max_value=3),
+    path=st.lists(st.integers(min_value=68_500, max_value=72_500), min_size=3, max_size=8),
+)
+def test_flatten_never_offers_twice_and_ends_flat(
+    tmp_path_factory: pytest.TempPathFactory, split: int, delay: int, path: list[int]
+) -> None:
+    """Any split of the take-profits (one, or two rules), any cancel delay, any prices
+    after the stop-loss: the exchange never sees more offered than held, and the run
+    ends flat (the take-profits or the flatten sold every share)."""
+    tmp = tmp_path_factory.mktemp("prop")
+    tps = "".join(
+        f"  - name: tp{i}\n    on: {{order: filled, tag: entry}}\n"
+        f"    do: [{{sell: {{qty: {q}, type: limit, price: {71000 + 500 * i}}}}}]\n"
+        for i, q in enumerate(q for q in (split, 10 - split) if q)
+    )
+    entry = "  - name: entry\n    once_per_symbol: true\n    do: [{buy: {qty: 10, type: market}}]\n"
+    lines = [
+        session("3", "09:00:00.000"),
+        tick("005930", "09:00:01.000", 70000),
+        tick("005930", "09:00:01.200", 70000, ask=70000),
+        tick("005930", "09:05:00.000", 69300, bid=69200),  # the stop-loss fires
+    ]
+    lines += [tick("005930", f"09:05:{i + 1:02d}.000", p) for i, p in enumerate(path)]
+    lines += [tick("005930", f"09:06:{i:02d}.000", 69000) for i in range(delay + 2)]
+    broker = SlowCancels(ticks=delay)
+    out = run(tmp, HEAD + entry + tps + STOP_LOSS, lines, broker=broker)
+    assert broker.violations == []
+    assert _flat(out)
