@@ -85,11 +85,11 @@ class Flattener:
     ) -> None:
         values = snapshot(st)
         symbol = st.symbol
-        waiting = self.active.get(symbol)
-        if waiting is not None:
-            flying = [c for c in waiting.asked.values() if self.ledger.get(c) is not None]
+        busy = self.active.get(symbol)
+        if busy is not None:
+            flying = [c for c in busy.asked.values() if self.ledger.get(c) is not None]
             values["reason"] = (
-                f"the flatten by {waiting.rule} at {hms(waiting.started)} still waits for "
+                f"the flatten by {busy.rule} at {hms(busy.started)} still waits for "
                 f"{len(flying)} cancel(s) to be confirmed"
             )
             self.journal.decision(
@@ -111,32 +111,39 @@ class Flattener:
         if outcome:
             self.journal.decision(now, rule.name, symbol, event, values, outcome, None)
             return
-        who = offered_by(ledger, symbol) if sells else ""
+        who = offered_by(ledger, symbol) if offered else ""
         flat = Flatten(rule.name, action, symbol, now, [o.order_id for o in sells])
         self._cancel_targets(flat, st, now)  # first the cancels...
         sold, refused = self._top_up(flat, st, now, continuation=False)  # ...then the sell
         first = flat.sells[0] if flat.sells else next(iter(flat.asked.values()), None)
+        waiting = self._waiting(flat)
         values.update(
             held=held,
             offered=offered,
             cancel=list(flat.asked),
             sold=sold,
-            reason=self._summary(flat, held, offered, who, sold, refused),
+            reason=self._summary(flat, held, offered, who, sold, refused, waiting),
         )
-        outcome = "flatten" if first is not None else "refused"
+        if first is not None or waiting:
+            outcome = "flatten"
+        else:  # nothing cancelled, nothing sold: the sell's price, or the guard
+            outcome = "no_price" if refused.startswith("price") else "refused"
         self.journal.decision(now, rule.name, symbol, event, values, outcome, first)
-        if self._waiting(flat):
+        if waiting:
             self.active[symbol] = flat
 
+    @staticmethod
     def _summary(
-        self, flat: Flatten, held: int, offered: int, who: str, sold: int, refused: str
+        flat: Flatten, held: int, offered: int, who: str, sold: int, refused: str, waiting: bool
     ) -> str:
+        """'held 10, 10 offered by tp #2: cancel 1, sell the rest as the cancels are
+        confirmed'."""
         parts = [f"held {held:,}"]
         if offered:
             parts.append(f"{offered:,} offered by {who}: cancel {len(flat.asked)}")
         if sold:
             parts.append(f"sell {sold:,} now")
-        if self._waiting(flat):
+        if waiting:
             parts.append("sell the rest as the cancels are confirmed")
         if refused:
             parts.append(f"sell refused ({refused})")

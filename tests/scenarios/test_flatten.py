@@ -391,3 +391,55 @@ def test_flatten_never_offers_twice_and_ends_flat(
     out = run(tmp, HEAD + entry + tps + STOP_LOSS, lines, broker=broker)
     assert broker.violations == []
     assert _flat(out)
+
+
+class SlowAccepts(SlowCancels):
+    """Also a new sell is numbered only on the symbol's next trade (and cannot be
+    cancelled before)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unnumbered: list[OrderRequest] = []
+
+    def submit(self, order: OrderRequest) -> None:
+        if order.action is OrderAction.SELL:
+            self.unnumbered.append(order)
+            return
+        super().submit(order)
+
+    def on_tick(self, symbol: str, price: int, ask: int, bid: int, ts: float) -> None:
+        due, self.unnumbered = self.unnumbered, []
+        super().on_tick(symbol, price, ask, bid, ts)
+        for order in due:
+            SlowCancels.submit(self, order)  # numbered now; it fills from the next trade
+
+
+def test_flatten_waits_for_a_take_profit_not_yet_numbered(tmp_path: Path) -> None:
+    """The entry fills on a trade already 1% down: the take-profit is sent but not yet
+    numbered when the stop-loss fires on that same trade. The flatten can cancel it only
+    once it is numbered: it waits, cancels it then, and sells after the cancel."""
+    broker = SlowAccepts()
+    out = run(
+        tmp_path,
+        HEAD + ENTRY_AND_TP + STOP_LOSS,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "09:00:01.200", 69300, ask=70000, bid=69200),  # fill, tp, stop
+            tick("005930", "09:00:01.400", 69300, bid=69200),  # tp numbered: cancel it
+            tick("005930", "09:00:01.600", 69300, bid=69200),  # cancel confirmed: sell 10
+            tick("005930", "09:00:01.800", 69300, bid=69100),  # the sell is numbered
+            tick("005930", "09:00:02.000", 69300, bid=69000),  # and fills
+        ],
+        broker=broker,
+    )
+    stop = [o for o in out.orders() if "stop-loss" in o]
+    assert stop == [
+        "09:00:01.400 stop-loss cancel 0 market -> done 09:00:01.600",
+        "09:00:01.600 stop-loss sell 10 market -> filled 10@69000 09:00:02.000",
+    ]
+    assert out.rows("SELECT outcome FROM decisions WHERE rule = 'stop-loss' AND event = '0B'") == [
+        ("flatten",),
+        ("once_per_symbol",),
+    ]  # one decision; then held back, once
+    assert broker.violations == [] and _flat(out)
