@@ -47,16 +47,18 @@ class SlowCancels(PaperBroker):
         self.most_offered = 0
         self.violations: list[str] = []  # sells beyond the shares held and not offered
 
+    def offered(self, symbol: str) -> int:
+        """Shares of working sells at the venue."""
+        book = self.matcher.orders.get(symbol, {})
+        return sum(w.qty for w in book.values() if w.side is Side.SELL)
+
     def submit(self, order: OrderRequest) -> None:
         if order.action is OrderAction.CANCEL:
             self._send(OrderAccepted(order.order_id, f"C{order.order_id:07d}", order.created_at))
             self.later.append((self.ticks, order))
             return
         if order.action is OrderAction.SELL:
-            offered = order.qty + sum(
-                o.remaining for o in self._working.get(order.symbol, {}).values()
-                if o.side is Side.SELL
-            )  # fmt: skip
+            offered = order.qty + self.offered(order.symbol)
             held = self.held.get(order.symbol, 0)
             if offered > held:  # recorded, not raised: the engine would journal an exception
                 self.violations.append(f"{offered} shares offered, {held} held")
@@ -68,15 +70,16 @@ class SlowCancels(PaperBroker):
         due = [c for n, c in self.later if n <= 1 and c.symbol == symbol]
         self.later = [(n - (c.symbol == symbol), c) for n, c in self.later if c not in due]
         for cancel in due:
-            target = self._find(cancel.target_id)
-            if target is not None:
-                del self._working[target.symbol][target.order_id]
-                self._send(OrderCancelled(target.order_id, target.remaining, ts))
+            target = self._orders.get(cancel.target_id or 0)
+            if target is not None and self.matcher.working(symbol, target.order_id):
+                qty = self.matcher.cancel(symbol, target.order_id)
+                self._orders.pop(target.order_id, None)
+                self._send(OrderCancelled(target.order_id, qty, ts))
 
-    def _fill(self, order: OrderRequest, price: int, ts: float) -> None:
+    def _fill(self, order: OrderRequest, qty: int, price: int, ts: float) -> None:
         sign = 1 if order.side is Side.BUY else -1
-        self.held[order.symbol] = self.held.get(order.symbol, 0) + sign * order.remaining
-        super()._fill(order, price, ts)
+        self.held[order.symbol] = self.held.get(order.symbol, 0) + sign * qty
+        super()._fill(order, qty, price, ts)
 
 
 def _flat(out: Outcome) -> bool:
@@ -99,10 +102,10 @@ def test_stop_loss_flatten_with_a_resting_take_profit(tmp_path: Path) -> None:
         ],
     )
     assert out.orders() == [
-        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.200",
-        "09:00:01.200 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 09:05:00.000",
+        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.000",
+        "09:00:01.000 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 09:05:00.000",
         "09:05:00.000 stop-loss cancel 0 market -> done 09:05:00.000",
-        "09:05:00.000 stop-loss sell 10 market -> filled 10@69100 09:05:00.300",
+        "09:05:00.000 stop-loss sell 10 market -> filled 10@69200 09:05:00.000",
     ]
     assert [d for d in out.decisions() if "stop-loss" in d] == [
         "09:05:00.000 stop-loss 005930 0B flatten"
@@ -129,15 +132,14 @@ def test_flatten_sells_only_once_the_cancel_is_confirmed(tmp_path: Path) -> None
         broker=broker,
     )
     assert out.orders() == [
-        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.200",
-        "09:00:01.200 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 09:05:00.400",
+        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.000",
+        "09:00:01.000 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 09:05:00.400",
         "09:05:00.000 stop-loss cancel 0 market -> done 09:05:00.400",
-        "09:05:00.400 stop-loss sell 10 market -> filled 10@69000 09:05:00.900",
+        "09:05:00.400 stop-loss sell 10 market -> filled 10@69100 09:05:00.400",
     ]
     assert [d for d in out.decisions() if "stop-loss" in d] == [
         "09:05:00.000 stop-loss 005930 0B flatten",  # the decision: cancel, sell when freed
         "09:05:00.400 stop-loss 005930 flatten order",  # its continuation: the freed shares
-        "09:05:00.400 stop-loss 005930 0B once_per_symbol",  # still -1%: held back, once
     ]
     assert broker.most_offered == 10 and broker.violations == [] and _flat(out)
 
@@ -160,8 +162,8 @@ def test_flatten_when_the_take_profit_fills_before_its_cancel(tmp_path: Path) ->
         broker=broker,
     )
     assert out.orders() == [
-        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.200",
-        "09:00:01.200 take-profit sell 10 limit 71000 -> filled 10@71000 09:05:00.400",
+        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.000",
+        "09:00:01.000 take-profit sell 10 limit 71000 -> filled 10@71000 09:05:00.400",
         "09:05:00.000 stop-loss cancel 0 market -> rejected "
         "(target order 2 ended (filled) first) 09:05:00.400",
     ]
@@ -232,8 +234,8 @@ def test_partial_take_profit_fill_then_flatten_sells_the_rest(tmp_path: Path) ->
     )
     sells = [o for o in out.orders() if "stop-loss sell" in o]
     assert sells == [
-        "09:05:00.400 stop-loss sell 4 market -> filled 4@69000 09:05:00.900",
-        "09:05:00.400 stop-loss sell 6 market -> filled 6@69000 09:05:00.900",
+        "09:05:00.400 stop-loss sell 4 market -> filled 4@69100 09:05:00.400",
+        "09:05:00.400 stop-loss sell 6 market -> filled 6@69100 09:05:00.400",
     ]
     assert broker.most_offered == 10 and broker.violations == [] and _flat(out)
 
@@ -243,7 +245,7 @@ def test_a_second_flatten_while_the_first_waits_says_so(tmp_path: Path) -> None:
     flight a second flatten sends nothing and says why; once the market sell works, a
     third finds every share offered at market and leaves that sell to fill."""
     strategy = HEAD + ENTRY_AND_TP + STOP_LOSS.replace("    once_per_symbol: true\n", "")
-    broker = SlowCancels(ticks=2)
+    broker = SlowAccepts(ticks=2)  # the top-up sell stays unnumbered until the next trade
     out = run(
         tmp_path,
         strategy,
@@ -254,6 +256,7 @@ def test_a_second_flatten_while_the_first_waits_says_so(tmp_path: Path) -> None:
             tick("005930", "09:05:00.000", 69300, bid=69200),  # flatten: cancel the tp
             tick("005930", "09:05:00.100", 69300, bid=69200),  # cancel still in flight
             tick("005930", "09:05:00.200", 69300, bid=69200),  # confirmed: sell 10
+            tick("005930", "09:05:00.300", 69300, bid=69200),  # the sell is numbered, fills
         ],
         broker=broker,
     )
@@ -397,8 +400,8 @@ class SlowAccepts(SlowCancels):
     """Also a new sell is numbered only on the symbol's next trade (and cannot be
     cancelled before)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ticks: int = 1) -> None:
+        super().__init__(ticks)
         self.unnumbered: list[OrderRequest] = []
 
     def submit(self, order: OrderRequest) -> None:
@@ -424,19 +427,19 @@ def test_flatten_waits_for_a_take_profit_not_yet_numbered(tmp_path: Path) -> Non
         HEAD + ENTRY_AND_TP + STOP_LOSS,
         [
             session("3", "09:00:00.000"),
-            tick("005930", "09:00:01.000", 70000),
-            tick("005930", "09:00:01.200", 69300, ask=70000, bid=69200),  # fill, tp, stop
-            tick("005930", "09:00:01.400", 69300, bid=69200),  # tp numbered: cancel it
-            tick("005930", "09:00:01.600", 69300, bid=69200),  # cancel confirmed: sell 10
-            tick("005930", "09:00:01.800", 69300, bid=69100),  # the sell is numbered
-            tick("005930", "09:00:02.000", 69300, bid=69000),  # and fills
+            tick("005930", "09:00:01.000", 69300, ask=70000, bid=69200),  # fill, tp, stop
+            tick("005930", "09:00:01.200", 69300, bid=69200),  # tp numbered: cancel it
+            tick("005930", "09:00:01.400", 69300, bid=69200),  # cancel confirmed: sell 10
+            tick("005930", "09:00:01.600", 69300, bid=69100),  # the sell is numbered: fills
         ],
         broker=broker,
     )
     stop = [o for o in out.orders() if "stop-loss" in o]
     assert stop == [
-        "09:00:01.400 stop-loss cancel 0 market -> done 09:00:01.600",
-        "09:00:01.600 stop-loss sell 10 market -> filled 10@69000 09:00:02.000",
+        "09:00:01.200 stop-loss cancel 0 market -> done 09:00:01.400",
+        # numbered and filled at the 09:00:01.600 bid; paper stamps an arrival fill with
+        # the order's own time
+        "09:00:01.400 stop-loss sell 10 market -> filled 10@69100 09:00:01.400",
     ]
     assert out.rows("SELECT outcome FROM decisions WHERE rule = 'stop-loss' AND event = '0B'") == [
         ("flatten",),
