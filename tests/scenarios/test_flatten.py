@@ -446,3 +446,36 @@ def test_flatten_waits_for_a_take_profit_not_yet_numbered(tmp_path: Path) -> Non
         ("once_per_symbol",),
     ]  # one decision; then held back, once
     assert broker.violations == [] and _flat(out)
+
+
+def test_flatten_on_the_closing_notice_with_a_resting_take_profit(tmp_path: Path) -> None:
+    """At the 15:20 closing notice the take-profit still rests: the flatten cancels it
+    and enters the 10 shares into the closing auction, which fills them at the 15:30
+    single price. The default session policy lets the exit through; the day ends flat."""
+    strategy = (
+        HEAD
+        + ENTRY_AND_TP
+        + (
+            "  - name: last-call\n    on: {session: closing_notice}\n    when: position.qty > 0\n"
+            "    do: [{flatten: market}]\n"
+        )
+    )
+    out = run(
+        tmp_path,
+        strategy,
+        [
+            session("3", "09:00:00.000"),
+            tick("005930", "09:00:01.000", 70000),
+            tick("005930", "15:19:59.000", 70200),
+            session("2", "15:20:00.000"),
+            tick("005930", "15:30:00.000", 70300),  # the closing auction's single price
+        ],
+    )
+    assert out.orders() == [
+        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.000",
+        "09:00:01.000 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 15:20:00.000",
+        "15:20:00.000 last-call cancel 0 market -> done 15:20:00.000",
+        "15:20:00.000 last-call sell 10 market -> filled 10@70300 15:30:00.000",
+    ]
+    assert out.decisions()[-1] == "15:20:00.000 last-call 005930 session:closing_notice flatten"
+    assert _flat(out)
