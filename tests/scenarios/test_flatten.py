@@ -20,6 +20,7 @@ from autotrader.broker.base import OrderAccepted, OrderCancelled
 from autotrader.broker.paper import PaperBroker
 from autotrader.model import OrderAction, OrderRequest, Side
 from autotrader.report.figures import build_report
+from autotrader.report.html import render_html
 from autotrader.report.text import silent_firings
 from tests.scenarios.trust_support import Outcome, run, session, tick
 
@@ -324,6 +325,8 @@ def test_the_old_stop_loss_pattern_says_why_it_sent_nothing(tmp_path: Path) -> N
         "'stop-loss' in 005930 to cancel); 3 already offered (all 10 shares already offered "
         "by tp #2)"
     )
+    html = render_html(report)
+    assert "<li>stop-loss: fired 3, orders 0, 3 sent nothing: 3 no target (no working" in html
 
 
 def test_cancel_scopes(tmp_path: Path) -> None:
