@@ -125,6 +125,8 @@ def run(
         cfg, jpath = settings.config, settings.journal
         loaded = load_strategy(strategy)
         plan = compile_strategy(loaded)
+        for warning in loaded.warnings:  # names that read two ways: said before the run
+            err.print(str(warning), markup=False, highlight=False)
         ensure_journal_folder(jpath)
         announce_halt(jpath, err)
         j = Journal(jpath, raw_frames=cfg.journal_raw_frames)
@@ -217,6 +219,8 @@ def validate(
             for e in exc.errors:
                 typer.echo(str(e))
             continue
+        for two_way in loaded.warnings:  # valid, but a name reads two ways
+            typer.echo(str(two_way))
         for warning in venue_warnings(loaded.spec):  # valid, but the venue refuses it
             typer.echo(f"{f}: warning: {warning}")
         typer.echo(f"{f}: ok")

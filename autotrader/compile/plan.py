@@ -27,7 +27,7 @@ from autotrader.compile.conditions import (
     rolling_keys,
     used_names,
 )
-from autotrader.rules.actions import ActionSpec, ModifySpec, OrderSpec
+from autotrader.rules.actions import ActionSpec, FlattenSpec, ModifySpec, OrderSpec
 from autotrader.rules.expr import Node, parse
 from autotrader.rules.loader import LoadedStrategy
 from autotrader.rules.names import NameInfo, names_for
@@ -39,7 +39,8 @@ from autotrader.rules.triggers import OnSpec
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
 
-# evaluate(state, now, blocked_until, fire): calls fire(i) for each rule i that fires.
+# evaluate(state, now, blocked_until, fire): calls fire(i) for each rule i that fires, and
+# fire(~i) for a rule whose condition holds while its controls hold it back (once a window).
 Evaluator = Callable[["SymbolState", float, list[float], Callable[[int], None]], None]
 
 
@@ -192,14 +193,14 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
 
 def _tag(action: ActionSpec) -> str | None:
     spec = getattr(action, action.kind)
-    return spec.tag if isinstance(spec, OrderSpec) else None
+    return spec.tag if isinstance(spec, OrderSpec | FlattenSpec) else None
 
 
 def _prices(
     action: ActionSpec, names: dict[str, NameInfo]
 ) -> tuple[PriceExpr | None, PriceExpr | None]:
     spec = getattr(action, action.kind)
-    if not isinstance(spec, OrderSpec | ModifySpec):
+    if not isinstance(spec, OrderSpec | ModifySpec | FlattenSpec):
         return None, None
     price = None
     if spec.price is not None and spec.price != "market":
@@ -238,9 +239,18 @@ def fuse(
             "        if s.price < s.pos_low or not s.pos_low: s.pos_low = s.price",
         ]
     for i, rule in enumerate(rules):
-        controls = f"cd[{i}] <= now and " if rule.has_controls else ""
-        lines.append(f"    if {controls}{render(rule.node, slots)}:")
-        lines.append(f"        fire({i})")
+        condition = render(rule.node, slots)
+        if not rule.has_controls:
+            lines += [f"    if {condition}:", f"        fire({i})"]
+            continue
+        # Held back by its controls: the first firing of the window is journaled, fire(~i).
+        lines += [
+            f"    if cd[{i}] <= now:",
+            f"        if {condition}:",
+            f"            fire({i})",
+            f"    elif not s.noted[{i}] and ({condition}):",
+            f"        fire({~i})",
+        ]
     if len(lines) == 1:
         lines.append("    return None")
     label = "rules " + ", ".join(r.name for r in rules)

@@ -11,6 +11,7 @@ journal's, so a changed strategy file or tape is reported rather than trusted.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from autotrader.compile.plan import CompiledRule, Plan
 from autotrader.engine.state import SymbolState
 from autotrader.errors import AutotraderError
 from autotrader.journal import queries
+from autotrader.journal.outcomes import CONTINUATION_EVENTS, HELD_BACK
 from autotrader.rules.expr import Between, Binary, Bool, Call, Name, Node, Num, Str, Unary
 from autotrader.rules.names import NameInfo, names_for
 
@@ -366,8 +368,9 @@ def explain_rule(
             j.close()
     journaled = db.execute(
         "SELECT COUNT(*) FROM (SELECT DISTINCT ts, symbol, event FROM decisions "
-        "WHERE run_id = ? AND rule = ? AND event != 'remainder')",
-        [rid, rule_name],
+        "WHERE run_id = ? AND rule = ? AND event NOT IN (SELECT value FROM json_each(?)) "
+        "AND outcome NOT IN (SELECT value FROM json_each(?)))",
+        [rid, rule_name, json.dumps(sorted(CONTINUATION_EVENTS)), json.dumps(sorted(HELD_BACK))],
     ).fetchone()[0]
     out = probe.result()
     out.update(run_id=rid, journal_fired=int(journaled), notes=notes)

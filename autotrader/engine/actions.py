@@ -1,17 +1,21 @@
 """A fired rule's actions, and rules' remainder policies, as order requests for ``place``.
 
-Each step journals the decision (what the rule saw, and the order it led to or why none)
-and hands its request to the engine's ``place`` (risk guard, intent, broker). A new order
-with a remainder policy gets its deadline; a ``modify``/``cancel`` step addresses the
-rule's own working orders as the ledger knows them.
+Each step journals the decision (what the rule saw, and the order it led to or why none:
+``noop.py`` words the reason) and hands its request to the engine's ``place`` (risk
+guard, intent, broker). A new order with a remainder policy gets its deadline; a
+``modify``/``cancel`` step addresses working orders as the ledger knows them (the rule's
+own, or by its ``scope`` and ``side``); a ``flatten`` step is ``flatten.py``'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from autotrader.compile.plan import CompiledAction, CompiledRule
+from autotrader.engine.flatten import Flattener
 from autotrader.engine.ledger import Ledger
+from autotrader.engine.noop import no_order
 from autotrader.engine.orders import build_change, build_order, change_whole, snapshot
 from autotrader.engine.remainder import RemainderWatch, touch_price
 from autotrader.engine.state import SymbolState
@@ -19,7 +23,8 @@ from autotrader.journal.writer import Journal
 from autotrader.model import OrderRequest, OrderType, Side
 from autotrader.rules.remainder import RepriceAfter
 
-Place = Callable[[OrderRequest, SymbolState], bool]
+Decide = Callable[[bool], None]  # journals the decision once the guard judged (sent?)
+Place = Callable[[OrderRequest, SymbolState, Decide | None], bool]
 
 
 class Actions:
@@ -33,6 +38,7 @@ class Actions:
         stats: dict[str, int],
         strategy: str,
         place: Place,
+        refusal: Callable[[], str] = lambda: "",
     ) -> None:
         self.journal = journal
         self.ledger = ledger
@@ -40,7 +46,20 @@ class Actions:
         self.stats = stats
         self.strategy = strategy
         self.place = place
+        self.refusal = refusal  # why place() refused its last order
         self.remainders = RemainderWatch()  # rules' remainder policies, by deadline
+        self.flattener = Flattener(journal, ledger, states, strategy, place, refusal)
+
+    def run(
+        self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
+    ) -> None:
+        """One step of a fired rule."""
+        if action.spec.is_flatten:
+            self.flattener.fire(rule, action, st, now, event)
+        elif action.spec.action.is_new:
+            self.new_order(rule, action, st, now, event)
+        else:
+            self.change_orders(rule, action, st, now, event)
 
     def new_order(
         self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
@@ -58,10 +77,18 @@ class Actions:
         values = snapshot(st)
         if order is None:
             self.stats["zero_qty"] += 1
-            journal.decision(now, rule.name, st.symbol, event, values, "no_quantity", None)
+            outcome, values["reason"] = no_order(action, st, self.ledger)
+            journal.decision(now, rule.name, st.symbol, event, values, outcome, None)
             return
-        journal.decision(now, rule.name, st.symbol, event, values, "order", order.order_id)
-        if self.place(order, st) and rule.remainder != "keep":
+
+        def decide(sent: bool) -> None:
+            if not sent:
+                values["reason"] = self.refusal()
+            outcome = "order" if sent else "refused"
+            journal.decision(now, rule.name, st.symbol, event, values, outcome, order.order_id)
+
+        sent = self.place(order, st, decide)
+        if sent and rule.remainder != "keep":
             self.remainders.add(order.order_id, rule.remainder, now)
 
     def change_orders(
@@ -70,11 +97,18 @@ class Actions:
         """Modify or cancel the addressed working orders; each request goes through place()."""
         spec = action.spec.target
         credit = action.spec.kind.startswith("credit_")
-        tag = spec.tag or rule.name
-        targets = self.ledger.targets(st.symbol, tag, spec.which, credit=credit)
+        every = spec.scope == "symbol"
+        tag = "" if every else spec.tag or rule.name
+        side = Side(spec.side) if spec.side else None
+        targets = self.ledger.targets(
+            st.symbol, tag, spec.which, credit=credit, side=side, every=every
+        )
         values = snapshot(st)
         journal = self.journal
         if not targets:
+            whose = "of the strategy" if every else f"tagged '{tag}'"
+            kind = f"{'credit ' if credit else ''}{spec.side + ' ' if spec.side else ''}order"
+            values["reason"] = f"no working {kind} {whose} in {st.symbol} to {action.spec.kind}"
             journal.decision(now, rule.name, st.symbol, event, values, "no_target", None)
             return
         for target in targets:
@@ -88,10 +122,33 @@ class Actions:
                 now=now,
             )
             if request is None:
+                text = action.price.text if action.price else ""
+                values["reason"] = f"price '{text}' is not positive: order #{target.order_id} kept"
                 journal.decision(now, rule.name, st.symbol, event, values, "no_price", None)
                 continue
-            journal.decision(now, rule.name, st.symbol, event, values, "order", request.order_id)
-            self.place(request, st)
+            self.place(
+                request, st, self._decider(now, rule.name, st.symbol, event, values, request)
+            )
+
+    def _decider(
+        self,
+        now: float,
+        rule: str,
+        symbol: str,
+        event: str,
+        values: dict[str, Any],
+        order: OrderRequest,
+    ) -> Decide:
+        """The decision that sends ``order``, journaled when the guard has judged it."""
+
+        def decide(sent: bool) -> None:
+            row = dict(values)
+            if not sent:
+                row["reason"] = self.refusal()
+            outcome = "order" if sent else "refused"
+            self.journal.decision(now, rule, symbol, event, row, outcome, order.order_id)
+
+        return decide
 
     def change_whole(
         self, target: OrderRequest, kind: str, rule: str, now: float, price: int = 0
@@ -128,4 +185,4 @@ class Actions:
         self.journal.decision(
             now, order.rule, order.symbol, "remainder", values, outcome, request.order_id
         )
-        return self.place(request, st)
+        return self.place(request, st, None)

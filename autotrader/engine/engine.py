@@ -27,10 +27,12 @@ from autotrader.broker.base import (
 )
 from autotrader.clock import DAY, SEOUL_OFFSET
 from autotrader.compile.plan import CompiledRule, Plan
-from autotrader.engine.actions import Actions
+from autotrader.engine.actions import Actions, Decide
 from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.ledger import Ledger, projected
 from autotrader.engine.marks import MarkSampler
+from autotrader.engine.noop import blocked_reason
+from autotrader.engine.orders import snapshot
 from autotrader.engine.positions import apply_fill
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.rule_errors import RuleErrors, event_excerpt
@@ -58,6 +60,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PAPER_CASH = 100_000_000  # KRW a paper run starts with unless configured
 LOSS_CHECK_INTERVAL = 5.0  # clock seconds between marks of open positions to the market
+HELD_NOTE_INTERVAL = 60.0  # a held rule's firings: one decision row a minute per symbol
 
 
 class Engine:
@@ -100,10 +103,13 @@ class Engine:
         self.on_order_event: Callable[[OrderRequest], None] | None = None
         self.held_rules: set[str] = set()  # rules with an order in doubt: they place nothing
         self.failed_rules: dict[str, str] = {}  # rule -> the error that holds it (on_error.py)
+        self._held_noted: dict[tuple[str, str], float] = {}  # (rule, symbol) -> next note
         self.rule_errors = RuleErrors(plan.strategy.on_rule_error)
+        self.refusal = ""  # why place() refused its last order (decisions keep it)
         self.actions = Actions(
             journal, self.ledger, self.states, self.stats, plan.strategy.strategy,
-            lambda order, st: self.place(order, st),  # late-bound: tests trace place()
+            lambda order, st, decide: self.place(order, st, decide),  # late-bound: tests trace it
+            lambda: self.refusal,
         )  # fmt: skip
         self.remainders = self.actions.remainders
         self.controls = Controls()
@@ -117,6 +123,7 @@ class Engine:
             plan, self.market, self.states, self.controls, self._fire, self._rule_failed
         )
         self.triggers.stats = self.stats
+        self.triggers.held_back = self.held_back
         self.ledger.on_change = self._order_changed
         self.ledger.on_event = self.triggers.on_order
         self._next_due = self.triggers.scheduler.next_due  # first time rule due
@@ -247,19 +254,26 @@ class Engine:
         if st.symbol not in self.plan.evaluators:
             return
         cooldowns = [0.0] * len(rules)  # per rule: blocked until (cooldown, daily limits)
+        noted = [False] * len(rules)  # per rule: its held-back firing is journaled
         for i, rule in enumerate(rules):
             if rule.has_controls:
                 self.controls.register(rule, st.symbol, cooldowns, i)
 
         def fire(i: int) -> None:
-            rule = rules[i]
             now = self.market.now
+            if i < 0:  # the condition holds, the controls hold it back
+                noted[~i] = True
+                self.held_back(rules[~i], st, now, "0B")
+                return
+            rule = rules[i]
             if rule.has_controls:
                 cooldowns[i] = self.controls.after_fire(rule, st.symbol, now)
+                noted[i] = False
             self._fire(rule, st, now, "0B")
 
         st.evaluate = self.plan.evaluators[st.symbol]
         st.cooldowns = cooldowns
+        st.noted = noted
         st.fire = fire
 
     def _last_print(self, symbol: str) -> Print | None:
@@ -297,25 +311,43 @@ class Engine:
             self.triggers.on_session(ev.name)
 
     # -- rules to orders ----------------------------------------------------------------
+    def held_back(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
+        """A rule whose condition holds but whose cooldown or daily limit holds it back:
+        journaled once per window (the first such firing), with the reason."""
+        outcome, reason = blocked_reason(self.controls, rule, st.symbol, now)
+        self.journal.decision(now, rule.name, st.symbol, event, {**snapshot(st),
+                              "reason": reason}, outcome, None)  # fmt: skip
+
     def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
         if rule.name in self.held_rules or (
             rule.name in self.failed_rules and self._still_failed(rule.name, now)
         ):
             self.stats["held"] = self.stats.get("held", 0) + 1
+            self._note_held(rule, st, now, event)
             return
         rule.last_fired[st.symbol] = now
         rule.fires += 1
         self.stats["fired"] += 1
         try:  # free in CPython 3.11 unless something raises
             for action in rule.actions:  # in order; each step sees the previous ones' orders
-                if action.spec.action.is_new:
-                    self.actions.new_order(rule, action, st, now, event)
-                else:
-                    self.actions.change_orders(rule, action, st, now, event)
+                self.actions.run(rule, action, st, now, event)
         except JournalError:
             raise  # fail closed: place() has halted trading; the run must see it
         except Exception as exc:
             self._rule_failed(rule, st, event, exc)
+
+    def _note_held(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
+        """A held rule's firing, journaled at most once a minute per rule and symbol."""
+        key = (rule.name, st.symbol)
+        if now < self._held_noted.get(key, 0.0):
+            return
+        self._held_noted[key] = now + HELD_NOTE_INTERVAL
+        if rule.name in self.held_rules:
+            reason = "held: an order of this rule is in doubt until the account is reconciled"
+        else:
+            reason = f"held after an error: {self.failed_rules.get(rule.name, '?')}"
+        values = {**snapshot(st), "reason": reason}
+        self.journal.decision(now, rule.name, st.symbol, event, values, "held", None)
 
     def _still_failed(self, name: str, now: float) -> bool:
         if self.rule_errors.held(name, now):
@@ -344,8 +376,11 @@ class Engine:
             f"rule {name} on {st.symbol} ({event_excerpt(st, event)}) raised {what}; {outcome}",
         )
 
-    def place(self, order: OrderRequest, st: SymbolState) -> bool:
-        """Risk guard, then journal intent, then broker. Returns whether it was sent."""
+    def place(self, order: OrderRequest, st: SymbolState, decide: Decide | None = None) -> bool:
+        """Risk guard, then journal intent, then broker. Returns whether it was sent.
+
+        ``decide(sent)`` journals the decision that placed the order once the guard has
+        judged it: before the intent, so the two commit in one transaction."""
         now = self.market.now
         ledger = self.ledger
         target = ledger.modify_target(order)  # a modify is judged as the order it leaves
@@ -366,9 +401,14 @@ class Engine:
         if not verdict.approved:
             order.state = OrderState.REJECTED
             self.stats["rejected"] += 1
-            self.journal.rejected_order(order, now, "risk: " + verdict.reason)
+            self.refusal = "risk: " + verdict.reason
+            if decide is not None:
+                decide(False)
+            self.journal.rejected_order(order, now, self.refusal)
             self.triggers.on_order(order, "rejected")
             return False
+        if decide is not None:
+            decide(True)
         try:
             self.journal.commit_intent(order, now)  # durable before the broker sees it
         except JournalError as exc:  # fail closed: no intent, no order, no more trading
@@ -382,6 +422,11 @@ class Engine:
 
     # -- broker events ------------------------------------------------------------------
     def on_broker_event(self, ev: BrokerEvent) -> None:
+        self._on_broker_event(ev)
+        if self.actions.flattener.active:  # a flatten sells the shares a cancel freed
+            self.actions.flattener.follow(self.market.now)
+
+    def _on_broker_event(self, ev: BrokerEvent) -> None:
         if isinstance(ev, OrderFilled):
             self._on_fill(ev.fill)
             return

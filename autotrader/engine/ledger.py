@@ -110,12 +110,23 @@ class Ledger:
         """Working new orders (not modify/cancel requests), in the order placed."""
         return [o for o in self.working.values() if o.side is not None]
 
-    def targets(self, symbol: str, tag: str, which: str, *, credit: bool) -> list[OrderRequest]:
-        """Working orders a rule's modify/cancel may address (none with a cancel in flight)."""
+    def targets(
+        self,
+        symbol: str,
+        tag: str,
+        which: str,
+        *,
+        credit: bool,
+        side: Side | None = None,
+        every: bool = False,
+    ) -> list[OrderRequest]:
+        """Working orders a rule's modify/cancel may address (none with a cancel in flight):
+        those with ``tag``, or ``every`` working order of the symbol; of one ``side``."""
         found = [
             o
             for o in self.by_symbol.get(symbol, ())
-            if tag_of(o) == tag
+            if (every or tag_of(o) == tag)
+            and (side is None or o.side is side)
             and (o.action in CREDIT) == credit
             and o.order_id not in self.cancelling
             and o.broker_order_no

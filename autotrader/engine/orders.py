@@ -15,7 +15,7 @@ from autotrader.compile.plan import CompiledAction, CompiledPrice
 from autotrader.engine.ledger import TAG
 from autotrader.market.grid import round_price, shift_price
 from autotrader.model import Exchange, Loan, OrderAction, OrderRequest, OrderType, Side
-from autotrader.rules.actions import CreditSellSpec, ModifySpec
+from autotrader.rules.actions import AVAILABLE, CreditSellSpec, ModifySpec
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
@@ -51,11 +51,12 @@ def resolve_qty(
     st: SymbolState,
     pending_sell: int,
 ) -> int:
-    """Shares: a number, 'all' (the free position), 'N%' of the position, or KRW/price."""
+    """Shares: a number, 'available' (held, not offered by a working sell; 'all' is its
+    older spelling), 'N%' of the position, or KRW/price."""
     free = max(st.pos_qty - pending_sell, 0)
     if isinstance(qty, int):
         return qty
-    if qty == "all":
+    if qty in AVAILABLE:
         return free if side is Side.SELL else 0
     if isinstance(qty, str) and qty.endswith("%"):
         shares = int(st.pos_qty * float(qty[:-1]) / 100)

@@ -70,6 +70,7 @@ class SymbolState:
         "vi_price",
         "evaluate",
         "cooldowns",
+        "noted",
         "fire",
         "mark",
         "mark_qty",
@@ -109,6 +110,7 @@ class SymbolState:
         # Set by the engine: the symbol's fused rule evaluator and its bookkeeping.
         self.evaluate: Any = None
         self.cooldowns: list[float] = []
+        self.noted: list[bool] = []  # per rule: a held-back firing journaled since its fire
         self.fire: Any = None
         # What the risk book last marked for this symbol (see RiskBook.track).
         self.mark = 0

@@ -54,6 +54,7 @@ class Controls:
         self.rule_until: dict[int, float] = {}  # rule order -> blocked until (max_per_day)
         self.day_fires: dict[int, tuple[int, int]] = {}  # rule order -> (day, fires that day)
         self.tick_slots: dict[tuple[int, str], tuple[list[float], int]] = {}
+        self.noted: set[tuple[int, str]] = set()  # (rule, symbol) held back, journaled
 
     def register(self, rule: CompiledRule, symbol: str, slots: list[float], i: int) -> None:
         """A tick evaluator's blocked-until slot for (rule, symbol), kept in step."""
@@ -70,6 +71,7 @@ class Controls:
         """Record a fire; returns until when the rule is blocked on this symbol."""
         if not rule.has_controls:
             return 0.0
+        self.noted.discard((rule.order, symbol))
         midnight = next_midnight(now)
         until = now + rule.cooldown if rule.cooldown else 0.0
         if rule.once_per_symbol:
@@ -105,6 +107,7 @@ class Triggers:
         self.controls = controls
         self.fire = fire
         self.rule_failed = rule_failed  # a condition raised: journaled, held per policy
+        self.held_back: Fire | None = None  # a held-back firing: journaled with its reason
         self.stats: dict[str, int] = {}
         by_kind = plan.triggered
         self.vi = by_kind.get("vi", ())
@@ -120,19 +123,24 @@ class Triggers:
     def run(self, rule: CompiledRule, st: SymbolState, event: str) -> None:
         """Run one rule on one symbol: controls, condition, then fire."""
         now = self.market.now
-        if st.symbol not in rule.symbols or not self._ready(rule, st, now):
+        if st.symbol not in rule.symbols or not self.market.account_loaded:
             return
+        ready = self.controls.ready(rule, st.symbol, now)
+        noted = self.controls.noted
+        if not ready and (rule.order, st.symbol) in noted:
+            return  # held back, and already journaled so in this window
         try:
             fires = rule.condition(st)
         except Exception as exc:  # journaled; held per the strategy's on_rule_error
             self.rule_failed(rule, st, event, exc)
             return
-        if fires:
+        if fires and not ready:
+            noted.add((rule.order, st.symbol))
+            if self.held_back is not None:
+                self.held_back(rule, st, now, event)
+        elif fires:
             self.controls.after_fire(rule, st.symbol, now)
             self.fire(rule, st, now, event)
-
-    def _ready(self, rule: CompiledRule, st: SymbolState, now: float) -> bool:
-        return self.market.account_loaded and self.controls.ready(rule, st.symbol, now)
 
     def run_all(self, rules: tuple[CompiledRule, ...], event: str) -> None:
         """Market-wide events: each rule, in file order, over each of its symbols."""

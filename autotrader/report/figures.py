@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
+from autotrader.journal.outcomes import CONTINUATION_EVENTS, HELD_BACK, SENT
 from autotrader.journal.runs import state_fields
 from autotrader.report.load import RunRows, load_run
 from autotrader.report.trades import Trip, replay_fills, trip_stats
@@ -44,6 +45,16 @@ def _decision_prices(rows: RunRows) -> dict[int, int]:
     return out
 
 
+def _reason(d: dict[str, Any]) -> str:
+    """The reason a decision row keeps for sending no order ('' when none)."""
+    try:
+        values = orjson.loads(d["values_json"] or "{}")
+    except orjson.JSONDecodeError:
+        return ""
+    reason = values.get("reason") if isinstance(values, dict) else None
+    return str(reason)[:300] if reason else ""
+
+
 def _timing(seconds: list[float]) -> dict[str, Any]:
     if not seconds:
         return {"n": 0, "mean": None, "median": None, "max": None}
@@ -65,6 +76,9 @@ class _Acc:
         self.rejected = 0
         self.by_check: Counter[str] = Counter()
         self.no_order: Counter[str] = Counter()
+        self.sent: set[tuple[int, float, str, str]] = set()  # firings that sent an order
+        self.held_back: Counter[str] = Counter()  # condition held, controls held it back
+        self.why: dict[str, str] = {}  # outcome -> its latest reason
         self.trips: list[int] = []
         self.slip_krw = 0
         self.slip_base = 0  # decision value of the fills measured
@@ -126,11 +140,21 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
 
         for d in rows.decisions:
             acc_keys = (rules[d["rule"] or ""], symbols[d["symbol"] or ""], total)
+            outcome = d["outcome"] or ""
+            held = outcome in HELD_BACK
+            reason = _reason(d) if outcome not in SENT else ""
             for acc in acc_keys:
-                if d["event"] != "remainder":
-                    acc.fired.add((rid, float(d["ts"]), d["symbol"] or "", d["event"] or ""))
-                if d["outcome"] != "order":
-                    acc.no_order[d["outcome"] or ""] += 1
+                if held:
+                    acc.held_back[outcome] += 1
+                elif d["event"] not in CONTINUATION_EVENTS:
+                    firing = (rid, float(d["ts"]), d["symbol"] or "", d["event"] or "")
+                    acc.fired.add(firing)
+                    if outcome in SENT:
+                        acc.sent.add(firing)
+                if outcome not in SENT and not held:
+                    acc.no_order[outcome] += 1
+                if reason:
+                    acc.why[outcome] = reason
         for o in rows.orders:
             accs = (rules[o["rule"] or ""], symbols[o["symbol"]], total)
             for acc in accs:
@@ -267,6 +291,7 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
         "rejected": total.rejected,
         "rejections_by_check": dict(total.by_check.most_common()),
         "no_order": dict(total.no_order.most_common()),
+        "held_back": dict(total.held_back.most_common()),
         "realized": total.realized,
         "unrealized": end_equity - total.realized,
         "end_equity": end_equity,
@@ -305,6 +330,9 @@ def _common(acc: _Acc) -> dict[str, Any]:
         "rejected": acc.rejected,
         "rejections_by_check": dict(acc.by_check.most_common()),
         "no_order": dict(acc.no_order.most_common()),
+        "silent": len(acc.fired - acc.sent),  # firings whose steps all sent nothing
+        "held_back": dict(acc.held_back.most_common()),
+        "why": dict(acc.why),  # outcome -> the latest reason, as the decision words it
         **trip_stats(acc.trips),
         **acc.slip(),
         "time_to_fill": _timing(acc.to_fill),

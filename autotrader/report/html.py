@@ -12,7 +12,15 @@ from typing import Any
 import jinja2
 
 from autotrader.report import charts
-from autotrader.report.text import clock, counts, pct, ratio, run_state_text, won
+from autotrader.report.text import (
+    clock,
+    counts,
+    pct,
+    ratio,
+    run_state_text,
+    silent_firings,
+    won,
+)
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("autotrader.report", "templates"),
@@ -22,6 +30,7 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 _ENV.filters.update(won=won, pct=pct, ratio=ratio, counts=counts, clock=clock)
+_ENV.filters["silent"] = lambda r: silent_firings(r).strip()  # a rule's empty firings
 ORDER_ROWS = 2_000  # the orders table beyond this is in the JSON report
 
 

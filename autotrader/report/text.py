@@ -68,6 +68,28 @@ def counts(c: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in c.items()) or "-"
 
 
+def silent_firings(r: dict[str, Any]) -> str:
+    """'stop-loss: fired 22, orders 0, 22 sent nothing: 22 already offered (all 37 shares
+    already offered by take-profit #12)': what a rule's firings that sent nothing were,
+    each step's outcome counted with its latest reason."""
+    why = r.get("why", {})
+
+    def said(c: dict[str, int]) -> str:
+        return "; ".join(
+            f"{n} {k.replace('_', ' ')}" + (f" ({why[k]})" if why.get(k) else "")
+            for k, n in c.items()
+        )
+
+    parts = [f"  {r['rule']}: fired {r['fired']}, orders {r['orders']}"]
+    if r["no_order"]:
+        parts.append(f", {r.get('silent', 0)} sent nothing: {said(r['no_order'])}")
+    if r["rejected"]:
+        parts.append(f"; rejected {r['rejected']} by {counts(r['rejections_by_check'])}")
+    if r["held_back"]:
+        parts.append(f"; held back: {said(r['held_back'])}")
+    return "".join(parts)
+
+
 def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -> None:
     """Summary, per-rule and per-symbol tables, rejections, round trips, orders."""
     s = data["summary"]
@@ -93,7 +115,7 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
         f"time to fill median/max {secs(s['time_to_fill'])}\n"
         f"fired {s['fired']}  orders {s['orders']}  fills {s['fills']}  rejected "
         f"{s['rejected']} ({counts(s['rejections_by_check'])})  no order: "
-        f"{counts(s['no_order'])}",
+        f"{counts(s['no_order'])}  held back: {counts(s.get('held_back', {}))}",
         highlight=False,
     )
     for title, key, first in (("rule", "rules", "rule"), ("symbol", "symbols", "symbol")):
@@ -106,11 +128,13 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
         for r in data[key]:
             add_plain_row(t,
                 r[first], str(r["fired"]), str(r["orders"]), str(r["fills"]), str(r["rejected"]),
-                str(sum(r["no_order"].values())),
+                str(r.get("silent", sum(r["no_order"].values()))),
                 "-" if r["slippage_bps"] is None else f"{r['slippage_bps']:.1f}",
                 secs(r["time_to_fill"]),
             )  # fmt: skip
-            if r["rejections_by_check"] or r["no_order"]:
+            if key == "rules" and (r["no_order"] or r["held_back"] or r["rejected"]):
+                notes.append(silent_firings(r))
+            elif r["rejections_by_check"] or r["no_order"]:
                 notes.append(
                     f"  {r[first]}: rejected by {counts(r['rejections_by_check'])}"
                     + (f"; no order: {counts(r['no_order'])}" if r["no_order"] else "")

@@ -108,6 +108,9 @@ def is_cancel(order: OrderRequest) -> bool:
     return order.action in _CANCELS
 
 
+LEDGER_SIZED = "ledger_sized"  # an order tag: its quantity is what the ledger left free
+
+
 def duplicate_key(order: OrderRequest) -> tuple[str, str, str, int, int]:
     """What makes two new orders the same: rule, symbol, side, quantity and price."""
     side = order.side
@@ -347,9 +350,11 @@ def symbol_order_rate(x: CheckInput, seen: Seen) -> str | None:
 
 def duplicate(x: CheckInput, seen: Seen) -> str | None:
     """The same rule sending the same order (symbol, side, qty, price) again within the
-    window; other rules, or other quantities or prices, are distinct orders."""
+    window; other rules, or other quantities or prices, are distinct orders. A sell the
+    order ledger sized (a flatten's: the shares held and offered by no working sell)
+    cannot repeat one: two parts of one flatten may be equal, and are not duplicates."""
     side = x.order.side
-    if side is None:
+    if side is None or LEDGER_SIZED in x.order.tags:
         return None
     last = x.book.last_sent.get(duplicate_key(x.order))
     seen.update(last_sent=last, window=x.limits.duplicate_window)

@@ -1,11 +1,14 @@
 """What a rule does: the steps of ``do:``, as pydantic models.
 
 Each step is one of ``buy``, ``sell``, ``credit_buy``, ``credit_sell`` (new orders,
-Kiwoom kt10000/kt10001/kt10006/kt10007) or ``modify``, ``cancel``, ``credit_modify``,
-``credit_cancel`` (kt10002/kt10003/kt10008/kt10009), which address the rule's own
-working orders. Every Kiwoom ``trde_tp`` has a readable name here, and the price rules
-of NOTES.md are checked when the file loads: a market order with a price, or a limit
-order without one, is an error in the file, not at the exchange.
+Kiwoom kt10000/kt10001/kt10006/kt10007), ``modify``, ``cancel``, ``credit_modify``,
+``credit_cancel`` (kt10002/kt10003/kt10008/kt10009), which address working orders (the
+rule's own by default; a cancel may name its ``scope``: the rule's, or every working
+order of the strategy in the symbol, and one ``side``), or ``flatten``: cancel the
+strategy's working sells in the symbol, then sell every held share (the stop-loss step).
+Every Kiwoom ``trde_tp`` has a readable name here, and the price rules of NOTES.md are
+checked when the file loads: a market order with a price, or a limit order without one,
+is an error in the file, not at the exchange.
 """
 
 from __future__ import annotations
@@ -47,28 +50,37 @@ ORDER_TYPES: dict[str, OrderType] = {m.name.lower(): m for m in OrderType}
 _PCT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
 _LOAN_DATE_RE = re.compile(r"^\d{8}$")
 Which = Literal["oldest", "newest", "all"]
+Scope = Literal["rule", "symbol"]
+SideName = Literal["buy", "sell"]
+# 'all' is the older spelling of 'available' (kept; `validate` warns that it reads two ways)
+AVAILABLE = ("available", "all")
+_QTY_HELP = "a number of shares, 'available' or a percent like '50%'"
 
 
 def parse_qty(v: Any) -> Any:
-    """A positive number of shares, 'all', or a percent of the position ('50%')."""
+    """A positive number of shares, 'available' (shares held and not already offered for
+    sale; 'all' is its older spelling), or a percent of the position ('50%')."""
     if v is None:
         return v
     if isinstance(v, bool):
-        raise ValueError("qty must be a number of shares, 'all' or a percent like '50%'")
+        raise ValueError(f"qty must be {_QTY_HELP}")
     if isinstance(v, int):
         if v <= 0:
-            raise ValueError("qty must be a positive number of shares, 'all' or '50%'")
+            raise ValueError(f"qty must be positive: {_QTY_HELP}")
         if v > MAX_QTY:
             raise ValueError(f"qty can be at most {MAX_QTY:,} shares")
         return v
     text = str(v).strip()[:40]
-    if text == "all":
+    if text in AVAILABLE:
         return text
+    if text == "position":
+        raise ValueError(
+            "qty: position is not a quantity: to sell every held share (cancelling the "
+            "strategy's working sells first) use the step 'flatten: {type: market}'"
+        )
     m = _PCT_RE.match(text)
     if m is None:
-        raise ValueError(
-            f"qty must be a number of shares, 'all' or a percent like '50%', not {text!r}"
-        )
+        raise ValueError(f"qty must be {_QTY_HELP}, not {text!r}")
     if not 0 < float(m.group(1)) <= 100:
         raise ValueError("a percent of the position must be more than 0% and at most 100%")
     return f"{m.group(1)}%"
@@ -78,7 +90,9 @@ class OrderSpec(_Model):
     """A new order: how much (exactly one of qty / amount), at what type and price."""
 
     qty: int | str | None = Field(
-        default=None, description="shares, 'all' (sells) or a percent of the position: '50%'"
+        default=None,
+        description="shares, 'available' (sells: held and not already offered) or a percent "
+        "of the position: '50%'",
     )
     amount: Money | None = Field(default=None, description="KRW to trade at the price")
     type: OrderTypeName = Field(default="market", description="the Kiwoom trde_tp, by name")
@@ -109,23 +123,7 @@ class OrderSpec(_Model):
     def _coherent(self) -> OrderSpec:
         if (self.qty is None) == (self.amount is None):
             raise ValueError("give exactly one of 'qty' or 'amount'")
-        kind = self.order_type
-        if kind.needs_price and self.price in (None, "market"):
-            raise ValueError(
-                f"a {self.type} order needs a price: a number or an expression such as "
-                "'ask', 'bid' or 'last - 1 tick'"
-            )
-        if not kind.needs_price and self.price not in (None, "market"):
-            raise ValueError(
-                f"a {self.type} order takes no price (the exchange sets it): remove 'price' "
-                "or use type: limit"
-            )
-        if not kind.needs_price and self.ticks:
-            raise ValueError(f"'ticks' moves a price, and a {self.type} order has none")
-        if kind.needs_condition_price and self.condition_price is None:
-            raise ValueError("a stop_limit order needs a condition_price")
-        if not kind.needs_condition_price and self.condition_price is not None:
-            raise ValueError("only a stop_limit order takes a condition_price")
+        _check_pricing(self.type, self.price, self.ticks, self.condition_price)
         return self
 
     @property
@@ -133,12 +131,63 @@ class OrderSpec(_Model):
         return ORDER_TYPES[self.type]
 
 
+def _check_pricing(
+    type_: str, price: int | str | None, ticks: int, condition_price: int | str | None
+) -> None:
+    """The price rules of NOTES.md: a priced type needs a price, the others take none."""
+    kind = ORDER_TYPES[type_]
+    if kind.needs_price and price in (None, "market"):
+        raise ValueError(
+            f"a {type_} order needs a price: a number or an expression such as "
+            "'ask', 'bid' or 'last - 1 tick'"
+        )
+    if not kind.needs_price and price not in (None, "market"):
+        raise ValueError(
+            f"a {type_} order takes no price (the exchange sets it): remove 'price' "
+            "or use type: limit"
+        )
+    if not kind.needs_price and ticks:
+        raise ValueError(f"'ticks' moves a price, and a {type_} order has none")
+    if kind.needs_condition_price and condition_price is None:
+        raise ValueError("a stop_limit order needs a condition_price")
+    if not kind.needs_condition_price and condition_price is not None:
+        raise ValueError("only a stop_limit order takes a condition_price")
+
+
 class BuySpec(OrderSpec):
     @model_validator(mode="after")
     def _no_all(self) -> BuySpec:
-        if self.qty == "all":
-            raise ValueError("qty: all sells the whole position; a buy needs shares or amount")
+        if self.qty in AVAILABLE:
+            raise ValueError(
+                f"qty: {self.qty} means shares held for sale; a buy needs shares or amount"
+            )
         return self
+
+
+class FlattenSpec(_Model):
+    """Sell the whole position: cancel the strategy's working sells of the symbol, then
+    sell every held share, as one decision (the stop-loss step). Its sell is a cash
+    sell (kt10001); it does not repay credit."""
+
+    type: OrderTypeName = Field(default="market", description="the sell's Kiwoom trde_tp")
+    price: int | str | None = Field(default=None, description="for a priced type: 'bid'")
+    ticks: int = Field(default=0, ge=-50, le=50, description="ticks added to the price")
+    condition_price: int | str | None = Field(default=None, description="stop_limit only")
+    tag: Label | None = Field(default=None, max_length=32, description="label of its sells")
+
+    @field_validator("price", "condition_price")
+    @classmethod
+    def _price(cls, v: int | str | None) -> int | str | None:
+        return _positive_price(v)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> FlattenSpec:
+        _check_pricing(self.type, self.price, self.ticks, self.condition_price)
+        return self
+
+    @property
+    def order_type(self) -> OrderType:
+        return ORDER_TYPES[self.type]
 
 
 class CreditSellSpec(OrderSpec):
@@ -175,6 +224,21 @@ class TargetSpec(_Model):
     tag: Label | None = Field(
         default=None, description="orders placed with this tag (default: this rule's own)"
     )
+    scope: Scope = Field(
+        default="rule",
+        description="'rule': this rule's orders (or the tag's); 'symbol': every working "
+        "order of the strategy in the symbol",
+    )
+    side: SideName | None = Field(default=None, description="only buys, or only sells")
+
+    @model_validator(mode="after")
+    def _scoped(self) -> TargetSpec:
+        if self.scope == "symbol" and self.tag is not None:
+            raise ValueError(
+                "scope: symbol addresses every working order of the symbol; a tag narrows "
+                "to some of them: give one or the other"
+            )
+        return self
 
 
 class ModifySpec(TargetSpec):
@@ -199,11 +263,30 @@ def _positive_price(v: int | str | None) -> int | str | None:
     return v
 
 
+# `cancel: WORD`: the readable scopes, and the older 'which' words (oldest, newest, all).
+CANCEL_WORDS: dict[str, dict[str, str]] = {
+    "rule": {"scope": "rule"},
+    "symbol": {"scope": "symbol"},
+    "sells": {"scope": "symbol", "side": "sell"},
+    "buys": {"scope": "symbol", "side": "buy"},
+}
+
+
 def _cancel_before(v: Any) -> Any:
-    return {"which": v} if isinstance(v, str) else v
+    if isinstance(v, str):
+        return dict(CANCEL_WORDS.get(v.strip(), {"which": v}))
+    return v
+
+
+def _flatten_before(v: Any) -> Any:
+    if v is None or v is True:
+        return {}
+    return {"type": v} if isinstance(v, str) else v
 
 
 ACTION_KINDS: dict[str, OrderAction] = {a.value: a for a in OrderAction}
+FLATTEN = "flatten"
+STEP_KEYS = (*ACTION_KINDS, FLATTEN)  # every key a step may have
 
 
 class ActionSpec(_Model):
@@ -217,26 +300,47 @@ class ActionSpec(_Model):
     cancel: CancelSpec | None = None
     credit_modify: ModifySpec | None = None
     credit_cancel: CancelSpec | None = None
+    flatten: FlattenSpec | None = Field(
+        default=None, description="cancel the working sells, then sell every held share"
+    )
 
     @field_validator("cancel", "credit_cancel", mode="before")
     @classmethod
     def _cancel(cls, v: Any) -> Any:
         return _cancel_before(v)
 
+    @field_validator("flatten", mode="before")
+    @classmethod
+    def _flatten(cls, v: Any) -> Any:
+        return _flatten_before(v)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_given(cls, data: Any) -> Any:
+        # `- flatten:` with nothing after it is YAML null: the defaults (a market sell)
+        if isinstance(data, dict) and FLATTEN in data and data[FLATTEN] is None:
+            return {**data, FLATTEN: {}}
+        return data
+
     @model_validator(mode="after")
     def _one(self) -> ActionSpec:
-        given = [k for k in ACTION_KINDS if getattr(self, k) is not None]
+        given = [k for k in STEP_KEYS if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("an action is exactly one of: " + ", ".join(ACTION_KINDS))
+            raise ValueError("an action is exactly one of: " + ", ".join(STEP_KEYS))
         return self
 
     @property
     def kind(self) -> str:
-        return next(k for k in ACTION_KINDS if getattr(self, k) is not None)
+        return next(k for k in STEP_KEYS if getattr(self, k) is not None)
+
+    @property
+    def is_flatten(self) -> bool:
+        return self.flatten is not None
 
     @property
     def action(self) -> OrderAction:
-        return ACTION_KINDS[self.kind]
+        """The Kiwoom request the step sends (a flatten: its sell)."""
+        return OrderAction.SELL if self.flatten is not None else ACTION_KINDS[self.kind]
 
     @property
     def side(self) -> Literal["buy", "sell"] | None:

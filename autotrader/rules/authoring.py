@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from autotrader.rules.actions import ActionSpec, CancelSpec, CreditSellSpec, ModifySpec, OrderSpec
+from autotrader.model import OrderType
+from autotrader.rules.actions import (
+    CANCEL_WORDS,
+    ActionSpec,
+    CancelSpec,
+    CreditSellSpec,
+    FlattenSpec,
+    ModifySpec,
+    OrderSpec,
+)
 from autotrader.rules.on_error import describe as describe_on_error
 from autotrader.rules.remainder import CancelAfter, Remainder, RepriceAfter
 from autotrader.rules.schema import RuleSpec, StrategySpec
@@ -38,6 +47,19 @@ def json_schema() -> dict[str, Any]:
     }
     schema["$defs"]["OnSpec"]["properties"]["every"] = {
         "anyOf": [{"type": "number"}, {"type": "string", "pattern": _DURATION}]
+    }
+    # 'cancel: sells' and 'flatten: market' are one word; 'flatten:' alone is a market one.
+    step = schema["$defs"]["ActionSpec"]["properties"]
+    words = [*CANCEL_WORDS, "oldest", "newest", "all"]
+    for key in ("cancel", "credit_cancel"):
+        step[key] = {"anyOf": [{"enum": words}, {"$ref": "#/$defs/CancelSpec"}, {"type": "null"}]}
+    step["flatten"] = {
+        "description": step["flatten"].get("description", ""),
+        "anyOf": [
+            {"enum": [m.value for m in OrderType if not m.needs_price]},
+            {"$ref": "#/$defs/FlattenSpec"},
+            {"type": "null"},
+        ],
     }
     return schema
 
@@ -72,23 +94,22 @@ rules:
   - name: take-profit
     on: {{order: filled, tag: buy-the-dip}}
     do:
-      - sell: {{qty: all, type: limit, price: position.avg_price * 1.02 + 2 ticks}}
+      - sell: {{qty: available, type: limit, price: position.avg_price * 1.02 + 2 ticks}}
 
-  # Cut the loss at -3%: cancel the working take-profit, then sell at the market.
+  # Cut the loss at -3%: flatten cancels the resting take-profit, then sells every share.
   - name: stop-loss
     when: position.qty > 0 and position.pnl_pct <= -3%
     cooldown: 1m
     do:
-      - cancel: {{tag: take-profit}}
-      - sell: {{qty: all, type: market}}
+      - flatten: {{type: market}}
 
-  # Be flat before the closing auction.
+  # Be flat before the closing auction: no new buys, no working sells, no shares.
   - name: flat-before-close
     on: {{at: "15:15"}}
-    when: position.qty > 0
+    when: position.qty > 0 or open_orders > 0
     do:
-      - cancel: {{tag: take-profit}}
-      - sell: {{qty: all, type: market}}
+      - cancel: buys
+      - flatten: {{type: market}}
 """
 
 
@@ -165,8 +186,8 @@ def _action(action: ActionSpec, rule: RuleSpec) -> str:
     if isinstance(spec, OrderSpec):
         if spec.amount is not None:
             size = f"{spec.amount:,} KRW worth"
-        elif spec.qty == "all":
-            size = "the whole position"
+        elif spec.qty in ("all", "available"):
+            size = "the shares held and not already offered"
         elif isinstance(spec.qty, str):
             size = f"{spec.qty} of the position"
         else:
@@ -187,10 +208,20 @@ def _action(action: ActionSpec, rule: RuleSpec) -> str:
         if spec.tag:
             text += f" (tag '{spec.tag}')"
         return text
+    if isinstance(spec, FlattenSpec):
+        price = f" at {spec.price}" if spec.price not in (None, "market") else ""
+        return (
+            "cancel the strategy's working sells of the symbol, then sell every held share, "
+            f"{spec.type.replace('_', ' ')} order{price}"
+        )
     if isinstance(spec, ModifySpec | CancelSpec):
         which = {"all": "every", "oldest": "the oldest", "newest": "the newest"}[spec.which]
-        whose = f"tagged '{spec.tag}'" if spec.tag else "this rule placed"
-        text = f"{verb} {which} working order {whose}"
+        side = f" {spec.side}" if spec.side else ""
+        if spec.scope == "symbol":
+            whose = "of the strategy in the symbol"
+        else:
+            whose = f"tagged '{spec.tag}'" if spec.tag else "this rule placed"
+        text = f"{verb} {which} working{side} order {whose}"
         if isinstance(spec, ModifySpec):
             text += f" to {spec.price}" + (f" {spec.ticks:+d} ticks" if spec.ticks else "")
         return text

@@ -16,6 +16,7 @@ from autotrader.rules.schema import StrategySpec
 GOLD_TYPES = frozenset({"limit", "limit_ioc", "limit_fok"})
 _NEW = frozenset({"buy", "sell"})
 _CHANGES = frozenset({"modify", "cancel"})
+_FLATTEN = frozenset({"flatten"})  # a cancel of the working sells, then a sell
 
 
 def check_gold_rules(
@@ -28,13 +29,22 @@ def check_gold_rules(
         for j, action in enumerate(rule.do):
             kind = action.kind
             where = ("rules", i, "do", j, kind)
-            if kind not in _NEW | _CHANGES:
+            if kind not in _NEW | _CHANGES | _FLATTEN:
                 line, col = locate(root, ("rules", i, "do", j), key=False)
                 errors.append(
                     StrategyError(
                         path, line, col,
                         f"{kind} cannot trade gold spot ({', '.join(gold)}): "
-                        "gold has buy, sell, modify and cancel only",
+                        "gold has buy, sell, modify, cancel and flatten only",
+                    )
+                )  # fmt: skip
+            elif kind in _FLATTEN and action.flatten and action.flatten.type not in GOLD_TYPES:
+                line, col = locate(root, ("rules", i, "do", j), key=False)
+                errors.append(
+                    StrategyError(
+                        path, line, col,
+                        f"gold spot ({', '.join(gold)}) is flattened with limit, limit_ioc or "
+                        f"limit_fok sells only, not {action.flatten.type}",
                     )
                 )  # fmt: skip
             elif kind in _NEW and action.order.type not in GOLD_TYPES:

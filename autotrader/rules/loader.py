@@ -24,6 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from autotrader.errors import StrategyError, StrategyErrors
 from autotrader.market.ticks import is_on_grid, round_to_tick, tick_size
 from autotrader.rules import bounds, document
+from autotrader.rules.ambiguity import ambiguous_names
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
 from autotrader.rules.gold_rules import check_gold_rules
 from autotrader.rules.keys import known_keys
@@ -46,6 +47,7 @@ class LoadedStrategy:
     path: str
     sha256: str
     conditions: dict[str, Node]  # rule name -> parsed 'when'
+    warnings: tuple[StrategyError, ...] = ()  # names that read two ways (ambiguity.py)
 
 
 def load_strategy(
@@ -153,7 +155,12 @@ def _load(text: str, path: str, params: Mapping[str, ParamValue] | None = None) 
     if errors or spec is None:
         raise StrategyErrors(errors)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return LoadedStrategy(spec=spec, path=path, sha256=digest, conditions=conditions)
+    warnings = tuple(
+        StrategyError(path, *locate(root, loc), message) for loc, message in ambiguous_names(plain)
+    )
+    return LoadedStrategy(
+        spec=spec, path=path, sha256=digest, conditions=conditions, warnings=warnings
+    )
 
 
 def _check_tabs(text: str, path: str) -> None:
@@ -262,7 +269,7 @@ def _vocabulary(rule: dict[str, Any]) -> dict[str, NameInfo]:
     return names_for(on if isinstance(on, str) else "tick")
 
 
-_PRICED = ("buy", "sell", "credit_buy", "credit_sell", "modify", "credit_modify")
+_PRICED = ("buy", "sell", "credit_buy", "credit_sell", "modify", "credit_modify", "flatten")
 
 
 def _check_prices(

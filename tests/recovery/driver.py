@@ -67,8 +67,8 @@ async def main(strategy: Path, journal_path: Path) -> None:
     runner.engine.on_order_event = on_order
     place = runner.engine.place
 
-    def traced_place(order: OrderRequest, st: Any) -> bool:
-        sent = place(order, st)
+    def traced_place(order: OrderRequest, st: Any, decide: Any = None) -> bool:
+        sent = place(order, st, decide)
         emit(placed=order.order_id, sent=sent, state=order.state.value)
         return sent
 

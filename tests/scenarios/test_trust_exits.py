@@ -102,7 +102,10 @@ def test_rsi_entry_waits_for_its_warm_up(tmp_path: Path) -> None:
     lines = [session("3", "09:00:00.000")]
     lines += [tick("005930", f"09:01:0{i}.000", 70000 - 100 * i) for i in range(6)]
     out = run(tmp_path, strategy, lines)
-    assert out.decisions() == ["09:01:03.000 oversold 005930 0B order"]
+    assert out.decisions() == [
+        "09:01:03.000 oversold 005930 0B order",
+        "09:01:04.000 oversold 005930 0B once_per_symbol",  # held back: journaled once
+    ]
 
 
 def test_a_wholly_unfilled_cancelled_order_is_replaced_by_its_age(tmp_path: Path) -> None:

@@ -46,7 +46,14 @@ def test_cooldown_blocks_a_rule_on_one_symbol_for_its_duration(tmp_path: Path) -
     lines += [tick("005930", f"09:10:0{s}.{ms}", 69900 - s * 100) for s in range(6)
               for ms in ("000", "500")]  # fmt: skip
     out = run(tmp_path, strategy, lines)
-    assert [d[:12] for d in out.decisions()] == ["09:10:00.000", "09:10:02.000", "09:10:04.000"]
+    assert out.decisions() == [
+        "09:10:00.000 dip 005930 0B order",
+        "09:10:00.500 dip 005930 0B cooldown",  # held back: one row per cooldown window
+        "09:10:02.000 dip 005930 0B order",
+        "09:10:02.500 dip 005930 0B cooldown",
+        "09:10:04.000 dip 005930 0B order",
+        "09:10:04.500 dip 005930 0B cooldown",
+    ]
     assert [o.split(" -> ")[0] for o in out.orders()] == [
         "09:10:00.000 dip buy 1 limit 69900",
         "09:10:02.000 dip buy 1 limit 69700",
