@@ -20,6 +20,7 @@ from autotrader.model import OrderRequest, OrderType, Side
 from autotrader.rules.remainder import RepriceAfter
 
 Place = Callable[[OrderRequest, SymbolState], bool]
+ENTRY_KINDS = frozenset({"buy", "credit_buy"})  # what a stock outside the universe may not do
 
 
 class Actions:
@@ -41,11 +42,19 @@ class Actions:
         self.strategy = strategy
         self.place = place
         self.remainders = RemainderWatch()  # rules' remainder policies, by deadline
+        # The universe's word on new entries (engine/universe.py): a stock that left its
+        # condition searches gets no new buy; its exits go on.
+        self.may_enter: Callable[[str], bool] = lambda symbol: True
 
     def new_order(
         self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
     ) -> None:
         journal = self.journal
+        if action.spec.kind in ENTRY_KINDS and not self.may_enter(st.symbol):
+            self.stats["outside_universe"] = self.stats.get("outside_universe", 0) + 1
+            values = snapshot(st)
+            journal.decision(now, rule.name, st.symbol, event, values, "outside_universe", None)
+            return
         order = build_order(
             action,
             st,
@@ -60,6 +69,7 @@ class Actions:
             self.stats["zero_qty"] += 1
             journal.decision(now, rule.name, st.symbol, event, values, "no_quantity", None)
             return
+
         journal.decision(now, rule.name, st.symbol, event, values, "order", order.order_id)
         if self.place(order, st) and rule.remainder != "keep":
             self.remainders.add(order.order_id, rule.remainder, now)

@@ -41,6 +41,7 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
         engine.on_vi,
         engine.on_session,
         engine.set_time,
+        on_condition=engine.on_condition,
     )
 
 
