@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,6 +20,7 @@ import orjson
 from autotrader.fake_kiwoom import frames
 from autotrader.fake_kiwoom.auth import TokenStore, hhmmss
 from autotrader.fake_kiwoom.book import Book
+from autotrader.fake_kiwoom.conditions import ConditionBook, Hit, fake_conditions
 from autotrader.fake_kiwoom.faults import Faults, FaultState
 from autotrader.fake_kiwoom.http import HttpServer
 from autotrader.fake_kiwoom.orders import BalanceEvent, BookEvent, Holding, Order
@@ -44,7 +45,9 @@ class FakeKiwoom:
     """A local Kiwoom: REST on ``rest_url``, websocket on ``ws_url``, one account.
 
     ``mock=True`` behaves like mockapi.kiwoom.com (KRX only); ``page_size`` is the list
-    length after which queries continue with ``cont-yn``/``next-key``.
+    length after which queries (and condition searches) continue with ``cont-yn``/
+    ``next-key``. ``conditions`` are the saved condition searches, ``(seq, name,
+    screen)``, the screen a formula over the tape's day values (``market/screen.py``).
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class FakeKiwoom:
         rest_port: int = 0,
         ws_port: int = 0,
         clock: Callable[[], float] = time.time,
+        conditions: Iterable[tuple[str, str, str]] = (),
     ) -> None:
         self.tape_path = Path(tape) if tape is not None else None
         self._cursor = TapeCursor(self.tape_path) if self.tape_path else None
@@ -106,6 +110,9 @@ class FakeKiwoom:
             single_session=single_session,
         )
         self.faults = Faults(self._fault_state, self.hub, self.tokens)
+        # Saved condition searches: (seq, name, screen over the tape), see conditions.py.
+        self.hub.conditions = ConditionBook(fake_conditions(conditions), page_size)
+        self.hub.names = self.book.names
         ctx = RestContext(
             self.book, self._fault_state, self.publish, account, mock, page_size, self.tape_path
         )
@@ -195,15 +202,18 @@ class FakeKiwoom:
                 return
             await self.hub.broadcast(frame)
             events: list[BookEvent] = []
+            hits: list[Hit] = []
             for entry in frame.get("data") or []:
                 item = str(entry.get("item", ""))
                 if entry.get("type") != "0B" or "_" in item:
                     continue
                 values = entry.get("values") or {}
+                hits += self.hub.conditions.on_tick(item, values)
                 last, ask, bid = (to_int(values.get(f)) for f in ("10", "27", "28"))
                 if last or ask or bid:
                     events.extend(self.book.on_tick(item, last, ask, bid))
             await self.publish(events)
+            await self.hub.send_hits(hits)  # after the trade that moved the stock
 
     async def publish(self, events: list[BookEvent]) -> None:
         """Turn book events into ``00``/``04`` entries for the account's sockets."""

@@ -61,9 +61,7 @@ class LiveConditions:
         universe.capacity = max(0, max_items - len(universe.fixed))
         if universe.active:
             universe.on_subscribe = lambda symbols: self._spawn(realtime.add_symbols(symbols))
-            universe.on_unsubscribe = lambda symbols: self._spawn(
-                realtime.remove_symbols(symbols)
-            )
+            universe.on_unsubscribe = lambda symbols: self._spawn(realtime.remove_symbols(symbols))
 
     async def start(self) -> None:
         """List the conditions, then start each realtime search with its initial list."""
