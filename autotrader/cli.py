@@ -251,11 +251,18 @@ def tape_synth(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     symbols: Annotated[int, typer.Option(help="number of symbols")] = 12,
     ticks: Annotated[int, typer.Option(help="number of trade ticks")] = 30_000,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option(help="condition search to play, SEQ:NAME:SCREEN ('4:surge:change_rate > 3')"),
+    ] = None,
 ) -> None:
-    """Write a deterministic synthetic trading day."""
+    """Write a deterministic synthetic trading day (with 02 hits for each --condition)."""
     from autotrader.feed.synth import SynthConfig, write_tape
+    from autotrader.market.screen import condition_option
 
-    header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+    conditions = tuple(condition_option(c) for c in condition or ())
+    cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks, conditions=conditions)
+    header = write_tape(out, cfg)
     typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")
 
 

@@ -8,7 +8,9 @@ and 15:30 (``4``); an opening single-price trade per symbol at 09:00:00; continu
 symbol at 15:30:00. One symbol runs into a VI: the price climbs (static, +10% from the
 open) or jumps (dynamic) to the trigger, ``1h`` arrives with 1224 ``000000`` under the
 bare code and the ``_AL`` item, the symbol is silent for the 2-minute call auction plus
-0-30 s, then the release ``1h`` (1224 filled) and one auction trade.
+0-30 s, then the release ``1h`` (1224 filled) and one auction trade. With
+``conditions``, condition search is played over the day (``with_conditions``): ``02``
+hits follow the trades that cross each screen.
 
 Prices live on the KRX tick grid, inside the daily +-30% limits and within 8% of the
 static VI reference (so no other VI would have fired). The path is a mean-reverting walk
@@ -36,6 +38,7 @@ from typing import Any, Literal
 import orjson
 
 from autotrader.feed.tape import TAPE_VERSION, TapeHeader, TapeWriter
+from autotrader.market.screen import Screen, day_values
 from autotrader.market.ticks import daily_limits, round_to_tick, shift_ticks, tick_size
 
 _OPEN_S = 9 * 3600  # 09:00:00
@@ -76,6 +79,8 @@ class SynthConfig:
     vi_direction: Literal["up", "down"] = "up"
     vi_time: str = "103000"
     multi_entry_ratio: float = 0.03
+    # Condition searches to play over the day, (seq, name, screen): market/screen.py.
+    conditions: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         datetime.datetime.strptime(self.date, "%Y%m%d")  # noqa: DTZ007 - a bare date
@@ -93,6 +98,8 @@ class SynthConfig:
             raise ValueError("vi_time must lie between 09:05:00 and 15:15:00")
         if not 0.0 <= self.multi_entry_ratio <= 1.0:
             raise ValueError("multi_entry_ratio must lie in [0, 1]")
+        for _, _, text in self.conditions:
+            Screen(text)  # a ScreenError (a ValueError) names what is wrong
 
     def codes(self) -> tuple[str, ...]:
         """The symbol codes of the day, in header order."""
@@ -517,7 +524,44 @@ class _Day:
 
 def generate_frames(cfg: SynthConfig = SAMPLE_CONFIG) -> Iterator[bytes]:
     """The day's frames as raw websocket bytes, in time order (no header)."""
-    return _Day(cfg).frames()
+    frames = _Day(cfg).frames()
+    return with_conditions(frames, cfg.conditions) if cfg.conditions else frames
+
+
+def with_conditions(
+    frames: Iterator[bytes], conditions: tuple[tuple[str, str, str], ...]
+) -> Iterator[bytes]:
+    """The frames with condition search played over them, as a recorded run has it: the
+    CNSRLST answer and each condition's (empty) initial list first, then a ``02`` hit
+    (``I``/``D``) right after each trade that moves a stock into or out of a screen."""
+    screens = [(seq, Screen(text)) for seq, _, text in conditions]
+    pairs = [[seq, name] for seq, name, _ in conditions]
+    yield orjson.dumps({"trnm": "CNSRLST", "return_code": 0, "data": pairs})
+    for seq, _ in screens:
+        yield orjson.dumps(
+            {"trnm": "CNSRREQ", "seq": seq, "return_code": 0, "cont_yn": "N", "data": []}
+        )
+    matching: dict[str, set[str]] = {seq: set() for seq, _ in screens}
+    for raw in frames:
+        yield raw
+        if b'"0B"' not in raw:
+            continue
+        hits: list[dict[str, Any]] = []
+        for entry in orjson.loads(raw)["data"]:
+            if entry["type"] != "0B":
+                continue
+            code, fields = entry["item"], entry["values"]
+            values = day_values(fields)
+            for seq, screen in screens:
+                now, was = screen.matches(values), code in matching[seq]
+                if now == was:
+                    continue
+                (matching[seq].add if now else matching[seq].discard)(code)
+                hit = {"841": seq, "9001": "A" + code, "843": "I" if now else "D",
+                       "20": fields["20"], "907": "2" if now else "1"}  # fmt: skip
+                hits.append({"type": "02", "name": "조건검색", "item": code, "values": hit})
+        for entry in hits:
+            yield _frame(entry)
 
 
 def write_tape(
@@ -534,4 +578,11 @@ def write_tape(
     return header
 
 
-__all__ = ["SAMPLE_CONFIG", "SynthConfig", "generate_frames", "tape_header", "write_tape"]
+__all__ = [
+    "SAMPLE_CONFIG",
+    "SynthConfig",
+    "generate_frames",
+    "tape_header",
+    "with_conditions",
+    "write_tape",
+]

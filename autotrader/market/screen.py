@@ -174,3 +174,15 @@ def _num(value: Any) -> float:
         return float(str(value).strip() or 0)
     except ValueError:
         return 0.0
+
+
+def condition_option(text: str) -> tuple[str, str, str]:
+    """``"4:surge:change_rate > 3"`` (a command-line option) -> (seq, name, screen)."""
+    parts = text.split(":", 2)
+    if len(parts) != 3 or not parts[0].strip() or not parts[1].strip():
+        raise ScreenError(
+            f"a condition is SEQ:NAME:SCREEN, e.g. '4:surge:change_rate > 3'; got {text!r}"
+        )
+    seq, name, screen = (p.strip() for p in parts)
+    Screen(screen)
+    return seq, name, screen

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
+from autotrader.report.conditions import condition_report
 from autotrader.report.load import RunRows, load_run
 from autotrader.report.trades import Trip, replay_fills, trip_stats
 
@@ -292,6 +293,7 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
         "open_trips": open_out,
         "orders": orders_out,
         "strategies": texts,
+        "conditions": condition_report(db, run_ids),  # condition-search hits, if any
     }
 
 
