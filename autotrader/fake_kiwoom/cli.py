@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from autotrader.fake_kiwoom.server import FakeKiwoom
+from autotrader.market.screen import condition_option
 
 app = typer.Typer(help="A local fake of Kiwoom's REST and websocket servers.")
 
@@ -29,11 +30,16 @@ def serve(
     secretkey: Annotated[
         str, typer.Option(help="Secret key the server accepts")
     ] = "test-secretkey",
+    condition: Annotated[
+        list[str] | None,
+        typer.Option(help="a saved condition search, SEQ:NAME:SCREEN ('4:surge:change_rate > 3')"),
+    ] = None,
 ) -> None:
     """Serve REST and websocket on 127.0.0.1 until Ctrl-C; ``tape`` is replayed once,
     from the moment the first client registers."""
+    conditions = [condition_option(c) for c in condition or ()]
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(tape, rest_port, ws_port, speed, appkey, secretkey))
+        asyncio.run(_serve(tape, rest_port, ws_port, speed, appkey, secretkey, conditions))
 
 
 async def _serve(
@@ -43,6 +49,7 @@ async def _serve(
     speed: float | None,
     appkey: str,
     secretkey: str,
+    conditions: list[tuple[str, str, str]],
 ) -> None:
     fake = FakeKiwoom(
         tape,
@@ -53,6 +60,7 @@ async def _serve(
         auto_stream=tape is not None,
         wait_for_client=True,
         speed=speed or None,
+        conditions=conditions,
     )
     async with fake:
         typer.echo(f"REST      {fake.rest_url}")
