@@ -44,7 +44,12 @@ err = Console(stderr=True)
 
 
 def _fail(exc: AutotraderError, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+    from rich.markup import escape as markup_escape
+
+    from autotrader.safetext import escape, scrub_urls
+
+    text = markup_escape(escape(scrub_urls(str(exc))))
+    err.print(f"[red]error:[/] {text}", markup=True, highlight=False)
     return typer.Exit(code)
 
 
@@ -70,6 +75,9 @@ def run(
     record: Annotated[
         Path | None, typer.Option(help="with --live: also record the feed to day tapes here")
     ] = None,
+    bad_lines: Annotated[
+        str, typer.Option("--bad-lines", help="a bad tape line: skip (journaled) or refuse")
+    ] = "skip",
 ) -> None:
     """Dry-run STRATEGY over a tape with the paper broker, then print the report.
 
@@ -95,6 +103,10 @@ def run(
     from autotrader.broker.paper import PaperBroker
     from autotrader.cli_progress import days_progress
     from autotrader.compile import compile_strategy
+    from autotrader.feed.lines import BAD_LINES
+
+    if bad_lines not in BAD_LINES:
+        raise _fail(AutotraderError("--bad-lines is 'skip' or 'refuse'"))
     from autotrader.config import load_config
     from autotrader.engine.days import replay_tapes
     from autotrader.journal import Journal
@@ -118,6 +130,7 @@ def run(
                 config_json=cfg.model_dump_json(),
                 calendar=KrxCalendar(cfg.calendar.extra_closed),
                 progress=days_progress(err),
+                bad_lines="refuse" if bad_lines == "refuse" else "skip",
             )
         finally:
             j.close()
@@ -170,7 +183,10 @@ def schema(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(AutotraderError(f"cannot write {out}: {exc.strerror}")) from None
         typer.echo(f"wrote {out}")
 
 
@@ -226,7 +242,10 @@ def halt(
 
     level = TradingLevel.REDUCING if reduce else TradingLevel.HALTED
     path = halt_path(journal)
-    write_command(path, level, reason)
+    try:
+        write_command(path, level, reason)
+    except OSError as exc:
+        raise _fail(AutotraderError(f"cannot write {path}: {exc.strerror}")) from None
     typer.echo(f"{level.value}: wrote {path}; a running engine applies it within a second")
 
 
@@ -240,7 +259,10 @@ def resume(
 
     path = halt_path(journal)
     before = read_command(path)
-    write_command(path, TradingLevel.ACTIVE, "autotrader resume")
+    try:
+        write_command(path, TradingLevel.ACTIVE, "autotrader resume")
+    except OSError as exc:
+        raise _fail(AutotraderError(f"cannot write {path}: {exc.strerror}")) from None
     was = f" (was {before.level.value}: {before.reason})" if before else ""
     typer.echo(f"active: wrote {path}{was}")
 
@@ -262,7 +284,10 @@ def tape_synth(
 
     conditions = tuple(condition_option(c) for c in condition or ())
     cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks, conditions=conditions)
-    header = write_tape(out, cfg)
+    try:
+        header = write_tape(out, cfg)
+    except OSError as exc:
+        raise _fail(AutotraderError(f"cannot write {out}: {exc.strerror}")) from None
     typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")
 
 

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape as markup_escape
 
 from autotrader.config import AppConfig
 from autotrader.errors import AutotraderError, ConfigError
+from autotrader.safetext import UrlScrubFilter, public_url
 
 if TYPE_CHECKING:
     from autotrader.broker.kiwoom import KiwoomSettings
@@ -74,7 +76,8 @@ def run_live_command(
     jpath = journal or Path(cfg.journal)
     console.print(
         f"[bold red]LIVE[/] {plan.strategy.strategy}: Kiwoom [bold]{settings.domain}[/] "
-        f"({settings.base_url}), account {account}, journal {jpath}",
+        f"({markup_escape(public_url(settings.base_url))}), account {markup_escape(account)}, "
+        f"journal {markup_escape(str(jpath))}",
         markup=True,
         highlight=False,
     )
@@ -119,4 +122,6 @@ def run_live_command(
 
 def _log_to_stderr() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:  # URLs lose their user:password@
+        handler.addFilter(UrlScrubFilter())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise

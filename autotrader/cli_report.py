@@ -38,7 +38,10 @@ def _open(journal: Path) -> sqlite_utils.Database:
 
     if not journal.exists():
         raise _fail(f"no journal at {journal}: run a strategy first")
-    return open_journal(journal)
+    try:
+        return open_journal(journal)
+    except AutotraderError as exc:  # not a journal: a message, never a traceback
+        raise _fail(exc) from None
 
 
 def report(

@@ -9,7 +9,6 @@ environment.
 from __future__ import annotations
 
 import datetime
-import tomllib
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +18,7 @@ from autotrader.errors import ConfigError
 from autotrader.market.fees import Fees
 from autotrader.risk.checks import RiskLimits
 from autotrader.rules.schema import RiskSpec
+from autotrader.settings_check import bad_numbers, read_toml, unknown_toml_keys
 
 DEFAULT_CONFIG_FILE = "autotrader.toml"
 
@@ -157,13 +157,14 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         if path is not None:
             raise ConfigError(f"configuration file not found: {p}")
         return AppConfig()
+    data, text = read_toml(p)
+    problems = unknown_toml_keys(data, AppConfig, text) + bad_numbers(data)
+    if problems:
+        raise ConfigError(f"{p}: " + "; ".join(problems))
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
         return AppConfig.model_validate(data)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: {exc}") from None
     except ValidationError as exc:
-        problems = "; ".join(
+        invalid = "; ".join(
             f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
-        raise ConfigError(f"{p}: {problems}") from None
+        raise ConfigError(f"{p}: {invalid}") from None

@@ -34,9 +34,10 @@ from autotrader.broker.base import Broker
 from autotrader.clock import day_start
 from autotrader.compile.plan import Plan
 from autotrader.engine.engine import Engine
-from autotrader.engine.replay import RunResult, _stats, feed_frames, make_decoder, replay
+from autotrader.engine.replay import RunResult, _stats, feed_tape, make_decoder, replay
 from autotrader.errors import TapeError
 from autotrader.feed.kiwoom import FeedCounters
+from autotrader.feed.lines import BadLines
 from autotrader.feed.tape import TapeHeader, open_tape
 from autotrader.journal.writer import Journal
 from autotrader.market.calendar import KrxCalendar
@@ -146,7 +147,9 @@ def _forget_finished(engine: Engine) -> None:
         times.clear()  # per-minute rates: a new day starts at zero
 
 
-def _counting(lines: Iterator[bytes], progress: Progress) -> Iterator[bytes]:
+def _counting(
+    lines: Iterator[tuple[int, bytes]], progress: Progress
+) -> Iterator[tuple[int, bytes]]:
     n, every = 0, progress.every
     started = time.perf_counter()
     for line in lines:
@@ -170,6 +173,7 @@ def replay_days(
     progress: Progress | None = None,
     cash: int | None = None,
     on_engine: Callable[[Engine], None] | None = None,
+    bad_lines: BadLines = "skip",
 ) -> DaysResult:
     """Run ``plan`` over every day of ``tapes`` in date order, as one journaled run."""
     days = order_days(tapes, calendar)
@@ -206,8 +210,8 @@ def replay_days(
         else:
             start_day(engine, day0)
         decoder = make_decoder(engine, day0)
-        _, lines = open_tape(tape.path)
-        feed_frames(decoder, _counting(lines, show) if progress is not None else lines)
+        wrap = (lambda lines: _counting(lines, show)) if progress is not None else None
+        feed_tape(decoder, tape.path, journal, engine, bad_lines, wrap)
         _add(counters, decoder.counters)
         result.days.append(tape.header.date)
         result.equity.append(equity(engine))
@@ -242,11 +246,20 @@ def replay_tapes(
     config_json: str = "{}",
     calendar: KrxCalendar | None = None,
     progress: Progress | None = None,
+    bad_lines: BadLines = "skip",
 ) -> RunResult | DaysResult:
     """One tape: the single-day replay; a glob or directory of several: ``replay_days``."""
     paths = expand_tapes(tape)
     if len(paths) == 1:
-        return replay(plan, paths[0], broker, journal, limits=limits, config_json=config_json)
+        return replay(
+            plan,
+            paths[0],
+            broker,
+            journal,
+            limits=limits,
+            config_json=config_json,
+            bad_lines=bad_lines,
+        )
     return replay_days(
         plan,
         paths,
@@ -256,4 +269,5 @@ def replay_tapes(
         config_json=config_json,
         calendar=calendar or KrxCalendar(),
         progress=progress,
+        bad_lines=bad_lines,
     )

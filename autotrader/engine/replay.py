@@ -7,7 +7,9 @@ decoder the live websocket feeds.
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,12 @@ from autotrader.clock import day_start
 from autotrader.compile.plan import Plan
 from autotrader.engine.engine import Engine
 from autotrader.feed.kiwoom import FeedCounters, FrameDecoder
-from autotrader.feed.tape import open_tape
+from autotrader.feed.lines import BadLines, feed_numbered
+from autotrader.feed.tape import numbered_frames, open_tape
+from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
 from autotrader.risk.checks import RiskLimits
+from autotrader.safetext import escape
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class RunResult:
 
 
 def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
-    return FrameDecoder(
+    decoder = FrameDecoder(
         engine.states,
         engine.market,
         day0,
@@ -42,7 +47,9 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
         engine.on_session,
         engine.set_time,
         on_condition=engine.on_condition,
+        reads=engine.plan.names,
     )
+    return decoder
 
 
 def replay(
@@ -53,9 +60,11 @@ def replay(
     *,
     limits: RiskLimits | None = None,
     config_json: str = "{}",
+    bad_lines: BadLines = "skip",
 ) -> RunResult:
-    """Run ``plan`` over every frame of ``tape`` and journal the run."""
-    header, lines = open_tape(tape)
+    """Run ``plan`` over every frame of ``tape`` and journal the run; a bad line is
+    skipped (journaled with its line number) or refused, as ``bad_lines`` says."""
+    header, _ = open_tape(tape)
     engine = Engine(plan, broker, journal, limits=limits)
     day0 = day_start(header.date)
     engine.set_time(day0)
@@ -71,11 +80,34 @@ def replay(
     decoder = make_decoder(engine, day0)
     engine.start()  # 'on: start' rules
     started = time.perf_counter()
-    feed_frames(decoder, lines)
+    feed_tape(decoder, tape, journal, engine, bad_lines)
     elapsed = time.perf_counter() - started
     engine.stop()  # 'on: stop' rules, at the tape's last moment
     journal.end_run(_stats(engine, decoder.counters, elapsed))
     return RunResult(journal.run_id, engine, decoder.counters, elapsed)
+
+
+def feed_tape(
+    decoder: FrameDecoder,
+    tape: str | os.PathLike[str],
+    journal: Journal,
+    engine: Engine,
+    bad_lines: BadLines,
+    wrap: Callable[[Iterator[tuple[int, bytes]]], Iterator[tuple[int, bytes]]] | None = None,
+) -> None:
+    """Feed every frame of one day's ``tape``; a bad line is journaled with its line
+    number and skipped, or refused, as ``bad_lines`` says."""
+    skips = SkipLog(journal, lambda: engine.market.now)
+    numbered = numbered_frames(tape)
+    feed_numbered(
+        decoder,
+        wrap(numbered) if wrap is not None else numbered,
+        where=os.fspath(tape),
+        bad_lines=bad_lines,
+        on_skip=lambda n, why, line: skips(
+            f"line {n}: {why}", escape(line[:240].decode(errors="replace"))[:120]
+        ),
+    )
 
 
 def feed_frames(decoder: FrameDecoder, lines: Any) -> None:

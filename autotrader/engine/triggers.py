@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 # The engine's rule firing: rule, symbol state, clock, event name.
 Fire = Callable[[CompiledRule, "SymbolState", float, str], None]
+RuleFailed = Callable[[CompiledRule, "SymbolState", str, Exception], None]
 
 MAX_ORDER_DEPTH = 3  # order-event rules placing orders that trigger order-event rules...
 # A VI auction lasts at least two minutes, so two releases of one symbol closer than this
@@ -98,11 +99,13 @@ class Triggers:
         states: Mapping[str, SymbolState],
         controls: Controls,
         fire: Fire,
+        rule_failed: RuleFailed,
     ) -> None:
         self.market = market
         self.states = states
         self.controls = controls
         self.fire = fire
+        self.rule_failed = rule_failed  # a condition raised: journaled, held per policy
         self.stats: dict[str, int] = {}
         by_kind = plan.triggered
         self.vi = by_kind.get("vi", ())
@@ -122,7 +125,12 @@ class Triggers:
         now = self.market.now
         if not self.applies(rule, st.symbol) or not self._ready(rule, st, now):
             return
-        if rule.condition(st):
+        try:
+            fires = rule.condition(st)
+        except Exception as exc:  # journaled; held per the strategy's on_rule_error
+            self.rule_failed(rule, st, event, exc)
+            return
+        if fires:
             self.controls.after_fire(rule, st.symbol, now)
             self.fire(rule, st, now, event)
 

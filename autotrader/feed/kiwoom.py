@@ -10,15 +10,22 @@ the runner hands those answers to this decoder, and a recorded tape carries them
 replay applies them exactly as the live run did. Kiwoom's field numbers stay
 in this module. Anything malformed is counted and skipped: a bad frame must never stop
 a run. Prices arrive with a direction sign (``+60700``): the absolute value is the price.
+A tick is checked whole before any rule runs (``feed/validate.py``): its price (ASCII
+digits, inside the day's +-30% band), its time, and every field the plan's rules read;
+a tick that fails is skipped, counted, and told to ``FeedCounters.listener`` (type,
+item, reason, a short excerpt), which a run points at its journal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from autotrader.clock import hms_to_seconds
+from autotrader.feed import validate
+from autotrader.market.limits import MAX_PRICE
 from autotrader.market.sessions import session_name
 from autotrader.model import (
     ConditionEvent,
@@ -28,6 +35,7 @@ from autotrader.model import (
     SessionChange,
     ViEvent,
 )
+from autotrader.safetext import escape
 
 if TYPE_CHECKING:
     from autotrader.engine.state import MarketState, SymbolState
@@ -48,6 +56,12 @@ class FeedCounters:
     malformed: int = 0
     skipped_types: dict[str, int] = field(default_factory=dict)
     last_error: str = ""
+    # Hears every skipped frame or entry: (reason, a short escaped excerpt).
+    listener: Callable[[str, str], None] | None = None
+
+
+class Unusable(ValueError):
+    """An entry the decoder refuses; the message names the type, item and field."""
 
 
 class FrameDecoder:
@@ -65,7 +79,10 @@ class FrameDecoder:
         *,
         wall_clock: bool = False,
         on_condition: Callable[[ConditionEvent], None] | None = None,
+        reads: Iterable[str] | None = None,
     ) -> None:
+        """``reads``: the vocabulary names the rules read (``Plan.names``); their fields
+        are checked on every tick. None checks every field a rule could read."""
         self.states = states
         self.market = market
         self.day_start = day_start
@@ -80,6 +97,9 @@ class FrameDecoder:
         self.wall_clock = wall_clock
         self._last_hms = ""
         self._last_ts = day_start
+        self.checks = validate.checks_for(validate.ALL_NAMES if reads is None else reads)
+        self.bands = validate.PriceBand()
+        self._band_day_end = day_start + 86_400.0  # a new day has new bases (live runs)
 
     def feed(self, frame: Any) -> None:
         """Consume one decoded websocket frame (a dict); never raises on bad input."""
@@ -98,7 +118,10 @@ class FrameDecoder:
         if type(entries) is not list:
             self._malformed("data is not a list")
             return
-        states = self.states
+        states, bands, checks = self.states, self.bands.bands, self.checks
+        last = checks.last_price
+        known = last.known
+        check_fields = bool(checks)
         for entry in entries:
             try:
                 kind = entry["type"]
@@ -106,24 +129,49 @@ class FrameDecoder:
                     self._other(kind, entry)
                     continue
                 # The hot path, inlined: one 0B trade tick.
-                st = states.get(entry["item"])
+                item = entry["item"]
+                st = states.get(item)
                 if st is None:
                     c.unsubscribed += 1
                     continue
                 v = entry["values"]
-                price = abs(int(v["10"]))  # the one field parsed per tick; see fields.py
-                hms = v["20"]
+                raw = v["10"]  # the one field parsed per tick; see fields.py
+                if type(raw) is not str:
+                    raise Unusable(f"0B {item}: field 10 garbled")
+                price = known.get(raw)
+                if price is None:
+                    price = last.learn(raw)
                 if price <= 0:
-                    raise ValueError("non-positive price")
+                    raise Unusable(f"0B {item}: field 10 garbled")
+                band = bands.get(item) or self._first_band(item, price, v)
+                if not band[0] <= price <= band[1]:
+                    raise Unusable(f"0B {item}: price {price} outside the day's band")
+                hms = v["20"]
                 if hms != self._last_hms:
+                    if not validate.valid_hms(hms):
+                        raise Unusable(f"0B {item}: field 20 garbled")
                     self._advance(hms)
+                if check_fields:
+                    problem = validate.tick_problem(v, checks, band)
+                    if problem:
+                        raise Unusable(f"0B {item}: {problem}")
                 st.price = price
                 st.values = v
                 st.ts = self._last_ts
                 st.ticks += 1
                 self.on_trade(st)
+            except Unusable as exc:
+                self._malformed(str(exc), entry)
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                self._malformed(f"{type(exc).__name__}: {exc}")
+                self._malformed(f"{type(exc).__name__}: {exc}", entry)
+
+    def _first_band(self, item: str, price: int, values: Mapping[str, Any]) -> tuple[int, int]:
+        if not 0 < price <= MAX_PRICE:
+            raise Unusable(f"0B {item}: price {price} out of range")
+        band = self.bands.first(item, price, values)
+        if band is None:
+            raise Unusable(f"0B {item}: fields 10 and 11 disagree on the base price")
+        return band
 
     def _other(self, kind: Any, entry: Any) -> None:
         if kind == "1h":
@@ -136,14 +184,23 @@ class FrameDecoder:
             skipped = self.counters.skipped_types
             skipped[kind] = skipped.get(kind, 0) + 1
 
-    def _malformed(self, why: str) -> None:
-        self.counters.malformed += 1
-        self.counters.last_error = why[:200]
+    def _malformed(self, why: str, excerpt: object = "") -> None:
+        c = self.counters
+        c.malformed += 1
+        c.last_error = escape(why[:200])
+        if c.listener is not None:
+            shown = escape(str(excerpt)[:240])[:120] if excerpt else ""
+            with suppress(Exception):  # a listener's failure must not stop the feed
+                c.listener(c.last_error, shown)
 
     def stamp(self, ts: float) -> None:
         """Live mode: the wall-clock reading for the frames that follow (never backwards)."""
         if ts > self._last_ts:
             self._last_ts = ts
+            if ts >= self._band_day_end:
+                self.bands.bands.clear()
+                while self._band_day_end <= ts:
+                    self._band_day_end += 86_400.0
             self.set_time(ts)
 
     def _advance(self, hms: str) -> None:
@@ -163,24 +220,35 @@ class FrameDecoder:
     def _vi(self, entry: Any) -> None:
         v = entry["values"]
         item = entry.get("item") or v.get("9001", "")
+        if type(item) is not str or not 6 <= len(item) <= 9 or not item.isascii():
+            raise Unusable("1h: no item")
         release = v.get("1224", "000000") or "000000"
         released = release != "000000"
         hms = release if released else v.get("1223", "")
+        if hms and not validate.valid_hms(hms):
+            raise Unusable(f"1h {item}: field {1224 if released else 1223} garbled")
         ts = self._clock(hms) if hms else self._last_ts
+        raw_price = v.get("1221") or "0"
+        if type(raw_price) is not str or not validate.price_ok(raw_price):
+            raise Unusable(f"1h {item}: field 1221 garbled")
         event = ViEvent(
-            symbol=str(item),
+            symbol=item,
             kind=_VI_KIND.get(v.get("9068", ""), "unknown"),
             released=released,
             direction=_VI_DIR.get(v.get("9069", ""), ""),
-            trigger_price=abs(int(v.get("1221") or 0)),
+            trigger_price=abs(int(raw_price)),
             ts=ts,
         )
         self.on_vi(event)
 
     def _session(self, entry: Any) -> None:
         v = entry["values"]
-        code = str(v["215"])
+        code = v["215"]
+        if type(code) is not str or not 0 < len(code) <= 2 or not code.isascii():
+            raise Unusable("0s: field 215 garbled")
         hms = v.get("20", "")
+        if hms and not validate.valid_hms(hms):
+            raise Unusable("0s: field 20 garbled")
         ts = self._clock(hms) if hms else self._last_ts
         self.on_session(SessionChange(code=code, name=session_name(code), ts=ts))
 
@@ -190,12 +258,17 @@ class FrameDecoder:
         v = entry["values"]
         side = v.get("843")
         if side not in ("I", "D"):
-            raise ValueError(f"02 entry with 843 {side!r} (I or D expected)")
+            raise Unusable(f"02: field 843 is {str(side)[:8]!r}, not I or D")
+        seq = v["841"]
+        if type(seq) is not str or not 0 < len(seq) <= 8 or not seq.isascii():
+            raise Unusable("02: field 841 garbled")
         hms = v.get("20", "")
+        if hms and not validate.valid_hms(hms):
+            raise Unusable("02: field 20 garbled")
         ts = self._clock(hms) if hms else self._last_ts
         code = _code(v.get("9001") or entry.get("item"))
         if self.on_condition is not None:
-            self.on_condition(ConditionHit(str(v["841"]), code, side == "I", ts))
+            self.on_condition(ConditionHit(seq, code, side == "I", ts))
 
     def _condition_answer(self, frame: Any) -> None:
         """A CNSRLST answer (the saved conditions) or one page of a CNSRREQ answer."""
@@ -228,6 +301,6 @@ def _code(value: Any) -> str:
     text = str(value or "").strip()
     if len(text) == 7 and text[0] == "A":
         text = text[1:]
-    if not text:
-        raise ValueError("no stock code")
+    if len(text) != 6 or not text.isascii() or not text.isalnum():
+        raise Unusable(f"condition search: stock code {text[:12]!r} garbled")
     return text

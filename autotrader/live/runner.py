@@ -71,6 +71,7 @@ from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.feed.recorder import TapeRecorder
+from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
 from autotrader.live.account import load_account
 from autotrader.live.conditions import LiveConditions
@@ -155,6 +156,7 @@ class LiveRunner:
             engine.set_time,
             wall_clock=True,
             on_condition=engine.on_condition,
+            reads=engine.plan.names,
         )
         self.realtime = self.broker.realtime(
             self._on_market,
@@ -183,6 +185,8 @@ class LiveRunner:
             notify=self._notify,
             clock=clock,
         )
+        skips = SkipLog(journal, clock)  # garbled frames: journaled, skipped, counted
+        self.decoder.counters.listener = self.realtime.stats.listener = skips
         self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
         self.adopted: list[OrderRequest] = []
         self.resumed: list[OrderRequest] = []  # open orders an earlier run had journaled

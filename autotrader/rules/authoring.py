@@ -11,6 +11,7 @@ import textwrap
 from typing import Any
 
 from autotrader.rules.actions import ActionSpec, CancelSpec, CreditSellSpec, ModifySpec, OrderSpec
+from autotrader.rules.on_error import describe as describe_on_error
 from autotrader.rules.remainder import CancelAfter, Remainder, RepriceAfter
 from autotrader.rules.schema import RuleSpec, StrategySpec, UniverseSpec
 from autotrader.rules.triggers import TRIGGER_WORDS, OnSpec
@@ -102,6 +103,7 @@ def explain(spec: StrategySpec) -> list[str]:
     lines = [f"Strategy '{spec.strategy}' on {_universe(spec)}."]
     if spec.description:
         lines.append(spec.description)
+    lines.append(f"If a rule raises: {describe_on_error(spec.on_rule_error)}.")
     if spec.universe is not None:
         lines += _universe_lines(spec.universe)
     every = "each of the strategy's symbols"

@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from autotrader.safetext import first_unsafe
+
 MAX_LENGTH = 2_000
 MAX_DEPTH = 40
 MAX_TOKENS = 400  # bounds the tree's depth, so compiling it cannot exhaust the stack
@@ -260,6 +262,9 @@ class _Parser:
         if tok.kind == "time":
             return _time_of_day(tok)
         if tok.kind == "str":
+            at = first_unsafe(tok.text)
+            if at >= 0:
+                raise ExprSyntaxError("text must be printable, on one line", tok.pos + at)
             return Str(tok.text[1:-1], tok.pos)
         if tok.kind == "kw" and tok.text in ("true", "false"):
             return Bool(tok.text == "true", tok.pos)

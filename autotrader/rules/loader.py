@@ -22,7 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from autotrader.errors import StrategyError, StrategyErrors
-from autotrader.rules import document
+from autotrader.rules import bounds, document
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
 from autotrader.rules.locate import Marks, locate, marks_of, value_start
 from autotrader.rules.names import NameInfo, names_for
@@ -32,7 +32,7 @@ from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import TRIGGER_KEYS
 from autotrader.rules.typecheck import ConditionError, check_condition
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = bounds.MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -60,16 +60,45 @@ def load_strategy(
             [StrategyError(name, 0, 0, f"cannot read file: {exc.strerror}")]
         ) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise StrategyErrors([StrategyError(name, 1, 1, "file is larger than 1 MB")])
-    return load_strategy_text(raw.decode("utf-8", errors="replace"), name, params=params)
+        raise StrategyErrors(
+            [StrategyError(name, 1, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes")]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - raw.rfind(b"\n", 0, exc.start)
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise StrategyErrors(
+            [StrategyError(name, line, col, f"not UTF-8 text (byte 0x{bad})")]
+        ) from None
+    return load_strategy_text(text, name, params=params)
 
 
 def load_strategy_text(
     text: str, path: str = "<string>", *, params: Mapping[str, ParamValue] | None = None
 ) -> LoadedStrategy:
     """Validate strategy text; ``path`` is only used in error messages."""
+    if len(text) > MAX_FILE_BYTES:
+        raise StrategyErrors(
+            [StrategyError(path, 1, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes")]
+        )
     with document.gc_paused():
-        return _load(text, path, params)
+        try:
+            return _load(text, path, params)
+        except StrategyErrors as exc:
+            raise _capped(exc) from None
+
+
+def _capped(exc: StrategyErrors) -> StrategyErrors:
+    """At most ``MAX_ERRORS`` errors, and a last line counting the others."""
+    errors = exc.errors
+    if len(errors) <= bounds.MAX_ERRORS:
+        return exc
+    last = errors[bounds.MAX_ERRORS - 1]
+    more = len(errors) - bounds.MAX_ERRORS
+    rest = StrategyError(last.path, last.line, last.column, f"... and {more:,} more errors")
+    return StrategyErrors([*errors[: bounds.MAX_ERRORS], rest])
 
 
 def _read(text: str, path: str) -> tuple[dict[str, Any], Marks]:
@@ -77,12 +106,17 @@ def _read(text: str, path: str) -> tuple[dict[str, Any], Marks]:
     _check_tabs(text, path)
     try:
         fast = document.read(text)
-    except document.NestingError as exc:
-        raise StrategyErrors([StrategyError(path, exc.line, exc.column, str(exc))]) from None
-    if fast is not None:
-        return fast
-    root = _parse_yaml(text, path)
-    return _to_plain(root), marks_of(root) or Marks()
+        if fast is None:
+            bounds.scan(text)  # before ruamel's recursive composer and our tree walks
+    except bounds.BoundsError as exc:
+        raise StrategyErrors([StrategyError(path, exc.line, exc.column, exc.message)]) from None
+    if fast is None:
+        root = _parse_yaml(text, path)
+        fast = _to_plain(root), marks_of(root) or Marks()
+    wrong = bounds.check_sizes(*fast) + bounds.check_numbers(*fast)
+    if wrong:
+        raise StrategyErrors(StrategyError(path, e.line, e.column, e.message) for e in wrong)
+    return fast
 
 
 def _load(text: str, path: str, params: Mapping[str, ParamValue] | None = None) -> LoadedStrategy:
@@ -143,6 +177,8 @@ def _parse_yaml(text: str, path: str) -> Any:
         raise StrategyErrors([StrategyError(path, 1, 1, f"invalid YAML: {exc}")]) from None
     except (ValueError, TypeError, LookupError, ArithmeticError) as exc:  # e.g. "._", "-_"
         raise StrategyErrors([StrategyError(path, 1, 1, f"invalid YAML value: {exc}")]) from None
+    except RecursionError:  # pragma: no cover - bounds.scan stops deep files first
+        raise StrategyErrors([StrategyError(path, 1, 1, "nested too deeply")]) from None
     if not isinstance(root, CommentedMap):
         raise StrategyErrors([StrategyError(path, 1, 1, "a strategy file must be a mapping")])
     return root

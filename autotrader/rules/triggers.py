@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from autotrader.clock import SEOUL
 from autotrader.market.sessions import SESSION_CODES, SESSION_NAMES
+from autotrader.rules.bounds import Label
 from autotrader.rules.durations import parse_duration
 
 TRIGGER_WORDS = ("tick", "vi", "start", "stop")
@@ -94,7 +95,7 @@ class OnSpec(_Model):
     order: list[OrderEvent] | None = Field(
         default=None, description="events of this strategy's own orders"
     )
-    tag: str | None = Field(default=None, description="with 'order': only orders with this tag")
+    tag: Label | None = Field(default=None, description="with 'order': only orders with this tag")
     at: list[str] | None = Field(default=None, description="times of day, Asia/Seoul")
     cron: str | None = Field(
         default=None, description="5-field cron: minute hour day month weekday (Asia/Seoul)"

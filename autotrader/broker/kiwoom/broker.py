@@ -702,6 +702,8 @@ class KiwoomBroker:
 def _copy(order: OrderRequest) -> OrderRequest:
     """The broker's own record of an order: the engine's object is the ledger's."""
     return replace(order, tags=dict(order.tags))
+
+
 def _described(exc: BrokerError) -> str:
     """The error and Kiwoom's raw answer, as the journal keeps them."""
     raw = exc.raw_answer
