@@ -128,6 +128,7 @@ class RealtimeClient:
         self._sleep = sleep
         self._backoff_factory = backoff_factory
         self._symbols: list[str] = []
+        self.symbol_types: tuple[str, ...] = SYMBOL_TYPES  # what a symbol registers
         self._group_of: dict[str, int] = {}  # symbol -> its REG group on this connection
         self._locks: dict[str, asyncio.Lock] = {}  # one request per trnm at a time
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -158,7 +159,7 @@ class RealtimeClient:
         if not new or ws is None or not self._handshake:
             return  # the next handshake registers them
         for group, items in self._placements(new).items():
-            answer = await self.request("REG", _reg(group, items, SYMBOL_TYPES))
+            answer = await self.request("REG", _reg(group, items, self.symbol_types))
             error = error_from_answer(200, answer, "REG")
             if error is not None:
                 for item in items:
@@ -178,7 +179,7 @@ class RealtimeClient:
         if self._ws is None or not self._handshake:
             return
         for group, items in by_group.items():
-            message = {**_reg(group, items, SYMBOL_TYPES), "trnm": "REMOVE"}
+            message = {**_reg(group, items, self.symbol_types), "trnm": "REMOVE"}
             message.pop("refresh")
             answer = await self.request("REMOVE", message)
             error = error_from_answer(200, answer, "REMOVE")
@@ -330,7 +331,7 @@ class RealtimeClient:
             answer = await self._request(ws, "REG", _reg(group, items, types))
             error = error_from_answer(200, answer, "REG")
             if error is None:
-                if types == SYMBOL_TYPES:
+                if types == self.symbol_types:
                     self._group_of.update(dict.fromkeys(items, group))
                 return
             too_many = _says_too_many(error)
