@@ -19,6 +19,10 @@ position keeps its exits (sell rules still run on its ticks). Once it is flat wi
 working order, its registrations are dropped (``on_unsubscribe``) and its state parked
 (kept, should it come back). Fixed symbols are never dropped.
 
+Rules on ``on: condition`` run for hits, not for a search's first initial list (its
+stocks were already there; live, rules are not enabled yet at that point, and a replay
+does the same); a later list (after a reconnect) runs them for what changed in the gap.
+
 Every hit and snapshot entry is journaled with what it did (``condition_hits``).
 """
 
@@ -78,6 +82,7 @@ class Universe:
         self.admitted: dict[str, None] = {}  # condition stocks in the universe, in order
         self.waiting: dict[str, None] = {}  # matching, over the cap, in arrival order
         self.leaving: set[str] = set()  # left every condition, position or orders open
+        self.started: set[str] = set()  # seqs whose first initial list has come
         self.on_subscribe: Subscribe | None = None  # live: REG the stocks' realtime types
         self.on_unsubscribe: Subscribe | None = None  # live: REMOVE them
         self.stats: dict[str, int] = {"hits": 0, "admitted": 0, "dropped": 0, "over_cap": 0}
@@ -147,9 +152,14 @@ class Universe:
         old = self.members.get(ev.seq, set())
         new = set(ev.symbols)
         self.members[ev.seq] = new
+        # The first list is where the search starts: its stocks were there, nothing
+        # entered, so 'on: condition' rules wait for hits. A later list (a reconnect)
+        # tells what entered and left during the gap: those rules run.
+        rules = ev.seq in self.started
+        self.started.add(ev.seq)
         for symbol in ev.symbols:
             if symbol not in old:
-                self._entered(ev.seq, symbol, ev.ts, "list")
+                self._entered(ev.seq, symbol, ev.ts, "list", rules=rules)
         for symbol in sorted(old - new):  # left while we were not listening
             self._left(ev.seq, symbol, ev.ts, "list")
 
@@ -171,7 +181,9 @@ class Universe:
 
     # -- admission -----------------------------------------------------------------------
 
-    def _entered(self, seq: str, symbol: str, ts: float, source: str) -> None:
+    def _entered(
+        self, seq: str, symbol: str, ts: float, source: str, *, rules: bool = True
+    ) -> None:
         if symbol in self.fixed or symbol in self.admitted:
             outcome = "in"
         elif symbol in self.leaving:
@@ -186,7 +198,7 @@ class Universe:
             self.stats["over_cap"] += 1
             outcome = f"over_cap ({self.cap})"
         self._journal(ts, seq, symbol, True, source, outcome)
-        if not outcome.startswith("over_cap"):
+        if rules and not outcome.startswith("over_cap"):
             self._rules(seq, symbol, True)
 
     def _left(self, seq: str, symbol: str, ts: float, source: str) -> None:

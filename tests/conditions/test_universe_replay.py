@@ -158,3 +158,15 @@ def test_replay_stops_when_the_tape_lacks_a_condition_the_strategy_names(tmp_pat
     with pytest.raises(UnknownConditionError, match=r"'breakout'.*4 'surge', 9 'other'"):
         replay(plan, tape, PaperBroker(), journal)
     journal.close()
+
+
+def test_enter_rules_wait_for_hits_but_run_for_a_reconnect_list(tmp_path: Path) -> None:
+    """The first list's stocks were there: no enter rule; a later list's newcomers: run it."""
+    on_leave = 'event: leave}\n    when: event.status == "leave"'
+    assert on_leave in STRATEGY
+    h = Harness(STRATEGY.replace(on_leave, "event: enter}\n    when: true"), tmp_path)
+    h.feed([LIST, snapshot("035720")])
+    h.feed([real(hit("035420", "090000", True), hit("035720", "090001", False))])
+    h.feed([LIST, snapshot("035420", "000660")])
+    ran = h.rows("SELECT symbol FROM decisions WHERE rule = 'on-leave' ORDER BY id")
+    assert ran == [("035420",), ("000660",)]
