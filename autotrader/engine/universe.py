@@ -23,6 +23,9 @@ Rules on ``on: condition`` run for hits, not for a search's first initial list (
 stocks were already there; live, rules are not enabled yet at that point, and a replay
 does the same); a later list (after a reconnect) runs them for what changed in the gap.
 
+At a live restart, the stocks the strategy's earlier runs bought and did not sell come
+back as leaving ones (``hold``): their exits run; a list that has them admits them.
+
 Every hit and snapshot entry is journaled with what it did (``condition_hits``).
 """
 
@@ -108,6 +111,21 @@ class Universe:
     def symbols(self) -> list[str]:
         """Every symbol with registrations: fixed, admitted and leaving."""
         return [*self.fixed, *self.admitted, *sorted(self.leaving)]
+
+    def hold(self, symbols: Iterable[str], ts: float) -> None:
+        """Stocks an earlier run of this strategy bought and may still hold (a restart):
+        registered with their rules as leaving ones, so their exits run; a search's list
+        that has them admits them again, and flat they are let go."""
+        if not self.active:
+            return
+        for symbol in symbols:
+            if symbol in self.fixed or symbol in self.admitted or symbol in self.leaving:
+                continue
+            self._add_state(symbol)
+            self.leaving.add(symbol)
+            if self.on_subscribe is not None:
+                self.on_subscribe([symbol])
+            self._journal(ts, "", symbol, False, "restart", "held_from_earlier_run")
 
     # -- events ------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from autotrader.engine.universe import Universe
 from autotrader.errors import AutotraderError, UnknownConditionError
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.feed.recorder import TapeRecorder
+from autotrader.journal.queries import strategy_net_fills
 from autotrader.journal.writer import Journal
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class LiveConditions:
         *,
         max_items: int,
         record: TapeRecorder | None = None,
+        strategy: str = "",
+        broker_name: str = "",
     ) -> None:
         self.universe = universe
         self.realtime = realtime
@@ -56,12 +59,27 @@ class LiveConditions:
         self.journal = journal
         self.clock = clock
         self.record = record
+        self.strategy, self.broker_name = strategy, broker_name  # whose earlier runs count
         self.session = 0  # the websocket session the searches run on
         self.tasks: set[asyncio.Task[None]] = set()
         universe.capacity = max(0, max_items - len(universe.fixed))
         if universe.active:
             universe.on_subscribe = lambda symbols: self._spawn(realtime.add_symbols(symbols))
             universe.on_unsubscribe = lambda symbols: self._spawn(realtime.remove_symbols(symbols))
+
+    def hold_earlier_positions(self) -> None:
+        """Before the account is loaded: the stocks this strategy's earlier live runs
+        bought and did not sell get their states, rules and registrations back, so the
+        holdings load into them and their exits run (``Universe.hold``)."""
+        if not self.universe.active:
+            return
+        held = strategy_net_fills(
+            self.journal.conn,
+            strategy=self.strategy,
+            broker=self.broker_name,
+            before_run=self.journal.run_id,
+        )
+        self.universe.hold(sorted(held), self.clock())
 
     async def start(self) -> None:
         """List the conditions, then start each realtime search with its initial list."""

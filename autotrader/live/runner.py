@@ -173,6 +173,8 @@ class LiveRunner:
             clock,
             max_items=settings.ws_max_items,
             record=self.options.record,
+            strategy=plan.strategy.strategy,
+            broker_name=f"kiwoom-{settings.domain}",
         )
         self.doubts = Doubts(
             self.engine,
@@ -219,6 +221,7 @@ class LiveRunner:
         ws: asyncio.Task[None] | None = None
         background: list[asyncio.Task[None]] = []
         try:
+            self.conditions.hold_earlier_positions()  # a universe's stocks still held
             snapshot, self.recovery = await recover_account(
                 self.broker,
                 self.journal,

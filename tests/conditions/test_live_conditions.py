@@ -7,9 +7,18 @@ from pathlib import Path
 import pytest
 
 from autotrader.errors import UnknownConditionError
+from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.model import OrderState, Side
 from tests.conditions.condition_support import UNIVERSE, day_tick, fake_options
-from tests.integration.live_support import Live, live_run, rows
+from tests.integration.live_support import (
+    APPKEY,
+    FEES,
+    SECRETKEY,
+    Live,
+    MorningClock,
+    live_run,
+    rows,
+)
 
 # Buys one share on a buyer-initiated trade, up to two; sells all below the base price.
 RULES = (
@@ -140,4 +149,41 @@ async def test_after_a_reconnect_the_searches_restart_and_the_universe_is_rebuil
     assert hits(live.journal_path)[-2:] == [
         ("035420", "I", "list", "admitted"),
         (KAKAO, "D", "list", "dropped"),
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_restart_keeps_the_exits_of_a_stock_bought_by_an_earlier_run(
+    tmp_path: Path,
+) -> None:
+    """Bought in run 1, out of the screen when run 2 starts: its holding loads, its exit
+    sells it, and once flat it is let go; it gets no new entry meanwhile."""
+    opts = fake_options() | {"appkey": APPKEY, "secretkey": SECRETKEY, "fees": FEES}
+    opts |= {"holdings": {"005930": (10, 58_000)}, "clock": MorningClock()}
+    async with FakeKiwoom(**opts) as fake:
+        async with live_run(tmp_path, RULES, fake=fake) as live:
+            engine = live.runner.engine
+            await live.push(day_tick(KAKAO, 4.0))
+            await fake.hub.wait_registered(KAKAO, "0B")
+            await live.push(day_tick(KAKAO, 4.0))
+            await live.until(lambda: accepted(live) == 1)
+            await live.push(day_tick(KAKAO, 4.2, buyer=False))
+            await live.until(lambda: engine.states[KAKAO].pos_qty == 1)
+        await fake.push_frame(day_tick(KAKAO, 2.0, buyer=False))  # leaves while we are down
+        async with live_run(tmp_path, RULES, fake=fake) as live:
+            engine = live.runner.engine
+            assert KAKAO in engine.universe.leaving and not engine.universe.admitted
+            st = engine.states[KAKAO]
+            assert st.pos_qty == 1  # the holding, loaded into its state
+            await fake.hub.wait_registered(KAKAO, "0B")
+            await live.push(day_tick(KAKAO, 2.0, buyer=True))  # the entry may not buy
+            await live.until(lambda: engine.stats.get("outside_universe", 0) == 1)
+            await live.push(day_tick(KAKAO, -1.0, buyer=False))  # the exit sells
+            await live.until(lambda: accepted(live) == 1)
+            await live.push(day_tick(KAKAO, -1.0, buyer=False))
+            await live.until(lambda: KAKAO not in engine.states)
+    assert KAKAO not in fake.holdings
+    assert hits(live.journal_path)[-2:] == [
+        (KAKAO, "D", "restart", "held_from_earlier_run"),
+        (KAKAO, "D", "flat", "dropped"),
     ]
