@@ -127,6 +127,21 @@ class Universe:
                 self.on_subscribe([symbol])
             self._journal(ts, "", symbol, False, "restart", "held_from_earlier_run")
 
+    def refused(self, symbols: Iterable[str], ts: float, why: str) -> None:
+        """The websocket refused to register admitted stocks (too many items): they wait
+        again, and the cap shrinks to what is registered, so no more are tried."""
+        for symbol in symbols:
+            if symbol not in self.admitted:
+                continue
+            del self.admitted[symbol]
+            if self._is_flat(symbol):
+                self._drop_state(symbol)
+                self.waiting[symbol] = None
+            else:
+                self.leaving.add(symbol)  # held: its exits still run on what arrives
+            self._journal(ts, "", symbol, True, "registration", f"refused: {why}"[:200])
+        self.capacity = min(self.capacity, len(self.admitted) + len(self.leaving))
+
     # -- events ------------------------------------------------------------------------
 
     def on_event(self, ev: ConditionEvent) -> None:

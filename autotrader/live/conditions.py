@@ -64,7 +64,7 @@ class LiveConditions:
         self.tasks: set[asyncio.Task[None]] = set()
         universe.capacity = max(0, max_items - len(universe.fixed))
         if universe.active:
-            universe.on_subscribe = lambda symbols: self._spawn(realtime.add_symbols(symbols))
+            universe.on_subscribe = lambda symbols: self._spawn(self._register(symbols))
             universe.on_unsubscribe = lambda symbols: self._spawn(realtime.remove_symbols(symbols))
 
     def hold_earlier_positions(self) -> None:
@@ -122,6 +122,15 @@ class LiveConditions:
                 await asyncio.wait_for(self.search.clear(seq), 2.0)
             except (AutotraderError, TimeoutError) as exc:
                 log.info("universe: CNSRCLR %s not confirmed (%s)", seq, exc)
+
+    async def _register(self, symbols: list[str]) -> None:
+        try:
+            await self.realtime.add_symbols(symbols)
+        except AutotraderError as exc:  # e.g. 105115, too many items: they wait again
+            self.universe.refused(symbols, self.clock(), str(exc))
+            self.journal.error(self.clock(), "condition", f"registration refused: {exc}")
+            waiting = [s for s in symbols if s in self.universe.waiting]
+            await self.realtime.remove_symbols(waiting)  # not registered at the next handshake
 
     def _apply(self, answer: dict[str, Any]) -> None:
         text = orjson.dumps(answer).decode()

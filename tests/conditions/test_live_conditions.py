@@ -187,3 +187,21 @@ async def test_a_restart_keeps_the_exits_of_a_stock_bought_by_an_earlier_run(
         (KAKAO, "D", "restart", "held_from_earlier_run"),
         (KAKAO, "D", "flat", "dropped"),
     ]
+
+
+@pytest.mark.anyio
+async def test_a_registration_refused_for_too_many_items_puts_the_stock_back_to_wait(
+    tmp_path: Path,
+) -> None:
+    """The connection takes three items: the fixed two and one stock; the next waits."""
+    opts = fake_options(max_items=3)
+    async with live_run(tmp_path, RULES, fake_options=opts) as live:
+        universe = live.runner.engine.universe
+        await live.push(day_tick(KAKAO, 4.0))
+        await live.fake.hub.wait_registered(KAKAO, "0B")
+        await live.push(day_tick("035420", 4.0))
+        await live.until(lambda: "035420" in universe.waiting)
+        assert list(universe.admitted) == [KAKAO] and universe.cap == 1
+        assert "035420" not in live.runner.engine.states
+    outcome = hits(live.journal_path)[-1]
+    assert outcome[:3] == ("035420", "I", "registration") and "105115" in outcome[3]
