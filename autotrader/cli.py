@@ -29,13 +29,13 @@ register_data_verbs(app, tape_app)
 
 register_review(app)  # report, runs, why, status, dashboard (autotrader/cli_report.py)
 
-_REPO = Path(__file__).resolve().parents[1]
+_DATA = Path(__file__).resolve().parent / "data"  # rules/ and examples/, in the wheel too
 
 
 def _bundled(relative: str) -> Path:
-    """A bundled file: from the working directory if present, else beside the package."""
+    """A bundled file: from the working directory if present, else the installed copy."""
     here = Path(relative)
-    return here if here.exists() else _REPO / relative
+    return here if here.exists() else _DATA / relative
 
 
 DEFAULT_STRATEGY = _bundled("rules/momentum-day.yaml")
@@ -49,7 +49,7 @@ def _fail(exc: AutotraderError, code: int = 1) -> typer.Exit:
     from autotrader.safetext import escape, scrub_urls
 
     text = markup_escape(escape(scrub_urls(str(exc))))
-    err.print(f"[red]error:[/] {text}", markup=True, highlight=False)
+    err.print(f"[red]error:[/] {text}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -102,24 +102,27 @@ def run(
         return
     from autotrader.broker.paper import PaperBroker
     from autotrader.cli_progress import days_progress
+    from autotrader.cli_settings import announce_halt, paper_book, paper_holdings
     from autotrader.compile import compile_strategy
+    from autotrader.engine.days import replay_tapes
     from autotrader.feed.lines import BAD_LINES
 
     if bad_lines not in BAD_LINES:
         raise _fail(AutotraderError("--bad-lines is 'skip' or 'refuse'"))
-    from autotrader.config import load_config
-    from autotrader.engine.days import replay_tapes
     from autotrader.journal import Journal
     from autotrader.market.calendar import KrxCalendar
     from autotrader.report import print_report
     from autotrader.rules import load_strategy
+    from autotrader.settings import ensure_journal_folder, resolve_settings
 
     try:
-        cfg = load_config(config)
+        settings = resolve_settings(config=config, journal=journal)
+        cfg, jpath = settings.config, settings.journal
         loaded = load_strategy(strategy)
         plan = compile_strategy(loaded)
-        jpath = journal or Path(cfg.journal)
-        j = Journal(jpath)
+        ensure_journal_folder(jpath)
+        announce_halt(jpath, err)
+        j = Journal(jpath, raw_frames=cfg.journal_raw_frames)
         try:
             result = replay_tapes(
                 plan,
@@ -131,6 +134,8 @@ def run(
                 calendar=KrxCalendar(cfg.calendar.extra_closed),
                 progress=days_progress(err),
                 bad_lines="refuse" if bad_lines == "refuse" else "skip",
+                book=paper_book(cfg),
+                holdings=paper_holdings(cfg, plan.symbols, err),
             )
         finally:
             j.close()
@@ -139,6 +144,14 @@ def run(
     except AutotraderError as exc:
         raise _fail(exc) from None
     c = result.counters
+    if result.silent:
+        err.print(
+            f"[yellow]warning:[/] no trade in the tape for {', '.join(result.silent)}: "
+            "their tick rules never ran (a wrong code, or a tape of other symbols?)",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
     err.print(
         f"dry-run {plan.strategy.strategy}: {c.frames:,} frames in {result.seconds:.2f} s, "
         f"journal {jpath} (run {result.run_id})"
@@ -149,14 +162,37 @@ def run(
         print_report(open_journal(jpath), result.run_id)
 
 
+JournalOption = Annotated[
+    Path | None, typer.Option(help="SQLite journal file (default: from the settings)")
+]
+ConfigOption = Annotated[Path | None, typer.Option(help="configuration TOML")]
+
+
+def _journal(journal: Path | None, config: Path | None) -> Path:
+    """The journal every verb uses: flag > environment > .env > autotrader.toml > default."""
+    from autotrader.settings import resolve_settings
+
+    try:
+        return resolve_settings(config=config, journal=journal).journal
+    except AutotraderError as exc:
+        raise _fail(exc) from None
+
+
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="strategy files")],
+    config: ConfigOption = None,
 ) -> None:
-    """Check strategy files; print every problem as path:line:column: message."""
+    """Check strategy files and the settings; print every problem as path:line:column: message."""
     from autotrader.rules import load_strategy
+    from autotrader.settings import resolve_settings
 
     status = 0
+    try:
+        resolve_settings(config=config)
+    except AutotraderError as exc:
+        typer.echo(f"error: {exc}")
+        status = 1
     for f in files:
         try:
             load_strategy(f)
@@ -233,14 +269,21 @@ def halt(
     reduce: Annotated[
         bool, typer.Option("--reduce", help="exits only: no new entries, sells allowed")
     ] = False,
-    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+    journal: JournalOption = None,
     reason: Annotated[str, typer.Option(help="why, for the journal")] = "autotrader halt",
+    config: ConfigOption = None,
 ) -> None:
     """Kill switch: stop new orders and cancel open ones (--reduce: exits only)."""
     from autotrader.engine.killswitch import halt_path, write_command
     from autotrader.risk.book import TradingLevel
+    from autotrader.settings import ensure_journal_folder
 
     level = TradingLevel.REDUCING if reduce else TradingLevel.HALTED
+    journal = _journal(journal, config)
+    try:
+        ensure_journal_folder(journal)
+    except AutotraderError as exc:
+        raise _fail(exc) from None
     path = halt_path(journal)
     try:
         write_command(path, level, reason)
@@ -251,13 +294,16 @@ def halt(
 
 @app.command()
 def resume(
-    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+    journal: JournalOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Lift the kill switch (the risk checks, daily loss limit included, still apply)."""
     from autotrader.engine.killswitch import halt_path, read_command, write_command
     from autotrader.risk.book import TradingLevel
 
-    path = halt_path(journal)
+    path = halt_path(_journal(journal, config))
+    if not path.parent.is_dir():
+        raise _fail(AutotraderError(f"no journal folder {path.parent}: nothing to resume"))
     before = read_command(path)
     try:
         write_command(path, TradingLevel.ACTIVE, "autotrader resume")

@@ -60,20 +60,23 @@ def run_live_command(
     """Validate, show where the orders will go, confirm, trade until Ctrl-C, report.
 
     ``record``: also write the feed to day tapes there, from the same session."""
+    from autotrader.cli_settings import announce_halt
     from autotrader.compile import compile_strategy
-    from autotrader.config import load_config
     from autotrader.feed.recorder import TapeRecorder
     from autotrader.journal import Journal
     from autotrader.live.runner import LiveOptions, LiveRunner, run_live
     from autotrader.report.watch import start as watch_journal
     from autotrader.rules import load_strategy
+    from autotrader.settings import ensure_journal_folder, resolve_settings
 
-    cfg = load_config(config)
+    resolved = resolve_settings(config=config, journal=journal)
+    cfg, jpath = resolved.config, resolved.journal
     loaded = load_strategy(strategy)
     plan = compile_strategy(loaded)
     settings = kiwoom_settings(cfg)
     account = settings.account or "the app key's account (set KIWOOM_ACCOUNT to show it)"
-    jpath = journal or Path(cfg.journal)
+    ensure_journal_folder(jpath)
+    announce_halt(jpath, console)
     console.print(
         f"[bold red]LIVE[/] {plan.strategy.strategy}: Kiwoom [bold]{settings.domain}[/] "
         f"({markup_escape(public_url(settings.base_url))}), account {markup_escape(account)}, "

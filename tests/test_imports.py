@@ -52,7 +52,7 @@ ALLOWED: dict[str, set[str]] = {
     "sweep": BASE | {"rules", "compile", "feed", "risk", "journal", "broker", "engine", "config"},
     "fake_kiwoom": BASE,  # the fake venue imports nothing of the trader
 }
-ENTRY_POINTS = {"autotrader", "__main__", "config"}  # and every cli*: they wire stages
+ENTRY_POINTS = {"autotrader", "__main__", "config", "settings"}  # and every cli*: they wire stages
 TYPE_ONLY = {  # upstream names used in annotations only: the engine's per-symbol state
     ("compile", "engine"),
     ("feed", "engine"),

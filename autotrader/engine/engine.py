@@ -24,7 +24,7 @@ from autotrader.broker.base import (
     OrderOutcomeUnknown,
     OrderRejected,
 )
-from autotrader.clock import seconds_of_day
+from autotrader.clock import DAY, SEOUL_OFFSET
 from autotrader.compile.plan import UNIVERSE, CompiledRule, Plan
 from autotrader.engine.actions import Actions
 from autotrader.engine.killswitch import KillSwitch, halt_path
@@ -134,11 +134,12 @@ class Engine:
 
     # -- clock ---------------------------------------------------------------------------
     def set_time(self, ts: float) -> None:
-        self.market.now = ts
-        self.market.sod = seconds_of_day(ts)
         if ts >= self._next_due:  # a time rule is due: one float compare per clock change
-            self.triggers.scheduler.run_due(ts)
+            self.triggers.scheduler.run_due(ts)  # each at its own time, before ``ts``
             self._next_due = self.triggers.scheduler.next_due
+        market = self.market  # called on every frame of a tape with receive times
+        market.now = ts
+        market.sod = int(ts + SEOUL_OFFSET) % DAY  # seconds_of_day, inlined
         if ts >= self.remainders.next_due:  # an order's remainder policy is due
             self.actions.settle_remainders(ts)
         if ts >= self._watch_at:  # at most once per clock second, never per tick

@@ -1,7 +1,10 @@
 """Replay a tape through the engine: the dry-run path, the test harness and the benchmark.
 
 The tape's own times drive the clock, so a replayed day fires rules and time checks at
-the moments it did live. Frames are decoded once with orjson and handed to the same
+the moments it did live: every frame of every type and symbol moves the clock (a line's
+receive time ``rt`` to the millisecond when the tape has one, else the frame's
+exchange time), and clock rules fire at their exact times between frames
+(``engine/scheduler.py``). Frames are decoded once with orjson and handed to the same
 decoder the live websocket feeds.
 """
 
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from autotrader.feed.lines import BadLines, feed_numbered
 from autotrader.feed.tape import numbered_frames, open_tape
 from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
+from autotrader.risk.book import RiskBook
 from autotrader.risk.checks import RiskLimits
 from autotrader.safetext import escape
 
@@ -35,6 +39,7 @@ class RunResult:
     engine: Engine
     counters: FeedCounters
     seconds: float
+    silent: tuple[str, ...] = ()  # the strategy's symbols the tape had no trade for
 
 
 def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
@@ -61,11 +66,17 @@ def replay(
     limits: RiskLimits | None = None,
     config_json: str = "{}",
     bad_lines: BadLines = "skip",
+    book: RiskBook | None = None,
+    holdings: Mapping[str, tuple[int, int]] | None = None,
 ) -> RunResult:
-    """Run ``plan`` over every frame of ``tape`` and journal the run; a bad line is
-    skipped (journaled with its line number) or refused, as ``bad_lines`` says."""
+    """Run ``plan`` over every frame of ``tape`` and journal the run.
+
+    A bad line is skipped (journaled with its line number) or refused, as ``bad_lines``
+    says. ``book`` carries the paper cash and the fees the risk checks use; ``holdings``
+    (symbol -> (shares, average cost)) are the positions the run starts with.
+    """
     header, _ = open_tape(tape)
-    engine = Engine(plan, broker, journal, limits=limits)
+    engine = Engine(plan, broker, journal, limits=limits, book=book)
     day0 = day_start(header.date)
     engine.set_time(day0)
     journal.start_run(
@@ -77,14 +88,30 @@ def replay(
         tape=str(tape),
         config_json=config_json,
     )
+    hold(engine, holdings or {}, day0)
     decoder = make_decoder(engine, day0)
     engine.start()  # 'on: start' rules
     started = time.perf_counter()
     feed_tape(decoder, tape, journal, engine, bad_lines)
+    end_of_tape(engine)
     elapsed = time.perf_counter() - started
     engine.stop()  # 'on: stop' rules, at the tape's last moment
+    silent = silent_symbols(engine)
+    if silent:
+        journal.error(
+            engine.market.now,
+            "feed",
+            f"no trade in the tape for {', '.join(silent)}: their tick rules never ran",
+        )
     journal.end_run(_stats(engine, decoder.counters, elapsed))
-    return RunResult(journal.run_id, engine, decoder.counters, elapsed)
+    return RunResult(journal.run_id, engine, decoder.counters, elapsed, silent)
+
+
+def silent_symbols(engine: Engine) -> tuple[str, ...]:
+    """The strategy's symbols without a single trade in the run (a typo, another day)."""
+    return tuple(
+        s for s in engine.plan.symbols if s in engine.states and not engine.states[s].ticks
+    )
 
 
 def feed_tape(
@@ -123,6 +150,26 @@ def feed_frames(decoder: FrameDecoder, lines: Any) -> None:
             counters.malformed += 1
             continue
         feed(frame)
+
+
+def hold(engine: Engine, holdings: Mapping[str, tuple[int, int]], ts: float) -> None:
+    """Start with these positions (a paper account's holdings), journaled as snapshots."""
+    for symbol, (qty, avg_price) in holdings.items():
+        st = engine.states.get(symbol)
+        if st is None:
+            continue  # no rule trades it: nothing reads its position
+        st.pos_qty, st.pos_avg = qty, avg_price
+        engine.book.track(st)
+        engine.journal.position(ts, symbol, qty, avg_price, 0, 0, "paper holdings")
+
+
+def end_of_tape(engine: Engine) -> None:
+    """Fire the clock rules due at the tape's last instant, after its last frames."""
+    scheduler = engine.triggers.scheduler
+    now = engine.market.now
+    if scheduler.next_due <= now:
+        scheduler.run_due(now, inclusive=True)
+        engine.set_time(now)
 
 
 def _stats(engine: Engine, c: FeedCounters, seconds: float) -> dict[str, Any]:

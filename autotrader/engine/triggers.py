@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from autotrader.clock import DAY, SEOUL_OFFSET
+from autotrader.clock import DAY, SEOUL_OFFSET, seconds_of_day
 from autotrader.compile.plan import CompiledRule, Plan
 from autotrader.compile.schedule import TIME_TRIGGERS
 from autotrader.engine.ledger import tag_of
@@ -239,5 +239,8 @@ class Triggers:
         finally:
             market.event = outer
 
-    def _on_time(self, rule: CompiledRule, now: float) -> None:
+    def _on_time(self, rule: CompiledRule, at: float) -> None:
+        """One occurrence of a time rule, run with the clock at its exact fire time."""
+        market = self.market
+        market.now, market.sod = at, seconds_of_day(at)
         self.run_all((rule,), rule.trigger)

@@ -23,7 +23,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from autotrader.clock import hms_to_seconds
+from autotrader.clock import hms_to_seconds, receive_seconds
 from autotrader.feed import validate
 from autotrader.market.limits import MAX_PRICE
 from autotrader.market.sessions import session_name
@@ -94,7 +94,11 @@ class FrameDecoder:
         self._pages: dict[str, list[str]] = {}  # condition seq -> stocks of its pages so far
         self.counters = FeedCounters()
         # Live: frame times only validate; the clock is the wall clock, given by stamp().
+        # A tape whose lines carry their receive time ("rt") is clocked the same way.
         self.wall_clock = wall_clock
+        self.live = wall_clock  # a live feed's "rt" (none from Kiwoom) is no clock
+        self._rt_second = ""  # the HHMMSS of the last receive time, and its epoch seconds
+        self._rt_base = day_start
         self._last_hms = ""
         self._last_ts = day_start
         self.checks = validate.checks_for(validate.ALL_NAMES if reads is None else reads)
@@ -109,12 +113,28 @@ class FrameDecoder:
             if frame["trnm"] != "REAL":
                 c.control += 1
                 if frame["trnm"] in _CONDITION_TRNMS:
-                    self._condition_answer(frame)
+                    rt = frame.get("rt")  # a recorded answer: the clock to its arrival
+                    if rt is None or self.live or self._receive(rt):
+                        self._condition_answer(frame)
                 return
             entries = frame["data"]
-        except (KeyError, TypeError, IndexError):
+            rt = frame.get("rt")
+        except (KeyError, TypeError, IndexError, AttributeError):
             self._malformed("frame without trnm/data")
             return
+        if rt is not None:
+            # The common case inline: a receive time in the second of the previous one.
+            if type(rt) is str and rt[:6] == self._rt_second and len(rt) == 10 and not self.live:
+                ms = rt[7:]
+                if rt[6] != "." or not ms.isdigit():
+                    self._malformed(f"bad receive time: {rt!r}")
+                    return
+                ts = self._rt_base + int(ms) * 0.001
+                if ts > self._last_ts:
+                    self._last_ts = ts
+                    self.set_time(ts)
+            elif not self._receive(rt):
+                return
         if type(entries) is not list:
             self._malformed("data is not a list")
             return
@@ -130,11 +150,16 @@ class FrameDecoder:
                     continue
                 # The hot path, inlined: one 0B trade tick.
                 item = entry["item"]
+                v = entry["values"]
+                hms = v["20"]
+                if hms != self._last_hms:  # every trade moves the clock, subscribed or not
+                    if not validate.valid_hms(hms):
+                        raise Unusable(f"0B {item}: field 20 garbled")
+                    self._advance(hms)
                 st = states.get(item)
                 if st is None:
                     c.unsubscribed += 1
                     continue
-                v = entry["values"]
                 raw = v["10"]  # the one field parsed per tick; see fields.py
                 if type(raw) is not str:
                     raise Unusable(f"0B {item}: field 10 garbled")
@@ -146,11 +171,6 @@ class FrameDecoder:
                 band = bands.get(item) or self._first_band(item, price, v)
                 if not band[0] <= price <= band[1]:
                     raise Unusable(f"0B {item}: price {price} outside the day's band")
-                hms = v["20"]
-                if hms != self._last_hms:
-                    if not validate.valid_hms(hms):
-                        raise Unusable(f"0B {item}: field 20 garbled")
-                    self._advance(hms)
                 if check_fields:
                     problem = validate.tick_problem(v, checks, band)
                     if problem:
@@ -203,7 +223,28 @@ class FrameDecoder:
                     self._band_day_end += 86_400.0
             self.set_time(ts)
 
+    def _receive(self, rt: Any) -> bool:
+        """A tape line's receive time ("HHMMSS.fff") drives the clock, to the millisecond."""
+        if self.live:
+            return True
+        try:
+            second = int(receive_seconds(rt))  # checks the whole of HHMMSS.fff
+            self._rt_base = base = self.day_start + second  # for the lines of this second
+            self._rt_second = rt[:6]
+            ts = base + int(rt[7:]) * 0.001  # the same sum as the inline path's
+        except (ValueError, TypeError) as exc:
+            self._malformed(f"bad receive time: {exc}")
+            return False
+        self.wall_clock = True  # from now on the entries' whole seconds only validate
+        if ts > self._last_ts:
+            self._last_ts = ts
+            self.set_time(ts)
+        return True
+
     def _advance(self, hms: str) -> None:
+        if self.wall_clock and hms == self._rt_second:  # checked with the receive time
+            self._last_hms = hms
+            return
         ts = self.day_start + hms_to_seconds(hms)
         self._last_hms = hms
         if self.wall_clock:

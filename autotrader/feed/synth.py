@@ -8,9 +8,11 @@ and 15:30 (``4``); an opening single-price trade per symbol at 09:00:00; continu
 symbol at 15:30:00. One symbol runs into a VI: the price climbs (static, +10% from the
 open) or jumps (dynamic) to the trigger, ``1h`` arrives with 1224 ``000000`` under the
 bare code and the ``_AL`` item, the symbol is silent for the 2-minute call auction plus
-0-30 s, then the release ``1h`` (1224 filled) and one auction trade. With
-``conditions``, condition search is played over the day (``with_conditions``): ``02``
-hits follow the trades that cross each screen.
+0-30 s, then the release ``1h`` (1224 filled) and one auction trade. Every line carries
+its receive time ``rt`` (docs/tape-format.md): the frames of one exchange second are
+spread evenly over its milliseconds.
+With ``conditions``, condition search is played over the day (``with_conditions``):
+``02`` hits follow the trades that cross each screen.
 
 Prices live on the KRX tick grid, inside the daily +-30% limits and within 8% of the
 static VI reference (so no other VI would have fired). The path is a mean-reverting walk
@@ -81,6 +83,7 @@ class SynthConfig:
     multi_entry_ratio: float = 0.03
     # Condition searches to play over the day, (seq, name, screen): market/screen.py.
     conditions: tuple[tuple[str, str, str], ...] = ()
+    receive_times: bool = True  # each line's "rt", to the millisecond
 
     def __post_init__(self) -> None:
         datetime.datetime.strptime(self.date, "%Y%m%d")  # noqa: DTZ007 - a bare date
@@ -523,27 +526,35 @@ class _Day:
 
 
 def generate_frames(cfg: SynthConfig = SAMPLE_CONFIG) -> Iterator[bytes]:
-    """The day's frames as raw websocket bytes, in time order (no header)."""
+    """The day's frames as raw websocket bytes, in time order (no header); each line
+    carries its receive time (``rt``, see docs/tape-format.md) when ``cfg`` says so, and
+    condition search is played over them when ``cfg.conditions`` names screens."""
     frames = _Day(cfg).frames()
-    return with_conditions(frames, cfg.conditions) if cfg.conditions else frames
+    if cfg.conditions:
+        frames = with_conditions(frames, cfg.conditions)
+    return with_receive_times(frames) if cfg.receive_times else frames
 
 
 def with_conditions(
     frames: Iterator[bytes], conditions: tuple[tuple[str, str, str], ...]
 ) -> Iterator[bytes]:
     """The frames with condition search played over them, as a recorded run has it: the
-    CNSRLST answer and each condition's (empty) initial list first, then a ``02`` hit
-    (``I``/``D``) right after each trade that moves a stock into or out of a screen."""
+    CNSRLST answer and each condition's (empty) initial list after the first frame (the
+    pre-open notice, before any trade), then a ``02`` hit (``I``/``D``) right after each
+    trade that moves a stock into or out of a screen."""
     screens = [(seq, Screen(text)) for seq, _, text in conditions]
     pairs = [[seq, name] for seq, name, _ in conditions]
-    yield orjson.dumps({"trnm": "CNSRLST", "return_code": 0, "data": pairs})
-    for seq, _ in screens:
-        yield orjson.dumps(
-            {"trnm": "CNSRREQ", "seq": seq, "return_code": 0, "cont_yn": "N", "data": []}
-        )
+    answers = [orjson.dumps({"trnm": "CNSRLST", "return_code": 0, "data": pairs})]
+    answers += [
+        orjson.dumps({"trnm": "CNSRREQ", "seq": seq, "return_code": 0, "cont_yn": "N", "data": []})
+        for seq, _ in screens
+    ]
     matching: dict[str, set[str]] = {seq: set() for seq, _ in screens}
     for raw in frames:
         yield raw
+        if answers:
+            yield from answers
+            answers = []
         if b'"0B"' not in raw:
             continue
         hits: list[dict[str, Any]] = []
@@ -562,6 +573,40 @@ def with_conditions(
                 hits.append({"type": "02", "name": "조건검색", "item": code, "values": hit})
         for entry in hits:
             yield _frame(entry)
+
+
+def _exchange_second(frame: bytes) -> str:
+    decoded = orjson.loads(frame)
+    if decoded["trnm"] != "REAL":
+        return ""  # a condition search's answer: it arrives with the frames around it
+    for entry in decoded["data"]:
+        v = entry["values"]
+        if entry["type"] == "1h":
+            return str(v["1224"] if v["1224"] != "000000" else v["1223"])
+        return str(v["20"])
+    return ""
+
+
+def with_receive_times(frames: Iterator[bytes]) -> Iterator[bytes]:
+    """Prefix every frame with ``"rt"``: the frames of one exchange second spread evenly
+    over its milliseconds, in order (the k-th of n arrives at k*1000/n ms)."""
+    second = ""
+    batch: list[bytes] = []
+    for frame in frames:
+        hms = _exchange_second(frame) or second
+        if hms != second and batch:
+            yield from _stamped(second, batch)
+            batch = []
+        second = hms
+        batch.append(frame)
+    if batch:
+        yield from _stamped(second, batch)
+
+
+def _stamped(second: str, batch: list[bytes]) -> Iterator[bytes]:
+    n = len(batch)
+    for k, frame in enumerate(batch):
+        yield b'{"rt":"%s.%03d",' % (second.encode(), k * 1000 // n) + frame[1:]
 
 
 def write_tape(

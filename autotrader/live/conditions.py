@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from autotrader.broker.kiwoom.condition import ConditionSearch
-from autotrader.broker.kiwoom.realtime import RealtimeClient
+from autotrader.broker.kiwoom.realtime import REG_TOO_MANY, RealtimeClient, RealtimeError
 from autotrader.engine.universe import Universe
 from autotrader.errors import AutotraderError, UnknownConditionError
 from autotrader.feed.kiwoom import FrameDecoder
@@ -126,7 +126,10 @@ class LiveConditions:
     async def _register(self, symbols: list[str]) -> None:
         try:
             await self.realtime.add_symbols(symbols)
-        except AutotraderError as exc:  # e.g. 105115, too many items: they wait again
+        except RealtimeError as exc:
+            if exc.code != REG_TOO_MANY:  # a dropped connection: the handshake registers them
+                raise
+            # Too many items on the connection: they wait again, the cap shrinks.
             self.universe.refused(symbols, self.clock(), str(exc))
             self.journal.error(self.clock(), "condition", f"registration refused: {exc}")
             waiting = [s for s in symbols if s in self.universe.waiting]

@@ -142,7 +142,7 @@ def _tokenize(text: str) -> list[_Tok]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise ExprSyntaxError(f"unexpected character {text[pos]!r}", pos)
+            raise ExprSyntaxError(_unexpected(text, pos, toks), pos)
         kind = m.lastgroup or ""
         if kind == "unit":  # pragma: no cover - unit only matches with num
             kind = "num"
@@ -158,6 +158,20 @@ def _tokenize(text: str) -> list[_Tok]:
         raise ExprSyntaxError(f"expression has more than {MAX_TOKENS} tokens", 0)
     toks.append(_Tok("end", "", len(text)))
     return toks
+
+
+def _unexpected(text: str, pos: int, toks: list[_Tok]) -> str:
+    """The usual slips get their fix: '=' for '==', '1.5 %' with a space, '&&'..."""
+    char = text[pos]
+    if char == "=":
+        return "'=' is not a comparison: write '==' to compare"
+    if char == "%" and toks and toks[-1].kind == "num" and not toks[-1].unit:
+        return f"write {toks[-1].text}% without a space before '%'"
+    if char in "&|!":
+        return f"unexpected character {char!r}: write 'and', 'or', 'not'"
+    if char in "\"'":
+        return f"this text has no closing {char}: quote it on both ends, \"buy\" or 'buy'"
+    return f"unexpected character {char!r}"
 
 
 class _Parser:

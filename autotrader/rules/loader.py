@@ -22,15 +22,17 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from autotrader.errors import StrategyError, StrategyErrors
+from autotrader.market.ticks import is_on_grid, round_to_tick, tick_size
 from autotrader.rules import bounds, document
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
+from autotrader.rules.keys import known_keys
 from autotrader.rules.locate import Marks, locate, marks_of, value_start
 from autotrader.rules.names import NameInfo, names_for
 from autotrader.rules.params import Loc, ParamValue, Spans, back, bind_params
 from autotrader.rules.prices import parse_price
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import TRIGGER_KEYS
-from autotrader.rules.typecheck import ConditionError, check_condition
+from autotrader.rules.typecheck import ConditionError, check_condition, suggest
 
 MAX_FILE_BYTES = bounds.MAX_FILE_BYTES
 
@@ -143,7 +145,7 @@ def _load(text: str, path: str, params: Mapping[str, ParamValue] | None = None) 
             field = ".".join(str(p) for p in loc if not _is_tag(p)) or "file"
             msg = err["msg"].removeprefix("Value error, ")
             if is_key:
-                msg = f"unknown key '{loc[-1]}'"
+                msg = f"unknown key '{loc[-1]}'{suggest(str(loc[-1]), known_keys(loc[:-1]))}"
             errors.append(StrategyError(path, line, col, f"{field}: {msg}"))
     if spec is not None:
         _check_rules(spec, root, path, errors)
@@ -172,6 +174,11 @@ def _parse_yaml(text: str, path: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if any(p in problem for p in _INDENT_PROBLEMS):
+            problem += (
+                ": check the indentation of this line (keys of one mapping start in the same "
+                "column; indent with spaces)"
+            )
         raise StrategyErrors([StrategyError(path, line, col, problem)]) from None
     except YAMLError as exc:
         raise StrategyErrors([StrategyError(path, 1, 1, f"invalid YAML: {exc}")]) from None
@@ -182,6 +189,16 @@ def _parse_yaml(text: str, path: str) -> Any:
     if not isinstance(root, CommentedMap):
         raise StrategyErrors([StrategyError(path, 1, 1, "a strategy file must be a mapping")])
     return root
+
+
+# ruamel's words for a line indented more or less than its neighbours
+_INDENT_PROBLEMS = (
+    "mapping values are not allowed here",
+    "expected <block end>",
+    "could not find expected ':'",
+    "did not find expected key",
+    "did not find expected '-' indicator",
+)
 
 
 def _to_plain(node: Any) -> Any:
@@ -266,9 +283,14 @@ def _check_prices(
                     continue
                 for key in ("price", "condition_price"):
                     text = spec.get(key)
+                    loc: tuple[str | int, ...] = ("rules", i, "do", j, kind, key)
+                    off_grid = _off_grid(text)
+                    if off_grid:
+                        line, col = locate(root, loc)
+                        field = ".".join(str(p) for p in loc)
+                        errors.append(StrategyError(path, line, col, f"{field}: {off_grid}"))
                     if not isinstance(text, str) or text == "market":
                         continue
-                    loc: tuple[str | int, ...] = ("rules", i, "do", j, kind, key)
                     try:
                         parse_price(text, _vocabulary(rule))
                     except (ExprSyntaxError, ConditionError) as exc:
@@ -276,6 +298,18 @@ def _check_prices(
                         line, col = _text_position(root, source, loc, offset)
                         field = ".".join(str(p) for p in loc)
                         errors.append(StrategyError(path, line, col, f"{field}: {exc.message}"))
+
+
+def _off_grid(price: Any) -> str:
+    """Why a literal price is off the KRX tick grid (the risk guard would refuse it), or ''."""
+    if type(price) is not int or price <= 0 or is_on_grid(price):
+        return ""
+    low = round_to_tick(price, "down")
+    high = round_to_tick(price, "up")
+    return (
+        f"{price:,} is off the KRX tick grid ({tick_size(price):,} KRW steps at this price): "
+        f"use {low:,} or {high:,}"
+    )
 
 
 def _check_rules(spec: StrategySpec, root: Marks, path: str, errors: list[StrategyError]) -> None:

@@ -174,8 +174,8 @@ class OnSpec(_Model):
     @classmethod
     def _every(cls, v: Any) -> float:
         seconds = parse_duration(v)
-        if not 1 <= seconds <= 86_400:
-            raise ValueError("an interval must be from 1s to 24h")
+        if not 0.1 <= seconds <= 86_400:  # the clock keeps milliseconds; live steps 200 ms
+            raise ValueError("an interval must be from 100ms to 24h")
         return seconds
 
     @model_validator(mode="after")

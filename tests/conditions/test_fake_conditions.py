@@ -82,8 +82,10 @@ def test_the_synthetic_day_plays_its_conditions_as_02_frames() -> None:
     """Each 02 follows the trade that crossed the screen; I and D alternate per stock."""
     cfg = SynthConfig(n_symbols=4, ticks=3_000, conditions=(("4", "surge", "change_rate > 1"),))
     frames = [orjson.loads(f) for f in generate_frames(cfg)]
-    assert frames[0] == {"trnm": "CNSRLST", "return_code": 0, "data": [["4", "surge"]]}
-    assert frames[1]["trnm"] == "CNSRREQ" and frames[1]["data"] == []
+    assert frames[0]["data"][0]["type"] == "0s"  # the pre-open notice, then the answers
+    assert frames[1]["trnm"] == "CNSRLST" and frames[1]["data"] == [["4", "surge"]]
+    assert frames[2]["trnm"] == "CNSRREQ" and frames[2]["data"] == []
+    assert frames[1]["rt"] == frames[0]["rt"][:6] + ".333"  # stamped within its second
     hits = [(i, f["data"][0]) for i, f in enumerate(frames) if f["trnm"] == "REAL" and
             f["data"][0]["type"] == "02"]  # fmt: skip
     assert hits

@@ -164,7 +164,8 @@ class RealtimeClient:
             if error is not None:
                 for item in items:
                     self._group_of.pop(item, None)
-                raise RealtimeError(error.return_code, f"REG of {len(items)} symbols: {error}")
+                code = REG_TOO_MANY if _says_too_many(error) else error.return_code
+                raise RealtimeError(code, f"REG of {len(items)} symbols: {error}")
 
     async def remove_symbols(self, symbols: Iterable[str]) -> None:
         """Drop symbols' ``0B``/``1h`` registrations (a stock the universe let go)."""
