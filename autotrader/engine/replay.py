@@ -182,4 +182,5 @@ def _stats(engine: Engine, c: FeedCounters, seconds: float) -> dict[str, Any]:
         "control": c.control,
         "skipped_types": c.skipped_types,
         "seconds": round(seconds, 3),
+        **engine.universe.run_stats(),
     }

@@ -108,6 +108,10 @@ class Universe:
         """Whether a new entry (buy) may be placed on ``symbol`` now."""
         return not self.active or symbol in self.fixed or symbol in self.admitted
 
+    def run_stats(self) -> dict[str, dict[str, int]]:
+        """For a run's stats: hits, admissions, drops, refusals over the cap (if a universe)."""
+        return {"universe": dict(self.stats)} if self.active else {}
+
     def symbols(self) -> list[str]:
         """Every symbol with registrations: fixed, admitted and leaving."""
         return [*self.fixed, *self.admitted, *sorted(self.leaving)]

@@ -362,6 +362,7 @@ class LiveRunner:
             "resumed_orders": len(self.resumed),
             "unknown_orders": len(self.doubts.in_doubt),
             "recovery_problems": len(self.recovery.problems) if self.recovery else 0,
+            **self.engine.universe.run_stats(),
         }
 
     # -- start-up ------------------------------------------------------------------------
@@ -474,6 +475,9 @@ class LiveRunner:
         held = {s: [st.pos_qty, st.pos_avg, st.price] for s, st in e.states.items() if st.pos_qty}
         detail = {"day_pnl": e.book.day_pnl(), "reason": e.book.level_reason,
                   "sessions": self.realtime.sessions, "positions": held}  # fmt: skip
+        if e.universe.active:  # condition search: how many stocks are in, waiting, leaving
+            u = e.universe
+            detail["universe"] = [len(u.admitted), len(u.waiting), len(u.leaving)]
         self.journal.heartbeat(now, self.realtime.connected, last, e.book.level.value, detail)
 
     async def _clock_every(self, interval: float) -> None:

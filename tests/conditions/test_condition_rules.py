@@ -76,3 +76,15 @@ def test_event_without_condition_and_bad_universe_values_are_refused() -> None:
     assert any(
         "max_symbols" in e for e in errors(GOOD.replace("max_symbols: 7", "max_symbols: 500"))
     )
+
+
+def test_explain_describes_the_universe_and_the_condition_triggers() -> None:
+    """'explain' says where the symbols come from, the cap, leaving, and each hit rule."""
+    from autotrader.rules.authoring import explain
+
+    text = "\n".join(explain(load_strategy_text(GOOD).spec))
+    assert text.startswith("Strategy 's' on the stocks of condition search 'surge' or '4'")
+    assert "at most 7 stocks at once" in " ".join(text.split())
+    assert "an unknown name stops the run" in text and "'outside_universe'" in text
+    assert "When: when a stock enters the condition search '4'" in text
+    assert "for each stock in the universe and fixed symbol" in text
