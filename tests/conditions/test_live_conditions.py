@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from tests.integration.live_support import (
     APPKEY,
     FEES,
     SECRETKEY,
+    WAIT,
     Live,
     MorningClock,
     live_run,
@@ -205,3 +207,29 @@ async def test_a_registration_refused_for_too_many_items_puts_the_stock_back_to_
         assert "035420" not in live.runner.engine.states
     outcome = hits(live.journal_path)[-1]
     assert outcome[:3] == ("035420", "I", "registration") and "105115" in outcome[3]
+
+
+@pytest.mark.anyio
+async def test_entering_stocks_are_registered_in_groups_with_room(tmp_path: Path) -> None:
+    """Groups of two: the fixed symbols fill group 2, the stocks entering go to group 3,
+    then 4; a stock let go leaves its group, and the next one takes the place."""
+    async with live_run(
+        tmp_path, RULES, fake_options=fake_options(), settings={"ws_group_size": 2}
+    ) as live:
+        hub = live.fake.hub
+        for code in ("035720", "035420"):
+            await live.push(day_tick(code, 4.0))
+            await hub.wait_registered(code, "0B")
+        (session,) = [s for s in hub.sessions if s.logged_in]
+
+        def groups() -> dict[str, set[str]]:
+            return {g: {i for i, _ in pairs if i} for g, pairs in session.groups.items()}
+
+        assert groups() == {"1": set(), "2": {"005930", "000660"}, "3": {"035720", "035420"}}
+        await live.push(day_tick("035720", 1.0, buyer=False))  # flat when it leaves: removed
+        async with asyncio.timeout(WAIT):
+            while "035720" in groups()["3"]:  # noqa: ASYNC110 - the fake offers no event
+                await asyncio.sleep(0.01)
+        await live.push(day_tick("035720", 4.0))
+        await hub.wait_registered("035720", "0B")
+        assert groups()["3"] == {"035720", "035420"}
