@@ -112,10 +112,6 @@ class Universe:
         """For a run's stats: hits, admissions, drops, refusals over the cap (if a universe)."""
         return {"universe": dict(self.stats)} if self.active else {}
 
-    def symbols(self) -> list[str]:
-        """Every symbol with registrations: fixed, admitted and leaving."""
-        return [*self.fixed, *self.admitted, *sorted(self.leaving)]
-
     def hold(self, symbols: Iterable[str], ts: float) -> None:
         """Stocks an earlier run of this strategy bought and may still hold (a restart):
         registered with their rules as leaving ones, so their exits run; a search's list

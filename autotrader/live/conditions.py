@@ -85,6 +85,7 @@ class LiveConditions:
         """List the conditions, then start each realtime search with its initial list."""
         if not self.universe.active:
             return
+        self.universe.settle()  # stocks held from an earlier run that the account shows flat
         try:
             self._apply(await self.search.conditions())
         except UnknownConditionError as exc:
