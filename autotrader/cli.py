@@ -364,11 +364,16 @@ def tape_synth(
     venue: Annotated[
         bool, typer.Option(help="0H in the auctions, KRX after-hours sessions, _NX of the first")
     ] = False,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option(help="condition search to play, SEQ:NAME:SCREEN ('4:surge:change_rate > 3')"),
+    ] = None,
 ) -> None:
-    """Write a deterministic synthetic trading day."""
+    """Write a deterministic synthetic trading day (with 02 hits for each --condition)."""
     from dataclasses import replace
 
     from autotrader.feed.synth import SynthConfig, write_tape
+    from autotrader.market.screen import condition_option
 
     cfg = SynthConfig(
         seed=seed,
@@ -376,6 +381,7 @@ def tape_synth(
         ticks=ticks,
         order_book_ratio=order_book,
         price_limit_frames=price_limits,
+        conditions=tuple(condition_option(c) for c in condition or ()),
     )
     if venue:  # the whole venue: docs/paper-fills.md
         cfg = replace(cfg, auctions=True, after_hours=True, nextrade=cfg.codes()[:1])

@@ -31,6 +31,15 @@ def _strategy_symbols(strategy: Path | None) -> list[str]:
     return list(load_strategy(strategy).spec.symbols)
 
 
+def _strategy_conditions(strategy: Path | None) -> list[str]:
+    if strategy is None:
+        return []
+    from autotrader.rules import load_strategy
+
+    universe = load_strategy(strategy).spec.universe
+    return list(universe.condition) if universe is not None else []
+
+
 def record(
     symbols: Annotated[list[str] | None, typer.Argument(help="stock codes to watch")] = None,
     strategy: Annotated[
@@ -43,8 +52,12 @@ def record(
     max_seconds: Annotated[
         float | None, typer.Option("--max-seconds", help="stop by itself after this long")
     ] = None,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option(help="a condition search (name or seq) to run: its 02 hits and stocks"),
+    ] = None,
 ) -> None:
-    """Record Kiwoom's realtime feed (0B, 1h, 0s) to one gzip tape per day; trades nothing."""
+    """Record Kiwoom's realtime feed (0B, 1h, 0s, 02) to one gzip tape per day; trades nothing."""
     from autotrader.cli_live import _log_to_stderr, kiwoom_settings
     from autotrader.config import load_config
     from autotrader.live.record import Recorder, run_record
@@ -52,8 +65,11 @@ def record(
 
     try:
         watch = [normalize_symbol(s) for s in symbols or ()] + _strategy_symbols(strategy)
-        if not watch:
-            raise AutotraderError("nothing to record: name symbols or --strategy FILE")
+        conditions = list(dict.fromkeys([*(condition or ()), *_strategy_conditions(strategy)]))
+        if not watch and not conditions:
+            raise AutotraderError(
+                "nothing to record: name symbols, --condition NAME or --strategy FILE"
+            )
         settings = kiwoom_settings(load_config(config))
     except ValueError as exc:
         raise _fail(exc) from None
@@ -63,7 +79,10 @@ def record(
     err.print(f"recording {len(watch)} symbols from Kiwoom {settings.domain} into {out}/")
     try:
         result = run_record(
-            lambda: Recorder(settings, watch, out, depth=depth, prefix=prefix), max_seconds
+            lambda: Recorder(
+                settings, watch, out, depth=depth, prefix=prefix, conditions=conditions
+            ),
+            max_seconds,
         )
     except AutotraderError as exc:
         raise _fail(exc) from None

@@ -4,6 +4,7 @@
     ├── StrategyError          a strategy file is wrong: path:line:column: message
     │   └── StrategyErrors     several StrategyErrors, reported at once like a compiler
     ├── ConfigError            configuration is missing, unsafe or invalid
+    ├── UnknownConditionError  the strategy names a condition search the broker does not have
     ├── TapeError              a tape file cannot be read
     ├── JournalError           the SQLite journal cannot be written or read
     └── BrokerError            the broker refused or failed; carries Kiwoom's return_code
@@ -60,6 +61,23 @@ class StrategyErrors(StrategyError):
 
 class ConfigError(AutotraderError):
     """Configuration is missing, unsafe or invalid."""
+
+
+class UnknownConditionError(AutotraderError):
+    """A strategy's universe names condition searches the broker's list does not have."""
+
+    def __init__(self, missing: Iterable[str], available: Iterable[tuple[str, str]]) -> None:
+        self.missing = list(missing)
+        self.available = list(available)
+        super().__init__(self.missing)
+
+    def __str__(self) -> str:
+        names = ", ".join(repr(m) for m in self.missing)
+        known = ", ".join(f"{seq} {name!r}" for seq, name in self.available) or "none"
+        return (
+            f"unknown condition search {names}: the broker lists {known}; "
+            "save the condition in the HTS (영웅문) or fix the strategy's universe"
+        )
 
 
 class TapeError(AutotraderError):

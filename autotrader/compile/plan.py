@@ -39,6 +39,10 @@ from autotrader.rules.triggers import OnSpec
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
 
+# The key, in a plan's per-symbol tables, of what a stock admitted by the universe's
+# condition searches gets: the rules written without 'symbols' (not a stock code).
+UNIVERSE = "*"
+
 # evaluate(state, now, blocked_until, fire): calls fire(i) for each rule i that fires, and
 # fire(~i) for a rule whose condition holds while its controls hold it back (once a window).
 Evaluator = Callable[["SymbolState", float, list[float], Callable[[int], None]], None]
@@ -77,6 +81,7 @@ class CompiledRule:
     max_per_day: int | None = None
     once_per_symbol: bool = False
     remainder: Remainder = "keep"  # what happens to the unfilled rest of its orders
+    universe: bool = False  # also runs on the stocks the condition searches admit
     last_fired: dict[str, float] = field(default_factory=dict)  # symbol -> ts
     fires: int = 0
 
@@ -104,7 +109,12 @@ class Plan:
 
     @property
     def symbols(self) -> tuple[str, ...]:
+        """The fixed symbols; a universe adds and removes others while it runs."""
         return tuple(self.strategy.symbols)
+
+    def key_of(self, symbol: str) -> str:
+        """Which per-symbol tables a symbol uses: its own, or the universe's."""
+        return symbol if symbol in self.by_symbol else UNIVERSE
 
 
 def compile_strategy(loaded: LoadedStrategy) -> Plan:
@@ -124,7 +134,7 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
         names.update(n for e in exprs for n in used_names(e))
         for key in keys:
             slots.setdefault(key, len(slots))
-            for sym in rule.symbols or spec.symbols:
+            for sym in _targets(rule.symbols, spec):
                 per_symbol.setdefault(sym, {})[key] = None
     rules: list[CompiledRule] = []
     for i, rule in enabled:
@@ -153,17 +163,21 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
                 max_per_day=rule.max_per_day,
                 once_per_symbol=rule.once_per_symbol,
                 remainder=rule.remainder,
+                universe=spec.universe is not None and not rule.symbols,
             )
         )
     index: dict[str, list[CompiledRule]] = {s: [] for s in spec.symbols}
+    if spec.universe is not None:
+        index[UNIVERSE] = []
     triggered: dict[str, list[CompiledRule]] = {}
     for r in rules:
+        targets = (*r.symbols, UNIVERSE) if r.universe else r.symbols
         if r.trigger != "tick":
             triggered.setdefault(r.trigger, []).append(r)
-            for sym in r.symbols:
+            for sym in targets:
                 index.setdefault(sym, [])
             continue
-        for sym in r.symbols:
+        for sym in targets:
             index.setdefault(sym, []).append(r)
     by_symbol = {s: tuple(sorted(rs, key=lambda r: r.order)) for s, rs in index.items()}
     rolling_by_symbol = {s: tuple(keys) for s, keys in per_symbol.items()}
@@ -189,6 +203,12 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
         slots,
         rolling_by_symbol,
     )
+
+
+def _targets(symbols: list[str] | None, spec: StrategySpec) -> list[str]:
+    if symbols:
+        return symbols
+    return [*spec.symbols, UNIVERSE] if spec.universe is not None else spec.symbols
 
 
 def _tag(action: ActionSpec) -> str | None:

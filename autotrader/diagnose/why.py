@@ -29,7 +29,7 @@ from autotrader.compile.conditions import (
     compile_condition,
     compile_value,
 )
-from autotrader.compile.plan import CompiledRule, Plan
+from autotrader.compile.plan import UNIVERSE, CompiledRule, Plan
 from autotrader.engine.state import SymbolState
 from autotrader.errors import AutotraderError
 from autotrader.journal import queries
@@ -288,7 +288,8 @@ def instrument(plan: Plan, probe: Probe) -> None:
 
         rule.condition = condition
         return
-    for sym in rule.symbols:
+    # A universe rule also runs on the stocks the condition searches admit: their table.
+    for sym in (*rule.symbols, UNIVERSE) if rule.universe else rule.symbols:
         group = plan.by_symbol.get(sym) or ()
         if rule not in group or sym not in plan.evaluators:
             continue

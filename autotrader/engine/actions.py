@@ -25,6 +25,7 @@ from autotrader.rules.remainder import RepriceAfter
 
 Decide = Callable[[bool], None]  # journals the decision once the guard judged (sent?)
 Place = Callable[[OrderRequest, SymbolState, Decide | None], bool]
+ENTRY_KINDS = frozenset({"buy", "credit_buy"})  # what a stock outside the universe may not do
 
 
 class Actions:
@@ -48,6 +49,9 @@ class Actions:
         self.place = place
         self.refusal = refusal  # why place() refused its last order
         self.remainders = RemainderWatch()  # rules' remainder policies, by deadline
+        # The universe's word on new entries (engine/universe.py): a stock that left its
+        # condition searches gets no new buy; its exits go on.
+        self.may_enter: Callable[[str], bool] = lambda symbol: True
         self.flattener = Flattener(journal, ledger, states, strategy, place, refusal)
 
     def run(
@@ -65,6 +69,12 @@ class Actions:
         self, rule: CompiledRule, action: CompiledAction, st: SymbolState, now: float, event: str
     ) -> None:
         journal = self.journal
+        if action.spec.kind in ENTRY_KINDS and not self.may_enter(st.symbol):
+            self.stats["outside_universe"] = self.stats.get("outside_universe", 0) + 1
+            values = snapshot(st)
+            values["reason"] = f"{st.symbol} left the strategy's condition searches: no new entry"
+            journal.decision(now, rule.name, st.symbol, event, values, "outside_universe", None)
+            return
         order = build_order(
             action,
             st,

@@ -26,7 +26,7 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.clock import DAY, SEOUL_OFFSET
-from autotrader.compile.plan import CompiledRule, Plan
+from autotrader.compile.plan import UNIVERSE, CompiledRule, Plan
 from autotrader.engine.actions import Actions, Decide
 from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.engine.ledger import Ledger, projected
@@ -38,11 +38,13 @@ from autotrader.engine.rolling import Rolling
 from autotrader.engine.rule_errors import RuleErrors, event_excerpt
 from autotrader.engine.state import MarketState, SymbolState
 from autotrader.engine.triggers import Controls, Triggers
+from autotrader.engine.universe import Universe
 from autotrader.errors import JournalError
 from autotrader.journal.writer import Journal
 from autotrader.market.matching import Print
 from autotrader.model import (
     BalanceUpdate,
+    ConditionEvent,
     Depth,
     Execution,
     Fill,
@@ -88,8 +90,9 @@ class Engine:
         self._loss_at = 0.0
         self.market = MarketState()
         self.states: dict[str, SymbolState] = {
-            s: SymbolState(s, self.market) for s in plan.by_symbol
+            s: SymbolState(s, self.market) for s in plan.by_symbol if s != UNIVERSE
         }
+        self.parked: dict[str, SymbolState] = {}  # states of stocks the universe dropped
         self.ledger = Ledger(journal, self.book, self.states)  # every working order
         self.stats: dict[str, int] = {
             "fired": 0,
@@ -114,14 +117,22 @@ class Engine:
         self.remainders = self.actions.remainders
         self.controls = Controls()
         self.marks = MarkSampler(self.states, journal)
-        for sym, keys in plan.rolling_by_symbol.items():
-            rst = self.states.get(sym)
-            if rst is not None:
-                rst.rolling = Rolling(len(plan.rolling), {k: plan.rolling[k] for k in keys})
-                rst.roll = rst.rolling.values
+        for rst in self.states.values():
+            self._roll(rst)
         self.triggers = Triggers(
             plan, self.market, self.states, self.controls, self._fire, self._rule_failed
         )
+        self.universe = Universe(  # which symbols are in, as condition searches move
+            plan.strategy.universe,
+            plan.symbols,
+            journal,
+            lambda: self.market.now,
+            add_state=self.add_symbol,
+            drop_state=self.park_symbol,
+            run_rules=self.triggers.on_condition,
+            is_flat=lambda sym: (st := self.states.get(sym)) is None or st.flat,
+        )
+        self.actions.may_enter = self.universe.may_enter
         self.triggers.stats = self.stats
         self.triggers.held_back = self.held_back
         self.ledger.on_change = self._order_changed
@@ -250,8 +261,9 @@ class Engine:
 
     def _bind_rules(self, st: SymbolState) -> None:
         """Give a symbol its fused evaluator and the callback for rules that fire."""
-        rules = self.plan.by_symbol.get(st.symbol) or ()
-        if st.symbol not in self.plan.evaluators:
+        key = self.plan.key_of(st.symbol)
+        rules = self.plan.by_symbol.get(key) or ()
+        if key not in self.plan.evaluators:
             return
         cooldowns = [0.0] * len(rules)  # per rule: blocked until (cooldown, daily limits)
         noted = [False] * len(rules)  # per rule: its held-back firing is journaled
@@ -271,7 +283,7 @@ class Engine:
                 noted[i] = False
             self._fire(rule, st, now, "0B")
 
-        st.evaluate = self.plan.evaluators[st.symbol]
+        st.evaluate = self.plan.evaluators[key]
         st.cooldowns = cooldowns
         st.noted = noted
         st.fire = fire
@@ -287,6 +299,38 @@ class Engine:
     def on_depth(self) -> Callable[[Depth], None] | None:
         """Where ``0D`` books go: the paper venue's size at each price, or nowhere."""
         return self._venue_events
+
+    def _roll(self, st: SymbolState) -> None:
+        keys = self.plan.rolling_by_symbol.get(self.plan.key_of(st.symbol))
+        if keys:
+            rolling = self.plan.rolling
+            st.rolling = Rolling(len(rolling), {k: rolling[k] for k in keys})
+            st.roll = st.rolling.values
+
+    # -- the universe (engine/universe.py owns which symbols are in) ---------------------
+    def on_condition(self, ev: ConditionEvent) -> None:
+        """A condition search's list, snapshot or hit, from the feed decoder."""
+        self.universe.on_event(ev)
+
+    def add_symbol(self, symbol: str) -> SymbolState:
+        """The symbol's state, made (or revived) with its rules when the universe admits it."""
+        st = self.states.get(symbol)
+        if st is not None:
+            return st
+        st = self.parked.pop(symbol, None) or SymbolState(symbol, self.market)
+        if st.rolling is None:
+            self._roll(st)
+        self.states[symbol] = st
+        if self.market.account_loaded:
+            self._bind_rules(st)
+        return st
+
+    def park_symbol(self, symbol: str) -> None:
+        """The universe dropped a flat symbol: no ticks reach it until it is admitted again."""
+        st = self.states.pop(symbol, None)
+        if st is not None:
+            st.evaluate = None
+            self.parked[symbol] = st
 
     def on_vi(self, ev: ViEvent) -> None:
         self.stats["vi_events"] += 1
@@ -449,6 +493,7 @@ class Engine:
             ledger.unknown(order, ev.ts, ev.reason)
 
     def _order_changed(self, order: OrderRequest) -> None:
+        self.universe.settle()  # a leaving symbol whose last order ended is dropped
         if self.on_order_event is not None:
             self.on_order_event(order)
 
@@ -470,6 +515,7 @@ class Engine:
             self.journal.error(fill.ts, "broker", f"fill for unknown order {fill.order_id}")
             return
         self.ledger.filled(order, fill)
+        self.universe.settle()
         self._check_loss()
 
     def snapshot(self) -> dict[str, Any]:

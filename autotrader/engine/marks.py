@@ -54,7 +54,7 @@ class MarkSampler:
             self.full_due = now + self.full_interval
         states, seen = self.states, self._seen
         # a symbol's tick count moves with every trade: compare it, not its price
-        names = states if full else list(self._held)
+        names = states if full else [s for s in self._held if s in states]
         prices = {
             sym: st.price
             for sym in names
@@ -62,7 +62,7 @@ class MarkSampler:
         }
         if full:  # positions that came without a fill here (a live run's opening account)
             self._held.update(sym for sym, st in states.items() if st.pos_qty)
-        self._held = {sym for sym in self._held if states[sym].pos_qty}
+        self._held = {sym for sym in self._held if sym in states and states[sym].pos_qty}
         if prices:
             seen.update({sym: states[sym].ticks for sym in prices})
             self.journal.marks(now, prices)

@@ -51,6 +51,7 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
         engine.on_vi,
         engine.on_session,
         engine.set_time,
+        on_condition=engine.on_condition,
         reads=engine.plan.names,
     )
     decoder.on_depth = engine.on_depth  # None unless the broker simulates the venue
@@ -182,4 +183,5 @@ def _stats(engine: Engine, c: FeedCounters, seconds: float) -> dict[str, Any]:
         "control": c.control,
         "skipped_types": c.skipped_types,
         "seconds": round(seconds, 3),
+        **engine.universe.run_stats(),
     }

@@ -191,6 +191,11 @@ class SymbolState:
         return 0
 
     @property
+    def flat(self) -> bool:
+        """No position and no working order."""
+        return not self.pos_qty and not self.open_orders
+
+    @property
     def unrealized(self) -> int:
         return (self.price - self.pos_avg) * self.pos_qty if self.pos_qty else 0
 

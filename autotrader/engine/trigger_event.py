@@ -1,10 +1,11 @@
 """The event a rule is running for, as conditions read it (``event.qty``, ``event.status``).
 
-A rule on ``on: order`` or ``on: vi`` may read the event that triggered it. While such
-rules run, the engine puts a ``TriggerEvent`` on ``MarketState.event``; the compiled
-fragments (``event.qty`` -> ``s.market.event.qty``) read its fields. At any other time
-it is ``NO_EVENT``, whose fields are all empty, so a read never fails (the type checker
-already refuses ``event.*`` names in rules on other triggers).
+A rule on ``on: order``, ``on: vi`` or ``on: condition`` may read the event that
+triggered it. While such rules run, the engine puts a ``TriggerEvent`` on
+``MarketState.event``; the compiled fragments (``event.qty`` -> ``s.market.event.qty``)
+read its fields. At any other time it is ``NO_EVENT``, whose fields are all empty, so a
+read never fails (the type checker already refuses ``event.*`` names in rules on other
+triggers).
 """
 
 from __future__ import annotations
@@ -32,9 +33,15 @@ class TriggerEvent:
     direction: str = ""  # vi: up | down | ""
     trigger_price: int = 0  # vi: the price that triggered it
     session: str = ""  # session: the 0s name the rule runs for ("closing_notice")
+    condition: str = ""  # condition: the condition's name
 
 
 NO_EVENT = TriggerEvent()
+
+
+def condition_event(name: str, entered: bool) -> TriggerEvent:
+    """What an ``on: condition`` rule sees of the hit."""
+    return TriggerEvent(status="enter" if entered else "leave", condition=name)
 
 
 def order_event(order: OrderRequest, status: str, tag: str, fill: Fill | None) -> TriggerEvent:

@@ -1,6 +1,7 @@
 """Rules on rare events (VI, session, own orders, times, start, stop) and rule controls.
 
-Tick rules run inside the fused per-symbol evaluators; every other trigger comes here.
+Tick rules run inside the fused per-symbol evaluators; every other trigger comes here,
+a stock entering or leaving a condition search included (from ``universe.py``).
 Such a rule runs for one symbol (the VI's, the order's) or, for market-wide events
 (session, times, start, stop), for each of its symbols in file order; each run checks
 the rule's controls and its own compiled condition on that symbol's state.
@@ -25,7 +26,12 @@ from autotrader.compile.plan import CompiledRule, Plan
 from autotrader.compile.schedule import TIME_TRIGGERS
 from autotrader.engine.ledger import tag_of
 from autotrader.engine.scheduler import Scheduler
-from autotrader.engine.trigger_event import TriggerEvent, order_event, vi_event
+from autotrader.engine.trigger_event import (
+    TriggerEvent,
+    condition_event,
+    order_event,
+    vi_event,
+)
 from autotrader.model import Fill, OrderRequest, ViEvent
 
 if TYPE_CHECKING:
@@ -115,6 +121,8 @@ class Triggers:
         self.order = by_kind.get("order", ())
         self.start_rules = by_kind.get("start", ())
         self.stop_rules = by_kind.get("stop", ())
+        self.condition = by_kind.get("condition", ())
+        self.fixed = frozenset(plan.symbols)
         timed = [r for k in sorted(TIME_TRIGGERS) for r in by_kind.get(k, ())]
         self.scheduler = Scheduler(sorted(timed, key=lambda r: r.order), self._on_time)
         self.depth = 0
@@ -123,7 +131,7 @@ class Triggers:
     def run(self, rule: CompiledRule, st: SymbolState, event: str) -> None:
         """Run one rule on one symbol: controls, condition, then fire."""
         now = self.market.now
-        if st.symbol not in rule.symbols or not self.market.account_loaded:
+        if not self.applies(rule, st.symbol) or not self.market.account_loaded:
             return
         ready = self.controls.ready(rule, st.symbol, now)
         noted = self.controls.noted
@@ -142,11 +150,18 @@ class Triggers:
             self.controls.after_fire(rule, st.symbol, now)
             self.fire(rule, st, now, event)
 
+    def applies(self, rule: CompiledRule, symbol: str) -> bool:
+        """A rule runs on its symbols and, written without them, on the universe's stocks."""
+        return symbol in rule.symbols or (rule.universe and symbol not in self.fixed)
+
     def run_all(self, rules: tuple[CompiledRule, ...], event: str) -> None:
         """Market-wide events: each rule, in file order, over each of its symbols."""
         states = self.states
         for rule in rules:
-            for symbol in rule.symbols:
+            symbols = rule.symbols
+            if rule.universe:  # and the stocks the universe holds now, in admission order
+                symbols = (*symbols, *(s for s in states if s not in self.fixed))
+            for symbol in symbols:
                 st = states.get(symbol)
                 if st is not None:
                     self.run(rule, st, event)
@@ -225,6 +240,22 @@ class Triggers:
                 self.run(rule, st, "order:" + event)
         finally:
             self.depth -= 1
+            market.event = outer
+
+    def on_condition(self, ref: str, name: str, entered: bool, st: SymbolState) -> None:
+        """A stock entered or left condition ``ref`` (as the strategy names it)."""
+        wanted = "enter" if entered else "leave"
+        rules = [
+            r for r in self.condition if r.on.condition == ref and r.on.condition_event == wanted
+        ]
+        if not rules:
+            return
+        market = self.market
+        outer, market.event = market.event, condition_event(name, entered)
+        try:
+            for rule in rules:
+                self.run(rule, st, f"condition:{wanted}")
+        finally:
             market.event = outer
 
     def _on_time(self, rule: CompiledRule, at: float) -> None:

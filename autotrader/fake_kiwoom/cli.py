@@ -13,6 +13,7 @@ import typer
 
 from autotrader.clock import day_start, to_seoul
 from autotrader.fake_kiwoom.server import FakeKiwoom
+from autotrader.market.screen import condition_option
 
 app = typer.Typer(help="A local fake of Kiwoom's REST and websocket servers.")
 
@@ -47,10 +48,15 @@ def serve(
             help="HH:MM: the venue's clock starts at this Seoul time today (try at night)"
         ),
     ] = None,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option(help="a saved condition search, SEQ:NAME:SCREEN ('4:surge:change_rate > 3')"),
+    ] = None,
 ) -> None:
     """Serve REST and websocket on 127.0.0.1 until Ctrl-C; ``tape`` is replayed once,
     from the moment the first client registers. The venue keeps KRX's hours on its own
     clock (the wall clock unless ``--start-at``): at night it refuses orders, as Kiwoom does."""
+    conditions = [condition_option(c) for c in condition or ()]
     settings: dict[str, Any] = dict(
         tape=tape,
         appkey=appkey,
@@ -63,6 +69,7 @@ def serve(
         page_size=page_size,
         ping_interval=ping_interval,
         ping_timeout=ping_timeout,
+        conditions=conditions,
     )
     if start_at is not None:
         settings["clock"] = _clock_from(start_at)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +22,7 @@ from autotrader.clock import SEOUL, day_start
 from autotrader.fake_kiwoom import frames
 from autotrader.fake_kiwoom.auth import TokenStore, hhmmss
 from autotrader.fake_kiwoom.book import Book
+from autotrader.fake_kiwoom.conditions import ConditionBook, Hit, fake_conditions
 from autotrader.fake_kiwoom.faults import Faults, FaultState
 from autotrader.fake_kiwoom.http import HttpServer
 from autotrader.fake_kiwoom.market_facts import CreditList, Depths, Programs
@@ -51,6 +52,8 @@ class FakeKiwoom:
     length after which queries continue with ``cont-yn``/``next-key``. ``credit_stocks``
     (code -> grade A-E) is the credit-loan list of kt20016/kt20017, None = every stock;
     ``synthetic_depth`` the shares per level of the ka10004 book before any ``0D``.
+    ``conditions`` are the saved condition searches, ``(seq, name, screen)``, the screen
+    a formula over the tape's day values (``market/screen.py``); they page like queries.
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class FakeKiwoom:
         matching: MatchConfig | None = None,
         credit_stocks: Mapping[str, str] | None = None,
         synthetic_depth: int = 1_000,
+        conditions: Iterable[tuple[str, str, str]] = (),
     ) -> None:
         self.tape_path = Path(tape) if tape is not None else None
         self._cursor = TapeCursor(self.tape_path) if self.tape_path else None
@@ -119,6 +123,9 @@ class FakeKiwoom:
         )
         self.faults = Faults(self._fault_state, self.hub, self.tokens)
         self.depths, self.programs = Depths(synthetic_depth), Programs()
+        # Saved condition searches: (seq, name, screen over the tape), see conditions.py.
+        self.hub.conditions = ConditionBook(fake_conditions(conditions), page_size)
+        self.hub.names = self.book.names
         ctx = RestContext(
             self.book, self._fault_state, self.publish, account, mock, page_size, self.tape_path
         )
@@ -210,6 +217,7 @@ class FakeKiwoom:
                 return
             await self.hub.broadcast(frame)
             events: list[BookEvent] = []
+            hits: list[Hit] = []
             for entry in frame.get("data") or []:
                 item = str(entry.get("item", ""))
                 if entry.get("type") == "0D" and "_" not in item:
@@ -232,6 +240,8 @@ class FakeKiwoom:
                     continue
                 if kind != "0B":
                     continue
+                if "_" not in item:  # the saved condition searches watch KRX's day values
+                    hits += self.hub.conditions.on_tick(item, values)
                 last, ask, bid = (to_int(values.get(f)) for f in ("10", "27", "28"))
                 if not last:
                     continue
@@ -241,6 +251,7 @@ class FakeKiwoom:
                 print_ = Print(last, size, ask or last, bid or last, ts, base)
                 events.extend(self.book.on_print(item, print_))
             await self.publish(events)
+            await self.hub.send_hits(hits)  # after the trade that moved the stock
 
     def _tape_ts(self, hhmmss: str) -> float:
         """The tape's time (field 20) on the clock's day: the venue's phase clock."""

@@ -1,4 +1,5 @@
-"""The websocket side: LOGIN, PING heartbeat, REG/REMOVE routing, and pushing frames.
+"""The websocket side: LOGIN, PING heartbeat, REG/REMOVE routing, condition search
+(CNSRLST/CNSRREQ/CNSRCLR, ``conditions.py``), and pushing frames.
 
 Kiwoom's rules, as NOTES.md records them: LOGIN first (else SYSTEM R10004 and close),
 the server PINGs and drops a client that does not echo (SYSTEM R10002), REAL frames go
@@ -23,6 +24,7 @@ from websockets.http11 import Request, Response
 
 from autotrader.fake_kiwoom import codes, frames
 from autotrader.fake_kiwoom.auth import TokenStore
+from autotrader.fake_kiwoom.conditions import RC_NO_LIST, ConditionBook, Hit, hit_entry, refusal
 from autotrader.fake_kiwoom.faults import FaultState
 
 # Frames carry tokens (LOGIN): keep websockets' per-frame DEBUG logging off.
@@ -38,6 +40,8 @@ class Session:
     appkey: str = ""
     groups: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     echoed: asyncio.Event = field(default_factory=asyncio.Event)
+    listed: bool = False  # CNSRLST answered on this connection
+    searches: set[str] = field(default_factory=set)  # realtime condition seqs (CNSRREQ 1)
 
     def wants(self, item: str, kind: str) -> bool:
         return any((item, kind) in g or ("", kind) in g for g in self.groups.values())
@@ -69,6 +73,9 @@ class Hub:
         self.single_session = single_session
         self.sessions: set[Session] = set()
         self._held: list[str] = []
+        self.conditions = ConditionBook(())  # the server sets its configured conditions
+        self.names: dict[str, str] = {}  # stock names, for condition search answers
+        self.condition_requests: list[dict[str, Any]] = []  # every CNSR* received, for tests
         self.registered = asyncio.Event()  # some socket has registered something
         self.ping_echoes = 0  # PINGs clients sent back, every socket (tests watch it)
         self._registrations = asyncio.Condition()  # notified after every REG/REMOVE
@@ -188,6 +195,8 @@ class Hub:
                     await conn.close()
                 elif trnm in ("REG", "REMOVE"):
                     await self._register(session, msg)
+                elif trnm in ("CNSRLST", "CNSRREQ", "CNSRCLR"):
+                    await self._condition(session, msg)
         except ConnectionClosed:
             pass
         finally:
@@ -265,6 +274,33 @@ class Hub:
         self.registered.set()
         async with self._registrations:
             self._registrations.notify_all()
+
+    async def _condition(self, s: Session, msg: dict[str, Any]) -> None:
+        trnm = str(msg["trnm"])
+        self.condition_requests.append(msg)
+        book = self.conditions
+        seq = str(msg.get("seq", ""))
+        if trnm == "CNSRLST":
+            s.listed = True
+            answer = book.list_answer()
+        elif trnm == "CNSRCLR":
+            s.searches.discard(seq)
+            answer = {"trnm": trnm, "seq": seq, "return_code": 0, "return_msg": ""}
+        elif not s.listed:
+            answer = refusal(trnm, RC_NO_LIST, "조건검색 목록조회(CNSRLST) 먼저", seq)
+        else:
+            answer = book.search_answer(msg, self.names)
+            if answer["return_code"] == 0 and str(msg.get("search_type")) == "1":
+                s.searches.add(seq)
+        await self._send(s, answer)
+
+    async def send_hits(self, hits: list[Hit]) -> None:
+        """``02`` frames, one per hit, to the sessions running that condition in realtime."""
+        for hit in hits:
+            text = orjson.dumps(frames.real([hit_entry(hit)])).decode()
+            for s in list(self.sessions):
+                if s.logged_in and hit.seq in s.searches:
+                    await self._send(s, text)
 
     async def wait_registered(self, item: str, kind: str) -> None:
         """Return once a logged-in socket has registered ``(item, kind)``."""

@@ -3,7 +3,11 @@
 A ``0B`` trade tick is written straight into its symbol's ``SymbolState`` (its price, time
 and a reference to its values, parsed lazily) and the engine is called with that state:
 no tick object is built. ``1h`` and ``0s`` entries, which
-are rare, become ``ViEvent`` and ``SessionChange`` values. Kiwoom's field numbers stay
+are rare, become ``ViEvent`` and ``SessionChange`` values; ``02`` entries (condition
+search hits) and the answers that start a condition search (``CNSRLST``, the pages of a
+``CNSRREQ``) become ``ConditionHit``, ``ConditionList`` and ``ConditionSnapshot``: live,
+the runner hands those answers to this decoder, and a recorded tape carries them, so a
+replay applies them exactly as the live run did. Kiwoom's field numbers stay
 in this module. Anything malformed is counted and skipped: a bad frame must never stop
 a run. Prices arrive with a direction sign (``+60700``): the absolute value is the price.
 A tick is checked whole before any rule runs (``feed/validate.py``): its price (ASCII
@@ -24,7 +28,15 @@ from autotrader.feed import validate
 from autotrader.feed.orderbook import price_limits
 from autotrader.market.limits import MAX_PRICE
 from autotrader.market.sessions import session_name
-from autotrader.model import Depth, SessionChange, ViEvent
+from autotrader.model import (
+    ConditionEvent,
+    ConditionHit,
+    ConditionList,
+    ConditionSnapshot,
+    Depth,
+    SessionChange,
+    ViEvent,
+)
 from autotrader.safetext import escape
 
 if TYPE_CHECKING:
@@ -33,6 +45,7 @@ if TYPE_CHECKING:
 # 1h fields (see NOTES.md: 9068 is the VI kind, 1224 "000000" while triggered)
 _VI_KIND = {"1": "static", "2": "dynamic", "3": "both"}
 _VI_DIR = {"1": "up", "2": "down"}
+_CONDITION_TRNMS = frozenset({"CNSRLST", "CNSRREQ"})
 
 
 @dataclass(slots=True)
@@ -67,6 +80,7 @@ class FrameDecoder:
         set_time: Callable[[float], None],
         *,
         wall_clock: bool = False,
+        on_condition: Callable[[ConditionEvent], None] | None = None,
         reads: Iterable[str] | None = None,
     ) -> None:
         """``reads``: the vocabulary names the rules read (``Plan.names``); their fields
@@ -78,6 +92,8 @@ class FrameDecoder:
         self.on_vi = on_vi
         self.on_session = on_session
         self.set_time = set_time
+        self.on_condition = on_condition
+        self._pages: dict[str, list[str]] = {}  # condition seq -> stocks of its pages so far
         self.counters = FeedCounters()
         # Live: frame times only validate; the clock is the wall clock, given by stamp().
         # A tape whose lines carry their receive time ("rt") is clocked the same way.
@@ -99,6 +115,10 @@ class FrameDecoder:
         try:
             if frame["trnm"] != "REAL":
                 c.control += 1
+                if frame["trnm"] in _CONDITION_TRNMS:
+                    rt = frame.get("rt")  # a recorded answer: the clock to its arrival
+                    if rt is None or self.live or self._receive(rt):
+                        self._condition_answer(frame)
                 return
             entries = frame["data"]
             rt = frame.get("rt")
@@ -185,6 +205,8 @@ class FrameDecoder:
             self._keep_latest(kind, entry)
             if kind == "0D" and self.on_depth is not None:
                 self._depth(entry)  # the paper venue's book sizes (docs/paper-fills.md)
+        elif kind == "02":
+            self._condition_hit(entry)
         else:
             skipped = self.counters.skipped_types
             skipped[kind] = skipped.get(kind, 0) + 1
@@ -307,6 +329,59 @@ class FrameDecoder:
             raise Unusable("0s: field 20 garbled")
         ts = self._clock(hms) if hms else self._last_ts
         self.on_session(SessionChange(code=code, name=session_name(code), ts=ts))
+
+    # -- condition search ---------------------------------------------------------------
+
+    def _condition_hit(self, entry: Any) -> None:
+        v = entry["values"]
+        side = v.get("843")
+        if side not in ("I", "D"):
+            raise Unusable(f"02: field 843 is {str(side)[:8]!r}, not I or D")
+        seq = v["841"]
+        if type(seq) is not str or not 0 < len(seq) <= 8 or not seq.isascii():
+            raise Unusable("02: field 841 garbled")
+        hms = v.get("20", "")
+        if hms and not validate.valid_hms(hms):
+            raise Unusable("02: field 20 garbled")
+        ts = self._clock(hms) if hms else self._last_ts
+        code = _code(v.get("9001") or entry.get("item"))
+        if self.on_condition is not None:
+            self.on_condition(ConditionHit(seq, code, side == "I", ts))
+
+    def _condition_answer(self, frame: Any) -> None:
+        """A CNSRLST answer (the saved conditions) or one page of a CNSRREQ answer."""
+        try:
+            if str(frame.get("return_code", 0)) not in ("0", ""):
+                self._malformed(f"{frame['trnm']} refused: return_code {frame['return_code']}")
+                return
+            data = frame.get("data") or []
+            if frame["trnm"] == "CNSRLST":
+                pairs = tuple((str(row[0]), str(row[1])) for row in data)
+                event: ConditionEvent = ConditionList(pairs, self._last_ts)
+            else:
+                seq = str(frame["seq"])
+                page = self._pages.setdefault(seq, [])
+                page.extend(_code(row["9001"]) for row in data)
+                if str(frame.get("cont_yn", "N")).upper() == "Y":
+                    return  # more pages follow
+                del self._pages[seq]
+                unique = tuple(dict.fromkeys(page))
+                event = ConditionSnapshot(seq, unique, self._last_ts)
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+            self._malformed(f"{frame.get('trnm')}: {type(exc).__name__}: {exc}")
+            return
+        if self.on_condition is not None:
+            self.on_condition(event)
+
+
+def _code(value: Any) -> str:
+    """A condition search's stock code: ``A005930`` -> ``005930``."""
+    text = str(value or "").strip()
+    if len(text) == 7 and text[0] == "A":
+        text = text[1:]
+    if len(text) != 6 or not text.isascii() or not text.isalnum():
+        raise Unusable(f"condition search: stock code {text[:12]!r} garbled")
+    return text
 
 
 def _levels(v: Any, price_fid: int, size_fid: int) -> tuple[tuple[int, int], ...]:

@@ -2,9 +2,10 @@
 
 A recorded line is the websocket frame as Kiwoom sent it with one key spliced in front,
 its receive time (``"rt":"HHMMSS.mmm"``, Asia/Seoul, milliseconds), so a replay can know
-when each frame arrived. Only market entries are kept (``0B``, ``1h``, ``0s``, ``0D``
-...): a frame that also carries the account's ``00``/``04`` entries is re-serialised
-without them, so a shared tape never holds orders or balances.
+when each frame arrived. Only market entries are kept (``0B``, ``1h``, ``0s``, ``0D``,
+``02`` condition hits, and the condition lists and snapshots a run started from): a
+frame that also carries the account's ``00``/``04`` entries is re-serialised without
+them, so a shared tape never holds orders or balances.
 
 Durability: lines collect in memory and ``flush()`` (called every second) appends them
 to the file as one complete gzip member and fsyncs it. A process killed at any moment
@@ -32,7 +33,9 @@ import orjson
 from autotrader.clock import SEOUL, day_start
 from autotrader.feed.tape import TAPE_VERSION, TapeHeader
 
-MARKET_TYPES = frozenset({"0B", "1h", "0s", "0D"})  # what a tape may keep from a frame
+MARKET_TYPES = frozenset({"0B", "1h", "0s", "0D", "02"})  # what a tape may keep from a frame
+# Answers that start a condition search: kept whole, so a replay starts it the same way.
+CONDITION_ANSWERS = frozenset({"CNSRLST", "CNSRREQ"})
 FLUSH_INTERVAL = 1.0  # seconds between gzip members
 
 
@@ -59,6 +62,8 @@ def market_line(raw: str | bytes, types: frozenset[str] = MARKET_TYPES) -> bytes
     data = raw.encode() if isinstance(raw, str) else raw
     try:
         frame = orjson.loads(data)
+        if frame.get("trnm") in CONDITION_ANSWERS:
+            return data.strip()
         entries = frame["data"]
         kinds = [e.get("type") for e in entries]
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):

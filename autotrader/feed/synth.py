@@ -11,6 +11,8 @@ bare code and the ``_AL`` item, the symbol is silent for the 2-minute call aucti
 0-30 s, then the release ``1h`` (1224 filled) and one auction trade. Every line carries
 its receive time ``rt`` (docs/tape-format.md): the frames of one exchange second are
 spread evenly over its milliseconds.
+With ``conditions``, condition search is played over the day (``with_conditions``):
+``02`` hits follow the trades that cross each screen.
 
 Prices live on the KRX tick grid, inside the daily +-30% limits and within 8% of the
 static VI reference (so no other VI would have fired). The path is a mean-reverting walk
@@ -51,6 +53,7 @@ from typing import Any, Literal
 import orjson
 
 from autotrader.feed.tape import TAPE_VERSION, TapeHeader, TapeWriter
+from autotrader.market.screen import Screen, day_values
 from autotrader.market.ticks import daily_limits, round_to_tick, shift_ticks, tick_size
 
 _OPEN_S = 9 * 3600  # 09:00:00
@@ -96,6 +99,8 @@ class SynthConfig:
     vi_direction: Literal["up", "down"] = "up"
     vi_time: str = "103000"
     multi_entry_ratio: float = 0.03
+    # Condition searches to play over the day, (seq, name, screen): market/screen.py.
+    conditions: tuple[tuple[str, str, str], ...] = ()
     receive_times: bool = True  # each line's "rt", to the millisecond
     auctions: bool = False
     after_hours: bool = False
@@ -123,6 +128,8 @@ class SynthConfig:
             raise ValueError(f"nextrade codes must be among the symbols: {self.nextrade}")
         if not 0.0 <= self.order_book_ratio < 1.0:
             raise ValueError("order_book_ratio must lie in [0, 1)")
+        for _, _, text in self.conditions:
+            Screen(text)  # a ScreenError (a ValueError) names what is wrong
 
     def codes(self) -> tuple[str, ...]:
         """The symbol codes of the day, in header order."""
@@ -731,13 +738,59 @@ class _Venue:
 
 def generate_frames(cfg: SynthConfig = SAMPLE_CONFIG) -> Iterator[bytes]:
     """The day's frames as raw websocket bytes, in time order (no header); each line
-    carries its receive time (``rt``, see docs/tape-format.md) when ``cfg`` says so."""
+    carries its receive time (``rt``, see docs/tape-format.md) when ``cfg`` says so, and
+    condition search is played over them when ``cfg.conditions`` names screens."""
     frames = _Day(cfg).frames()
+    if cfg.conditions:
+        frames = with_conditions(frames, cfg.conditions)
     return with_receive_times(frames) if cfg.receive_times else frames
 
 
+def with_conditions(
+    frames: Iterator[bytes], conditions: tuple[tuple[str, str, str], ...]
+) -> Iterator[bytes]:
+    """The frames with condition search played over them, as a recorded run has it: the
+    CNSRLST answer and each condition's (empty) initial list after the first frame (the
+    pre-open notice, before any trade), then a ``02`` hit (``I``/``D``) right after each
+    trade that moves a stock into or out of a screen."""
+    screens = [(seq, Screen(text)) for seq, _, text in conditions]
+    pairs = [[seq, name] for seq, name, _ in conditions]
+    answers = [orjson.dumps({"trnm": "CNSRLST", "return_code": 0, "data": pairs})]
+    answers += [
+        orjson.dumps({"trnm": "CNSRREQ", "seq": seq, "return_code": 0, "cont_yn": "N", "data": []})
+        for seq, _ in screens
+    ]
+    matching: dict[str, set[str]] = {seq: set() for seq, _ in screens}
+    for raw in frames:
+        yield raw
+        if answers:
+            yield from answers
+            answers = []
+        if b'"0B"' not in raw:
+            continue
+        hits: list[dict[str, Any]] = []
+        for entry in orjson.loads(raw)["data"]:
+            if entry["type"] != "0B":
+                continue
+            code, fields = entry["item"], entry["values"]
+            values = day_values(fields)
+            for seq, screen in screens:
+                now, was = screen.matches(values), code in matching[seq]
+                if now == was:
+                    continue
+                (matching[seq].add if now else matching[seq].discard)(code)
+                hit = {"841": seq, "9001": "A" + code, "843": "I" if now else "D",
+                       "20": fields["20"], "907": "2" if now else "1"}  # fmt: skip
+                hits.append({"type": "02", "name": "조건검색", "item": code, "values": hit})
+        for entry in hits:
+            yield _frame(entry)
+
+
 def _exchange_second(frame: bytes) -> str:
-    for entry in orjson.loads(frame)["data"]:
+    decoded = orjson.loads(frame)
+    if decoded["trnm"] != "REAL":
+        return ""  # a condition search's answer: it arrives with the frames around it
+    for entry in decoded["data"]:
         v = entry["values"]
         if entry["type"] == "1h":
             return str(v["1224"] if v["1224"] != "000000" else v["1223"])
@@ -783,4 +836,11 @@ def write_tape(
     return header
 
 
-__all__ = ["SAMPLE_CONFIG", "SynthConfig", "generate_frames", "tape_header", "write_tape"]
+__all__ = [
+    "SAMPLE_CONFIG",
+    "SynthConfig",
+    "generate_frames",
+    "tape_header",
+    "with_conditions",
+    "write_tape",
+]

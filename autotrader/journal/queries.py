@@ -207,3 +207,18 @@ def order_from_row(r: Mapping[str, Any]) -> OrderRequest | None:
         )
     except (KeyError, ValueError, TypeError):
         return None
+
+
+def strategy_net_fills(
+    conn: sqlite3.Connection, *, strategy: str, broker: str, before_run: int
+) -> dict[str, int]:
+    """Shares per symbol that the journaled fills of ``strategy``'s earlier live runs on
+    ``broker`` leave held (buys minus sells): the stocks a condition universe bought and
+    may still hold when it restarts. Symbols netting to zero or less are absent."""
+    rows = conn.execute(
+        "SELECT f.symbol, SUM(CASE WHEN f.side = 'buy' THEN f.qty ELSE -f.qty END) "
+        "FROM fills f JOIN runs r ON r.id = f.run_id WHERE r.strategy = ? AND "
+        "r.mode = 'live' AND r.broker = ? AND f.run_id < ? GROUP BY f.symbol",
+        (strategy, broker, before_run),
+    ).fetchall()
+    return {str(symbol): int(qty) for symbol, qty in rows if qty and qty > 0}

@@ -3,7 +3,8 @@
 The journal is the system of record: every run, every rule decision, every risk check
 (with the values it compared), every order with each state it passed through, every
 fill, position snapshots, the tape's prices sampled as marks (for mark-to-market
-reports), live runners' heartbeats, feed and broker errors, and optionally the raw frames. Any
+reports), live runners' heartbeats, condition-search hits, feed and broker errors, and
+optionally the raw frames. Any
 SQLite tool can read it (``sqlite-utils tables journal.db``, ``datasette journal.db``).
 
 The schema version is SQLite's ``PRAGMA user_version``. ``MIGRATIONS[n]`` takes a
@@ -200,8 +201,28 @@ def _v3_to_v4(db: sqlite_utils.Database) -> None:
     db["runs"].create_index(("ended_at",), if_not_exists=True)  # type: ignore[union-attr]
 
 
+def _v4_to_v5(db: sqlite_utils.Database) -> None:
+    """Condition-search hits (조건검색): every stock entering or leaving, and what it did."""
+    db["condition_hits"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "run_id": int,
+            "ts": float,
+            "seq": str,  # the condition's seq at the broker
+            "name": str,
+            "symbol": str,
+            "event": str,  # "I" entered, "D" left
+            "source": str,  # realtime (a 02 hit), list (a search's snapshot), waiting, flat
+            "outcome": str,  # admitted, in, over_cap (N), dropped, left_held...
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["condition_hits"].create_index(("run_id", "ts"), if_not_exists=True)  # type: ignore[union-attr]
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4)
+MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -369,6 +369,22 @@ class Journal:
             (self.run_id, ts, symbol, qty, avg_price, realized, unrealized, reason),
         )
 
+    def condition_hit(
+        self,
+        ts: float,
+        seq: str,
+        name: str,
+        symbol: str,
+        entered: bool,
+        source: str,
+        outcome: str,
+    ) -> None:
+        """A stock entering (I) or leaving (D) a condition search, and what the universe did."""
+        self._add(
+            "condition_hits (run_id, ts, seq, name, symbol, event, source, outcome)",
+            (self.run_id, ts, seq, name, symbol, "I" if entered else "D", source, outcome),
+        )
+
     def marks(self, ts: float, prices: dict[str, int]) -> None:
         """Symbols' last trade prices at ``ts`` (one row): what reports mark positions to."""
         self._add(

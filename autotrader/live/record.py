@@ -5,7 +5,9 @@ when asked) for the watch list, and hands every ``REAL`` frame's text to a
 ``TapeRecorder`` with its receive time. A flush task appends the buffered lines to the
 day's file every second. After a reconnect the recorder writes a ``GAP`` line from the
 last frame received before the drop to the moment the feed is registered again:
-Kiwoom does not replay what was missed.
+Kiwoom does not replay what was missed. With condition searches (``--condition``), the
+list and each search's initial list are written to the tape, ``02`` hits too, and the
+stocks entering are registered as they come (``live/record_conditions.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from autotrader.broker.kiwoom.realtime import RealtimeClient
 from autotrader.broker.kiwoom.rest import KiwoomRest
 from autotrader.broker.kiwoom.settings import KiwoomSettings
 from autotrader.feed.recorder import FLUSH_INTERVAL, TapeRecorder
+from autotrader.live.record_conditions import RecordConditions
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,16 @@ class RecordingClient(RealtimeClient):
         symbols = list(symbols)
         super().subscribe(symbols)
         self.watch_list = list(dict.fromkeys([*self.watch_list, *(s for s in symbols if s)]))
+
+    async def add_symbols(self, symbols: Iterable[str]) -> None:
+        new = [s for s in symbols if s and s not in self.watch_list]
+        self.watch_list.extend(new)  # registered again after a reconnect
+        await super().add_symbols(new)
+
+    async def remove_symbols(self, symbols: Iterable[str]) -> None:
+        gone = set(symbols)
+        self.watch_list = [s for s in self.watch_list if s not in gone]
+        await super().remove_symbols(gone)
 
     def _groups(self) -> list[tuple[list[str], tuple[str, ...]]]:
         # market types only; the group size follows the client's (it shrinks on 105115)
@@ -73,6 +86,8 @@ class Recorder:
         depth: bool = False,
         prefix: str = "",
         clock: Callable[[], float] = time.time,
+        conditions: Iterable[str] = (),
+        max_condition_symbols: int = 100,
     ) -> None:
         self.symbols = list(dict.fromkeys(symbols))
         self.clock = clock
@@ -92,6 +107,14 @@ class Recorder:
             clock=clock,
         )
         self.client.subscribe(self.symbols)
+        self.conditions = RecordConditions(
+            self.client,
+            list(conditions),
+            self.tape,
+            clock,
+            cap=min(max_condition_symbols, settings.ws_max_items - len(self.symbols)),
+            fixed=self.symbols,
+        )
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -99,11 +122,13 @@ class Recorder:
 
     def _frame(self, text: str) -> None:
         self.tape.on_frame(text, self.clock())
+        self.conditions.on_frame(text)
 
     async def _reconnected(self) -> None:
         now = self.clock()
         self.tape.mark_gap(self.tape.last_received, now, "reconnect")
         log.warning("record: reconnected; gap marked in the tape")
+        await self.conditions.start()
 
     async def run(self, max_seconds: float | None = None) -> RecordResult:
         """Record until ``stop()``, ``max_seconds`` or a fatal websocket error."""
@@ -111,12 +136,19 @@ class Recorder:
         flusher = asyncio.create_task(self._flush_every())
         stopping = asyncio.create_task(self._stop.wait())
         try:
+            if self.conditions.refs:  # list and start the searches once logged in
+                ready = asyncio.create_task(self.client.wait_ready())
+                await asyncio.wait({ws, ready}, return_when="FIRST_COMPLETED")
+                ready.cancel()
+                if ready.done() and not ready.cancelled():
+                    await self.conditions.start(strict=True)
             await asyncio.wait({ws, stopping}, timeout=max_seconds, return_when="FIRST_COMPLETED")
             if ws.done():
                 ws.result()  # a fatal error (key refused, logged in elsewhere) surfaces here
         finally:
             stopping.cancel()
             flusher.cancel()
+            await self.conditions.close()
             await self.client.close()
             if not ws.done():
                 ws.cancel()

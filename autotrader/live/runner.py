@@ -12,7 +12,11 @@ Start-up, each step before the next, so no rule can fire on a wrong picture of t
    engine's order ledger (``live/account.py``): an order an earlier run journaled
    resumes its own row; any other is adopted as a new row;
 4. the websocket: LOGIN, then REG for the plan's symbols and the account's ``00``/``04``;
-5. rules enabled, then the ``on: start`` rules run.
+5. a universe's condition searches (``live/conditions.py``): the saved conditions listed
+   (an unknown name stops the run here, with the names Kiwoom has), each realtime search
+   started and its initial list taken, page by page, so the admitted stocks get their
+   states and registrations;
+6. rules enabled, then the ``on: start`` rules run.
 
 Then events flow on one event loop. Market frames are stamped with the wall clock and go
 to the same ``FrameDecoder`` the replay uses (frame times never move the clock); a task
@@ -71,6 +75,7 @@ from autotrader.feed.recorder import TapeRecorder
 from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
 from autotrader.live.account import load_account
+from autotrader.live.conditions import LiveConditions
 from autotrader.live.doubt import Doubts
 from autotrader.live.recovery import Recovery, recover_account
 from autotrader.market import Fees
@@ -153,6 +158,7 @@ class LiveRunner:
             engine.on_session,
             engine.set_time,
             wall_clock=True,
+            on_condition=engine.on_condition,
             reads=engine.plan.names,
         )
         self.realtime = self.broker.realtime(
@@ -162,6 +168,17 @@ class LiveRunner:
             on_event=lambda text: journal.error(clock(), "websocket", text),  # stalls...
         )
         self.realtime.subscribe(engine.states)
+        self.conditions = LiveConditions(  # the universe's condition searches
+            engine.universe,
+            self.realtime,
+            self.decoder,
+            journal,
+            clock,
+            max_items=settings.ws_max_items,
+            record=self.options.record,
+            strategy=plan.strategy.strategy,
+            broker_name=f"kiwoom-{settings.domain}",
+        )
         self.doubts = Doubts(
             self.engine,
             self.broker,
@@ -212,6 +229,7 @@ class LiveRunner:
         ws: asyncio.Task[None] | None = None
         background: list[asyncio.Task[None]] = []
         try:
+            self.conditions.hold_earlier_positions()  # a universe's stocks still held
             snapshot, self.recovery = await recover_account(
                 self.broker,
                 self.journal,
@@ -231,6 +249,7 @@ class LiveRunner:
                 await self._load_program_trading()
             ws = asyncio.create_task(self.realtime.run(), name="kiwoom-websocket")
             await self._until_ready(ws)
+            await self.conditions.start()  # an unknown condition name stops the run here
             if self.recovery.problems:  # cancels of open orders confirm through the socket
                 log.error("live: HALTED: %s", self.recovery.halt_reason)
                 self.engine.set_level(TradingLevel.HALTED, self.recovery.halt_reason)
@@ -314,6 +333,7 @@ class LiveRunner:
                 log.exception("live: 'on: stop' rules failed")
                 self.journal.error(self.clock(), "live", f"on: stop failed: {exc!r}")
         self.engine.hold_rules()
+        await self.conditions.close()
         await self.doubts.close()
         try:
             await self.broker.drain(self.options.drain_grace)
@@ -357,6 +377,7 @@ class LiveRunner:
             "recovery_problems": len(self.recovery.problems) if self.recovery else 0,
             # the interrupted run this one continues (journal/runs.py), settled by recovery
             "continues": self.journal.continues.run_id if self.journal.continues else None,
+            **self.engine.universe.run_stats(),
         }
 
     # -- start-up ------------------------------------------------------------------------
@@ -486,6 +507,7 @@ class LiveRunner:
         if tape is not None:
             tape.mark_gap(tape.last_received, self.clock(), "reconnect")
         await self.broker.catch_up()
+        await self.conditions.restart()  # the searches again; the universe reconciled
         self.doubts.reschedule()
         self.journal.flush()
         self._notify()
@@ -512,6 +534,9 @@ class LiveRunner:
         held = {s: [st.pos_qty, st.pos_avg, st.price] for s, st in e.states.items() if st.pos_qty}
         detail = {"day_pnl": e.book.day_pnl(), "reason": e.book.level_reason,
                   "sessions": self.realtime.sessions, "positions": held}  # fmt: skip
+        if e.universe.active:  # condition search: how many stocks are in, waiting, leaving
+            u = e.universe
+            detail["universe"] = [len(u.admitted), len(u.waiting), len(u.leaving)]
         self.journal.heartbeat(now, self.realtime.connected, last, e.book.level.value, detail)
 
     async def _clock_every(self, interval: float) -> None:

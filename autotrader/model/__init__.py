@@ -1,5 +1,11 @@
 """Value types shared by every stage: orders, fills and the events that flow back."""
 
+from autotrader.model.conditions import (
+    ConditionEvent,
+    ConditionHit,
+    ConditionList,
+    ConditionSnapshot,
+)
 from autotrader.model.events import (
     BalanceUpdate,
     Depth,
@@ -21,6 +27,10 @@ from autotrader.model.orders import (
 
 __all__ = [
     "BalanceUpdate",
+    "ConditionEvent",
+    "ConditionHit",
+    "ConditionList",
+    "ConditionSnapshot",
     "Depth",
     "Event",
     "Exchange",

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from autotrader.journal.outcomes import CONTINUATION_EVENTS, HELD_BACK, SENT
 from autotrader.journal.runs import state_fields
+from autotrader.report.conditions import condition_report
 from autotrader.report.load import RunRows, load_run
 from autotrader.report.trades import Trip, replay_fills, trip_stats
 
@@ -319,6 +320,7 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
         "open_trips": open_out,
         "orders": orders_out,
         "strategies": texts,
+        "conditions": condition_report(db, run_ids),  # condition-search hits, if any
     }
 
 

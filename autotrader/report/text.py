@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from autotrader.clock import to_seoul
+from autotrader.report.conditions import print_conditions
 from autotrader.report.rejections import group_rejections
 
 
@@ -192,6 +193,7 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
     if len(data["orders"]) > limit:
         t.caption = f"... and {len(data['orders']) - limit} more (--limit N, or --format json)"
     console.print(t)
+    print_conditions(data, console, limit)
 
 
 def _history(events: list[dict[str, Any]], day: bool) -> str:
@@ -233,12 +235,13 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-CSV_TABLES = ("rules", "symbols", "orders", "trips", "rejections", "equity")
+CSV_TABLES = ("rules", "symbols", "orders", "trips", "rejections", "equity", "conditions")
 
 
 def to_csv(data: dict[str, Any], table: str) -> str:
     """One of the report's tables as CSV; times as Asia/Seoul text with milliseconds."""
-    rows: Iterable[dict[str, Any]] = (_flat(r) for r in data[table])
+    source = data["conditions"]["hits"] if table == "conditions" else data[table]
+    rows: Iterable[dict[str, Any]] = (_flat(r) for r in source)
     buf = io.StringIO()
     writer: csv.DictWriter[str] | None = None
     for r in rows:

@@ -7,6 +7,7 @@ what each rule will do, in words, for ``autotrader explain``.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from autotrader.model import OrderType
@@ -21,7 +22,7 @@ from autotrader.rules.actions import (
 )
 from autotrader.rules.on_error import describe as describe_on_error
 from autotrader.rules.remainder import CancelAfter, Remainder, RepriceAfter
-from autotrader.rules.schema import RuleSpec, StrategySpec
+from autotrader.rules.schema import RuleSpec, StrategySpec, UniverseSpec
 from autotrader.rules.triggers import TRIGGER_WORDS, OnSpec
 
 SCHEMA_ID = "https://autotrader.local/strategy.schema.json"
@@ -120,14 +121,19 @@ def scaffold(name: str, file: str) -> str:
 
 def explain(spec: StrategySpec) -> list[str]:
     """Plain words for each rule: trigger, condition, actions and controls."""
-    lines = [f"Strategy '{spec.strategy}' on {', '.join(spec.symbols)}."]
+    lines = [f"Strategy '{spec.strategy}' on {_universe(spec)}."]
     if spec.description:
         lines.append(spec.description)
     lines.append(f"If a rule raises: {describe_on_error(spec.on_rule_error)}.")
+    if spec.universe is not None:
+        lines += _universe_lines(spec.universe)
+    every = "each of the strategy's symbols"
+    if spec.universe is not None:
+        every = "each stock in the universe" + (" and fixed symbol" if spec.symbols else "")
     for i, rule in enumerate(spec.rules, 1):
         lines.append("")
         lines.append(f"{i}. {rule.name}" + ("" if rule.enabled else " (disabled: never runs)"))
-        symbols = ", ".join(rule.symbols) if rule.symbols else "each of the strategy's symbols"
+        symbols = ", ".join(rule.symbols) if rule.symbols else every
         lines.append(f"   When: {_trigger(rule.on)}, for {symbols}")
         if rule.when.strip() != "true":
             lines.append(f"   If:   {rule.when}")
@@ -141,6 +147,29 @@ def explain(spec: StrategySpec) -> list[str]:
         if rest:
             lines.append(f"   Unfilled: {rest}")
     return lines
+
+
+def _universe(spec: StrategySpec) -> str:
+    if spec.universe is None:
+        return ", ".join(spec.symbols)
+    names = " or ".join(f"'{c}'" for c in spec.universe.condition)
+    fixed = f" and {', '.join(spec.symbols)}" if spec.symbols else ""
+    return f"the stocks of condition search {names}{fixed}"
+
+
+def _universe_lines(universe: UniverseSpec) -> list[str]:
+    names = ", ".join(f"'{c}'" for c in universe.condition)
+    text = (
+        f"Universe: the condition searches {names} saved in the HTS (by name, else by seq). "
+        "At start the conditions are listed (an unknown name stops the run) and each "
+        "realtime search starts with the stocks matching it now. A stock entering one gets "
+        f"the rules and its realtime registrations, at most {universe.max_symbols} stocks "
+        "at once (more wait, in order, for a place). A stock leaving every search gets no "
+        "new buy (journaled 'outside_universe'); its sells still run, and it is let go "
+        "once flat. Every hit is journaled; a reconnect restarts the searches and "
+        "reconciles the universe."
+    )
+    return textwrap.wrap(text, 88, subsequent_indent="  ")
 
 
 def _remainder(policy: Remainder) -> str:
@@ -177,6 +206,9 @@ def _trigger(on: OnSpec) -> str:
     if kind == "every" and on.every is not None:
         start, end = on.window
         return f"every {_seconds(on.every)} from {start} to {end}"
+    if kind == "condition":
+        moves = "enters" if on.condition_event == "enter" else "leaves"
+        return f"when a stock {moves} the condition search '{on.condition}'"
     return {"start": "when the strategy starts", "stop": "when the strategy stops"}[kind]
 
 

@@ -327,6 +327,7 @@ def _check_rules(spec: StrategySpec, root: Marks, path: str, errors: list[Strate
             line, col = locate(root, ("rules", i, "name"))
             errors.append(StrategyError(path, line, col, f"two rules are named '{rule.name}'"))
         seen.add(rule.name)
+        _check_condition_trigger(spec, i, root, path, errors)
         for j, sym in enumerate(rule.symbols or ()):
             if sym not in spec.symbols:
                 line, col = locate(root, ("rules", i, "symbols", j))
@@ -334,6 +335,32 @@ def _check_rules(spec: StrategySpec, root: Marks, path: str, errors: list[Strate
                     StrategyError(path, line, col, f"symbol {sym} is not in the strategy's symbols")
                 )
     check_gold_rules(spec, root, path, errors)
+
+
+def _check_condition_trigger(
+    spec: StrategySpec, i: int, root: Marks, path: str, errors: list[StrategyError]
+) -> None:
+    """``on: {condition: X}`` names one of the universe's condition searches."""
+    name = spec.rules[i].on.condition
+    if name is None:
+        return
+    line, col = locate(root, ("rules", i, "on", "condition"))
+    if spec.universe is None:
+        errors.append(
+            StrategyError(
+                path,
+                line,
+                col,
+                f"condition {name!r}: the strategy has no 'universe: {{condition}}'",
+            )
+        )
+    elif name not in spec.universe.condition:
+        known = ", ".join(repr(c) for c in spec.universe.condition)
+        errors.append(
+            StrategyError(
+                path, line, col, f"condition {name!r} is not in the universe (it has {known})"
+            )
+        )
 
 
 @functools.lru_cache(maxsize=1)

@@ -335,6 +335,16 @@ EVENT_NAMES: dict[str, dict[str, NameInfo]] = {
             "num", "this VI's trigger price (KRW)", example="price > event.trigger_price"
         ),
     },
+    "condition": {
+        "event.status": NameInfo(
+            "str",
+            'the hit: "enter" (the stock entered the condition) or "leave"',
+            example='event.status == "enter"',
+        ),
+        "event.condition": NameInfo(
+            "str", "the condition's name, as the broker lists it", example='event.condition != ""'
+        ),
+    },
 }
 _BY_TRIGGER: dict[str, dict[str, NameInfo]] = {
     kind: {**NAMES, **names} for kind, names in EVENT_NAMES.items()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from autotrader.market.gold import is_gold
 from autotrader.rules.actions import ActionSpec, OrderSpec
@@ -18,9 +18,18 @@ from autotrader.rules.bounds import Count, Label, Money, Qty, Seconds
 from autotrader.rules.durations import parse_duration
 from autotrader.rules.on_error import OnRuleError
 from autotrader.rules.remainder import Remainder
-from autotrader.rules.triggers import TICK, OnSpec, on_before
+from autotrader.rules.triggers import TICK, OnSpec, condition_ref, on_before
 
-__all__ = ["ActionSpec", "OrderSpec", "RiskSpec", "RuleSpec", "StrategySpec", "parse_duration"]
+__all__ = [
+    "ActionSpec",
+    "OrderSpec",
+    "RiskSpec",
+    "RuleSpec",
+    "StrategySpec",
+    "UniverseSpec",
+    "parse_duration",
+]
+DEFAULT_MAX_SYMBOLS = 20  # stocks a condition universe trades at once, unless set
 
 SYMBOL_RE = re.compile(r"^[0-9A-Z]{6}(_NX|_AL)?$")
 
@@ -115,6 +124,26 @@ class RiskSpec(_Model):
     )
 
 
+class UniverseSpec(_Model):
+    """Symbols chosen by the broker's condition searches (조건검색), as they change."""
+
+    condition: list[str] = Field(
+        min_length=1, description="the condition searches, by name or seq: one or a list"
+    )
+    max_symbols: int = Field(
+        default=DEFAULT_MAX_SYMBOLS,
+        gt=0,
+        le=190,
+        description="stocks in the universe at once (each needs realtime registrations)",
+    )
+
+    @field_validator("condition", mode="before")
+    @classmethod
+    def _condition(cls, v: Any) -> Any:
+        items = v if isinstance(v, list) else [v]
+        return [condition_ref(x) for x in items]
+
+
 class StrategySpec(_Model):
     strategy: Label = Field(min_length=1, max_length=64)
     description: Label = Field(default="", max_length=500)
@@ -122,9 +151,21 @@ class StrategySpec(_Model):
         default_factory=dict,
         description="named defaults, used as params.NAME in conditions and settings",
     )
-    symbols: list[Symbol] = Field(min_length=1)
+    symbols: list[Symbol] = Field(
+        default_factory=list, description="fixed symbols (needed unless a universe is given)"
+    )
+    universe: UniverseSpec | None = None
     risk: RiskSpec = RiskSpec()
     rules: list[RuleSpec] = Field(min_length=1)
     on_rule_error: OnRuleError = Field(
         default="day", description="a rule that raises: day, event or {hold_after: N}"
     )
+
+    @model_validator(mode="after")
+    def _some_symbols(self) -> StrategySpec:
+        if not self.symbols and self.universe is None:
+            raise ValueError(
+                "a strategy needs 'symbols' (a list of stock codes) or "
+                "'universe: {condition: NAME}' (a condition search)"
+            )
+        return self

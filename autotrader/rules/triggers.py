@@ -3,7 +3,8 @@
 ``on: tick`` (the default) runs the rule on every ``0B`` trade of its symbols. The other
 triggers are rare events: a VI (``1h``), a market-session change (``0s``), an event of
 the strategy's own orders (``00``), a time of day, a cron expression, an interval during
-a window of the day, and the strategy's start and stop. One word (``on: vi``) or a
+a window of the day, the strategy's start and stop, and a stock entering or leaving one
+of the universe's condition searches (``02``). One word (``on: vi``) or a
 mapping with exactly one trigger key (``on: {session: open}``).
 """
 
@@ -21,7 +22,9 @@ from autotrader.rules.bounds import Label
 from autotrader.rules.durations import parse_duration
 
 TRIGGER_WORDS = ("tick", "vi", "start", "stop")
-TRIGGER_KEYS = ("tick", "vi", "session", "order", "at", "cron", "every", "start", "stop")
+TRIGGER_KEYS = (
+    "tick", "vi", "session", "order", "at", "cron", "every", "start", "stop", "condition"
+)  # fmt: skip
 ORDER_EVENTS = ("accepted", "filled", "partially_filled", "cancelled", "rejected")
 OrderEvent = Literal["accepted", "filled", "partially_filled", "cancelled", "rejected"]
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
@@ -32,6 +35,7 @@ _NEEDS_VALUE = {
     "at": "{at: '15:19:30'}",
     "cron": "{cron: '*/10 9-15 * * mon-fri'}",
     "every": "{every: 5m}",
+    "condition": "{condition: surge, event: enter}",
 }
 
 
@@ -102,6 +106,17 @@ class OnSpec(_Model):
     )
     start: Literal[True] | None = Field(default=None, description="when the strategy starts")
     stop: Literal[True] | None = Field(default=None, description="when the strategy stops")
+    condition: str | None = Field(
+        default=None, description="a condition search of the universe: its name or seq"
+    )
+    event: Literal["enter", "leave"] | None = Field(
+        default=None, description="with 'condition': a stock entering (default) or leaving it"
+    )
+
+    @field_validator("condition", mode="before")
+    @classmethod
+    def _condition(cls, v: Any) -> Any:
+        return condition_ref(v)
 
     @field_validator("vi", mode="before")
     @classmethod
@@ -174,6 +189,8 @@ class OnSpec(_Model):
             )
         if self.tag is not None and self.order is None:
             raise ValueError("'tag' only goes with an 'order' trigger")
+        if self.event is not None and self.condition is None:
+            raise ValueError("'event' only goes with a 'condition' trigger")
         if self.between is not None and self.every is None:
             raise ValueError("'between' only goes with an 'every' trigger")
         return self
@@ -184,8 +201,24 @@ class OnSpec(_Model):
         return next(k for k in TRIGGER_KEYS if getattr(self, k) is not None)
 
     @property
+    def condition_event(self) -> str:
+        """For a condition trigger: 'enter' or 'leave'."""
+        return self.event or "enter"
+
+    @property
     def window(self) -> tuple[str, str]:
         return self.between or DEFAULT_WINDOW
+
+
+def condition_ref(v: Any) -> Any:
+    """A condition by name or seq: YAML reads ``condition: 4`` as an int; keep text."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    if isinstance(v, str):
+        if not v.strip():
+            raise ValueError("a condition name cannot be empty")
+        return v.strip()
+    return v
 
 
 def on_before(v: Any) -> Any:

@@ -26,9 +26,11 @@ def test_an_old_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     db.conn.commit()
     db.close()
     upgraded = open_journal(path)
-    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert "values_json" in upgraded["risk_checks"].columns_dict
-    assert {"position_snapshots", "frames", "marks", "heartbeats"} <= set(upgraded.table_names())
+    assert {"position_snapshots", "frames", "marks", "heartbeats", "condition_hits"} <= set(
+        upgraded.table_names()
+    )
     assert upgraded.execute("SELECT check_name FROM risk_checks").fetchall() == [("x",)]
 
 

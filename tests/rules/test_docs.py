@@ -51,7 +51,10 @@ TRIGGER_EXAMPLES = sorted(set(re.findall(r"`(on: [^`]+)`", TEXT)))
 @pytest.mark.parametrize("example", TRIGGER_EXAMPLES)
 def test_each_trigger_example_is_valid(example: str) -> None:
     """Every `on: ...` written in the reference is a valid trigger."""
-    load_strategy_text(HEAD + f"  - name: t\n    {example}\n    do: [{{buy: {{qty: 1}}}}]\n")
+    head = HEAD
+    if "condition" in example:  # a condition trigger names one of the universe's searches
+        head = head.replace("rules:", "universe: {condition: [surge, breakout, '4']}\nrules:")
+    load_strategy_text(head + f"  - name: t\n    {example}\n    do: [{{buy: {{qty: 1}}}}]\n")
 
 
 ROWS = re.findall(r"^\| `([a-z0-9_.]+)(?:\(\.\.\.\))?` \|(.*)\| `([^`]+)` \|$", TEXT, re.MULTILINE)
@@ -70,7 +73,7 @@ def test_every_name_and_function_is_documented_with_its_example() -> None:
 @pytest.mark.parametrize(("name", "middle", "example"), ROWS, ids=[r[0] for r in ROWS])
 def test_each_table_example_type_checks(name: str, middle: str, example: str) -> None:
     """A table's example condition is valid for the trigger the row names (else any)."""
-    kind = re.search(r"`(order|vi)`", middle)
+    kind = re.search(r"`(order|vi|condition)`", middle)
     if example.startswith(("on:", "cooldown", "max_per_day", "once_per", "enabled", "symbols")):
         return  # the controls table: loaded below
     check_condition(parse(example), names_for(kind.group(1) if kind else "tick"))

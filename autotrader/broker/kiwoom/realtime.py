@@ -129,6 +129,8 @@ class RealtimeClient:
         self._backoff_factory = backoff_factory
         self._symbols: list[str] = []
         self.symbol_types: tuple[str, ...] = SYMBOL_TYPES  # the runner adds 0D/0w if read
+        self._group_of: dict[str, int] = {}  # symbol -> its REG group on this connection
+        self._locks: dict[str, asyncio.Lock] = {}  # one request per trnm at a time
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._ws: ClientConnection | None = None
         self._ready = asyncio.Event()
@@ -147,6 +149,65 @@ class RealtimeClient:
         for symbol in symbols:
             if symbol and symbol not in self._symbols:
                 self._symbols.append(symbol)
+
+    async def add_symbols(self, symbols: Iterable[str]) -> None:
+        """Register more symbols' ``0B``/``1h`` now (a stock a condition search admitted):
+        into a group with room, else a new one; on a reconnect they are registered again."""
+        new = [s for s in dict.fromkeys(symbols) if s and s not in self._symbols]
+        self._symbols.extend(new)
+        ws = self._ws
+        if not new or ws is None or not self._handshake:
+            return  # the next handshake registers them
+        for group, items in self._placements(new).items():
+            answer = await self.request("REG", _reg(group, items, self.symbol_types))
+            error = error_from_answer(200, answer, "REG")
+            if error is not None:
+                for item in items:
+                    self._group_of.pop(item, None)
+                code = REG_TOO_MANY if _says_too_many(error) else error.return_code
+                raise RealtimeError(code, f"REG of {len(items)} symbols: {error}")
+
+    async def remove_symbols(self, symbols: Iterable[str]) -> None:
+        """Drop symbols' ``0B``/``1h`` registrations (a stock the universe let go)."""
+        gone = [s for s in dict.fromkeys(symbols) if s in self._symbols]
+        for symbol in gone:
+            self._symbols.remove(symbol)
+        by_group: dict[int, list[str]] = {}
+        for symbol in gone:
+            group = self._group_of.pop(symbol, None)
+            if group is not None:
+                by_group.setdefault(group, []).append(symbol)
+        if self._ws is None or not self._handshake:
+            return
+        for group, items in by_group.items():
+            message = {**_reg(group, items, self.symbol_types), "trnm": "REMOVE"}
+            message.pop("refresh")
+            answer = await self.request("REMOVE", message)
+            error = error_from_answer(200, answer, "REMOVE")
+            if error is not None:
+                raise RealtimeError(error.return_code, f"REMOVE of {len(items)} symbols: {error}")
+
+    def _placements(self, symbols: list[str]) -> dict[int, list[str]]:
+        counts: dict[int, int] = {}
+        for group in self._group_of.values():
+            counts[group] = counts.get(group, 0) + 1
+        placed: dict[int, list[str]] = {}
+        for symbol in symbols:
+            room = [g for g, n in sorted(counts.items()) if n < self._group_size]
+            group = room[0] if room else self._next_group
+            if not room:
+                self._next_group += 1
+            counts[group] = counts.get(group, 0) + 1
+            self._group_of[symbol] = group
+            placed.setdefault(group, []).append(symbol)
+        return placed
+
+    async def request(self, trnm: str, message: dict[str, Any]) -> dict[str, Any]:
+        """Send a request on the live connection and await its answer (CNSR*, REG...)."""
+        ws = self._ws
+        if ws is None or not self._handshake:
+            raise RealtimeError(None, f"{trnm}: the websocket is not logged in")
+        return await self._request(ws, trnm, message)
 
     def registrations(self) -> list[dict[str, Any]]:
         """The REG messages a handshake sends, account types first."""
@@ -222,6 +283,7 @@ class RealtimeClient:
             await self._login(ws, token)
             groups = self._groups()
             self._next_group = len(groups) + 1
+            self._group_of = {}
             for number, (items, types) in enumerate(groups, start=1):
                 await self._register(ws, number, items, types)
             handshake_done = self._handshake = True
@@ -270,6 +332,8 @@ class RealtimeClient:
             answer = await self._request(ws, "REG", _reg(group, items, types))
             error = error_from_answer(200, answer, "REG")
             if error is None:
+                if types == self.symbol_types:
+                    self._group_of.update(dict.fromkeys(items, group))
                 return
             too_many = _says_too_many(error)
             if too_many and len(items) > 1:
@@ -300,16 +364,19 @@ class RealtimeClient:
     async def _request(
         self, ws: ClientConnection, trnm: str, message: dict[str, Any]
     ) -> dict[str, Any]:
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[trnm] = future
-        try:
-            await ws.send(orjson.dumps(message).decode())
-            async with asyncio.timeout(self._login_timeout):
-                return await future
-        except TimeoutError:
-            raise RealtimeError(None, f"no {trnm} answer within {self._login_timeout}s") from None
-        finally:
-            self._pending.pop(trnm, None)
+        async with self._locks.setdefault(trnm, asyncio.Lock()):  # answers match by trnm
+            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            self._pending[trnm] = future
+            try:
+                await ws.send(orjson.dumps(message).decode())
+                async with asyncio.timeout(self._login_timeout):
+                    return await future
+            except TimeoutError:
+                raise RealtimeError(
+                    None, f"no {trnm} answer within {self._login_timeout}s"
+                ) from None
+            finally:
+                self._pending.pop(trnm, None)
 
     def _fail_pending(self) -> None:
         for future in self._pending.values():

@@ -75,6 +75,7 @@ class KiwoomSettings(BaseModel):
     ws_stall_min: float = Field(default=1.0, gt=0)  # never declare a stall sooner than this
     ws_login_timeout: float = Field(default=10.0, gt=0)
     ws_group_size: int = Field(default=100, ge=1)  # REG items per group before a split
+    ws_max_items: int = Field(default=200, ge=1)  # REG items Kiwoom allows per connection
 
     @model_validator(mode="after")
     def _check(self) -> KiwoomSettings:
