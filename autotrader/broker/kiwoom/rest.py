@@ -80,6 +80,7 @@ class KiwoomRest:
         self._rng = rng
         self._monotonic = monotonic
         self.on_fatal: Callable[[BrokerError], None] | None = None
+        self.rate_limited = 0  # 1700/429 answers met, for health checks and the drill
         self._queries = Throttle(
             lambda api_id: settings.rate_for(api_id, order=False),
             settings.query_burst,
@@ -172,6 +173,7 @@ class KiwoomRest:
                 log.info("%s: token refused (%s); renewing once", api_id, error.return_code)
                 continue
             if isinstance(error, RateLimitedError):
+                self.rate_limited += 1
                 self._queries.bucket(api_id).drain()
             elif type(error) is not BrokerError:
                 raise error  # a definite answer (bad request, keys...): retrying cannot help
@@ -215,6 +217,7 @@ class KiwoomRest:
             if not isinstance(error, RateLimitedError):
                 raise error
             # Refused at the gateway, so not accepted: safe to send again, within budget.
+            self.rate_limited += 1
             self._orders.bucket(api_id).drain()
             delay = next(delays)
             spent = self._monotonic() - started
