@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from autotrader.cli_data import register as register_data_verbs
+from autotrader.cli_drill import register as register_drill
 from autotrader.cli_report import register as register_review
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
@@ -28,6 +29,7 @@ app.add_typer(fake_app, name="fake-kiwoom")
 register_data_verbs(app, tape_app)
 
 register_review(app)  # report, runs, why, status, dashboard (autotrader/cli_report.py)
+register_drill(app)  # drill: the strategy against the fake Kiwoom under faults (cli_drill.py)
 
 _REPO = Path(__file__).resolve().parents[1]
 

@@ -18,7 +18,7 @@ from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.fake_kiwoom.faults import FailMode
 
 if TYPE_CHECKING:
-    from autotrader.drill.session import Probe, Rehearsal
+    from autotrader.drill.rehearsal import Probe, Rehearsal
 
 When = Literal["start", "order"]
 STALL_FRAMES = 15  # frames pushed while the feed is silent or down: fills the trader misses
@@ -116,57 +116,84 @@ PARTIAL_FILLS = {"max_fill_qty": 1}  # every share its own 00: more events to di
 PROFILES: tuple[Profile, ...] = (
     Profile("baseline", "no fault: the reference run"),
     Profile(
-        "ws-stall", "websocket connected but silent (no PING, no data) while fills happen",
-        when="order", act=_stall,
-        detected=lambda r, p: r.runner.realtime.stalls > p.stalls, recovered=_new_session,
-    ),  # fmt: skip
-    Profile(
-        "ws-drop", "websocket dropped (TCP abort) mid-order; fills happen while down",
-        when="order", act=_drop,
-        detected=lambda r, p: r.runner.realtime.sessions > p.sessions
-        or not r.runner.realtime.connected,
+        "ws-stall",
+        "websocket connected but silent (no PING, no data) while fills happen",
+        when="order",
+        act=_stall,
+        detected=lambda r, p: r.runner.realtime.stalls > p.stalls,
         recovered=_new_session,
     ),  # fmt: skip
     Profile(
-        "dup-00", "every 00 execution event sent twice", arm=lambda f: f.faults.duplicate_executions(),
+        "ws-drop",
+        "websocket dropped (TCP abort) mid-order; fills happen while down",
+        when="order",
+        act=_drop,
+        detected=lambda r, p: (
+            r.runner.realtime.sessions > p.sessions or not r.runner.realtime.connected
+        ),
+        recovered=_new_session,
+    ),  # fmt: skip
+    Profile(
+        "dup-00",
+        "every 00 execution event sent twice",
+        arm=lambda f: f.faults.duplicate_executions(),
         fake=PARTIAL_FILLS,
     ),  # fmt: skip
     Profile(
-        "reorder-00", "three 00 events held and sent in reverse order",
-        when="order", act=_reorder, fake=PARTIAL_FILLS,
+        "reorder-00",
+        "three 00 events held and sent in reverse order",
+        when="order",
+        act=_reorder,
+        fake=PARTIAL_FILLS,
     ),  # fmt: skip
     Profile(
-        "garbled", "a stray 00 with garbage numbers, then a real fill's 00 garbled",
-        when="order", act=_garble,
-        detected=lambda r, p: r.runner.realtime.stats.total > p.malformed
-        or r.runner.decoder.counters.malformed > p.decoded_malformed,
+        "garbled",
+        "a stray 00 with garbage numbers, then a real fill's 00 garbled",
+        when="order",
+        act=_garble,
+        detected=lambda r, p: (
+            r.runner.realtime.stats.total > p.malformed
+            or r.runner.decoder.counters.malformed > p.decoded_malformed
+        ),
     ),  # fmt: skip
     Profile(
-        "storm-1700", "HTTP 429 / 1700 on the first orders and resync queries",
-        arm=_storm, fired=_storm_struck, detected=lambda r, p: _storm_struck(r),
+        "storm-1700",
+        "HTTP 429 / 1700 on the first orders and resync queries",
+        arm=_storm,
+        fired=_storm_struck,
+        detected=lambda r, p: _storm_struck(r),
     ),  # fmt: skip
     Profile(
-        "token-expired", "every token expired mid-order, then the socket dropped",
-        when="order", act=_expire,
-        detected=lambda r, p: len(r.fake.tokens.issued) > p.tokens, recovered=_new_session,
+        "token-expired",
+        "every token expired mid-order, then the socket dropped",
+        when="order",
+        act=_expire,
+        detected=lambda r, p: len(r.fake.tokens.issued) > p.tokens,
+        recovered=_new_session,
     ),  # fmt: skip
     *(
         Profile(
             f"{mode}-{phase}",
             f"{'HTTP 500' if mode == 'http500' else 'no answer'} to the first order, "
             f"{phase} the venue accepts it",
-            arm=_fail(phase == "after", mode), fired=_failure_struck, detected=_in_doubt,
+            arm=_fail(phase == "after", mode),
+            fired=_failure_struck,
+            detected=_in_doubt,
         )  # fmt: skip
         for mode in ("http500", "timeout")
         for phase in ("before", "after")
     ),
     Profile(
-        "r10001", "SYSTEM R10001: the same app key logged in elsewhere (the run must stop)",
-        when="order", act=_evict, stops_run=True,
+        "r10001",
+        "SYSTEM R10001: the same app key logged in elsewhere (the run must stop)",
+        when="order",
+        act=_evict,
+        stops_run=True,
         detected=lambda r, p: r.task.done(),
     ),  # fmt: skip
     Profile(
-        "kill-9", "the live runner SIGKILLed right after its first order left, then restarted",
+        "kill-9",
+        "the live runner SIGKILLed right after its first order left, then restarted",
         crash=True,
     ),
 )
@@ -174,7 +201,8 @@ PROFILES: tuple[Profile, ...] = (
 # lost-fill`` proves that the drill notices a loss.
 SELF_CHECKS: tuple[Profile, ...] = (
     Profile(
-        "lost-fill", "the venue loses one fill: its 00 and 04 never arrive (a self-check)",
+        "lost-fill",
+        "the venue loses one fill: its 00 and 04 never arrive (a self-check)",
         arm=lambda f: f.faults.lose_next_fill(),
     ),  # fmt: skip
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -29,3 +30,11 @@ class ProfileResult:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"passed": self.passed}
+
+
+def fresh_journal(folder: Path) -> Path:
+    """``folder/journal.db``, the folder made and any earlier journal there removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    journal = folder / "journal.db"
+    journal.unlink(missing_ok=True)
+    return journal

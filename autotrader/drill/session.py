@@ -13,8 +13,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,8 @@ from autotrader.broker.kiwoom import KiwoomSettings
 from autotrader.compile.plan import Plan
 from autotrader.drill.clock import DrillClock
 from autotrader.drill.profiles import Profile
-from autotrader.drill.result import ProfileResult
+from autotrader.drill.rehearsal import WAIT, Rehearsal
+from autotrader.drill.result import ProfileResult, fresh_journal
 from autotrader.drill.tape import TimedFrame
 from autotrader.drill.verdict import judge
 from autotrader.errors import AutotraderError
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 APPKEY = "DRILL-APPKEY-0123456789abcdefghijklmnopqrstuv"
 SECRETKEY = "DRILL-SECRETKEY-0123456789abcdefghijklmnop"
 START_CASH = 100_000_000
-WAIT = 10.0
 # The fake's PINGs every 0.2 s make a stall show within 1.5 s (the client's floor).
 FAKE_OPTIONS: dict[str, Any] = {"ping_interval": 0.2, "ping_timeout": 2.0}
 SETTINGS: dict[str, Any] = {
@@ -66,17 +64,6 @@ OPTIONS = LiveOptions(
 )
 
 
-@dataclass
-class Probe:
-    """The trader-side counters when the fault struck; symptoms are changes from these."""
-
-    stalls: int = 0
-    sessions: int = 0
-    malformed: int = 0
-    decoded_malformed: int = 0
-    tokens: int = 0
-
-
 def settings_for(fake: FakeKiwoom, **overrides: Any) -> KiwoomSettings:
     values: dict[str, Any] = {
         "appkey": APPKEY,
@@ -86,57 +73,6 @@ def settings_for(fake: FakeKiwoom, **overrides: Any) -> KiwoomSettings:
         "account": fake.account,
     }
     return KiwoomSettings(**(values | SETTINGS | overrides))
-
-
-@dataclass
-class Rehearsal:
-    """What a profile's ``act`` works with: the fake, the runner, the rest of the day."""
-
-    fake: FakeKiwoom
-    runner: LiveRunner
-    task: asyncio.Task[LiveResult]
-    frames: Iterator[TimedFrame]
-    clock: DrillClock
-    probe: Probe = field(default_factory=Probe)
-    doubted: bool = False  # an order of the run was in doubt at some point
-    pushed: int = 0
-
-    async def push(self, n: int = 1) -> int:
-        """Push the next ``n`` frames of the day; how many there were."""
-        done = 0
-        for tf in self.frames:
-            self.clock.reach(tf.ts)
-            async with asyncio.timeout(WAIT):
-                await self.fake.push_frame(tf.frame)
-            self.pushed += 1
-            done += 1
-            if done >= n:
-                break
-        return done
-
-    async def until(self, predicate: Callable[[], bool], within: float = WAIT) -> bool:
-        """Poll ``predicate`` every 5 ms for up to ``within`` seconds; whether it held."""
-        deadline = time.monotonic() + within
-        while not predicate():
-            if time.monotonic() > deadline or self.task.done():
-                return predicate()
-            await asyncio.sleep(0.005)
-        return True
-
-    def probed(self) -> Probe:
-        rt = self.runner.realtime
-        return Probe(
-            rt.stalls, rt.sessions, rt.stats.total, self.runner.decoder.counters.malformed,
-            len(self.fake.tokens.issued),
-        )  # fmt: skip
-
-    def settled(self) -> bool:
-        """Connected, nothing in doubt or in flight, positions equal the fake's."""
-        r = self.runner
-        if not r.realtime.connected or r.doubts.in_doubt or r.broker.in_flight:
-            return False
-        engine = {s: st.pos_qty for s, st in r.engine.states.items() if st.pos_qty}
-        return engine == {s: h.qty for s, h in self.fake.holdings.items() if h.qty}
 
 
 class Monitor:
@@ -191,9 +127,7 @@ async def run_profile(
     """Rehearse ``plan`` under ``profile``; the journal is ``folder / "journal.db"``."""
     started = time.monotonic()
     result = ProfileResult(profile.name, profile.what)
-    folder.mkdir(parents=True, exist_ok=True)
-    journal_path = folder / "journal.db"
-    journal_path.unlink(missing_ok=True)
+    journal_path = fresh_journal(folder)
     result.journal = str(journal_path)
     clock = DrillClock(frames[0].ts - 1.0)
     options = FAKE_OPTIONS | profile.fake
@@ -269,4 +203,3 @@ async def _play(r: Rehearsal, profile: Profile, monitor: Monitor) -> None:
             break
         if r.pushed % 25 == 0:
             await asyncio.sleep(0)  # let the runner read what was sent
-

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.drill.verdict import judge
+from autotrader.fake_kiwoom import FakeKiwoom
 from tests.integration.live_support import APPKEY, SECRETKEY, Live, rows
 
 START_HOLDINGS = {"005930": 10}  # live_run's default fake account
