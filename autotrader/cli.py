@@ -143,12 +143,13 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="strategy files")],
 ) -> None:
     """Check strategy files; print every problem as path:line:column: message."""
+    from autotrader.cli_budget import validate_lines
     from autotrader.rules import load_strategy
 
     status = 0
     for f in files:
         try:
-            load_strategy(f)
+            loaded = load_strategy(f)
         except StrategyErrors as exc:
             unreadable = any(e.line == 0 for e in exc.errors)
             status = max(status, 2 if unreadable else 1)
@@ -156,6 +157,8 @@ def validate(
                 typer.echo(str(e))
             continue
         typer.echo(f"{f}: ok")
+        for line in validate_lines(loaded.spec):  # request budget (autotrader/cli_budget.py)
+            typer.echo(f"{f}: {line}")
     raise typer.Exit(status)
 
 
@@ -201,6 +204,7 @@ def explain(
     file: Annotated[Path, typer.Argument(help="strategy file")],
 ) -> None:
     """Say in plain words what each rule of FILE will do."""
+    from autotrader.cli_budget import explain_budget
     from autotrader.rules import load_strategy
     from autotrader.rules.authoring import explain as explain_rules
 
@@ -210,7 +214,7 @@ def explain(
         for e in exc.errors:
             typer.echo(str(e))
         raise typer.Exit(2 if any(e.line == 0 for e in exc.errors) else 1) from None
-    for line in explain_rules(loaded.spec):
+    for line in explain_rules(loaded.spec) + explain_budget(loaded.spec):
         typer.echo(line)
 
 

@@ -149,7 +149,7 @@ async def run_profile(
             await _ready(runner, task)
             await _play(r, profile, monitor)
             await fake.faults.release_held()
-            await r.until(r.settled, within=5.0)
+            await r.until(r.settled, within=8.0)
             await asyncio.sleep(0.2)  # late events (a duplicated 00's twin) land
         except AutotraderError as exc:
             result.stopped = str(exc)
