@@ -31,13 +31,13 @@ register_data_verbs(app, tape_app)
 register_review(app)  # report, runs, why, status, dashboard (autotrader/cli_report.py)
 register_drill(app)  # drill: the strategy against the fake Kiwoom under faults (cli_drill.py)
 
-_REPO = Path(__file__).resolve().parents[1]
+_DATA = Path(__file__).resolve().parent / "data"  # rules/ and examples/, in the wheel too
 
 
 def _bundled(relative: str) -> Path:
-    """A bundled file: from the working directory if present, else beside the package."""
+    """A bundled file: from the working directory if present, else the installed copy."""
     here = Path(relative)
-    return here if here.exists() else _REPO / relative
+    return here if here.exists() else _DATA / relative
 
 
 DEFAULT_STRATEGY = _bundled("rules/momentum-day.yaml")
@@ -46,7 +46,12 @@ err = Console(stderr=True)
 
 
 def _fail(exc: AutotraderError, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+    from rich.markup import escape as markup_escape
+
+    from autotrader.safetext import escape, scrub_urls
+
+    text = markup_escape(escape(scrub_urls(str(exc))))
+    err.print(f"[red]error:[/] {text}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -72,6 +77,9 @@ def run(
     record: Annotated[
         Path | None, typer.Option(help="with --live: also record the feed to day tapes here")
     ] = None,
+    bad_lines: Annotated[
+        str, typer.Option("--bad-lines", help="a bad tape line: skip (journaled) or refuse")
+    ] = "skip",
 ) -> None:
     """Dry-run STRATEGY over a tape with the paper broker, then print the report.
 
@@ -96,20 +104,27 @@ def run(
         return
     from autotrader.broker.paper import PaperBroker
     from autotrader.cli_progress import days_progress
+    from autotrader.cli_settings import announce_halt, paper_book, paper_holdings
     from autotrader.compile import compile_strategy
-    from autotrader.config import load_config
     from autotrader.engine.days import replay_tapes
+    from autotrader.feed.lines import BAD_LINES
+
+    if bad_lines not in BAD_LINES:
+        raise _fail(AutotraderError("--bad-lines is 'skip' or 'refuse'"))
     from autotrader.journal import Journal
     from autotrader.market.calendar import KrxCalendar
     from autotrader.report import print_report
     from autotrader.rules import load_strategy
+    from autotrader.settings import ensure_journal_folder, resolve_settings
 
     try:
-        cfg = load_config(config)
+        settings = resolve_settings(config=config, journal=journal)
+        cfg, jpath = settings.config, settings.journal
         loaded = load_strategy(strategy)
         plan = compile_strategy(loaded)
-        jpath = journal or Path(cfg.journal)
-        j = Journal(jpath)
+        ensure_journal_folder(jpath)
+        announce_halt(jpath, err)
+        j = Journal(jpath, raw_frames=cfg.journal_raw_frames)
         try:
             result = replay_tapes(
                 plan,
@@ -120,6 +135,9 @@ def run(
                 config_json=cfg.model_dump_json(),
                 calendar=KrxCalendar(cfg.calendar.extra_closed),
                 progress=days_progress(err),
+                bad_lines="refuse" if bad_lines == "refuse" else "skip",
+                book=paper_book(cfg),
+                holdings=paper_holdings(cfg, plan.symbols, err),
             )
         finally:
             j.close()
@@ -128,6 +146,14 @@ def run(
     except AutotraderError as exc:
         raise _fail(exc) from None
     c = result.counters
+    if result.silent:
+        err.print(
+            f"[yellow]warning:[/] no trade in the tape for {', '.join(result.silent)}: "
+            "their tick rules never ran (a wrong code, or a tape of other symbols?)",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
     err.print(
         f"dry-run {plan.strategy.strategy}: {c.frames:,} frames in {result.seconds:.2f} s, "
         f"journal {jpath} (run {result.run_id})"
@@ -138,15 +164,39 @@ def run(
         print_report(open_journal(jpath), result.run_id)
 
 
+JournalOption = Annotated[
+    Path | None, typer.Option(help="SQLite journal file (default: from the settings)")
+]
+ConfigOption = Annotated[Path | None, typer.Option(help="configuration TOML")]
+
+
+def _journal(journal: Path | None, config: Path | None) -> Path:
+    """The journal every verb uses: flag > environment > .env > autotrader.toml > default."""
+    from autotrader.settings import resolve_settings
+
+    try:
+        return resolve_settings(config=config, journal=journal).journal
+    except AutotraderError as exc:
+        raise _fail(exc) from None
+
+
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="strategy files")],
+    config: ConfigOption = None,
 ) -> None:
-    """Check strategy files; print every problem as path:line:column: message."""
+    """Check strategy files and the settings; print every problem as path:line:column: message."""
     from autotrader.cli_budget import validate_lines
     from autotrader.rules import load_strategy
+    from autotrader.settings import resolve_settings
 
     status = 0
+    cfg = None
+    try:
+        cfg = resolve_settings(config=config).config
+    except AutotraderError as exc:
+        typer.echo(f"error: {exc}")
+        status = 1
     for f in files:
         try:
             loaded = load_strategy(f)
@@ -157,7 +207,7 @@ def validate(
                 typer.echo(str(e))
             continue
         typer.echo(f"{f}: ok")
-        for line in validate_lines(loaded.spec):  # request budget (autotrader/cli_budget.py)
+        for line in validate_lines(loaded.spec, cfg):  # request budget (cli_budget.py)
             typer.echo(f"{f}: {line}")
     raise typer.Exit(status)
 
@@ -175,7 +225,10 @@ def schema(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(AutotraderError(f"cannot write {out}: {exc.strerror}")) from None
         typer.echo(f"wrote {out}")
 
 
@@ -223,30 +276,46 @@ def halt(
     reduce: Annotated[
         bool, typer.Option("--reduce", help="exits only: no new entries, sells allowed")
     ] = False,
-    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+    journal: JournalOption = None,
     reason: Annotated[str, typer.Option(help="why, for the journal")] = "autotrader halt",
+    config: ConfigOption = None,
 ) -> None:
     """Kill switch: stop new orders and cancel open ones (--reduce: exits only)."""
     from autotrader.engine.killswitch import halt_path, write_command
     from autotrader.risk.book import TradingLevel
+    from autotrader.settings import ensure_journal_folder
 
     level = TradingLevel.REDUCING if reduce else TradingLevel.HALTED
+    journal = _journal(journal, config)
+    try:
+        ensure_journal_folder(journal)
+    except AutotraderError as exc:
+        raise _fail(exc) from None
     path = halt_path(journal)
-    write_command(path, level, reason)
+    try:
+        write_command(path, level, reason)
+    except OSError as exc:
+        raise _fail(AutotraderError(f"cannot write {path}: {exc.strerror}")) from None
     typer.echo(f"{level.value}: wrote {path}; a running engine applies it within a second")
 
 
 @app.command()
 def resume(
-    journal: Annotated[Path, typer.Option(help="SQLite journal file")] = Path("autotrader.db"),
+    journal: JournalOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Lift the kill switch (the risk checks, daily loss limit included, still apply)."""
     from autotrader.engine.killswitch import halt_path, read_command, write_command
     from autotrader.risk.book import TradingLevel
 
-    path = halt_path(journal)
+    path = halt_path(_journal(journal, config))
+    if not path.parent.is_dir():
+        raise _fail(AutotraderError(f"no journal folder {path.parent}: nothing to resume"))
     before = read_command(path)
-    write_command(path, TradingLevel.ACTIVE, "autotrader resume")
+    try:
+        write_command(path, TradingLevel.ACTIVE, "autotrader resume")
+    except OSError as exc:
+        raise _fail(AutotraderError(f"cannot write {path}: {exc.strerror}")) from None
     was = f" (was {before.level.value}: {before.reason})" if before else ""
     typer.echo(f"active: wrote {path}{was}")
 
@@ -261,7 +330,10 @@ def tape_synth(
     """Write a deterministic synthetic trading day."""
     from autotrader.feed.synth import SynthConfig, write_tape
 
-    header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+    try:
+        header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+    except OSError as exc:
+        raise _fail(AutotraderError(f"cannot write {out}: {exc.strerror}")) from None
     typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")
 
 

@@ -103,19 +103,23 @@ def explain_lines(spec: StrategySpec, cfg: AppConfig) -> list[str]:
 
 
 def load_cfg() -> AppConfig | str:
-    """The default configuration, or why it could not be read."""
-    from autotrader.config import load_config
-    from autotrader.errors import ConfigError
+    """The resolved configuration (file, .env, environment), or why it could not be read."""
+    from autotrader.errors import AutotraderError
+    from autotrader.settings import resolve_settings
 
     try:
-        return load_config()
-    except ConfigError as exc:
+        return resolve_settings().config
+    except AutotraderError as exc:
         return f"request budget not checked: {exc}"
 
 
-def validate_lines(spec: StrategySpec) -> list[str]:
-    cfg = load_cfg()
-    return [cfg] if isinstance(cfg, str) else warnings(spec, cfg)
+def validate_lines(spec: StrategySpec, cfg: AppConfig | None) -> list[str]:
+    """``validate``'s warnings; ``cfg`` None: the settings were refused (already said)."""
+    return (
+        ["request budget not checked: the settings are invalid"]
+        if cfg is None
+        else (warnings(spec, cfg))
+    )
 
 
 def explain_budget(spec: StrategySpec) -> list[str]:

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape as markup_escape
 
 from autotrader.config import AppConfig
 from autotrader.errors import AutotraderError, ConfigError
+from autotrader.safetext import UrlScrubFilter, public_url
 
 if TYPE_CHECKING:
     from autotrader.broker.kiwoom import KiwoomSettings
@@ -58,23 +60,27 @@ def run_live_command(
     """Validate, show where the orders will go, confirm, trade until Ctrl-C, report.
 
     ``record``: also write the feed to day tapes there, from the same session."""
+    from autotrader.cli_settings import announce_halt
     from autotrader.compile import compile_strategy
-    from autotrader.config import load_config
     from autotrader.feed.recorder import TapeRecorder
     from autotrader.journal import Journal
     from autotrader.live.runner import LiveOptions, LiveRunner, run_live
     from autotrader.report.watch import start as watch_journal
     from autotrader.rules import load_strategy
+    from autotrader.settings import ensure_journal_folder, resolve_settings
 
-    cfg = load_config(config)
+    resolved = resolve_settings(config=config, journal=journal)
+    cfg, jpath = resolved.config, resolved.journal
     loaded = load_strategy(strategy)
     plan = compile_strategy(loaded)
     settings = kiwoom_settings(cfg)
     account = settings.account or "the app key's account (set KIWOOM_ACCOUNT to show it)"
-    jpath = journal or Path(cfg.journal)
+    ensure_journal_folder(jpath)
+    announce_halt(jpath, console)
     console.print(
         f"[bold red]LIVE[/] {plan.strategy.strategy}: Kiwoom [bold]{settings.domain}[/] "
-        f"({settings.base_url}), account {account}, journal {jpath}",
+        f"({markup_escape(public_url(settings.base_url))}), account {markup_escape(account)}, "
+        f"journal {markup_escape(str(jpath))}",
         markup=True,
         highlight=False,
     )
@@ -119,4 +125,6 @@ def run_live_command(
 
 def _log_to_stderr() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:  # URLs lose their user:password@
+        handler.addFilter(UrlScrubFilter())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise

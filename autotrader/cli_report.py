@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import sqlite_utils
 import typer
@@ -17,8 +17,14 @@ from rich.console import Console
 
 from autotrader.errors import AutotraderError
 
+if TYPE_CHECKING:
+    from autotrader.settings import Settings
+
 err = Console(stderr=True)
-JournalOpt = Annotated[Path, typer.Option(help="SQLite journal file")]
+JournalOpt = Annotated[
+    Path | None, typer.Option(help="SQLite journal file (default: from the settings)")
+]
+ConfigOpt = Annotated[Path | None, typer.Option(help="configuration TOML")]
 
 
 class Format(enum.StrEnum):
@@ -29,8 +35,18 @@ class Format(enum.StrEnum):
 
 
 def _fail(exc: AutotraderError | str) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+    err.print(f"[red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(1)
+
+
+def _settings(journal: Path | None, config: Path | None) -> Settings:
+    """Flag > environment > .env > autotrader.toml > default, as every verb resolves it."""
+    from autotrader.settings import resolve_settings
+
+    try:
+        return resolve_settings(config=config, journal=journal)
+    except AutotraderError as exc:
+        raise _fail(exc) from None
 
 
 def _open(journal: Path) -> sqlite_utils.Database:
@@ -38,11 +54,14 @@ def _open(journal: Path) -> sqlite_utils.Database:
 
     if not journal.exists():
         raise _fail(f"no journal at {journal}: run a strategy first")
-    return open_journal(journal)
+    try:
+        return open_journal(journal)
+    except AutotraderError as exc:  # not a journal: a message, never a traceback
+        raise _fail(exc) from None
 
 
 def report(
-    journal: JournalOpt = Path("autotrader.db"),
+    journal: JournalOpt = None,
     run_ids: Annotated[
         list[int] | None, typer.Option("--run", help="run id; repeat for several (default: latest)")
     ] = None,
@@ -56,8 +75,10 @@ def report(
         str, typer.Option(help="with --format csv: rules|symbols|orders|trips|rejections|equity")
     ] = "rules",
     limit: Annotated[int, typer.Option(help="rows per table (table format)")] = 20,
+    config: ConfigOpt = None,
 ) -> None:
     """Report runs from the journal: per rule and symbol, equity, drawdown, orders."""
+    journal = _settings(journal, config).journal
     from autotrader.report.figures import build_report
     from autotrader.report.load import select_runs
     from autotrader.report.text import CSV_TABLES, print_full_report, to_csv
@@ -96,11 +117,13 @@ def report(
 
 
 def runs(
-    journal: JournalOpt = Path("autotrader.db"),
+    journal: JournalOpt = None,
     limit: Annotated[int, typer.Option(help="how many, newest first")] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """List runs: id, strategy, mode, market days, P&L (marked), orders."""
+    journal = _settings(journal, config).journal
     from rich.table import Table
 
     from autotrader.report.runs import list_runs
@@ -128,14 +151,16 @@ def runs(
 
 def why(
     rule: Annotated[str, typer.Argument(help="rule name")],
-    journal: JournalOpt = Path("autotrader.db"),
+    journal: JournalOpt = None,
     run_id: Annotated[int | None, typer.Option("--run", help="run id (default: latest)")] = None,
     at: Annotated[
         str | None, typer.Option(help="HH:MM[:SS]: every term's values at that moment")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text")] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Why RULE did (not) fire: evaluations, the terms that were false, nearest misses."""
+    journal = _settings(journal, config).journal
     from autotrader.diagnose.why import explain_rule
     from autotrader.diagnose.why_text import print_why
     from autotrader.errors import StrategyErrors
@@ -156,7 +181,7 @@ def why(
 
 
 def status(
-    journal: JournalOpt = Path("autotrader.db"),
+    journal: JournalOpt = None,
     run_id: Annotated[int | None, typer.Option("--run", help="run id (default: latest)")] = None,
     follow: Annotated[
         bool, typer.Option("--follow", help="then print fills, rejections, halts as they come")
@@ -168,6 +193,8 @@ def status(
 ) -> None:
     """A run's state from its journal: positions, working orders, day P&L, kill switch,
     connection and the age of the last frame (--follow: and then what happens)."""
+    settings = _settings(journal, config)
+    journal = settings.journal
     from autotrader.report.status import run_status
     from autotrader.report.status_text import print_status
 
@@ -185,15 +212,9 @@ def status(
     if follow:
         import time
 
-        from autotrader.config import load_config
-
-        try:
-            cfg = load_config(config)
-        except AutotraderError as exc:
-            raise _fail(exc) from None
         from autotrader.report.watch import start
 
-        watch = start(journal, cfg.notify, Console())
+        watch = start(journal, settings.config.notify, Console())
         try:
             while True:
                 time.sleep(1.0)
@@ -204,12 +225,14 @@ def status(
 
 
 def dashboard(
-    journal: JournalOpt = Path("autotrader.db"),
+    journal: JournalOpt = None,
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8765,
     run_id: Annotated[int | None, typer.Option("--run", help="run id (default: latest)")] = None,
     refresh: Annotated[int, typer.Option(help="seconds between page reloads")] = 5,
+    config: ConfigOpt = None,
 ) -> None:
     """Serve a read-only page on 127.0.0.1: the run's state and report, reloading itself."""
+    journal = _settings(journal, config).journal
     from autotrader.report.dashboard import make_server
 
     try:

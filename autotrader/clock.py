@@ -36,5 +36,15 @@ def hms_to_seconds(hms: str) -> int:
     return (n // 10_000) * 3600 + (n // 100 % 100) * 60 + n % 100
 
 
+def receive_seconds(rt: str) -> float:
+    """'HHMMSS.fff' (a tape line's receive time) -> seconds since midnight, to the ms."""
+    if type(rt) is not str or len(rt) != 10 or rt[6] != ".":
+        raise ValueError(f"not a HHMMSS.fff time: {rt!r}")
+    ms = int(rt[7:])
+    if ms < 0 or not rt[7:].isdigit():
+        raise ValueError(f"not a HHMMSS.fff time: {rt!r}")
+    return hms_to_seconds(rt[:6]) + ms / 1000
+
+
 def to_seoul(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, tz=timezone(timedelta(hours=9))).astimezone(SEOUL)

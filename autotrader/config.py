@@ -9,16 +9,16 @@ environment.
 from __future__ import annotations
 
 import datetime
-import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from autotrader.errors import ConfigError
 from autotrader.market.fees import Fees
 from autotrader.risk.checks import RiskLimits
-from autotrader.rules.schema import RiskSpec
+from autotrader.rules.schema import RiskSpec, normalize_symbol
+from autotrader.settings_check import bad_numbers, read_toml, unknown_toml_keys
 
 DEFAULT_CONFIG_FILE = "autotrader.toml"
 
@@ -52,8 +52,25 @@ class RiskConfig(_Section):
     trading_hours: tuple[str, str] = ("09:00", "15:20")
 
 
+class Holding(_Section):
+    """Shares a dry-run starts with in one symbol."""
+
+    qty: int = Field(gt=0, description="shares")
+    avg_price: int = Field(gt=0, description="average cost per share, KRW")
+
+
 class PaperConfig(_Section):
     cash: int = Field(100_000_000, ge=0, description="orderable KRW a dry-run starts with")
+    holdings: dict[str, Holding] = Field(
+        default_factory=dict, description='shares a dry-run starts with: "005930" = {...}'
+    )
+
+    @field_validator("holdings", mode="before")
+    @classmethod
+    def _symbols(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        return {normalize_symbol(k): h for k, h in v.items()}
 
 
 class KiwoomConfig(_Section):
@@ -161,13 +178,14 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         if path is not None:
             raise ConfigError(f"configuration file not found: {p}")
         return AppConfig()
+    data, text = read_toml(p)
+    problems = unknown_toml_keys(data, AppConfig, text) + bad_numbers(data)
+    if problems:
+        raise ConfigError(f"{p}: " + "; ".join(problems))
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
         return AppConfig.model_validate(data)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: {exc}") from None
     except ValidationError as exc:
-        problems = "; ".join(
+        invalid = "; ".join(
             f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
-        raise ConfigError(f"{p}: {problems}") from None
+        raise ConfigError(f"{p}: {invalid}") from None

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from autotrader.safetext import escape
+
 
 class AutotraderError(Exception):
     """Base of every error autotrader raises on purpose."""
@@ -40,7 +42,8 @@ class StrategyError(AutotraderError):
         self.message = message
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        # The path and the message can quote the file (keys, names): never raw.
+        return escape(f"{self.path}:{self.line}:{self.column}: {self.message}")
 
 
 class StrategyErrors(StrategyError):

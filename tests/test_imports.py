@@ -17,10 +17,12 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "autotrader"
 
-BASE = {"model", "errors", "clock", "market"}  # shared values and facts: anyone may use them
+BASE = {"model", "errors", "clock", "market", "safetext"}  # shared values, facts, text escaping
 ALLOWED: dict[str, set[str]] = {
     "model": set(),
-    "errors": set(),
+    "errors": {"safetext"},  # error text is escaped where it is made
+    "safetext": set(),
+    "settings_check": BASE,  # unknown keys in settings, for every settings model
     "clock": set(),
     "crashpoint": set(),
     "market": {"model", "errors"},
@@ -30,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "journal": BASE,
     "risk": BASE,
     "broker": BASE | {"crashpoint"},
-    "broker.kiwoom": BASE | {"broker", "crashpoint"},
+    "broker.kiwoom": BASE | {"broker", "crashpoint", "settings_check"},
     "engine": BASE | {"rules", "compile", "feed", "risk", "journal", "broker"},
     "live": BASE
     | {
@@ -65,7 +67,7 @@ ALLOWED: dict[str, set[str]] = {
         "config",
     },
 }
-ENTRY_POINTS = {"autotrader", "__main__", "config"}  # and every cli*: they wire stages
+ENTRY_POINTS = {"autotrader", "__main__", "config", "settings"}  # and every cli*: they wire stages
 TYPE_ONLY = {  # upstream names used in annotations only: the engine's per-symbol state
     ("compile", "engine"),
     ("feed", "engine"),

@@ -74,6 +74,12 @@ FRAGMENTS: dict[str, str] = {
     "position.pnl": "((s.price - s.pos_avg) * s.pos_qty)",
     "position.pnl_pct": "((s.price - s.pos_avg) / s.pos_avg if s.pos_qty and s.pos_avg else 0.0)",
     "position.realized": "s.realized",
+    "position.high": "(s.pos_high if s.pos_qty else 0)",
+    "position.low": "(s.pos_low if s.pos_qty else 0)",
+    "position.drawdown": (
+        "((s.pos_high - s.price) / s.pos_high if s.pos_qty and s.pos_high else 0.0)"
+    ),
+    "position.age": "((s.market.now - s.entry_ts) if s.pos_qty and s.entry_ts else 0.0)",
     "open_orders": "s.open_orders",
     "open_orders.buy": "s.open_buy",
     "open_orders.sell": "s.open_sell",
@@ -92,6 +98,12 @@ FRAGMENTS: dict[str, str] = {
 FRAGMENTS.update(
     {name: "s.market.event." + name[6:] for names in EVENT_NAMES.values() for name in names}
 )
+FRAGMENTS["event.age"] = (
+    "((s.market.now - s.market.event.created_at) if s.market.event.created_at else 0.0)"
+)
+FRAGMENTS["event.unfilled"] = '(s.market.event.filled_qty == 0 and s.market.event.status != "")'
+# Names whose values the symbol's evaluator keeps up to date on every trade while held.
+ENTRY_NAMES = frozenset({"position.high", "position.low", "position.drawdown"})
 _OPS = frozenset({"<", "<=", ">", ">=", "==", "!=", "+", "-", "*", "and", "or"})
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from autotrader.compile.conditions import (
+    ENTRY_NAMES,
     Condition,
     RollKey,
     Value,
@@ -165,14 +166,15 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
             index.setdefault(sym, []).append(r)
     by_symbol = {s: tuple(sorted(rs, key=lambda r: r.order)) for s, rs in index.items()}
     rolling_by_symbol = {s: tuple(keys) for s, keys in per_symbol.items()}
+    track = bool(names & ENTRY_NAMES)  # some rule reads position.high / low / drawdown
     fused: dict[tuple[tuple[int, ...], bool], Evaluator] = {}
     evaluators: dict[str, Evaluator] = {}
     for sym, group in by_symbol.items():
         rolls = bool(rolling_by_symbol.get(sym))
-        if group or rolls:
+        if group or rolls or track:
             fkey = (tuple(r.order for r in group), rolls)
             if fkey not in fused:
-                fused[fkey] = fuse(group, slots, rolls)
+                fused[fkey] = fuse(group, slots, rolls, track)
             evaluators[sym] = fused[fkey]
     return Plan(
         spec,
@@ -218,12 +220,23 @@ def _compiled(
 
 
 def fuse(
-    rules: tuple[CompiledRule, ...], slots: dict[RollKey, int] | None = None, rolls: bool = False
+    rules: tuple[CompiledRule, ...],
+    slots: dict[RollKey, int] | None = None,
+    rolls: bool = False,
+    track: bool = False,
 ) -> Evaluator:
-    """One function testing each rule in order; ``cd[i]`` is when rule i may fire again."""
+    """One function testing each rule in order; ``cd[i]`` is when rule i may fire again.
+
+    ``track``: first move the position's high and low since entry to this trade."""
     lines = ["def _evaluate(s, now, cd, fire):"]
     if rolls:
         lines.append("    s.rolling.update(s)")
+    if track:
+        lines += [
+            "    if s.pos_qty:",
+            "        if s.price > s.pos_high: s.pos_high = s.price",
+            "        if s.price < s.pos_low or not s.pos_low: s.pos_low = s.price",
+        ]
     for i, rule in enumerate(rules):
         controls = f"cd[{i}] <= now and " if rule.has_controls else ""
         lines.append(f"    if {controls}{render(rule.node, slots)}:")

@@ -17,7 +17,8 @@ from autotrader.clock import SEOUL
 from autotrader.errors import TapeError
 from autotrader.fake_kiwoom.replay import TapeCursor, frame_time, seconds
 
-DEFAULT_TAPE = Path(__file__).resolve().parents[2] / "examples" / "sample-day.jsonl.gz"
+# The bundled sample day, installed with the package (autotrader/data, see pyproject.toml).
+DEFAULT_TAPE = Path(__file__).resolve().parents[1] / "data" / "examples" / "sample-day.jsonl.gz"
 
 
 @dataclass(frozen=True, slots=True)

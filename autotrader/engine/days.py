@@ -26,7 +26,7 @@ import glob
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,13 +34,23 @@ from autotrader.broker.base import Broker
 from autotrader.clock import day_start
 from autotrader.compile.plan import Plan
 from autotrader.engine.engine import Engine
-from autotrader.engine.replay import RunResult, _stats, feed_frames, make_decoder, replay
+from autotrader.engine.replay import (
+    RunResult,
+    _stats,
+    end_of_tape,
+    feed_tape,
+    hold,
+    make_decoder,
+    replay,
+    silent_symbols,
+)
 from autotrader.errors import TapeError
 from autotrader.feed.kiwoom import FeedCounters
+from autotrader.feed.lines import BadLines
 from autotrader.feed.tape import TapeHeader, open_tape
 from autotrader.journal.writer import Journal
 from autotrader.market.calendar import KrxCalendar
-from autotrader.risk.book import TradingLevel
+from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import RiskLimits
 
 LOSS_LIMIT_PREFIX = "daily loss limit"
@@ -65,6 +75,7 @@ class DaysResult:
     equity: list[int] = field(default_factory=list)  # KRW at each day's end
     missing: list[datetime.date] = field(default_factory=list)  # sessions without a tape
     start_equity: int = 0
+    silent: tuple[str, ...] = ()  # the strategy's symbols no day had a trade for
 
 
 class Progress:
@@ -146,7 +157,9 @@ def _forget_finished(engine: Engine) -> None:
         times.clear()  # per-minute rates: a new day starts at zero
 
 
-def _counting(lines: Iterator[bytes], progress: Progress) -> Iterator[bytes]:
+def _counting(
+    lines: Iterator[tuple[int, bytes]], progress: Progress
+) -> Iterator[tuple[int, bytes]]:
     n, every = 0, progress.every
     started = time.perf_counter()
     for line in lines:
@@ -170,6 +183,9 @@ def replay_days(
     progress: Progress | None = None,
     cash: int | None = None,
     on_engine: Callable[[Engine], None] | None = None,
+    bad_lines: BadLines = "skip",
+    book: RiskBook | None = None,
+    holdings: Mapping[str, tuple[int, int]] | None = None,
 ) -> DaysResult:
     """Run ``plan`` over every day of ``tapes`` in date order, as one journaled run."""
     days = order_days(tapes, calendar)
@@ -178,7 +194,7 @@ def replay_days(
     first, last = days[0].header.date, days[-1].header.date
     have = {t.header.date for t in days}
     missing = [d for d in calendar.sessions(first, last) if d not in have] if calendar else []
-    engine = Engine(plan, broker, journal, limits=limits)
+    engine = Engine(plan, broker, journal, limits=limits, book=book)
     if cash is not None:
         engine.book.cash = cash
     if on_engine is not None:
@@ -202,17 +218,26 @@ def replay_days(
         day0 = day_start(tape.header.date)
         if index == 0:
             engine.set_time(day0)
+            hold(engine, holdings or {}, day0)
             engine.start()  # 'on: start' rules, once for the run
         else:
             start_day(engine, day0)
         decoder = make_decoder(engine, day0)
-        _, lines = open_tape(tape.path)
-        feed_frames(decoder, _counting(lines, show) if progress is not None else lines)
+        wrap = (lambda lines: _counting(lines, show)) if progress is not None else None
+        feed_tape(decoder, tape.path, journal, engine, bad_lines, wrap)
+        end_of_tape(engine)
         _add(counters, decoder.counters)
         result.days.append(tape.header.date)
         result.equity.append(equity(engine))
     engine.stop()  # 'on: stop' rules, at the last tape's last moment
     show.done()
+    result.silent = silent_symbols(engine)
+    if result.silent:
+        journal.error(
+            engine.market.now,
+            "feed",
+            f"no trade on any day for {', '.join(result.silent)}: their tick rules never ran",
+        )
     result.seconds = time.perf_counter() - started
     stats = _stats(engine, counters, result.seconds) | {"days": len(days)}
     if missing:
@@ -242,11 +267,24 @@ def replay_tapes(
     config_json: str = "{}",
     calendar: KrxCalendar | None = None,
     progress: Progress | None = None,
+    bad_lines: BadLines = "skip",
+    book: RiskBook | None = None,
+    holdings: Mapping[str, tuple[int, int]] | None = None,
 ) -> RunResult | DaysResult:
     """One tape: the single-day replay; a glob or directory of several: ``replay_days``."""
     paths = expand_tapes(tape)
     if len(paths) == 1:
-        return replay(plan, paths[0], broker, journal, limits=limits, config_json=config_json)
+        return replay(
+            plan,
+            paths[0],
+            broker,
+            journal,
+            limits=limits,
+            config_json=config_json,
+            bad_lines=bad_lines,
+            book=book,
+            holdings=holdings,
+        )
     return replay_days(
         plan,
         paths,
@@ -256,4 +294,7 @@ def replay_tapes(
         config_json=config_json,
         calendar=calendar or KrxCalendar(),
         progress=progress,
+        bad_lines=bad_lines,
+        book=book,
+        holdings=holdings,
     )

@@ -24,7 +24,7 @@ from autotrader.broker.base import (
     OrderOutcomeUnknown,
     OrderRejected,
 )
-from autotrader.clock import seconds_of_day
+from autotrader.clock import DAY, SEOUL_OFFSET
 from autotrader.compile.plan import CompiledRule, Plan
 from autotrader.engine.actions import Actions
 from autotrader.engine.killswitch import KillSwitch, halt_path
@@ -32,6 +32,7 @@ from autotrader.engine.ledger import Ledger, projected
 from autotrader.engine.marks import MarkSampler
 from autotrader.engine.positions import apply_fill
 from autotrader.engine.rolling import Rolling
+from autotrader.engine.rule_errors import RuleErrors, event_excerpt
 from autotrader.engine.state import MarketState, SymbolState
 from autotrader.engine.triggers import Controls, Triggers
 from autotrader.errors import JournalError
@@ -95,7 +96,8 @@ class Engine:
         }
         self.on_order_event: Callable[[OrderRequest], None] | None = None
         self.held_rules: set[str] = set()  # rules with an order in doubt: they place nothing
-        self.failed_rules: dict[str, str] = {}  # rule -> the error it raised: held for the run
+        self.failed_rules: dict[str, str] = {}  # rule -> the error that holds it (on_error.py)
+        self.rule_errors = RuleErrors(plan.strategy.on_rule_error)
         self.actions = Actions(
             journal, self.ledger, self.states, self.stats, plan.strategy.strategy,
             lambda order, st: self.place(order, st),  # late-bound: tests trace place()
@@ -108,7 +110,9 @@ class Engine:
             if rst is not None:
                 rst.rolling = Rolling(len(plan.rolling), {k: plan.rolling[k] for k in keys})
                 rst.roll = rst.rolling.values
-        self.triggers = Triggers(plan, self.market, self.states, self.controls, self._fire)
+        self.triggers = Triggers(
+            plan, self.market, self.states, self.controls, self._fire, self._rule_failed
+        )
         self.triggers.stats = self.stats
         self.ledger.on_change = self._order_changed
         self.ledger.on_event = self.triggers.on_order
@@ -119,11 +123,12 @@ class Engine:
 
     # -- clock ---------------------------------------------------------------------------
     def set_time(self, ts: float) -> None:
-        self.market.now = ts
-        self.market.sod = seconds_of_day(ts)
         if ts >= self._next_due:  # a time rule is due: one float compare per clock change
-            self.triggers.scheduler.run_due(ts)
+            self.triggers.scheduler.run_due(ts)  # each at its own time, before ``ts``
             self._next_due = self.triggers.scheduler.next_due
+        market = self.market  # called on every frame of a tape with receive times
+        market.now = ts
+        market.sod = int(ts + SEOUL_OFFSET) % DAY  # seconds_of_day, inlined
         if ts >= self.remainders.next_due:  # an order's remainder policy is due
             self.actions.settle_remainders(ts)
         if ts >= self._watch_at:  # at most once per clock second, never per tick
@@ -190,7 +195,31 @@ class Engine:
             self._paper_ticks(st.symbol, st.price, st.ask, st.bid, st.ts)
         evaluate = st.evaluate
         if evaluate is not None:
-            evaluate(st, self.market.now, st.cooldowns, st.fire)
+            try:  # free unless something raises
+                evaluate(st, self.market.now, st.cooldowns, st.fire)
+            except JournalError:
+                raise  # fail closed: place() has halted trading; the run must see it
+            except Exception as exc:
+                self._conditions_failed(st, exc)
+
+    def _conditions_failed(self, st: SymbolState, exc: Exception) -> None:
+        """A tick's fused evaluation raised at some rule's condition: record the rules
+        whose conditions raise, and run the rules after the first of them one by one,
+        so one broken rule never silences the rules below it."""
+        now = self.market.now
+        first_error: int | None = None
+        for i, rule in enumerate(self.plan.by_symbol.get(st.symbol) or ()):
+            try:
+                fires = rule.condition(st)
+            except Exception as raised:
+                first_error = i if first_error is None else first_error
+                if rule.name not in self.failed_rules:
+                    self._rule_failed(rule, st, "0B", raised)
+                continue
+            if first_error is not None and fires and st.cooldowns[i] <= now:
+                st.fire(i)
+        if first_error is None:  # not a condition: the rolling update or the engine
+            self._rule_failed(None, st, "0B", exc)
 
     def hold_rules(self) -> None:
         """No rule fires until ``enable_rules``: a live run starts so, until the account is
@@ -243,7 +272,9 @@ class Engine:
 
     # -- rules to orders ----------------------------------------------------------------
     def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None:
-        if rule.name in self.held_rules or rule.name in self.failed_rules:
+        if rule.name in self.held_rules or (
+            rule.name in self.failed_rules and self._still_failed(rule.name, now)
+        ):
             self.stats["held"] = self.stats.get("held", 0) + 1
             return
         rule.last_fired[st.symbol] = now
@@ -260,18 +291,31 @@ class Engine:
         except Exception as exc:
             self._rule_failed(rule, st, event, exc)
 
-    def _rule_failed(self, rule: CompiledRule, st: SymbolState, event: str, exc: Exception) -> None:
-        """A bug while a rule fired (engine, broker): journal it, hold the rule, go on.
+    def _still_failed(self, name: str, now: float) -> bool:
+        if self.rule_errors.held(name, now):
+            return True
+        del self.failed_rules[name]  # a hold from an earlier day has lapsed
+        return False
 
-        The rule places nothing more this run (fail closed); the feed is not blamed."""
-        what = f"{type(exc).__name__}: {exc}"
-        self.failed_rules[rule.name] = what
+    def _rule_failed(
+        self, rule: CompiledRule | None, st: SymbolState, event: str, exc: Exception
+    ) -> None:
+        """A rule's condition or action raised: journal it with the event, go on; hold the
+        rule when the strategy's ``on_rule_error`` policy says so (rules/on_error.py)."""
+        name = rule.name if rule is not None else "?"
+        what = f"{type(exc).__name__}: {str(exc)[:200]}"
+        now = self.market.now
         self.stats["rule_errors"] = self.stats.get("rule_errors", 0) + 1
-        log.error("rule %s on %s (%s) raised %s; rule held", rule.name, st.symbol, event, what)
+        hold = rule is not None and self.rule_errors.record(name, now)
+        if hold:
+            self.failed_rules[name] = what
+            self.stats["rules_held"] = self.stats.get("rules_held", 0) + 1
+        outcome = "rule held for the day" if hold else "event skipped"
+        log.error("rule %s on %s (%s) raised %s; %s", name, st.symbol, event, what, outcome)
         self.journal.error(
-            self.market.now,
+            now,
             "rule",
-            f"rule {rule.name} on {st.symbol} ({event}) raised {what}; rule held for this run",
+            f"rule {name} on {st.symbol} ({event_excerpt(st, event)}) raised {what}; {outcome}",
         )
 
     def place(self, order: OrderRequest, st: SymbolState) -> bool:

@@ -51,11 +51,14 @@ def write_command(path: Path, level: TradingLevel, reason: str = "") -> None:
 def read_command(path: Path) -> Command | None:
     """The commanded level, or None without a file. An unreadable file means halt."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            text = f.read(4096).decode("utf-8")  # a command is two short lines
     except FileNotFoundError:
         return None
     except OSError as exc:
         return Command(TradingLevel.HALTED, f"kill switch file unreadable: {exc}")
+    except UnicodeDecodeError:  # garbled is not "no command": fail closed
+        return Command(TradingLevel.HALTED, "kill switch file is not UTF-8 text")
     lines = text.splitlines()
     word = lines[0].strip().lower() if lines else ""
     reason = lines[1].strip() if len(lines) > 1 else ""

@@ -24,3 +24,4 @@ def apply_fill(st: SymbolState, fill: Fill) -> None:
         st.pos_qty -= qty
         if st.pos_qty == 0:
             st.pos_avg = 0
+    st.position_changed(fill.price, fill.ts)  # high, low and age since entry

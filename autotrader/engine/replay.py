@@ -1,13 +1,18 @@
 """Replay a tape through the engine: the dry-run path, the test harness and the benchmark.
 
 The tape's own times drive the clock, so a replayed day fires rules and time checks at
-the moments it did live. Frames are decoded once with orjson and handed to the same
+the moments it did live: every frame of every type and symbol moves the clock (a line's
+receive time ``rt`` to the millisecond when the tape has one, else the frame's
+exchange time), and clock rules fire at their exact times between frames
+(``engine/scheduler.py``). Frames are decoded once with orjson and handed to the same
 decoder the live websocket feeds.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +24,13 @@ from autotrader.clock import day_start
 from autotrader.compile.plan import Plan
 from autotrader.engine.engine import Engine
 from autotrader.feed.kiwoom import FeedCounters, FrameDecoder
-from autotrader.feed.tape import open_tape
+from autotrader.feed.lines import BadLines, feed_numbered
+from autotrader.feed.tape import numbered_frames, open_tape
+from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
+from autotrader.risk.book import RiskBook
 from autotrader.risk.checks import RiskLimits
+from autotrader.safetext import escape
 
 
 @dataclass(frozen=True)
@@ -30,10 +39,11 @@ class RunResult:
     engine: Engine
     counters: FeedCounters
     seconds: float
+    silent: tuple[str, ...] = ()  # the strategy's symbols the tape had no trade for
 
 
 def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
-    return FrameDecoder(
+    decoder = FrameDecoder(
         engine.states,
         engine.market,
         day0,
@@ -41,7 +51,9 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
         engine.on_vi,
         engine.on_session,
         engine.set_time,
+        reads=engine.plan.names,
     )
+    return decoder
 
 
 def replay(
@@ -52,10 +64,18 @@ def replay(
     *,
     limits: RiskLimits | None = None,
     config_json: str = "{}",
+    bad_lines: BadLines = "skip",
+    book: RiskBook | None = None,
+    holdings: Mapping[str, tuple[int, int]] | None = None,
 ) -> RunResult:
-    """Run ``plan`` over every frame of ``tape`` and journal the run."""
-    header, lines = open_tape(tape)
-    engine = Engine(plan, broker, journal, limits=limits)
+    """Run ``plan`` over every frame of ``tape`` and journal the run.
+
+    A bad line is skipped (journaled with its line number) or refused, as ``bad_lines``
+    says. ``book`` carries the paper cash and the fees the risk checks use; ``holdings``
+    (symbol -> (shares, average cost)) are the positions the run starts with.
+    """
+    header, _ = open_tape(tape)
+    engine = Engine(plan, broker, journal, limits=limits, book=book)
     day0 = day_start(header.date)
     engine.set_time(day0)
     journal.start_run(
@@ -67,14 +87,53 @@ def replay(
         tape=str(tape),
         config_json=config_json,
     )
+    hold(engine, holdings or {}, day0)
     decoder = make_decoder(engine, day0)
     engine.start()  # 'on: start' rules
     started = time.perf_counter()
-    feed_frames(decoder, lines)
+    feed_tape(decoder, tape, journal, engine, bad_lines)
+    end_of_tape(engine)
     elapsed = time.perf_counter() - started
     engine.stop()  # 'on: stop' rules, at the tape's last moment
+    silent = silent_symbols(engine)
+    if silent:
+        journal.error(
+            engine.market.now,
+            "feed",
+            f"no trade in the tape for {', '.join(silent)}: their tick rules never ran",
+        )
     journal.end_run(_stats(engine, decoder.counters, elapsed))
-    return RunResult(journal.run_id, engine, decoder.counters, elapsed)
+    return RunResult(journal.run_id, engine, decoder.counters, elapsed, silent)
+
+
+def silent_symbols(engine: Engine) -> tuple[str, ...]:
+    """The strategy's symbols without a single trade in the run (a typo, another day)."""
+    return tuple(
+        s for s in engine.plan.symbols if s in engine.states and not engine.states[s].ticks
+    )
+
+
+def feed_tape(
+    decoder: FrameDecoder,
+    tape: str | os.PathLike[str],
+    journal: Journal,
+    engine: Engine,
+    bad_lines: BadLines,
+    wrap: Callable[[Iterator[tuple[int, bytes]]], Iterator[tuple[int, bytes]]] | None = None,
+) -> None:
+    """Feed every frame of one day's ``tape``; a bad line is journaled with its line
+    number and skipped, or refused, as ``bad_lines`` says."""
+    skips = SkipLog(journal, lambda: engine.market.now)
+    numbered = numbered_frames(tape)
+    feed_numbered(
+        decoder,
+        wrap(numbered) if wrap is not None else numbered,
+        where=os.fspath(tape),
+        bad_lines=bad_lines,
+        on_skip=lambda n, why, line: skips(
+            f"line {n}: {why}", escape(line[:240].decode(errors="replace"))[:120]
+        ),
+    )
 
 
 def feed_frames(decoder: FrameDecoder, lines: Any) -> None:
@@ -90,6 +149,26 @@ def feed_frames(decoder: FrameDecoder, lines: Any) -> None:
             counters.malformed += 1
             continue
         feed(frame)
+
+
+def hold(engine: Engine, holdings: Mapping[str, tuple[int, int]], ts: float) -> None:
+    """Start with these positions (a paper account's holdings), journaled as snapshots."""
+    for symbol, (qty, avg_price) in holdings.items():
+        st = engine.states.get(symbol)
+        if st is None:
+            continue  # no rule trades it: nothing reads its position
+        st.pos_qty, st.pos_avg = qty, avg_price
+        engine.book.track(st)
+        engine.journal.position(ts, symbol, qty, avg_price, 0, 0, "paper holdings")
+
+
+def end_of_tape(engine: Engine) -> None:
+    """Fire the clock rules due at the tape's last instant, after its last frames."""
+    scheduler = engine.triggers.scheduler
+    now = engine.market.now
+    if scheduler.next_due <= now:
+        scheduler.run_due(now, inclusive=True)
+        engine.set_time(now)
 
 
 def _stats(engine: Engine, c: FeedCounters, seconds: float) -> dict[str, Any]:

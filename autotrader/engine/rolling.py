@@ -20,6 +20,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Protocol
 
 from autotrader.clock import DAY, SEOUL_OFFSET, seconds_of_day
+from autotrader.engine.indicators import INDICATORS, make_indicator
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
@@ -265,6 +266,8 @@ class RangeExtreme:
 def make_updater(key: RollKey) -> Updater:
     """A fresh updater for one rolling value (keys come from the type-checked AST)."""
     name, args = key
+    if name in INDICATORS:
+        return make_indicator(name, args)
     if name == "vwap" and not args:
         return VwapDay()
     if name in ("range_high", "range_low"):

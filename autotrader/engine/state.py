@@ -46,6 +46,9 @@ class SymbolState:
         "pos_qty",
         "pos_avg",
         "realized",
+        "pos_high",
+        "pos_low",
+        "entry_ts",
         "open_orders",
         "open_buy",
         "open_sell",
@@ -75,6 +78,10 @@ class SymbolState:
         self.pos_qty = 0
         self.pos_avg = 0  # average cost per share, integer KRW
         self.realized = 0  # realized P&L after fees and tax, integer KRW
+        # Since the position was opened: its highest and lowest price and when (0 if flat).
+        self.pos_high = 0
+        self.pos_low = 0
+        self.entry_ts = 0.0
         self.open_orders = 0
         # Kept by the engine's order book: working orders by side, and since when the
         # oldest has been working (0.0 when none).
@@ -97,6 +104,19 @@ class SymbolState:
         # Rolling values some rule reads (engine/rolling.py), read by slot: s.roll[i].
         self.roll: list[float] = []
         self.rolling: Any = None
+
+    def position_changed(self, price: int, ts: float) -> None:
+        """After a fill at ``price``: a position opened from flat starts its high, low and
+        age here; one closed forgets them (the evaluator moves high and low per trade)."""
+        if not self.pos_qty:
+            self.pos_high = self.pos_low = 0
+            self.entry_ts = 0.0
+        elif not self.entry_ts:
+            self.entry_ts = ts
+            self.pos_high = self.pos_low = price
+        else:
+            self.pos_high = max(self.pos_high, price)
+            self.pos_low = min(self.pos_low, price) if self.pos_low else price
 
     @property
     def ask(self) -> int:

@@ -27,6 +27,7 @@ class TriggerEvent:
     fill_qty: int = 0  # order: this fill's shares
     fill_price: int = 0  # order: this fill's price
     tag: str = ""  # order: its tag
+    created_at: float = 0.0  # order: when it was placed (epoch seconds)
     kind: str = ""  # vi: static | dynamic | both
     direction: str = ""  # vi: up | down | ""
     trigger_price: int = 0  # vi: the price that triggered it
@@ -48,6 +49,7 @@ def order_event(order: OrderRequest, status: str, tag: str, fill: Fill | None) -
         fill_qty=fill.qty if fill is not None else 0,
         fill_price=fill.price if fill is not None else 0,
         tag=tag,
+        created_at=order.created_at,
     )
 
 

@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from autotrader.clock import DAY, SEOUL_OFFSET
+from autotrader.clock import DAY, SEOUL_OFFSET, seconds_of_day
 from autotrader.compile.plan import CompiledRule, Plan
 from autotrader.compile.schedule import TIME_TRIGGERS
 from autotrader.engine.ledger import tag_of
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 # The engine's rule firing: rule, symbol state, clock, event name.
 Fire = Callable[[CompiledRule, "SymbolState", float, str], None]
+RuleFailed = Callable[[CompiledRule, "SymbolState", str, Exception], None]
 
 MAX_ORDER_DEPTH = 3  # order-event rules placing orders that trigger order-event rules...
 # A VI auction lasts at least two minutes, so two releases of one symbol closer than this
@@ -97,11 +98,13 @@ class Triggers:
         states: Mapping[str, SymbolState],
         controls: Controls,
         fire: Fire,
+        rule_failed: RuleFailed,
     ) -> None:
         self.market = market
         self.states = states
         self.controls = controls
         self.fire = fire
+        self.rule_failed = rule_failed  # a condition raised: journaled, held per policy
         self.stats: dict[str, int] = {}
         by_kind = plan.triggered
         self.vi = by_kind.get("vi", ())
@@ -119,7 +122,12 @@ class Triggers:
         now = self.market.now
         if st.symbol not in rule.symbols or not self._ready(rule, st, now):
             return
-        if rule.condition(st):
+        try:
+            fires = rule.condition(st)
+        except Exception as exc:  # journaled; held per the strategy's on_rule_error
+            self.rule_failed(rule, st, event, exc)
+            return
+        if fires:
             self.controls.after_fire(rule, st.symbol, now)
             self.fire(rule, st, now, event)
 
@@ -205,5 +213,8 @@ class Triggers:
             self.depth -= 1
             market.event = outer
 
-    def _on_time(self, rule: CompiledRule, now: float) -> None:
+    def _on_time(self, rule: CompiledRule, at: float) -> None:
+        """One occurrence of a time rule, run with the clock at its exact fire time."""
+        market = self.market
+        market.now, market.sod = at, seconds_of_day(at)
         self.run_all((rule,), rule.trigger)

@@ -48,6 +48,7 @@ class TapeCursor:
                 except orjson.JSONDecodeError:
                     continue  # a torn line in a recording: skip it as a client would
                 if isinstance(frame, dict):
+                    frame.pop("rt", None)  # the tape's receive time: Kiwoom sends no such key
                     self._peeked = frame
                     break
         return self._peeked

@@ -6,17 +6,25 @@ no tick object is built. ``1h`` and ``0s`` entries, which
 are rare, become ``ViEvent`` and ``SessionChange`` values. Kiwoom's field numbers stay
 in this module. Anything malformed is counted and skipped: a bad frame must never stop
 a run. Prices arrive with a direction sign (``+60700``): the absolute value is the price.
+A tick is checked whole before any rule runs (``feed/validate.py``): its price (ASCII
+digits, inside the day's +-30% band), its time, and every field the plan's rules read;
+a tick that fails is skipped, counted, and told to ``FeedCounters.listener`` (type,
+item, reason, a short excerpt), which a run points at its journal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from autotrader.clock import hms_to_seconds
+from autotrader.clock import hms_to_seconds, receive_seconds
+from autotrader.feed import validate
+from autotrader.market.limits import MAX_PRICE
 from autotrader.market.sessions import session_name
 from autotrader.model import SessionChange, ViEvent
+from autotrader.safetext import escape
 
 if TYPE_CHECKING:
     from autotrader.engine.state import MarketState, SymbolState
@@ -36,6 +44,12 @@ class FeedCounters:
     malformed: int = 0
     skipped_types: dict[str, int] = field(default_factory=dict)
     last_error: str = ""
+    # Hears every skipped frame or entry: (reason, a short escaped excerpt).
+    listener: Callable[[str, str], None] | None = None
+
+
+class Unusable(ValueError):
+    """An entry the decoder refuses; the message names the type, item and field."""
 
 
 class FrameDecoder:
@@ -52,7 +66,10 @@ class FrameDecoder:
         set_time: Callable[[float], None],
         *,
         wall_clock: bool = False,
+        reads: Iterable[str] | None = None,
     ) -> None:
+        """``reads``: the vocabulary names the rules read (``Plan.names``); their fields
+        are checked on every tick. None checks every field a rule could read."""
         self.states = states
         self.market = market
         self.day_start = day_start
@@ -62,9 +79,16 @@ class FrameDecoder:
         self.set_time = set_time
         self.counters = FeedCounters()
         # Live: frame times only validate; the clock is the wall clock, given by stamp().
+        # A tape whose lines carry their receive time ("rt") is clocked the same way.
         self.wall_clock = wall_clock
+        self.live = wall_clock  # a live feed's "rt" (none from Kiwoom) is no clock
+        self._rt_second = ""  # the HHMMSS of the last receive time, and its epoch seconds
+        self._rt_base = day_start
         self._last_hms = ""
         self._last_ts = day_start
+        self.checks = validate.checks_for(validate.ALL_NAMES if reads is None else reads)
+        self.bands = validate.PriceBand()
+        self._band_day_end = day_start + 86_400.0  # a new day has new bases (live runs)
 
     def feed(self, frame: Any) -> None:
         """Consume one decoded websocket frame (a dict); never raises on bad input."""
@@ -75,13 +99,30 @@ class FrameDecoder:
                 c.control += 1
                 return
             entries = frame["data"]
-        except (KeyError, TypeError, IndexError):
+            rt = frame.get("rt")
+        except (KeyError, TypeError, IndexError, AttributeError):
             self._malformed("frame without trnm/data")
             return
+        if rt is not None:
+            # The common case inline: a receive time in the second of the previous one.
+            if type(rt) is str and rt[:6] == self._rt_second and len(rt) == 10 and not self.live:
+                ms = rt[7:]
+                if rt[6] != "." or not ms.isdigit():
+                    self._malformed(f"bad receive time: {rt!r}")
+                    return
+                ts = self._rt_base + int(ms) * 0.001
+                if ts > self._last_ts:
+                    self._last_ts = ts
+                    self.set_time(ts)
+            elif not self._receive(rt):
+                return
         if type(entries) is not list:
             self._malformed("data is not a list")
             return
-        states = self.states
+        states, bands, checks = self.states, self.bands.bands, self.checks
+        last = checks.last_price
+        known = last.known
+        check_fields = bool(checks)
         for entry in entries:
             try:
                 kind = entry["type"]
@@ -89,24 +130,49 @@ class FrameDecoder:
                     self._other(kind, entry)
                     continue
                 # The hot path, inlined: one 0B trade tick.
-                st = states.get(entry["item"])
+                item = entry["item"]
+                v = entry["values"]
+                hms = v["20"]
+                if hms != self._last_hms:  # every trade moves the clock, subscribed or not
+                    if not validate.valid_hms(hms):
+                        raise Unusable(f"0B {item}: field 20 garbled")
+                    self._advance(hms)
+                st = states.get(item)
                 if st is None:
                     c.unsubscribed += 1
                     continue
-                v = entry["values"]
-                price = abs(int(v["10"]))  # the one field parsed per tick; see fields.py
-                hms = v["20"]
+                raw = v["10"]  # the one field parsed per tick; see fields.py
+                if type(raw) is not str:
+                    raise Unusable(f"0B {item}: field 10 garbled")
+                price = known.get(raw)
+                if price is None:
+                    price = last.learn(raw)
                 if price <= 0:
-                    raise ValueError("non-positive price")
-                if hms != self._last_hms:
-                    self._advance(hms)
+                    raise Unusable(f"0B {item}: field 10 garbled")
+                band = bands.get(item) or self._first_band(item, price, v)
+                if not band[0] <= price <= band[1]:
+                    raise Unusable(f"0B {item}: price {price} outside the day's band")
+                if check_fields:
+                    problem = validate.tick_problem(v, checks, band)
+                    if problem:
+                        raise Unusable(f"0B {item}: {problem}")
                 st.price = price
                 st.values = v
                 st.ts = self._last_ts
                 st.ticks += 1
                 self.on_trade(st)
+            except Unusable as exc:
+                self._malformed(str(exc), entry)
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                self._malformed(f"{type(exc).__name__}: {exc}")
+                self._malformed(f"{type(exc).__name__}: {exc}", entry)
+
+    def _first_band(self, item: str, price: int, values: Mapping[str, Any]) -> tuple[int, int]:
+        if not 0 < price <= MAX_PRICE:
+            raise Unusable(f"0B {item}: price {price} out of range")
+        band = self.bands.first(item, price, values)
+        if band is None:
+            raise Unusable(f"0B {item}: fields 10 and 11 disagree on the base price")
+        return band
 
     def _other(self, kind: Any, entry: Any) -> None:
         if kind == "1h":
@@ -117,17 +183,47 @@ class FrameDecoder:
             skipped = self.counters.skipped_types
             skipped[kind] = skipped.get(kind, 0) + 1
 
-    def _malformed(self, why: str) -> None:
-        self.counters.malformed += 1
-        self.counters.last_error = why[:200]
+    def _malformed(self, why: str, excerpt: object = "") -> None:
+        c = self.counters
+        c.malformed += 1
+        c.last_error = escape(why[:200])
+        if c.listener is not None:
+            shown = escape(str(excerpt)[:240])[:120] if excerpt else ""
+            with suppress(Exception):  # a listener's failure must not stop the feed
+                c.listener(c.last_error, shown)
 
     def stamp(self, ts: float) -> None:
         """Live mode: the wall-clock reading for the frames that follow (never backwards)."""
         if ts > self._last_ts:
             self._last_ts = ts
+            if ts >= self._band_day_end:
+                self.bands.bands.clear()
+                while self._band_day_end <= ts:
+                    self._band_day_end += 86_400.0
             self.set_time(ts)
 
+    def _receive(self, rt: Any) -> bool:
+        """A tape line's receive time ("HHMMSS.fff") drives the clock, to the millisecond."""
+        if self.live:
+            return True
+        try:
+            second = int(receive_seconds(rt))  # checks the whole of HHMMSS.fff
+            self._rt_base = base = self.day_start + second  # for the lines of this second
+            self._rt_second = rt[:6]
+            ts = base + int(rt[7:]) * 0.001  # the same sum as the inline path's
+        except (ValueError, TypeError) as exc:
+            self._malformed(f"bad receive time: {exc}")
+            return False
+        self.wall_clock = True  # from now on the entries' whole seconds only validate
+        if ts > self._last_ts:
+            self._last_ts = ts
+            self.set_time(ts)
+        return True
+
     def _advance(self, hms: str) -> None:
+        if self.wall_clock and hms == self._rt_second:  # checked with the receive time
+            self._last_hms = hms
+            return
         ts = self.day_start + hms_to_seconds(hms)
         self._last_hms = hms
         if self.wall_clock:
@@ -144,23 +240,34 @@ class FrameDecoder:
     def _vi(self, entry: Any) -> None:
         v = entry["values"]
         item = entry.get("item") or v.get("9001", "")
+        if type(item) is not str or not 6 <= len(item) <= 9 or not item.isascii():
+            raise Unusable("1h: no item")
         release = v.get("1224", "000000") or "000000"
         released = release != "000000"
         hms = release if released else v.get("1223", "")
+        if hms and not validate.valid_hms(hms):
+            raise Unusable(f"1h {item}: field {1224 if released else 1223} garbled")
         ts = self._clock(hms) if hms else self._last_ts
+        raw_price = v.get("1221") or "0"
+        if type(raw_price) is not str or not validate.price_ok(raw_price):
+            raise Unusable(f"1h {item}: field 1221 garbled")
         event = ViEvent(
-            symbol=str(item),
+            symbol=item,
             kind=_VI_KIND.get(v.get("9068", ""), "unknown"),
             released=released,
             direction=_VI_DIR.get(v.get("9069", ""), ""),
-            trigger_price=abs(int(v.get("1221") or 0)),
+            trigger_price=abs(int(raw_price)),
             ts=ts,
         )
         self.on_vi(event)
 
     def _session(self, entry: Any) -> None:
         v = entry["values"]
-        code = str(v["215"])
+        code = v["215"]
+        if type(code) is not str or not 0 < len(code) <= 2 or not code.isascii():
+            raise Unusable("0s: field 215 garbled")
         hms = v.get("20", "")
+        if hms and not validate.valid_hms(hms):
+            raise Unusable("0s: field 20 garbled")
         ts = self._clock(hms) if hms else self._last_ts
         self.on_session(SessionChange(code=code, name=session_name(code), ts=ts))

@@ -8,7 +8,9 @@ and 15:30 (``4``); an opening single-price trade per symbol at 09:00:00; continu
 symbol at 15:30:00. One symbol runs into a VI: the price climbs (static, +10% from the
 open) or jumps (dynamic) to the trigger, ``1h`` arrives with 1224 ``000000`` under the
 bare code and the ``_AL`` item, the symbol is silent for the 2-minute call auction plus
-0-30 s, then the release ``1h`` (1224 filled) and one auction trade.
+0-30 s, then the release ``1h`` (1224 filled) and one auction trade. Every line carries
+its receive time ``rt`` (docs/tape-format.md): the frames of one exchange second are
+spread evenly over its milliseconds.
 
 Prices live on the KRX tick grid, inside the daily +-30% limits and within 8% of the
 static VI reference (so no other VI would have fired). The path is a mean-reverting walk
@@ -76,6 +78,7 @@ class SynthConfig:
     vi_direction: Literal["up", "down"] = "up"
     vi_time: str = "103000"
     multi_entry_ratio: float = 0.03
+    receive_times: bool = True  # each line's "rt", to the millisecond
 
     def __post_init__(self) -> None:
         datetime.datetime.strptime(self.date, "%Y%m%d")  # noqa: DTZ007 - a bare date
@@ -516,8 +519,41 @@ class _Day:
 
 
 def generate_frames(cfg: SynthConfig = SAMPLE_CONFIG) -> Iterator[bytes]:
-    """The day's frames as raw websocket bytes, in time order (no header)."""
-    return _Day(cfg).frames()
+    """The day's frames as raw websocket bytes, in time order (no header); each line
+    carries its receive time (``rt``, see docs/tape-format.md) when ``cfg`` says so."""
+    frames = _Day(cfg).frames()
+    return with_receive_times(frames) if cfg.receive_times else frames
+
+
+def _exchange_second(frame: bytes) -> str:
+    for entry in orjson.loads(frame)["data"]:
+        v = entry["values"]
+        if entry["type"] == "1h":
+            return str(v["1224"] if v["1224"] != "000000" else v["1223"])
+        return str(v["20"])
+    return ""
+
+
+def with_receive_times(frames: Iterator[bytes]) -> Iterator[bytes]:
+    """Prefix every frame with ``"rt"``: the frames of one exchange second spread evenly
+    over its milliseconds, in order (the k-th of n arrives at k*1000/n ms)."""
+    second = ""
+    batch: list[bytes] = []
+    for frame in frames:
+        hms = _exchange_second(frame)
+        if hms != second and batch:
+            yield from _stamped(second, batch)
+            batch = []
+        second = hms
+        batch.append(frame)
+    if batch:
+        yield from _stamped(second, batch)
+
+
+def _stamped(second: str, batch: list[bytes]) -> Iterator[bytes]:
+    n = len(batch)
+    for k, frame in enumerate(batch):
+        yield b'{"rt":"%s.%03d",' % (second.encode(), k * 1000 // n) + frame[1:]
 
 
 def write_tape(

@@ -10,7 +10,10 @@ stores each frame byte for byte as Kiwoom sent it, one JSON object per line. For
   non-decreasing time order. Blank lines are ignored.
 
 Readers stream (a full day can be hundreds of megabytes); ``read_frames`` loads all
-frames at once for benchmarks that must not measure I/O.
+frames at once for benchmarks that must not measure I/O. ``numbered_frames`` gives each
+frame with its line number, for errors that say where. Reading is bounded: a line over
+``MAX_LINE_BYTES`` or a tape over ``MAX_TAPE_BYTES`` (decompressed) is a ``TapeError``
+naming the line, and so is a truncated or corrupt gzip stream.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import datetime
 import gzip
 import io
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -31,6 +35,8 @@ from autotrader.errors import TapeError
 TAPE_VERSION = 1
 _HEADER_KEYS = ("trnm", "version", "date", "tz", "symbols")
 _FLUSH_BYTES = 1 << 18  # batch small frame lines before they reach gzip
+MAX_LINE_BYTES = 4 << 20  # a Kiwoom frame is a few KB; a longer line is not a frame
+MAX_TAPE_BYTES = 32 << 30  # decompressed; a recorded day is a few hundred MB
 
 
 @dataclass(frozen=True)
@@ -102,8 +108,8 @@ def _read_header(path: str | os.PathLike[str]) -> TapeHeader:
     name = os.fspath(path)
     with _open_read(path) as f:
         try:
-            first = f.readline()
-        except (OSError, EOFError) as exc:  # BadGzipFile is an OSError
+            first = f.readline(MAX_LINE_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
             raise TapeError(f"{name}: cannot read tape ({exc})") from exc
     if not first.strip():
         raise TapeError(f"{name}: empty tape, no header on line 1")
@@ -111,18 +117,41 @@ def _read_header(path: str | os.PathLike[str]) -> TapeHeader:
 
 
 def _iter_frames(path: str | os.PathLike[str]) -> Iterator[bytes]:
+    for _, frame in numbered_frames(path):
+        yield frame
+
+
+def numbered_frames(path: str | os.PathLike[str]) -> Iterator[tuple[int, bytes]]:
+    """(line number, frame) for every non-blank line after the header, streamed.
+
+    Raises:
+        TapeError: a line over MAX_LINE_BYTES, a tape over MAX_TAPE_BYTES, or a gzip
+            stream that is truncated or corrupt, naming the line where it happened.
+    """
     # The generator opens the file itself, so a never-started iterator leaks nothing.
     name = os.fspath(path)
+    lineno = 1
     with _open_read(path) as f:
-        lines = iter(f)
+        readline = f.readline
         try:
-            next(lines, None)  # the header, already checked by open_tape
-            for line in lines:
+            total = len(readline(MAX_LINE_BYTES + 1))  # the header, checked by open_tape
+            while line := readline(MAX_LINE_BYTES + 1):
+                lineno += 1
+                total += len(line)
+                if len(line) > MAX_LINE_BYTES:
+                    raise TapeError(
+                        f"{name}:{lineno}: line longer than {MAX_LINE_BYTES:,} bytes: "
+                        "not a frame (is this a tape?)"
+                    )
+                if total > MAX_TAPE_BYTES:
+                    raise TapeError(
+                        f"{name}:{lineno}: tape larger than {MAX_TAPE_BYTES:,} bytes decompressed"
+                    )
                 frame = line.rstrip(b"\r\n")
                 if frame.strip():
-                    yield frame
-        except (OSError, EOFError) as exc:
-            raise TapeError(f"{name}: tape is corrupt or truncated ({exc})") from exc
+                    yield lineno, frame
+        except (OSError, EOFError, zlib.error) as exc:
+            raise TapeError(f"{name}:{lineno + 1}: tape is corrupt or truncated ({exc})") from exc
 
 
 def open_tape(path: str | os.PathLike[str]) -> tuple[TapeHeader, Iterator[bytes]]:
@@ -216,4 +245,11 @@ class TapeWriter:
         self.close()
 
 
-__all__ = ["TAPE_VERSION", "TapeHeader", "TapeWriter", "open_tape", "read_frames"]
+__all__ = [
+    "TAPE_VERSION",
+    "TapeHeader",
+    "TapeWriter",
+    "numbered_frames",
+    "open_tape",
+    "read_frames",
+]

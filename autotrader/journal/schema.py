@@ -14,6 +14,7 @@ checks), so a crash mid-upgrade is repaired by the next open.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -204,10 +205,16 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 
 def open_journal(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating or upgrading if needed) a journal database in WAL mode."""
-    db = sqlite_utils.Database(path)
-    db.enable_wal()
-    db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a process crash
-    db.execute("PRAGMA busy_timeout=5000")
-    migrate(db)
+    """Open (creating or upgrading if needed) a journal database in WAL mode.
+
+    Raises JournalError when ``path`` is not a journal (another file, a directory...).
+    """
+    try:
+        db = sqlite_utils.Database(path)
+        db.enable_wal()
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a crash
+        db.execute("PRAGMA busy_timeout=5000")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:  # OperationalError too: a directory, no permission
+        raise JournalError(f"{path}: not a journal that can be opened ({exc})") from None
     return db

@@ -29,6 +29,7 @@ import orjson
 from autotrader.errors import JournalError
 from autotrader.journal.schema import open_journal
 from autotrader.model import Fill, OrderRequest, OrderState
+from autotrader.safetext import scrub_urls
 
 _ORDER_COLUMNS = (
     "id, run_id, created_at, updated_at, strategy, rule, symbol, action, side, qty, "
@@ -371,7 +372,8 @@ class Journal:
 
     def error(self, ts: float, source: str, detail: str) -> None:
         """A feed or broker error (``source`` says which)."""
-        self._add("errors (run_id, ts, source, detail)", (self.run_id, ts, source, detail[:2000]))
+        detail = scrub_urls(detail[:2000])  # a URL's user:password@ is a secret too
+        self._add("errors (run_id, ts, source, detail)", (self.run_id, ts, source, detail))
 
     def rejected_order(self, order: OrderRequest, ts: float, reason: str) -> None:
         """An order the risk guard denied: it never leaves, so a buffered row suffices."""

@@ -67,6 +67,7 @@ from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.feed.recorder import TapeRecorder
+from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
 from autotrader.live.account import load_account
 from autotrader.live.doubt import Doubts
@@ -150,6 +151,7 @@ class LiveRunner:
             engine.on_session,
             engine.set_time,
             wall_clock=True,
+            reads=engine.plan.names,
         )
         self.realtime = self.broker.realtime(
             self._on_market,
@@ -169,6 +171,8 @@ class LiveRunner:
             notify=self._notify,
             clock=clock,
         )
+        skips = SkipLog(journal, clock)  # garbled frames: journaled, skipped, counted
+        self.decoder.counters.listener = self.realtime.stats.listener = skips
         self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
         self.adopted: list[OrderRequest] = []
         self.resumed: list[OrderRequest] = []  # open orders an earlier run had journaled

@@ -6,9 +6,17 @@ from typing import Any
 
 import sqlite_utils
 from rich.console import Console
+from rich.markup import escape as markup_escape
 
 from autotrader.journal import queries
 from autotrader.report.pnl import realized_pnl
+from autotrader.report.problems import print_problems
+from autotrader.safetext import escape
+
+
+def _plain(text: object) -> str:
+    """User text in rich output: terminal controls escaped, never read as markup."""
+    return markup_escape(escape(str(text)))
 
 
 def print_report(
@@ -30,7 +38,7 @@ def print_report(
     data = build_report(db, [rid])
     print_full_report(data, con, limit)
     con.print(
-        f"source: {run.strategy_path}   tape: {run.tape or '-'}   frames "
+        f"source: {_plain(run.strategy_path)}   tape: {_plain(run.tape or '-')}   frames "
         f"{st.get('frames', 0):,}  trades {st.get('trades', 0):,}  malformed "
         f"{st.get('malformed', 0):,}  "
         + (
@@ -40,6 +48,7 @@ def print_report(
         ),
         highlight=False,
     )
+    print_problems(db, rid, con)
 
 
 def report_data(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:

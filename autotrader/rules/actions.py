@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from autotrader.model import OrderAction, OrderType
+from autotrader.rules.bounds import MAX_PRICE, MAX_QTY, Label, Money, Qty
 
 
 class _Model(BaseModel):
@@ -57,14 +58,16 @@ def parse_qty(v: Any) -> Any:
     if isinstance(v, int):
         if v <= 0:
             raise ValueError("qty must be a positive number of shares, 'all' or '50%'")
+        if v > MAX_QTY:
+            raise ValueError(f"qty can be at most {MAX_QTY:,} shares")
         return v
-    text = str(v).strip()
+    text = str(v).strip()[:40]
     if text == "all":
         return text
     m = _PCT_RE.match(text)
     if m is None:
         raise ValueError(
-            f"qty must be a number of shares, 'all' or a percent like '50%', not {v!r}"
+            f"qty must be a number of shares, 'all' or a percent like '50%', not {text!r}"
         )
     if not 0 < float(m.group(1)) <= 100:
         raise ValueError("a percent of the position must be more than 0% and at most 100%")
@@ -77,7 +80,7 @@ class OrderSpec(_Model):
     qty: int | str | None = Field(
         default=None, description="shares, 'all' (sells) or a percent of the position: '50%'"
     )
-    amount: int | None = Field(default=None, gt=0, description="KRW to trade at the price")
+    amount: Money | None = Field(default=None, description="KRW to trade at the price")
     type: OrderTypeName = Field(default="market", description="the Kiwoom trde_tp, by name")
     price: int | str | None = Field(
         default=None,
@@ -88,7 +91,7 @@ class OrderSpec(_Model):
     condition_price: int | str | None = Field(
         default=None, description="stop_limit only: the price that activates the order"
     )
-    tag: str | None = Field(
+    tag: Label | None = Field(
         default=None, max_length=32, description="label for modify/cancel (default: rule name)"
     )
 
@@ -100,9 +103,7 @@ class OrderSpec(_Model):
     @field_validator("price", "condition_price")
     @classmethod
     def _price(cls, v: int | str | None) -> int | str | None:
-        if isinstance(v, int) and v <= 0:
-            raise ValueError("a price must be positive")
-        return v
+        return _positive_price(v)
 
     @model_validator(mode="after")
     def _coherent(self) -> OrderSpec:
@@ -171,7 +172,7 @@ class TargetSpec(_Model):
     """Which of the rule's own working orders a modify or cancel addresses."""
 
     which: Which = Field(default="all", description="oldest, newest or all of them")
-    tag: str | None = Field(
+    tag: Label | None = Field(
         default=None, description="orders placed with this tag (default: this rule's own)"
     )
 
@@ -179,19 +180,23 @@ class TargetSpec(_Model):
 class ModifySpec(TargetSpec):
     price: int | str = Field(description="the new price: a number or a tick expression")
     ticks: int = Field(default=0, ge=-50, le=50)
-    qty: int | None = Field(default=None, gt=0, description="new quantity (default: unchanged)")
+    qty: Qty | None = Field(default=None, description="new quantity (default: unchanged)")
     condition_price: int | str | None = None
 
-    @field_validator("price")
+    @field_validator("price", "condition_price")
     @classmethod
-    def _price(cls, v: int | str) -> int | str:
-        if isinstance(v, int) and v <= 0:
-            raise ValueError("a price must be positive")
-        return v
+    def _price(cls, v: int | str | None) -> int | str | None:
+        return _positive_price(v)
 
 
 class CancelSpec(TargetSpec):
-    qty: int | None = Field(default=None, gt=0, description="shares to cancel (default: all)")
+    qty: Qty | None = Field(default=None, description="shares to cancel (default: all)")
+
+
+def _positive_price(v: int | str | None) -> int | str | None:
+    if isinstance(v, int) and not 0 < v <= MAX_PRICE:
+        raise ValueError(f"a price must be from 1 to {MAX_PRICE:,} KRW")
+    return v
 
 
 def _cancel_before(v: Any) -> Any:

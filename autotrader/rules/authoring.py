@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from autotrader.rules.actions import ActionSpec, CancelSpec, CreditSellSpec, ModifySpec, OrderSpec
+from autotrader.rules.on_error import describe as describe_on_error
 from autotrader.rules.remainder import CancelAfter, Remainder, RepriceAfter
 from autotrader.rules.schema import RuleSpec, StrategySpec
 from autotrader.rules.triggers import TRIGGER_WORDS, OnSpec
@@ -101,6 +102,7 @@ def explain(spec: StrategySpec) -> list[str]:
     lines = [f"Strategy '{spec.strategy}' on {', '.join(spec.symbols)}."]
     if spec.description:
         lines.append(spec.description)
+    lines.append(f"If a rule raises: {describe_on_error(spec.on_rule_error)}.")
     for i, rule in enumerate(spec.rules, 1):
         lines.append("")
         lines.append(f"{i}. {rule.name}" + ("" if rule.enabled else " (disabled: never runs)"))

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from autotrader.rules.bounds import MAX_NESTING, MAX_NUMBER_CHARS, BoundsError
 from autotrader.rules.locate import Marks
 
 try:
@@ -30,8 +31,6 @@ try:
 except ImportError:  # pragma: no cover - PyYAML is a dependency
     _yaml = None
     _CLoader = None
-
-MAX_NESTING = 64  # a strategy is a few levels deep; deeper input is not a strategy
 
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
 _BOOLS["FALSE"] = False
@@ -44,13 +43,11 @@ class _Unsupported(Exception):
     pass
 
 
-class NestingError(ValueError):
+class NestingError(BoundsError):
     """The document nests deeper than ``MAX_NESTING``; ``line``/``column`` are 1-based."""
 
     def __init__(self, line: int, column: int) -> None:
-        super().__init__(f"nested deeper than {MAX_NESTING} levels")
-        self.line = line
-        self.column = column
+        super().__init__(line, column, f"nested deeper than {MAX_NESTING} levels")
 
 
 def available() -> bool:
@@ -146,7 +143,15 @@ class _Reader:
             style = ev.style
             if style:
                 return ev.value, None, style
-            return resolve(ev.value), None, ""
+            try:
+                return resolve(ev.value), None, ""
+            except ValueError:  # int() refuses more than 4300 digits
+                mark = ev.start_mark
+                raise BoundsError(
+                    mark.line + 1,
+                    mark.column + 1,
+                    f"number longer than {MAX_NUMBER_CHARS} characters",
+                ) from None
         if depth > MAX_NESTING:
             mark = ev.start_mark
             raise NestingError(mark.line + 1, mark.column + 1)

@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from autotrader.safetext import first_unsafe
+
 MAX_LENGTH = 2_000
 MAX_DEPTH = 40
 MAX_TOKENS = 400  # bounds the tree's depth, so compiling it cannot exhaust the stack
@@ -140,7 +142,7 @@ def _tokenize(text: str) -> list[_Tok]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise ExprSyntaxError(f"unexpected character {text[pos]!r}", pos)
+            raise ExprSyntaxError(_unexpected(text, pos, toks), pos)
         kind = m.lastgroup or ""
         if kind == "unit":  # pragma: no cover - unit only matches with num
             kind = "num"
@@ -156,6 +158,20 @@ def _tokenize(text: str) -> list[_Tok]:
         raise ExprSyntaxError(f"expression has more than {MAX_TOKENS} tokens", 0)
     toks.append(_Tok("end", "", len(text)))
     return toks
+
+
+def _unexpected(text: str, pos: int, toks: list[_Tok]) -> str:
+    """The usual slips get their fix: '=' for '==', '1.5 %' with a space, '&&'..."""
+    char = text[pos]
+    if char == "=":
+        return "'=' is not a comparison: write '==' to compare"
+    if char == "%" and toks and toks[-1].kind == "num" and not toks[-1].unit:
+        return f"write {toks[-1].text}% without a space before '%'"
+    if char in "&|!":
+        return f"unexpected character {char!r}: write 'and', 'or', 'not'"
+    if char in "\"'":
+        return f"this text has no closing {char}: quote it on both ends, \"buy\" or 'buy'"
+    return f"unexpected character {char!r}"
 
 
 class _Parser:
@@ -260,6 +276,9 @@ class _Parser:
         if tok.kind == "time":
             return _time_of_day(tok)
         if tok.kind == "str":
+            at = first_unsafe(tok.text)
+            if at >= 0:
+                raise ExprSyntaxError("text must be printable, on one line", tok.pos + at)
             return Str(tok.text[1:-1], tok.pos)
         if tok.kind == "kw" and tok.text in ("true", "false"):
             return Bool(tok.text == "true", tok.pos)

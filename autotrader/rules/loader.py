@@ -22,17 +22,19 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from autotrader.errors import StrategyError, StrategyErrors
-from autotrader.rules import document
+from autotrader.market.ticks import is_on_grid, round_to_tick, tick_size
+from autotrader.rules import bounds, document
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
+from autotrader.rules.keys import known_keys
 from autotrader.rules.locate import Marks, locate, marks_of, value_start
 from autotrader.rules.names import NameInfo, names_for
 from autotrader.rules.params import Loc, ParamValue, Spans, back, bind_params
 from autotrader.rules.prices import parse_price
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import TRIGGER_KEYS
-from autotrader.rules.typecheck import ConditionError, check_condition
+from autotrader.rules.typecheck import ConditionError, check_condition, suggest
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = bounds.MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -60,16 +62,45 @@ def load_strategy(
             [StrategyError(name, 0, 0, f"cannot read file: {exc.strerror}")]
         ) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise StrategyErrors([StrategyError(name, 1, 1, "file is larger than 1 MB")])
-    return load_strategy_text(raw.decode("utf-8", errors="replace"), name, params=params)
+        raise StrategyErrors(
+            [StrategyError(name, 1, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes")]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - raw.rfind(b"\n", 0, exc.start)
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise StrategyErrors(
+            [StrategyError(name, line, col, f"not UTF-8 text (byte 0x{bad})")]
+        ) from None
+    return load_strategy_text(text, name, params=params)
 
 
 def load_strategy_text(
     text: str, path: str = "<string>", *, params: Mapping[str, ParamValue] | None = None
 ) -> LoadedStrategy:
     """Validate strategy text; ``path`` is only used in error messages."""
+    if len(text) > MAX_FILE_BYTES:
+        raise StrategyErrors(
+            [StrategyError(path, 1, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes")]
+        )
     with document.gc_paused():
-        return _load(text, path, params)
+        try:
+            return _load(text, path, params)
+        except StrategyErrors as exc:
+            raise _capped(exc) from None
+
+
+def _capped(exc: StrategyErrors) -> StrategyErrors:
+    """At most ``MAX_ERRORS`` errors, and a last line counting the others."""
+    errors = exc.errors
+    if len(errors) <= bounds.MAX_ERRORS:
+        return exc
+    last = errors[bounds.MAX_ERRORS - 1]
+    more = len(errors) - bounds.MAX_ERRORS
+    rest = StrategyError(last.path, last.line, last.column, f"... and {more:,} more errors")
+    return StrategyErrors([*errors[: bounds.MAX_ERRORS], rest])
 
 
 def _read(text: str, path: str) -> tuple[dict[str, Any], Marks]:
@@ -77,12 +108,17 @@ def _read(text: str, path: str) -> tuple[dict[str, Any], Marks]:
     _check_tabs(text, path)
     try:
         fast = document.read(text)
-    except document.NestingError as exc:
-        raise StrategyErrors([StrategyError(path, exc.line, exc.column, str(exc))]) from None
-    if fast is not None:
-        return fast
-    root = _parse_yaml(text, path)
-    return _to_plain(root), marks_of(root) or Marks()
+        if fast is None:
+            bounds.scan(text)  # before ruamel's recursive composer and our tree walks
+    except bounds.BoundsError as exc:
+        raise StrategyErrors([StrategyError(path, exc.line, exc.column, exc.message)]) from None
+    if fast is None:
+        root = _parse_yaml(text, path)
+        fast = _to_plain(root), marks_of(root) or Marks()
+    wrong = bounds.check_sizes(*fast) + bounds.check_numbers(*fast)
+    if wrong:
+        raise StrategyErrors(StrategyError(path, e.line, e.column, e.message) for e in wrong)
+    return fast
 
 
 def _load(text: str, path: str, params: Mapping[str, ParamValue] | None = None) -> LoadedStrategy:
@@ -109,7 +145,7 @@ def _load(text: str, path: str, params: Mapping[str, ParamValue] | None = None) 
             field = ".".join(str(p) for p in loc if not _is_tag(p)) or "file"
             msg = err["msg"].removeprefix("Value error, ")
             if is_key:
-                msg = f"unknown key '{loc[-1]}'"
+                msg = f"unknown key '{loc[-1]}'{suggest(str(loc[-1]), known_keys(loc[:-1]))}"
             errors.append(StrategyError(path, line, col, f"{field}: {msg}"))
     if spec is not None:
         _check_rules(spec, root, path, errors)
@@ -138,14 +174,31 @@ def _parse_yaml(text: str, path: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if any(p in problem for p in _INDENT_PROBLEMS):
+            problem += (
+                ": check the indentation of this line (keys of one mapping start in the same "
+                "column; indent with spaces)"
+            )
         raise StrategyErrors([StrategyError(path, line, col, problem)]) from None
     except YAMLError as exc:
         raise StrategyErrors([StrategyError(path, 1, 1, f"invalid YAML: {exc}")]) from None
     except (ValueError, TypeError, LookupError, ArithmeticError) as exc:  # e.g. "._", "-_"
         raise StrategyErrors([StrategyError(path, 1, 1, f"invalid YAML value: {exc}")]) from None
+    except RecursionError:  # pragma: no cover - bounds.scan stops deep files first
+        raise StrategyErrors([StrategyError(path, 1, 1, "nested too deeply")]) from None
     if not isinstance(root, CommentedMap):
         raise StrategyErrors([StrategyError(path, 1, 1, "a strategy file must be a mapping")])
     return root
+
+
+# ruamel's words for a line indented more or less than its neighbours
+_INDENT_PROBLEMS = (
+    "mapping values are not allowed here",
+    "expected <block end>",
+    "could not find expected ':'",
+    "did not find expected key",
+    "did not find expected '-' indicator",
+)
 
 
 def _to_plain(node: Any) -> Any:
@@ -230,9 +283,14 @@ def _check_prices(
                     continue
                 for key in ("price", "condition_price"):
                     text = spec.get(key)
+                    loc: tuple[str | int, ...] = ("rules", i, "do", j, kind, key)
+                    off_grid = _off_grid(text)
+                    if off_grid:
+                        line, col = locate(root, loc)
+                        field = ".".join(str(p) for p in loc)
+                        errors.append(StrategyError(path, line, col, f"{field}: {off_grid}"))
                     if not isinstance(text, str) or text == "market":
                         continue
-                    loc: tuple[str | int, ...] = ("rules", i, "do", j, kind, key)
                     try:
                         parse_price(text, _vocabulary(rule))
                     except (ExprSyntaxError, ConditionError) as exc:
@@ -240,6 +298,18 @@ def _check_prices(
                         line, col = _text_position(root, source, loc, offset)
                         field = ".".join(str(p) for p in loc)
                         errors.append(StrategyError(path, line, col, f"{field}: {exc.message}"))
+
+
+def _off_grid(price: Any) -> str:
+    """Why a literal price is off the KRX tick grid (the risk guard would refuse it), or ''."""
+    if type(price) is not int or price <= 0 or is_on_grid(price):
+        return ""
+    low = round_to_tick(price, "down")
+    high = round_to_tick(price, "up")
+    return (
+        f"{price:,} is off the KRX tick grid ({tick_size(price):,} KRW steps at this price): "
+        f"use {low:,} or {high:,}"
+    )
 
 
 def _check_rules(spec: StrategySpec, root: Marks, path: str, errors: list[StrategyError]) -> None:

@@ -64,6 +64,28 @@ NAMES: dict[str, NameInfo] = {
     "position.realized": NameInfo(
         "num", "realized P&L today, after fees and tax (KRW)", example="position.realized > 0"
     ),
+    "position.high": NameInfo(
+        "num",
+        "highest price since the position was opened (its first fill from flat; 0 if flat)",
+        example="price <= position.high - 1500",
+    ),
+    "position.low": NameInfo(
+        "num",
+        "lowest price since the position was opened (0 if flat)",
+        example="price >= position.low * 1.03",
+    ),
+    "position.drawdown": NameInfo(
+        "num",
+        "fall of the price from position.high (0 if flat): a trailing stop in %",
+        "%",
+        example="position.drawdown >= 3%",
+    ),
+    "position.age": NameInfo(
+        "num",
+        "time since the position was opened (0 if flat)",
+        "s",
+        example="position.age >= 30m",
+    ),
     # this symbol's working orders
     "open_orders": NameInfo("num", "this symbol's working orders", example="open_orders == 0"),
     "open_orders.buy": NameInfo("num", "working buy orders", example="open_orders.buy == 0"),
@@ -107,14 +129,19 @@ NAMES: dict[str, NameInfo] = {
 class FunctionInfo:
     """A rolling value, named by a function of literal arguments."""
 
-    args: tuple[frozenset[str], ...]  # accepted units per argument ("" count, "s", "tod")
+    args: tuple[frozenset[str], ...]  # accepted units per argument ("" count, "s", "tod",
+    # "x" a plain number such as a multiplier)
     doc: str
     unit: str = ""
     example: str = ""
+    optional: int = 0  # how many of the last arguments may be left out
 
 
 _WINDOW = frozenset({"", "s"})  # N ticks or a duration
 _TOD = frozenset({"tod"})
+_COUNT = frozenset({""})  # N ticks or N bars
+_BAR = frozenset({"s"})  # the length of a time bar
+_MULT = frozenset({"x"})
 
 FUNCTIONS: dict[str, FunctionInfo] = {
     "sma": FunctionInfo(
@@ -155,6 +182,44 @@ FUNCTIONS: dict[str, FunctionInfo] = {
         example="time >= 09:30 and price < range_low(09:00, 09:30)",
     ),
 }
+_BARS = "over N ticks, or over N completed time bars: {}(14, 1m); NaN until warm"
+FUNCTIONS.update(
+    {
+        "ema": FunctionInfo(
+            (_COUNT, _BAR),
+            "exponential moving average of the price, " + _BARS.format("ema"),
+            example="ema(12) > ema(26)",
+            optional=1,
+        ),
+        "rsi": FunctionInfo(
+            (_COUNT, _BAR),
+            "relative strength index, 0-100 (Wilder), " + _BARS.format("rsi"),
+            example="rsi(14, 1m) < 30",
+            optional=1,
+        ),
+        "atr": FunctionInfo(
+            (_COUNT, _BAR),
+            "average true range in KRW (Wilder), " + _BARS.format("atr"),
+            example="price <= position.high - 3 * atr(14, 1m)",
+            optional=1,
+        ),
+        "bb_upper": FunctionInfo(
+            (_COUNT, _MULT, _BAR),
+            "upper Bollinger band: sma + k std devs (k 2 unless given), "
+            + _BARS.format("bb_upper"),
+            example="price > bb_upper(20, 2)",
+            optional=2,
+        ),
+        "bb_lower": FunctionInfo(
+            (_COUNT, _MULT, _BAR),
+            "lower Bollinger band: sma - k std devs (k 2 unless given), "
+            + _BARS.format("bb_lower"),
+            example="price < bb_lower(20, 2, 5m)",
+            optional=2,
+        ),
+    }
+)
+
 # 'vwap' alone is the day's VWAP, a rolling value like the functions above.
 NAMES["vwap"] = NameInfo(
     "num", "volume-weighted average price since the first tick today", example="price > vwap"
@@ -194,6 +259,14 @@ EVENT_NAMES: dict[str, dict[str, NameInfo]] = {
         ),
         "event.tag": NameInfo(
             "str", "the order's tag (its rule's name unless set)", example='event.tag == "entry"'
+        ),
+        "event.age": NameInfo(
+            "num", "time since the order was placed", "s", example="event.age < 10s"
+        ),
+        "event.unfilled": NameInfo(
+            "bool",
+            "no share of the order has filled (wholly unfilled)",
+            example='event.status == "cancelled" and event.unfilled',
         ),
     },
     "vi": {

@@ -15,13 +15,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from autotrader.rules.durations import parse_duration
+from autotrader.rules.durations import DURATION_MAX, parse_duration
 
 
 class CancelAfter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    cancel_after: float = Field(gt=0, description="cancel the unfilled rest after: '30s'")
+    cancel_after: float = Field(
+        gt=0, le=DURATION_MAX, description="cancel the unfilled rest after: '30s'"
+    )
 
     @field_validator("cancel_after", mode="before")
     @classmethod
@@ -32,7 +34,9 @@ class CancelAfter(BaseModel):
 class RepriceAfter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    reprice_after: float = Field(gt=0, description="re-price the unfilled rest after: '10s'")
+    reprice_after: float = Field(
+        gt=0, le=DURATION_MAX, description="re-price the unfilled rest after: '10s'"
+    )
     ticks: int = Field(default=0, ge=0, le=20, description="ticks beyond the touch")
     max: int = Field(default=3, ge=1, le=20, description="re-prices before cancelling")
 

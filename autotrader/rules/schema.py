@@ -13,7 +13,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from autotrader.rules.actions import ActionSpec, OrderSpec
+from autotrader.rules.bounds import Count, Label, Money, Qty, Seconds
 from autotrader.rules.durations import parse_duration
+from autotrader.rules.on_error import OnRuleError
 from autotrader.rules.remainder import Remainder
 from autotrader.rules.triggers import TICK, OnSpec, on_before
 
@@ -49,12 +51,12 @@ Symbol = Annotated[
 class RuleSpec(_Model):
     """One rule: a trigger, a condition, actions, and controls on how often it fires."""
 
-    name: str = Field(min_length=1, max_length=64)
+    name: Label = Field(min_length=1, max_length=64)
     on: OnSpec = Field(default=TICK, description="what makes the rule run (default: tick)")
     symbols: list[Symbol] | None = None
     when: str = "true"
     cooldown: float = Field(default=0.0, description="pause per symbol after a fire: '10m'")
-    max_per_day: int | None = Field(default=None, gt=0, description="fires per day, at most")
+    max_per_day: Count | None = Field(default=None, description="fires per day, at most")
     once_per_symbol: bool = Field(default=False, description="at most one fire per symbol a day")
     enabled: bool = True
     remainder: Remainder = Field(
@@ -81,20 +83,20 @@ class RuleSpec(_Model):
 class RiskSpec(_Model):
     """Per-strategy risk limits; unset values fall back to the global configuration."""
 
-    max_order_value: int | None = Field(default=None, gt=0)
-    max_position_qty: int | None = Field(default=None, gt=0)
+    max_order_value: Money | None = None
+    max_position_qty: Qty | None = None
     trading_hours: tuple[str, str] | None = None
-    max_order_qty: int | None = Field(default=None, gt=0)
-    max_position_value: int | None = Field(default=None, gt=0, description="KRW per symbol")
-    max_open_orders: int | None = Field(default=None, gt=0)
-    daily_loss_limit: int | None = Field(default=None, gt=0, description="KRW after fees")
-    max_orders_per_minute: int | None = Field(default=None, gt=0)
-    duplicate_window: float | None = Field(default=None, ge=0, description="seconds")
+    max_order_qty: Qty | None = None
+    max_position_value: Money | None = Field(default=None, description="KRW per symbol")
+    max_open_orders: Count | None = None
+    daily_loss_limit: Money | None = Field(default=None, description="KRW after fees")
+    max_orders_per_minute: Count | None = None
+    duplicate_window: Seconds | None = Field(default=None, description="seconds")
 
 
 class StrategySpec(_Model):
-    strategy: str = Field(min_length=1, max_length=64)
-    description: str = ""
+    strategy: Label = Field(min_length=1, max_length=64)
+    description: Label = Field(default="", max_length=500)
     params: dict[str, int | float | str] = Field(
         default_factory=dict,
         description="named defaults, used as params.NAME in conditions and settings",
@@ -102,3 +104,6 @@ class StrategySpec(_Model):
     symbols: list[Symbol] = Field(min_length=1)
     risk: RiskSpec = RiskSpec()
     rules: list[RuleSpec] = Field(min_length=1)
+    on_rule_error: OnRuleError = Field(
+        default="day", description="a rule that raises: day, event or {hold_after: N}"
+    )

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from autotrader.clock import SEOUL
 from autotrader.market.sessions import SESSION_CODES, SESSION_NAMES
+from autotrader.rules.bounds import Label
 from autotrader.rules.durations import parse_duration
 
 TRIGGER_WORDS = ("tick", "vi", "start", "stop")
@@ -90,7 +91,7 @@ class OnSpec(_Model):
     order: list[OrderEvent] | None = Field(
         default=None, description="events of this strategy's own orders"
     )
-    tag: str | None = Field(default=None, description="with 'order': only orders with this tag")
+    tag: Label | None = Field(default=None, description="with 'order': only orders with this tag")
     at: list[str] | None = Field(default=None, description="times of day, Asia/Seoul")
     cron: str | None = Field(
         default=None, description="5-field cron: minute hour day month weekday (Asia/Seoul)"
@@ -158,8 +159,8 @@ class OnSpec(_Model):
     @classmethod
     def _every(cls, v: Any) -> float:
         seconds = parse_duration(v)
-        if not 1 <= seconds <= 86_400:
-            raise ValueError("an interval must be from 1s to 24h")
+        if not 0.1 <= seconds <= 86_400:  # the clock keeps milliseconds; live steps 200 ms
+            raise ValueError("an interval must be from 100ms to 24h")
         return seconds
 
     @model_validator(mode="after")

@@ -59,11 +59,19 @@ def _check_call(node: Call) -> None:
     if info is None:
         hint = suggest(node.name, list(FUNCTIONS))
         raise ConditionError(f"unknown function '{node.name}'{hint}", node.pos)
-    if len(node.args) != len(info.args):
+    least = len(info.args) - info.optional
+    if not least <= len(node.args) <= len(info.args):
+        count = f"{least} to {len(info.args)}" if info.optional else str(len(info.args))
         raise ConditionError(
-            f"{node.name}() takes {len(info.args)} argument(s), got {len(node.args)}", node.pos
+            f"{node.name}() takes {count} argument(s), got {len(node.args)}", node.pos
         )
-    for arg, units in zip(node.args, info.args, strict=True):
+    for arg, units in zip(node.args, info.args, strict=False):
+        if "x" in units:
+            if arg.unit or not 0 < arg.value <= 10:
+                raise ConditionError(
+                    f"{node.name}() expects a plain number above 0, at most 10, here", arg.pos
+                )
+            continue
         if arg.unit not in units:
             want = " or ".join(_UNIT_WORDS[u] for u in sorted(units))
             raise ConditionError(f"{node.name}() expects {want} here", arg.pos)
@@ -109,6 +117,9 @@ def kind_of(node: Node, names: dict[str, NameInfo]) -> str:
         _need(node.left, "bool", names)
         _need(node.right, "bool", names)
         return "bool"
+    if node.op in _COMPARE:
+        _unquoted(node.left, node.right, names)
+        _unquoted(node.right, node.left, names)
     left, right = kind_of(node.left, names), kind_of(node.right, names)
     if node.op in _COMPARE:
         if left != right:
@@ -123,6 +134,16 @@ def kind_of(node: Node, names: dict[str, NameInfo]) -> str:
     _need(node.left, "num", names)
     _need(node.right, "num", names)
     return "num"
+
+
+def _unquoted(word: Node, other: Node, names: dict[str, NameInfo]) -> None:
+    """``side == buy``: a bare word compared with a text name is text left unquoted."""
+    if not isinstance(word, Name) or word.name in names or event_triggers(word.name):
+        return
+    if isinstance(other, Name) and names.get(other.name, NameInfo("num", "")).kind == "str":
+        raise ConditionError(
+            f"unknown name '{word.name}': text is written in quotes, \"{word.name}\"", word.pos
+        )
 
 
 def _unknown(name: str, names: dict[str, NameInfo]) -> str:

@@ -112,15 +112,21 @@ rules:
 """
 
 
-def test_conditions_read_missing_fields_as_zero_and_skip_garbled_ticks(tmp_path: Path) -> None:
-    """A condition sees a missing ask as 0; a garbled rate skips the tick's rules, counted."""
+def test_conditions_never_read_a_missing_field_as_zero_and_garbled_ticks_are_skipped(
+    tmp_path: Path,
+) -> None:
+    """A garbled rate or a missing ask skips the tick, counted; an ask sent as 0 reads 0."""
     h = Harness(READS_FIELDS, tmp_path)
     garbled = trade("005930", "100000", 70000, rate="n/a")
-    del garbled["values"]["27"]
     h.feed([real(garbled)])
     assert h.decoder.counters.malformed == 1
     assert h.plan.rules[0].fires == 0
     missing_ask = trade("005930", "100001", 70000, rate="+2.00")
     del missing_ask["values"]["27"]
     h.feed([real(missing_ask)])
+    assert h.decoder.counters.malformed == 2
+    assert "field 27 absent" in h.decoder.counters.last_error
+    assert h.plan.rules[0].fires == 0
+    no_quote = trade("005930", "100002", 70000, ask=0, rate="+2.00")
+    h.feed([real(no_quote)])
     assert h.plan.rules[0].fires == 1

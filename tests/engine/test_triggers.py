@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from autotrader.clock import seconds_of_day
 from tests.frames import real, trade
 from tests.harness import Harness
 
@@ -111,8 +112,9 @@ def test_order_trigger_on_risk_rejection(tmp_path: Path) -> None:
     assert ("on-reject", "005930", "order:rejected") in decisions(h)
 
 
-def test_at_trigger_fires_once_when_the_clock_passes(tmp_path: Path) -> None:
-    """'at: 09:30' fires once, at the first clock reading at or after 09:30:00."""
+def test_at_trigger_fires_once_at_its_exact_time(tmp_path: Path) -> None:
+    """'at: 09:30' fires once, with the clock at 09:30:00 exactly, when a later frame
+    (of any symbol) passes that instant."""
     rules = (
         '  - name: half-past\n    on: {at: "09:30"}\n    symbols: ["005930"]\n'
         "    do: [{buy: {qty: 1}}]\n"
@@ -123,11 +125,13 @@ def test_at_trigger_fires_once_when_the_clock_passes(tmp_path: Path) -> None:
     h.feed([real(trade("000660", "093004", 200000)), real(trade("005930", "093100", 70000))])
     rows = h.rows("SELECT rule, event, ts FROM decisions")
     assert [(r[0], r[1]) for r in rows] == [("half-past", "at")]
+    assert seconds_of_day(rows[0][2]) == 9 * 3600 + 30 * 60
     assert h.engine.market.sod == 9 * 3600 + 31 * 60
 
 
 def test_cron_trigger_follows_the_tape_clock(tmp_path: Path) -> None:
-    """'cron: */10 9 * * *' fires at 09:00, 09:10, 09:20 of the tape's clock, coalescing gaps."""
+    """'cron: */10 9 * * *' fires at 09:00, 09:10, ... 09:50 of the tape's clock, each
+    occurrence at its own time even across a quiet stretch of the tape."""
     rules = (
         '  - name: tenmin\n    on: {cron: "*/10 9 * * *"}\n    symbols: ["005930"]\n'
         "    do: [{buy: {qty: 1}}]\n"
@@ -135,8 +139,8 @@ def test_cron_trigger_follows_the_tape_clock(tmp_path: Path) -> None:
     h = Harness(HEAD + rules, tmp_path)
     for hms in ("085959", "090000", "090500", "091000", "095900", "100000"):
         h.feed([real(trade("005930", hms, 70000))])
-    times = [r[0] for r in h.rows("SELECT ts FROM decisions ORDER BY id")]
-    assert len(times) == 3  # 09:00, 09:10, then 09:20..09:50 missed and coalesced at 09:59
+    times = [seconds_of_day(r[0]) for r in h.rows("SELECT ts FROM decisions ORDER BY id")]
+    assert times == [9 * 3600 + m * 60 for m in range(0, 60, 10)]
 
 
 def test_every_trigger_runs_only_inside_its_window(tmp_path: Path) -> None:

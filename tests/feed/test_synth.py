@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 from typing import Any
 
@@ -281,7 +282,8 @@ def test_frames_look_like_kiwoom_frames(sample_frames: list[bytes]) -> None:
     assert 550 <= sizes[len(sizes) // 2] <= 700
     doubles = sum(1 for f in sample_frames if len(orjson.loads(f)["data"]) == 2)
     assert 0.005 < doubles / len(sample_frames) < 0.1
-    assert all(f.startswith(b'{"trnm":"REAL","data":[') for f in sample_frames)
+    rt = re.compile(rb'^\{"rt":"\d{6}\.\d{3}","trnm":"REAL","data":\[')
+    assert all(rt.match(f) for f in sample_frames)
     assert not any(b"\\u" in f or b"\n" in f for f in sample_frames)
     values = orjson.loads(singles[0])["data"][0]["values"]
     assert list(values) == DOCUMENTED_0B and all(isinstance(x, str) for x in values.values())
@@ -334,3 +336,23 @@ def test_any_config_gives_a_valid_ordered_day(
         lower, upper = daily_limits(base)
         assert all(is_on_grid(abs(int(v[f]))) for f in PRICE_FIELDS), v
         assert all(lower <= abs(int(v[f])) <= upper for f in PRICE_FIELDS), v
+
+
+def test_receive_times_spread_each_second_over_its_milliseconds(
+    sample_frames: list[bytes],
+) -> None:
+    """Each line's rt is its exchange second plus k*1000/n ms, non-decreasing over the day."""
+    stamps = [orjson.loads(f)["rt"] for f in sample_frames]
+    assert stamps == sorted(stamps)
+    assert stamps[:2] == ["084000.000", "090000.000"]
+    assert len(set(stamps)) > 0.95 * len(stamps)
+    for f, stamp in zip(sample_frames, stamps, strict=True):
+        entry = orjson.loads(f)["data"][0]
+        if entry["type"] == "0B":
+            assert stamp[:6] == entry["values"]["20"]
+
+
+def test_receive_times_can_be_left_out() -> None:
+    """receive_times=False gives the frames exactly as Kiwoom sends them."""
+    cfg = SynthConfig(seed=3, n_symbols=2, ticks=300, receive_times=False)
+    assert all(f.startswith(b'{"trnm":"REAL"') for f in generate_frames(cfg))

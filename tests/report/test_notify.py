@@ -114,7 +114,7 @@ def test_follower_turns_journal_rows_into_console_lines_and_webhook_messages(
     db = tmp_path / "j.db"
     Journal(db).close()
     with Receiver() as hook:
-        cfg = NotifyConfig(urls=(hook.url,), rejection_burst=3, burst_window=3600,
+        cfg = NotifyConfig(urls=(hook.url,), rejection_burst=3, burst_window=86_400,
                            disconnect_after=30)  # fmt: skip
         reader = JournalReader(db)
         notifier = Notifier(cfg.urls)

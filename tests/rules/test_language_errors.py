@@ -23,7 +23,7 @@ def problems(text: str) -> list[tuple[int, int, str]]:
         ("    on: {session: opn}\n    do: [{buy: {qty: 1}}]\n", 5, 19, "did you mean 'open'"),
         ('    on: {at: "25:00"}\n    do: [{buy: {qty: 1}}]\n', 5, 14, "time of day"),
         ('    on: {cron: "61 * * * *"}\n    do: [{buy: {qty: 1}}]\n', 5, 16, "bad cron"),
-        ("    on: {every: 0s}\n    do: [{buy: {qty: 1}}]\n", 5, 17, "from 1s to 24h"),
+        ("    on: {every: 0s}\n    do: [{buy: {qty: 1}}]\n", 5, 17, "from 100ms to 24h"),
         ("    on: {order: fild}\n    do: [{buy: {qty: 1}}]\n", 5, 17, "filled"),
         (
             "    on: {at: '09:00', cron: '* * * * *'}\n    do: [{buy: {qty: 1}}]\n",

@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer, model_validator
 
 from autotrader.errors import ConfigError
+from autotrader.safetext import public_url
+from autotrader.settings_check import unknown_env_keys
 
 Domain = Literal["mock", "production"]
 
@@ -99,6 +101,11 @@ class KiwoomSettings(BaseModel):
         configured = self.order_rate if order else self.query_rate
         return configured if configured is not None else _DEFAULT_RATES[self.domain]
 
+    @field_serializer("rest_url", "ws_url")
+    def _public(self, url: str) -> str:
+        # Dumped settings are journaled: a URL's user:password@ never leaves.
+        return public_url(url)
+
     @property
     def base_url(self) -> str:
         """REST base URL, without a trailing slash."""
@@ -130,6 +137,9 @@ class KiwoomSettings(BaseModel):
         from_file: dict[str, str] = {}
         if env_file is not None and Path(env_file).exists():
             from_file = read_env_file(env_file)
+            unknown = unknown_env_keys(from_file)
+            if unknown:  # a misspelt key would leave its setting silently unset
+                raise ConfigError(f"{env_file}: " + "; ".join(unknown))
         merged = {**from_file, **environ}
         values: dict[str, object] = {}
         for key, name in (
@@ -173,7 +183,13 @@ def read_env_file(path: str | Path) -> dict[str, str]:
             f"{p}: readable by group or others (mode {stat.S_IMODE(mode):o}); run chmod 600 {p}"
         )
     values: dict[str, str] = {}
-    for lineno, raw in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read ({exc.strerror})") from None
+    for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

@@ -1,0 +1,58 @@
+"""Feed a tape's numbered lines to the decoder, skipping or refusing the bad ones.
+
+A line that is not JSON, or a frame the decoder cannot use (a garbled field, a price
+outside the day's band...), is *bad*. The user chooses (``autotrader run --bad-lines``):
+
+- ``skip`` (the default): the line is counted, told to ``on_skip`` with its line number
+  and reason (a replay journals the first ones), and the replay goes on;
+- ``refuse``: the replay stops at the first bad line with a ``TapeError`` that names the
+  file, the line and the reason: for tapes that must be clean (a test fixture, an
+  archive being checked).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+import orjson
+
+from autotrader.errors import TapeError
+from autotrader.feed.kiwoom import FrameDecoder
+from autotrader.safetext import escape
+
+BadLines = Literal["skip", "refuse"]
+BAD_LINES: tuple[BadLines, ...] = ("skip", "refuse")
+
+
+def feed_numbered(
+    decoder: FrameDecoder,
+    numbered: Iterable[tuple[int, bytes]],
+    *,
+    where: str,
+    bad_lines: BadLines = "skip",
+    on_skip: Callable[[int, str, bytes], None] | None = None,
+) -> None:
+    """The replay loop with line numbers: decode once, dispatch, judge each line."""
+    loads = orjson.loads
+    feed = decoder.feed
+    c = decoder.counters
+    for lineno, line in numbered:
+        before = c.malformed
+        try:
+            frame = loads(line)
+        except orjson.JSONDecodeError:
+            c.frames += 1
+            c.malformed += 1
+            c.last_error = "not JSON"
+        else:
+            feed(frame)
+        if c.malformed == before:
+            continue
+        if bad_lines == "refuse":
+            raise TapeError(
+                f"{escape(where)}:{lineno}: {c.last_error} "
+                "(--bad-lines skip replays past such lines)"
+            )
+        if on_skip is not None:
+            on_skip(lineno, c.last_error, line)

@@ -1,0 +1,196 @@
+"""Check a ``0B`` tick's fields once, at decoding, before any rule can read them.
+
+Rules read tick fields lazily (``compile/conditions.py`` renders ``ask`` as a read of
+field 27), so a garbled value would otherwise surface in the middle of an evaluation,
+after earlier rules already ran on the tick, or be misread: ``int()`` accepts ``"١٢"``
+(Arabic-Indic digits), ``" 12 "`` and ``"1_2"``, and reads 400 digits happily. Instead
+the decoder checks, per tick, the price, the time and exactly the fields the plan reads
+(``checks_for``), and skips the whole tick, counted with its reason, when one is absent,
+not ASCII digits with an optional sign, or out of range. Prices must also stay inside
+the day's band (``PriceBand``): +-30% of the base price, which a tick's field 11 (change
+against the previous close) gives; without it, the band that any price of the same day
+must lie in, from the first price seen.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from autotrader.feed import fields
+from autotrader.market.limits import MAX_PRICE, band_for, within_band
+
+_INT = re.compile(r"[+-]?[0-9]{1,15}", re.ASCII).fullmatch
+_HMS = re.compile(r"(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]", re.ASCII).fullmatch
+
+Match = Callable[[str], Any]  # a compiled pattern's fullmatch: None when the text is unusable
+
+# The shape of each 0B field a rule can read, as one anchored ASCII pattern: the digit
+# counts bound the range, so a check is one regex call and no int() (this runs per tick).
+_PRICE_RE = r"[+-]?[0-9]{1,9}"  # then the day's band
+_SHAPE_RES: dict[str, str] = {
+    fields.VOLUME: r"[+-]?[0-9]{1,9}",  # < 10^9 shares
+    fields.CUM_VOLUME: r"[+-]?[0-9]{1,12}",
+    fields.RATE: r"[+-]?[0-9]{1,2}(?:\.[0-9]{1,4})?",  # percent
+    fields.STRENGTH: r"[+-]?[0-9]{1,6}(?:\.[0-9]{1,4})?",
+}
+_PRICE = re.compile(_PRICE_RE, re.ASCII).fullmatch
+_LAST = re.compile(r"[+-]?0*[1-9][0-9]{0,8}", re.ASCII).fullmatch  # field 10: above 0
+_SHAPES: dict[str, Match] = {f: re.compile(p, re.ASCII).fullmatch for f, p in _SHAPE_RES.items()}
+_PRICES = (fields.ASK, fields.BID, fields.OPEN, fields.HIGH, fields.LOW)
+
+# The 0B fields behind each vocabulary name (compile/conditions.py FRAGMENTS reads them).
+NAME_FIELDS: dict[str, tuple[str, ...]] = {
+    "ask": (fields.ASK,),
+    "bid": (fields.BID,),
+    "spread": (fields.ASK, fields.BID),
+    "volume": (fields.VOLUME,),
+    "buy_volume": (fields.VOLUME,),
+    "sell_volume": (fields.VOLUME,),
+    "side": (fields.VOLUME,),
+    "cum_volume": (fields.CUM_VOLUME,),
+    "change_rate": (fields.RATE,),
+    "open": (fields.OPEN,),
+    "high": (fields.HIGH,),
+    "low": (fields.LOW,),
+    "pct_from_open": (fields.OPEN,),
+    "strength": (fields.STRENGTH,),
+}
+ALL_NAMES = frozenset(NAME_FIELDS)
+
+
+CACHE_LIMIT = 65_536  # distinct strings remembered per cache before it starts afresh
+
+
+class ShapeCache:
+    """Remembers which strings passed a field's pattern (as their value, for prices).
+
+    Ticks repeat the same few hundred price and volume strings all day: a dict lookup is
+    several times cheaper than a regex match, and this runs for every tick.
+    """
+
+    __slots__ = ("known", "match", "as_int")
+
+    def __init__(self, match: Match, *, as_int: bool) -> None:
+        self.known: dict[str, int] = {}  # string -> |value| (prices) or 0; -1: garbled
+        self.match = match
+        self.as_int = as_int
+
+    def learn(self, raw: str) -> int:
+        """-1 when ``raw`` does not fit the pattern, else its absolute value (or 0)."""
+        fits = self.match(raw) is not None
+        value = (abs(int(raw)) if self.as_int else 0) if fits else -1
+        known = self.known
+        if len(known) >= CACHE_LIMIT:
+            known.clear()
+        known[raw] = value
+        return value
+
+
+class TickChecks:
+    """The 0B fields a plan reads, checked together: one C-level fetch of all of them,
+    one regex over their values joined (each field's pattern in its place), then the
+    band for the prices through ``price_cache``. Only a tick that fails is examined
+    field by field, to name the field."""
+
+    __slots__ = ("prices", "shaped", "last_price", "price_cache", "fetch", "pattern", "n")
+
+    def __init__(self, prices: tuple[str, ...] = (), shaped: tuple[str, ...] = ()) -> None:
+        self.prices = prices
+        self.shaped = tuple((fid, ShapeCache(_SHAPES[fid], as_int=False)) for fid in shaped)
+        self.last_price = ShapeCache(_LAST, as_int=True)  # field 10, on every tick
+        self.price_cache = ShapeCache(_PRICE, as_int=True)
+        fids = (*prices, *shaped)
+        self.n = len(fids)
+        self.fetch = operator.itemgetter(*fids) if fids else None
+        parts = [_PRICE_RE] * len(prices) + [_SHAPE_RES[f] for f in shaped]
+        self.pattern = re.compile("\x1f".join(f"(?:{p})" for p in parts), re.ASCII).fullmatch
+
+    def __bool__(self) -> bool:
+        return self.n > 0
+
+    @property
+    def fields(self) -> list[str]:
+        return sorted([*self.prices, *(fid for fid, _ in self.shaped)], key=int)
+
+
+def checks_for(names: Iterable[str]) -> TickChecks:
+    """The checks for every 0B field that the vocabulary ``names`` read."""
+    fids = {fid for name in names for fid in NAME_FIELDS.get(name, ())}
+    return TickChecks(
+        tuple(f for f in _PRICES if f in fids), tuple(f for f in _SHAPES if f in fids)
+    )
+
+
+def tick_problem(values: Mapping[str, Any], checks: TickChecks, band: tuple[int, int]) -> str:
+    """Why a tick cannot be used ('' when it can): the first field absent or garbled."""
+    fetch = checks.fetch
+    if fetch is None:
+        return ""
+    try:
+        got = fetch(values)
+        joined = "\x1f".join(got) if checks.n > 1 else got
+        fits = checks.pattern(joined) is not None
+    except (KeyError, TypeError):  # a field missing, or not a string
+        fits = False
+    if not fits:
+        return _first_problem(values, checks)
+    if checks.prices:
+        low, high = band
+        cache = checks.price_cache
+        known = cache.known
+        for fid in checks.prices:
+            raw = values[fid]
+            price = known.get(raw)
+            if price is None:
+                price = cache.learn(raw)
+            if price and not low <= price <= high:
+                return f"field {fid} outside the day's price band"
+    return ""
+
+
+def _first_problem(values: Mapping[str, Any], checks: TickChecks) -> str:
+    for fid in checks.prices:
+        raw = values.get(fid)
+        if type(raw) is not str or _PRICE(raw) is None:
+            return _why(fid, raw)
+    for fid, shape in checks.shaped:
+        raw = values.get(fid)
+        if type(raw) is not str or shape.match(raw) is None:
+            return _why(fid, raw)
+    return "fields garbled"  # pragma: no cover - the joined check and these agree
+
+
+def _why(fid: str, raw: Any) -> str:
+    return f"field {fid} absent" if raw is None or raw == "" else f"field {fid} garbled"
+
+
+def valid_hms(raw: Any) -> bool:
+    return type(raw) is str and _HMS(raw) is not None
+
+
+class PriceBand:
+    """The day's +-30% band per symbol, fixed by its first usable tick."""
+
+    def __init__(self) -> None:
+        self.bands: dict[str, tuple[int, int]] = {}
+
+    def first(self, item: str, price: int, values: Mapping[str, Any]) -> tuple[int, int] | None:
+        """Fix ``item``'s band from this tick; None when the tick contradicts itself."""
+        change = values.get("11")
+        if type(change) is str and _INT(change):
+            base = price - int(change)
+            if base <= 0 or not within_band(price, base):
+                return None
+            band = (-(-base * 7 // 10), base * 13 // 10)
+        else:
+            band = band_for(price)
+        self.bands[item] = band
+        return band
+
+
+def price_ok(raw: Any) -> bool:
+    """A price field: ASCII digits, an optional sign, at most MAX_PRICE."""
+    return type(raw) is str and _INT(raw) is not None and abs(int(raw)) <= MAX_PRICE
