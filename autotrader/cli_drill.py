@@ -47,21 +47,26 @@ def drill(
     workdir: Annotated[
         Path | None, typer.Option(help="keep each profile's journal here (default: a temp dir)")
     ] = None,
+    hold: Annotated[
+        list[str] | None,
+        typer.Option(help="SYMBOL:QTY held at start (bought at the day's first price); repeat"),
+    ] = None,
     frames: Annotated[int, typer.Option(help="trades kept from the day (thinned evenly)")] = 1500,
     jobs: Annotated[int, typer.Option(help="profiles run at the same time")] = 4,
     config: Annotated[Path | None, typer.Option(help="configuration file")] = None,
 ) -> None:
     """Rehearse STRATEGY against the fake Kiwoom under faults (stalls, drops, duplicated
     and reordered 00s, garbled frames, 1700, expired tokens, lost answers, R10001, kill -9)."""
-    from autotrader.config import load_config
     from autotrader.drill.profiles import select
     from autotrader.drill.run import run_drill
     from autotrader.drill.summary import print_table, render_html, to_json
+    from autotrader.settings import resolve_settings
 
     names = [n.strip() for item in faults or [] for n in item.split(",") if n.strip()]
     try:
         profiles = select(names)
-        cfg = load_config(config)
+        held = _holdings(hold or [])
+        cfg = resolve_settings(config=config).config
     except (ValueError, AutotraderError) as exc:
         err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(1) from None
@@ -82,6 +87,7 @@ def drill(
                     max_frames=frames,
                     jobs=jobs,
                     config=cfg,
+                    hold=held,
                     on_done=lambda r: progress.advance(task),
                 )  # fmt: skip
             )
@@ -104,6 +110,16 @@ def drill(
             typer.echo(text)
     if not report.passed:
         raise typer.Exit(1)
+
+
+def _holdings(items: list[str]) -> dict[str, int]:
+    held: dict[str, int] = {}
+    for item in (p.strip() for i in items for p in i.split(",") if p.strip()):
+        symbol, _, qty = item.partition(":")
+        if not qty.isdigit() or not symbol:
+            raise ValueError(f"--hold {item!r}: SYMBOL:QTY, e.g. 005930:10")
+        held[symbol] = int(qty)
+    return held
 
 
 def register(app: typer.Typer) -> None:

@@ -99,9 +99,14 @@ def _absolute(path: Path) -> str:
 
 
 async def run_crash_profile(
-    profile: Profile, strategy: Path, frames: list[TimedFrame], folder: Path
+    profile: Profile,
+    strategy: Path,
+    frames: list[TimedFrame],
+    folder: Path,
+    holdings: dict[str, tuple[int, int]] | None = None,
 ) -> ProfileResult:
     """Rehearse the strategy at ``strategy`` under kill -9; see the module docstring."""
+    holdings = holdings or {}
     started = time.monotonic()
     result = ProfileResult(profile.name, profile.what)
     journal = fresh_journal(folder)
@@ -110,7 +115,8 @@ async def run_crash_profile(
     rest = iter(frames)
     positions: dict[str, int] | None = None
     async with FakeKiwoom(
-        appkey=APPKEY, secretkey=SECRETKEY, cash=START_CASH, clock=clock, **FAKE_OPTIONS
+        appkey=APPKEY, secretkey=SECRETKEY, cash=START_CASH, holdings=holdings, clock=clock,
+        **FAKE_OPTIONS,
     ) as fake:  # fmt: skip
 
         async def push(n: int | None) -> None:
@@ -149,7 +155,7 @@ async def run_crash_profile(
                     second.proc.send_signal(signal.SIGTERM)
                     stopped = await second.fact("stopped")
                     positions = stopped["positions"] if stopped else None
-        verdict = judge(fake, journal, {}, positions)
+        verdict = judge(fake, journal, {s: q for s, (q, _) in holdings.items()}, positions)
     result.orders, result.fills, result.journal_fills = (
         verdict.orders, verdict.fills, verdict.journal_fills,
     )  # fmt: skip

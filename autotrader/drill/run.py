@@ -19,7 +19,8 @@ from autotrader.drill.crash import run_crash_profile
 from autotrader.drill.profiles import Profile
 from autotrader.drill.result import ProfileResult
 from autotrader.drill.session import run_profile
-from autotrader.drill.tape import DEFAULT_TAPE, load_day
+from autotrader.drill.tape import DEFAULT_TAPE, first_prices, load_day
+from autotrader.errors import TapeError
 from autotrader.rules import load_strategy
 
 
@@ -46,14 +47,21 @@ async def run_drill(
     max_frames: int = 1500,
     jobs: int = 4,
     config: AppConfig | None = None,
+    hold: dict[str, int] | None = None,
     on_done: Callable[[ProfileResult], None] | None = None,
 ) -> DrillReport:
-    """Rehearse ``strategy`` under each of ``profiles``; journals under ``out/<profile>``."""
+    """Rehearse ``strategy`` under each of ``profiles``; journals under ``out/<profile>``.
+    ``hold``: shares the account holds at start (bought at the day's first price)."""
     cfg = config or AppConfig()
     loaded = load_strategy(strategy)
     plan = compile_strategy(loaded)
     day = load_day(tape or DEFAULT_TAPE, set(plan.strategy.symbols), max_frames)
     limits, fees = cfg.limits_for(loaded.spec.risk), cfg.fee_model()
+    prices = first_prices(day)
+    missing = sorted(set(hold or {}) - set(prices))
+    if missing:
+        raise TapeError(f"--hold {', '.join(missing)}: no trade of it on the day")
+    holdings = {s: (q, prices[s]) for s, q in (hold or {}).items() if q > 0}
     gate = asyncio.Semaphore(max(1, jobs))
     loop = asyncio.get_running_loop()
     t0 = loop.time()
@@ -62,9 +70,11 @@ async def run_drill(
         async with gate:
             folder = out / profile.name
             if profile.crash:
-                result = await run_crash_profile(profile, strategy, day, folder)
+                result = await run_crash_profile(profile, strategy, day, folder, holdings)
             else:
-                result = await run_profile(profile, plan, day, folder, limits=limits, fees=fees)
+                result = await run_profile(
+                    profile, plan, day, folder, limits=limits, fees=fees, holdings=holdings
+                )
         if on_done is not None:
             on_done(result)
         return result

@@ -123,8 +123,11 @@ async def run_profile(
     *,
     limits: RiskLimits | None = None,
     fees: Fees | None = None,
+    holdings: dict[str, tuple[int, int]] | None = None,
 ) -> ProfileResult:
-    """Rehearse ``plan`` under ``profile``; the journal is ``folder / "journal.db"``."""
+    """Rehearse ``plan`` under ``profile``; the journal is ``folder / "journal.db"``.
+    ``holdings``: the account's shares at start, symbol -> (qty, average price)."""
+    holdings = holdings or {}
     started = time.monotonic()
     result = ProfileResult(profile.name, profile.what)
     journal_path = fresh_journal(folder)
@@ -132,7 +135,8 @@ async def run_profile(
     clock = DrillClock(frames[0].ts - 1.0)
     options = FAKE_OPTIONS | profile.fake
     async with FakeKiwoom(
-        appkey=APPKEY, secretkey=SECRETKEY, cash=START_CASH, clock=clock, **options
+        appkey=APPKEY, secretkey=SECRETKEY, cash=START_CASH, holdings=holdings, clock=clock,
+        **options,
     ) as fake:  # fmt: skip
         if profile.arm is not None:
             profile.arm(fake)
@@ -163,7 +167,7 @@ async def run_profile(
         if task.done() and not task.cancelled() and task.exception() is not None:
             result.stopped = f"{type(task.exception()).__name__}: {task.exception()}"
         engine = {s: st.pos_qty for s, st in runner.engine.states.items()}
-        verdict = judge(fake, journal_path, {}, engine)
+        verdict = judge(fake, journal_path, {s: q for s, (q, _) in holdings.items()}, engine)
     result.detect_s, result.recover_s = monitor.times()
     result.orders, result.fills, result.journal_fills = (
         verdict.orders, verdict.fills, verdict.journal_fills,

@@ -27,7 +27,7 @@ COLUMNS = ("profile", "orders", "fills", "dup", "lost", "detect", "recover", "co
 
 
 def secs(v: float | None) -> str:
-    return "-" if v is None else f"{max(v, 0.0):.2f} s"
+    return "-" if v is None else f"{v if v > 0 else 0.0:.2f} s"  # never "-0.00"
 
 
 def row(r: Any) -> list[str]:

@@ -66,3 +66,16 @@ def load_day(path: Path, symbols: set[str], max_frames: int = 1500) -> list[Time
     if not any(e.get("type") == "0B" for f in kept for e in f.frame["data"]):
         raise TapeError(f"{path}: no trades for {', '.join(sorted(symbols))}")
     return kept
+
+
+def first_prices(frames: list[TimedFrame]) -> dict[str, int]:
+    """Each symbol's first trade price of the day (the cost of holdings held at start)."""
+    prices: dict[str, int] = {}
+    for f in frames:
+        for e in f.frame["data"]:
+            item = str(e.get("item", ""))
+            if e.get("type") == "0B" and "_" not in item and item not in prices:
+                raw = str((e.get("values") or {}).get("10", "")).lstrip("+-")
+                if raw.isdigit() and int(raw) > 0:
+                    prices[item] = int(raw)
+    return prices

@@ -91,3 +91,19 @@ def test_an_unknown_profile_name_is_refused_with_the_list(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["drill", EXAMPLE, "--faults", "ws-stal"])
     assert result.exit_code == 1
     assert "unknown fault profile ws-stal" in result.output and "ws-stall" in result.output
+
+
+def test_holdings_at_start_let_an_exit_only_strategy_trade(tmp_path: Path) -> None:
+    """flatten-before-close only sells: with --hold it places its 15:15 sells, and the
+    verdict counts the shares held at start (no false 'positions' problem)."""
+    out = tmp_path / "drill.json"
+    strategy = str(ROOT / "rules" / "flatten-before-close.yaml")
+    args = ["drill", strategy, "--faults", "baseline", "--hold", "005930:10,000660:5"]
+    result = CliRunner().invoke(
+        app, [*args, "--format", "json", "-o", str(out), "--workdir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    (base,) = json.loads(out.read_text(encoding="utf-8"))["profiles"]
+    assert base["orders"] == 2 and base["consistent"]
+    bad = CliRunner().invoke(app, ["drill", strategy, "--hold", "005930"])
+    assert bad.exit_code == 1 and "SYMBOL:QTY" in bad.output
