@@ -22,6 +22,7 @@ from typing import Any
 
 from autotrader.drill.clock import DrillClock
 from autotrader.drill.profiles import STALL_FRAMES, Profile
+from autotrader.drill.rehearsal import IN_FLIGHT_WAIT
 from autotrader.drill.result import ProfileResult, fresh_journal
 from autotrader.drill.session import APPKEY, FAKE_OPTIONS, SECRETKEY, SETTINGS, START_CASH
 from autotrader.drill.tape import TimedFrame
@@ -30,6 +31,7 @@ from autotrader.fake_kiwoom import FakeKiwoom
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 20.0  # a child's start-up: imports, token, account, login
+_WAITING = ("pending", "sent")  # order states before Kiwoom's answer
 
 
 class Child:
@@ -48,6 +50,23 @@ class Child:
                 self.facts.append(json.loads(line))
                 self._changed.set()
         self._changed.set()
+
+    def in_flight(self) -> bool:
+        """An order the child sent has no answer yet (no state past 'sent')."""
+        sent = {f["placed"] for f in self.facts if "placed" in f and f.get("sent")}
+        answered = {f["order"] for f in self.facts if "order" in f and f["state"] not in _WAITING}
+        return bool(sent - answered)
+
+    async def answered(self, within: float) -> None:
+        """Until no order of the child is in flight, or ``within`` seconds."""
+        deadline = time.monotonic() + within
+        while self.in_flight() and self.proc.returncode is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._changed.clear()  # set by the reader on every new fact
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), left)
 
     async def fact(self, key: str, within: float = WAIT) -> dict[str, Any] | None:
         async with asyncio.timeout(within):
@@ -121,6 +140,7 @@ async def run_crash_profile(
 
         async def push(n: int | None) -> None:
             for i, tf in enumerate(rest, 1):
+                await first.answered(IN_FLIGHT_WAIT)  # market time waits (rehearsal.py)
                 clock.reach(tf.ts)
                 await fake.push_frame(tf.frame)
                 if n is not None and i >= n:

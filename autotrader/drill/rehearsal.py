@@ -18,6 +18,7 @@ from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.live.runner import LiveResult, LiveRunner
 
 WAIT = 10.0
+IN_FLIGHT_WAIT = 2.0  # longer than the drill's order timeout (0.5 s)
 
 
 @dataclass
@@ -45,9 +46,16 @@ class Rehearsal:
     pushed: int = 0
 
     async def push(self, n: int = 1) -> int:
-        """Push the next ``n`` frames of the day; how many there were."""
+        """Push the next ``n`` frames of the day; how many there were.
+
+        Market time does not move while an order request is in flight (at most
+        ``IN_FLIGHT_WAIT`` seconds): at top speed the clock would otherwise jump minutes
+        between a decision and the venue's booking, a skew no real session shows, and the
+        reconciliation, which measures that skew, would be misled by it."""
         done = 0
         for tf in self.frames:
+            if self.runner.broker.in_flight:
+                await self.until(lambda: not self.runner.broker.in_flight, IN_FLIGHT_WAIT)
             self.clock.reach(tf.ts)
             async with asyncio.timeout(WAIT):
                 await self.fake.push_frame(tf.frame)

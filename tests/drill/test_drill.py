@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -15,13 +16,26 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "rules" / "stop-take-profit.yaml")
 
 
-def drill(tmp_path: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+# One buy, one fill, nothing after it: no later 04 can reveal a fill the venue lost.
+ONE_BUY = """\
+strategy: one-buy
+symbols: ["005930"]
+rules:
+  - name: buy-once
+    when: position.qty == 0 and open_orders == 0
+    once_per_symbol: true
+    do:
+      - buy: {qty: 5, type: market}
+"""
+
+
+def drill(tmp_path: Path, *args: str, strategy: str = EXAMPLE) -> tuple[int, dict[str, Any]]:
     out = tmp_path / "drill.json"
     result = CliRunner().invoke(
         app,
         [
             "drill",
-            EXAMPLE,
+            strategy,
             "--format",
             "json",
             "--out",
@@ -38,9 +52,11 @@ def drill(tmp_path: Path, *args: str) -> tuple[int, dict]:  # type: ignore[type-
 def test_a_fill_the_venue_drops_silently_is_reported_lost_and_the_drill_fails(
     tmp_path: Path,
 ) -> None:
-    """The fake loses one fill's 00 and 04: the journal lacks those shares, the drill
-    counts them against the fake's book, calls the run inconsistent, and exits 1."""
-    code, report = drill(tmp_path, "--faults", "baseline,lost-fill")
+    """The fake loses the only fill's 00 and 04: the journal lacks those shares, the
+    drill counts them against the fake's book, calls the run inconsistent, and exits 1."""
+    strategy = tmp_path / "one-buy.yaml"
+    strategy.write_text(ONE_BUY, encoding="utf-8")
+    code, report = drill(tmp_path, "--faults", "baseline,lost-fill", strategy=str(strategy))
     assert code == 1
     base, lost = report["profiles"]
     assert base["passed"] and base["lost"] == 0 and base["fills"] > 0
