@@ -203,6 +203,7 @@ async def _play(r: Rehearsal, profile: Profile, monitor: Monitor) -> None:
             monitor.strike()
             assert profile.act is not None
             await profile.act(r)
+            continue  # the run may have stopped (r10001): push nothing more then
         if not await r.push():
             break
         if r.pushed % 25 == 0:
