@@ -129,7 +129,7 @@ def run(
             result = replay_tapes(
                 plan,
                 tape,
-                PaperBroker(cfg.fee_model()),
+                PaperBroker(cfg.fee_model(), cfg.paper.matching()),
                 j,
                 limits=cfg.limits_for(loaded.spec.risk),
                 config_json=cfg.model_dump_json(),
@@ -188,6 +188,7 @@ def validate(
     """Check strategy files and the settings; print every problem as path:line:column: message."""
     from autotrader.cli_budget import validate_lines
     from autotrader.rules import load_strategy
+    from autotrader.rules.venue_check import venue_warnings
     from autotrader.settings import resolve_settings
 
     status = 0
@@ -206,6 +207,8 @@ def validate(
             for e in exc.errors:
                 typer.echo(str(e))
             continue
+        for warning in venue_warnings(loaded.spec):  # valid, but the venue refuses it
+            typer.echo(f"{f}: warning: {warning}")
         typer.echo(f"{f}: ok")
         for line in validate_lines(loaded.spec, cfg):  # request budget (cli_budget.py)
             typer.echo(f"{f}: {line}")
@@ -326,12 +329,19 @@ def tape_synth(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     symbols: Annotated[int, typer.Option(help="number of symbols")] = 12,
     ticks: Annotated[int, typer.Option(help="number of trade ticks")] = 30_000,
+    venue: Annotated[
+        bool, typer.Option(help="0H in the auctions, KRX after-hours sessions, _NX of the first")
+    ] = False,
 ) -> None:
     """Write a deterministic synthetic trading day."""
     from autotrader.feed.synth import SynthConfig, write_tape
 
+    cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks)
+    if venue:  # the whole venue: docs/paper-fills.md
+        cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks, auctions=True,
+                          after_hours=True, nextrade=cfg.codes()[:1])  # fmt: skip
     try:
-        header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+        header = write_tape(out, cfg)
     except OSError as exc:
         raise _fail(AutotraderError(f"cannot write {out}: {exc.strerror}")) from None
     typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")
