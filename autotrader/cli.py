@@ -14,6 +14,7 @@ from rich.console import Console
 
 from autotrader.cli_credit import credit_list
 from autotrader.cli_data import register as register_data_verbs
+from autotrader.cli_drill import register as register_drill
 from autotrader.cli_report import register as register_review
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
@@ -33,6 +34,7 @@ register_data_verbs(app, tape_app)
 app.command("credit-list")(credit_list)
 
 register_review(app)  # report, runs, why, status, dashboard (autotrader/cli_report.py)
+register_drill(app)  # drill: the strategy against the fake Kiwoom under faults (cli_drill.py)
 
 _DATA = Path(__file__).resolve().parent / "data"  # rules/ and examples/, in the wheel too
 
@@ -198,6 +200,7 @@ def validate(
     credit_list: CreditListOption = None,
 ) -> None:
     """Check strategy files and the settings; print every problem as path:line:column: message."""
+    from autotrader.cli_budget import validate_lines
     from autotrader.rules import load_strategy
     from autotrader.rules.credit_list import credit_warnings
     from autotrader.rules.venue_check import venue_warnings
@@ -205,8 +208,9 @@ def validate(
 
     listed = _credit_list(credit_list)
     status = 0
+    cfg = None
     try:
-        resolve_settings(config=config)
+        cfg = resolve_settings(config=config).config
     except AutotraderError as exc:
         typer.echo(f"error: {exc}")
         status = 1
@@ -226,6 +230,8 @@ def validate(
         typer.echo(f"{f}: ok")
         for line in credit_warnings(loaded.spec, listed, str(f)):
             typer.echo(line)
+        for line in validate_lines(loaded.spec, cfg):  # request budget (cli_budget.py)
+            typer.echo(f"{f}: {line}")
     raise typer.Exit(status)
 
 
@@ -284,6 +290,7 @@ def explain(
     credit_list: CreditListOption = None,
 ) -> None:
     """Say in plain words what each rule of FILE will do."""
+    from autotrader.cli_budget import explain_budget
     from autotrader.rules import load_strategy
     from autotrader.rules.authoring import explain as explain_rules
     from autotrader.rules.credit_list import credit_warnings
@@ -294,7 +301,7 @@ def explain(
         for e in exc.errors:
             typer.echo(str(e))
         raise typer.Exit(2 if any(e.line == 0 for e in exc.errors) else 1) from None
-    for line in explain_rules(loaded.spec):
+    for line in explain_rules(loaded.spec) + explain_budget(loaded.spec):
         typer.echo(line)
     for line in credit_warnings(loaded.spec, _credit_list(credit_list), str(file)):
         typer.echo(line)

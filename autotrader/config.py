@@ -98,12 +98,16 @@ class KiwoomConfig(_Section):
     order_rate: float | None = Field(None, gt=0, le=100)
     api_rates: dict[str, float] = Field(default_factory=dict)  # {"ka10076": 0.5}
     order_budget: float | None = Field(None, gt=0, le=60)  # s an order may wait out 1700s
+    entry_wait: float | None = Field(None, gt=0, le=60)  # s an entry may wait for the budget
     ws_silence_timeout: float | None = Field(None, gt=0, le=600)  # stall threshold cap, s
     ws_stall_pings: float | None = Field(None, gt=1, le=100)  # missed PING intervals
 
     def wire_overrides(self) -> dict[str, object]:
         """The wire settings this section sets, for ``KiwoomSettings.load``."""
-        names = ("query_rate", "order_rate", "order_budget", "ws_silence_timeout", "ws_stall_pings")
+        names = (
+            "query_rate", "order_rate", "order_budget", "entry_wait", "ws_silence_timeout",
+            "ws_stall_pings",
+        )  # fmt: skip
         values: dict[str, object] = {n: getattr(self, n) for n in names if getattr(self, n)}
         if self.api_rates:
             values["api_rates"] = dict(self.api_rates)

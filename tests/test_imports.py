@@ -51,6 +51,21 @@ ALLOWED: dict[str, set[str]] = {
     | {"rules", "compile", "feed", "risk", "journal", "broker", "engine", "config", "report"},
     "sweep": BASE | {"rules", "compile", "feed", "risk", "journal", "broker", "engine", "config"},
     "fake_kiwoom": BASE,  # the fake venue imports nothing of the trader
+    "drill": BASE  # rehearses a strategy live against the fake venue (autotrader drill)
+    | {
+        "rules",
+        "compile",
+        "feed",
+        "risk",
+        "journal",
+        "broker",
+        "broker.kiwoom",
+        "engine",
+        "live",
+        "fake_kiwoom",
+        "report",
+        "config",
+    },
 }
 ENTRY_POINTS = {"autotrader", "__main__", "config", "settings"}  # and every cli*: they wire stages
 TYPE_ONLY = {  # upstream names used in annotations only: the engine's per-symbol state

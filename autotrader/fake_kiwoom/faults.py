@@ -39,6 +39,8 @@ class FaultState:
     domain_mismatch: int | None = None  # 8030 on /oauth2/token, 8031 on every TR
     clock_offset: float = 0.0  # the venue's clock minus the fake's clock, in seconds
     garble_executions: int = 0  # the next n fill 00 entries carry garbled numbers
+    lose_fills: int = 0  # the next n fills send neither their 00 nor the 04 after them
+    lost_fills: list[str] = field(default_factory=list)  # order numbers whose fill was lost
 
     def take_query_no_return_code(self) -> bool:
         if self.query_no_return_code > 0:
@@ -74,6 +76,7 @@ class Sockets(Protocol):
     async def close_all(self) -> None: ...
     async def send_raw(self, text: str) -> None: ...
     async def send_system(self, code: str, message: str) -> None: ...
+    async def release_held(self) -> None: ...
 
 
 class Faults:
@@ -120,6 +123,17 @@ class Faults:
     def reorder_executions(self, n: int = 2) -> None:
         """Hold the next ``n`` ``00`` frames and send them in reverse order."""
         self.state.reorder_batch = n
+
+    async def release_held(self) -> None:
+        """Send now, reversed, the ``00`` frames a ``reorder_executions`` still holds (a
+        real venue delivers late, never never)."""
+        await self._hub.release_held()
+
+    def lose_next_fill(self, n: int = 1) -> None:
+        """The next ``n`` fills happen in the book but their ``00`` entry, and the ``04``
+        of the same symbol sent with it, never leave: a silently lost execution. The
+        queries (ka10075, ka10076, kt00018) still show it, as Kiwoom's would."""
+        self.state.lose_fills += n
 
     async def send_malformed(self, data: bytes | str = b"{not json") -> None:
         """Send raw, unparseable text to every logged-in socket."""

@@ -115,7 +115,15 @@ class Hub:
 
     async def send_account(self, entries: list[dict[str, Any]]) -> None:
         """Send ``00``/``04`` entries, one frame each, applying the execution faults."""
+        lost: set[str] = set()  # symbols whose fill was lost: their 04 goes too
         for entry in entries:
+            if entry["type"] == "00" and entry["values"].get("911") and self.faults.lose_fills:
+                self.faults.lose_fills -= 1
+                self.faults.lost_fills.append(entry["values"]["9203"])
+                lost.add(str(entry["item"]))
+                continue
+            if entry["type"] == "04" and str(entry["item"]) in lost:
+                continue
             if (
                 entry["type"] == "00"
                 and entry["values"].get("911")
@@ -139,6 +147,12 @@ class Hub:
                 continue
             for _ in range(copies):
                 await self._send_all(text)
+
+    async def release_held(self) -> None:
+        held, self._held = self._held, []
+        self.faults.reorder_batch = 0
+        for text in reversed(held):
+            await self._send_all(text)
 
     async def send_raw(self, text: str) -> None:
         await self._send_all(text)

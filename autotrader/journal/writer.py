@@ -47,6 +47,7 @@ _UPDATE_ORDER = (
     "qty = ?, price = ?, filled_qty = ?, reason = COALESCE(?, reason) WHERE id = ?"
 )
 _EVENT = "order_events (run_id, order_id, ts, state, detail)"
+BUDGET_WAIT = "budget_wait"  # an order_events state: seconds spent waiting for the pacer
 
 # A batch: rows per "table (columns)" target, and the latest orders-row update per order.
 Batch = tuple[dict[str, list[tuple[Any, ...]]], dict[int, tuple[Any, ...]]]
@@ -411,6 +412,12 @@ class Journal:
         """A raw feed frame, kept only when the journal was opened with ``raw_frames``."""
         if self.raw_frames:
             self._add("frames (run_id, ts, frame)", (self.run_id, ts, raw))
+
+    def budget_wait(self, ts: float, order_id: int, api_id: str, kind: str, seconds: float) -> None:
+        """An order waited ``seconds`` for the request budget before it left: an
+        ``order_events`` row in state ``budget_wait`` (reports add them up)."""
+        detail = f"{seconds:.3f}s for {api_id} ({kind})"
+        self._add(_EVENT, (self.run_id, order_id, ts, BUDGET_WAIT, detail))
 
     def error(self, ts: float, source: str, detail: str) -> None:
         """A feed or broker error (``source`` says which)."""

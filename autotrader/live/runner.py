@@ -148,6 +148,7 @@ class LiveRunner:
         )
         self.engine.hold_rules()
         self.broker.attach(self._on_broker_event)  # the engine, then a journal flush
+        self.broker.on_budget_wait = self._on_budget_wait  # broker/kiwoom/pacer.py
         engine = self.engine
         self.decoder = FrameDecoder(
             engine.states,
@@ -471,6 +472,10 @@ class LiveRunner:
             self.journal.flush()
         finally:
             self._notify()
+
+    def _on_budget_wait(self, order_id: int, api_id: str, kind: str, seconds: float) -> None:
+        """An order waited for the request budget: journaled, for reports."""
+        self.journal.budget_wait(self.clock(), order_id, api_id, kind, seconds)
 
     def _on_balance(self, ev: BalanceUpdate) -> None:
         """Positions come from fills; a 04 is Kiwoom's view: journaled, and compared."""

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from autotrader.journal.outcomes import CONTINUATION_EVENTS, HELD_BACK, SENT
 from autotrader.journal.runs import state_fields
+from autotrader.journal.writer import BUDGET_WAIT
 from autotrader.report.conditions import condition_report
 from autotrader.report.load import RunRows, load_run
 from autotrader.report.trades import Trip, replay_fills, trip_stats
@@ -108,6 +109,7 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
     offset = peak = max_dd = max_exposure = 0
     exposure_area = market_time = in_market_time = 0.0
     texts: dict[str, dict[str, Any]] = {}
+    budget_waits: list[float] = []  # seconds orders waited for the request budget
 
     for rid in run_ids:
         rows = load_run(db, rid)
@@ -135,6 +137,8 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
         decided = _decision_prices(rows)
         events: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
         for e in rows.events:
+            if e["state"] == BUDGET_WAIT:  # "1.234s for kt10000 (entry)": journal/writer.py
+                budget_waits.append(float(str(e["detail"]).split("s", 1)[0]))
             events[int(e["order_id"])].append(
                 {"ts": e["ts"], "state": e["state"], "detail": e["detail"] or ""}
             )
@@ -305,6 +309,11 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
         "fees": total.commission + total.tax,
         **total.slip(),
         "time_to_fill": _timing(total.to_fill),
+        "budget_wait": {
+            "waits": len(budget_waits),
+            "total": round(sum(budget_waits), 3),
+            "max": round(max(budget_waits, default=0.0), 3),
+        },
         **trip_stats(total.trips),
     }
     return {

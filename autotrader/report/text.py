@@ -119,6 +119,13 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
         f"{counts(s['no_order'])}  held back: {counts(s.get('held_back', {}))}",
         highlight=False,
     )
+    wait = s.get("budget_wait") or {}
+    if wait.get("waits"):
+        console.print(
+            f"request budget: orders waited {wait['waits']} times, {wait['total']:g} s in all "
+            f"(longest {wait['max']:g} s)",
+            highlight=False,
+        )
     for title, key, first in (("rule", "rules", "rule"), ("symbol", "symbols", "symbol")):
         t = Table(title=f"Per {title}: activity", box=box.SIMPLE_HEAD)
         for c in (first, "fired", "orders", "fills", "rejected", "no order", "slip bps",

@@ -1,92 +1,16 @@
-"""Test-only: run a strategy live in this process, as ``autotrader run --live --yes`` does,
-with the clock the crash tests share with their fake Kiwoom.
+"""Test-only: the crash tests' live engine in a subprocess (``autotrader/drill/child.py``,
+which the drill's kill -9 profile also runs), with a 1 s order timeout.
 
     python tests/recovery/driver.py STRATEGY JOURNAL
-
-Credentials and URLs come from ``KIWOOM_*`` (as for the CLI); ``CRASHTEST_CLOCK_OFFSET``
-shifts the wall clock onto the fake's trading morning; ``AUTOTRADER_CRASH_AT`` names the
-step to die at (``autotrader/crashpoint.py``). One JSON line per fact on stdout:
-``{"ready": ...}`` once rules are enabled, ``{"placed": ...}`` per order the engine
-tried to place (``sent`` false: the risk guard refused it), ``{"order": ...}`` per order event,
-``{"stopped": ...}`` at the end; SIGTERM stops the run cleanly.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import signal
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
-from autotrader.cli_live import kiwoom_settings
-from autotrader.compile import compile_strategy
-from autotrader.config import AppConfig
-from autotrader.journal import Journal
-from autotrader.live.runner import LiveOptions, LiveRunner
-from autotrader.model import OrderRequest
-from autotrader.rules import load_strategy
-
-
-def emit(**fact: Any) -> None:
-    sys.stdout.write(json.dumps(fact) + "\n")
-    sys.stdout.flush()
-
-
-def positions(runner: LiveRunner) -> dict[str, int]:
-    return {s: st.pos_qty for s, st in runner.engine.states.items()}
-
-
-async def main(strategy: Path, journal_path: Path) -> None:
-    offset = float(os.environ.get("CRASHTEST_CLOCK_OFFSET", "0"))
-
-    def clock() -> float:
-        return time.time() + offset
-
-    cfg = AppConfig()
-    loaded = load_strategy(strategy)
-    journal = Journal(journal_path)
-    runner = LiveRunner(
-        compile_strategy(loaded),
-        kiwoom_settings(cfg).model_copy(update={"order_timeout": 1.0}),
-        journal,
-        limits=cfg.limits_for(loaded.spec.risk),
-        fees=cfg.fee_model(),
-        clock=clock,
-        options=LiveOptions(
-            reconcile_delay=0.3, flush_interval=0.05, clock_interval=0.02, drain_grace=2.0
-        ),
-    )
-
-    def on_order(order: OrderRequest) -> None:
-        emit(order=order.order_id, state=order.state.value, number=order.broker_order_no)
-
-    runner.engine.on_order_event = on_order
-    place = runner.engine.place
-
-    def traced_place(order: OrderRequest, st: Any, decide: Any = None) -> bool:
-        sent = place(order, st, decide)
-        emit(placed=order.order_id, sent=sent, state=order.state.value)
-        return sent
-
-    runner.engine.place = traced_place  # type: ignore[method-assign]
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, runner.stop)
-    task = asyncio.create_task(runner.run())
-    ready = asyncio.create_task(runner.ready.wait())
-    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
-    if runner.ready.is_set():
-        emit(ready=True, positions=positions(runner), level=runner.engine.book.level.value)
-    try:
-        result = await task
-    finally:
-        ready.cancel()
-        journal.close()
-    emit(stopped=True, positions=positions(runner), stats=result.stats)
-
+from autotrader.drill.child import main
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2])))
+    asyncio.run(main(Path(sys.argv[1]), Path(sys.argv[2]), settings={"order_timeout": 1.0}))

@@ -60,6 +60,7 @@ from autotrader.broker.kiwoom.account import (
 from autotrader.broker.kiwoom.credit import CreditQueries
 from autotrader.broker.kiwoom.gold import GoldAccount
 from autotrader.broker.kiwoom.orders import api_id_for, build_order_body, parse_order_answer
+from autotrader.broker.kiwoom.pacer import Priority
 from autotrader.broker.kiwoom.program import ProgramQueries
 from autotrader.broker.kiwoom.quotes import QuoteQueries
 from autotrader.broker.kiwoom.realtime import RealtimeClient
@@ -166,6 +167,9 @@ class KiwoomBroker:
         # Symbols where a reconciliation found more than one possible match: no new order
         # or modify goes out in them until the operator looks (never guess).
         self.halted_symbols: dict[str, str] = {}
+        # (order id, api-id, class, seconds) each time an order waited for the request
+        # budget (pacer.py); the live runner journals it.
+        self.on_budget_wait: Callable[[int, str, str, float], None] | None = None
 
     # -- Broker protocol -----------------------------------------------------------
 
@@ -262,6 +266,7 @@ class KiwoomBroker:
             self._reject(order, f"new orders in {order.symbol} halted: {halt}", None)
             return
         original = ""
+        target: OrderRequest | None = None
         if not order.action.is_new:
             target = self._orders.get(order.target_id) if order.target_id is not None else None
             original = target.broker_order_no if target else ""
@@ -270,7 +275,13 @@ class KiwoomBroker:
                 return
         try:
             body = build_order_body(order, original_order_no=original)
-            reply = await self.rest.call(api_id, body)
+            priority = priority_of(order, target.side if target else None)
+
+            def waited(seconds: float) -> None:
+                if self.on_budget_wait is not None:
+                    self.on_budget_wait(order.order_id, api_id, priority.name.lower(), seconds)
+
+            reply = await self.rest.call(api_id, body, priority=priority, on_wait=waited)
             crash_point("after-send")  # tests only: Kiwoom answered, nobody read it
             crash_point(f"after-send:{order.action.value}")  # the same, for one action
             answer = parse_order_answer(reply, api_id)
@@ -744,6 +755,17 @@ class KiwoomBroker:
 def _copy(order: OrderRequest) -> OrderRequest:
     """The broker's own record of an order: the engine's object is the ledger's."""
     return replace(order, tags=dict(order.tags))
+
+
+def priority_of(order: OrderRequest, target_side: Side | None = None) -> Priority:
+    """The pacer's class: cancels, then exits (sells, and modifies of sells), then other
+    modifies, then entries."""
+    if order.action in _CANCELS:
+        return Priority.CANCEL
+    side = order.action.side or target_side
+    if side is Side.SELL:
+        return Priority.EXIT
+    return Priority.MODIFY if order.action in _MODIFIES else Priority.ENTRY
 
 
 def _described(exc: BrokerError) -> str:

@@ -249,6 +249,9 @@ class RealtimeClient:
                 async with connect(
                     self._url,
                     open_timeout=self._login_timeout,
+                    # a stalled server may never answer our close frame: do not wait the
+                    # library's 10 s for it before reconnecting (found by the drill)
+                    close_timeout=1.0,
                     ping_interval=None,
                     logger=wire_log,
                 ) as ws:

@@ -15,9 +15,11 @@ Retry policy, the one place it is decided:
   before the order is read, and renewed first). Such an order is re-sent after a jittered
   back-off, as long as the order's time budget (``order_budget`` seconds since its first
   attempt) allows; then it is reported refused with the last code.
-* **Pacing**: a token bucket per api-id (``Throttle``) keeps each TR under its budget
-  (``KiwoomSettings.rate_for``); a 1700 empties that bucket, so the next request of that
-  api-id waits a full interval as well as the back-off.
+* **Pacing**: a token bucket per api-id keeps each TR under its budget
+  (``KiwoomSettings.rate_for``): ``Throttle`` for queries, and for orders the
+  ``OrderPacer``, which grants cancels and exits before entries and refuses an entry
+  that would wait past ``entry_wait``. A 1700 empties the bucket; on an order it also
+  holds every order request for the back-off, after which exits go first.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import orjson
 
 from autotrader.broker.kiwoom.auth import TokenManager
 from autotrader.broker.kiwoom.codes import error_from_answer, is_order, path_for, scrub
+from autotrader.broker.kiwoom.pacer import OrderPacer, Priority
 from autotrader.broker.kiwoom.settings import KiwoomSettings
 from autotrader.broker.kiwoom.throttle import Sleep, Throttle, backoff
 from autotrader.errors import (
@@ -80,15 +83,18 @@ class KiwoomRest:
         self._rng = rng
         self._monotonic = monotonic
         self.on_fatal: Callable[[BrokerError], None] | None = None
+        self.rate_limited = 0  # 1700/429 answers met, for health checks and the drill
         self._queries = Throttle(
             lambda api_id: settings.rate_for(api_id, order=False),
             settings.query_burst,
             clock=monotonic,
             sleep=sleep,
         )
-        self._orders = Throttle(
+        # Orders: one pacer owns their budget, cancels and exits first (pacer.py).
+        self.pacer = OrderPacer(
             lambda api_id: settings.rate_for(api_id, order=True),
             settings.order_burst,
+            entry_wait=settings.entry_wait,
             clock=monotonic,
             sleep=sleep,
         )
@@ -96,9 +102,17 @@ class KiwoomRest:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def call(self, api_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """One request; returns the decoded body or raises a ``BrokerError``."""
-        return (await self.call_page(api_id, body)).body
+    async def call(
+        self,
+        api_id: str,
+        body: Mapping[str, Any],
+        *,
+        priority: Priority = Priority.ENTRY,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> dict[str, Any]:
+        """One request; returns the decoded body or raises a ``BrokerError``. An order
+        waits for the pacer in its ``priority`` class; ``on_wait`` gets the seconds."""
+        return (await self.call_page(api_id, body, priority=priority, on_wait=on_wait)).body
 
     async def call_all(
         self, api_id: str, body: Mapping[str, Any], list_key: str
@@ -129,12 +143,20 @@ class KiwoomRest:
         log.warning("%s: more than %d pages; stopping", api_id, _MAX_PAGES)
         return pages
 
-    async def call_page(self, api_id: str, body: Mapping[str, Any], *, next_key: str = "") -> Page:
+    async def call_page(
+        self,
+        api_id: str,
+        body: Mapping[str, Any],
+        *,
+        next_key: str = "",
+        priority: Priority = Priority.ENTRY,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> Page:
         """One page; ``next_key`` continues a previous answer."""
         content = orjson.dumps(body)
         try:
             if is_order(api_id):
-                return await self._order(api_id, content)
+                return await self._order(api_id, content, priority, on_wait)
             return await self._query(api_id, content, next_key)
         except CredentialsRejectedError as exc:
             # Keys refused or a production/mock mismatch: whoever called, the run stops.
@@ -172,6 +194,7 @@ class KiwoomRest:
                 log.info("%s: token refused (%s); renewing once", api_id, error.return_code)
                 continue
             if isinstance(error, RateLimitedError):
+                self.rate_limited += 1
                 self._queries.bucket(api_id).drain()
             elif type(error) is not BrokerError:
                 raise error  # a definite answer (bad request, keys...): retrying cannot help
@@ -181,14 +204,22 @@ class KiwoomRest:
         assert last is not None
         raise last
 
-    async def _order(self, api_id: str, content: bytes) -> Page:
+    async def _order(
+        self,
+        api_id: str,
+        content: bytes,
+        priority: Priority,
+        on_wait: Callable[[float], None] | None,
+    ) -> Page:
         started = self._monotonic()
         delays = backoff(self.settings.backoff_base, self.settings.backoff_cap, rng=self._rng)
         renewed = False
         attempt = 0
         while True:
             attempt += 1
-            await self._orders.acquire(api_id)
+            waited = await self.pacer.acquire(api_id, priority)  # an entry may be refused
+            if on_wait is not None and waited > 0:
+                on_wait(waited)
             token = await self.tokens.token()
             try:
                 status, headers, answer = await self._send(
@@ -215,7 +246,7 @@ class KiwoomRest:
             if not isinstance(error, RateLimitedError):
                 raise error
             # Refused at the gateway, so not accepted: safe to send again, within budget.
-            self._orders.bucket(api_id).drain()
+            self.rate_limited += 1
             delay = next(delays)
             spent = self._monotonic() - started
             if spent + delay > self.settings.order_budget:
@@ -228,7 +259,7 @@ class KiwoomRest:
                 "%s: rate limited (attempt %d); not accepted, resending in %.2fs",
                 api_id, attempt, delay,
             )  # fmt: skip
-            await self._sleep(delay)
+            self.pacer.penalize(api_id, delay)  # every order holds; then exits go first
 
     def _error(self, status: int, answer: dict[str, Any] | None, api_id: str) -> BrokerError | None:
         error = error_from_answer(status, answer, api_id)

@@ -65,6 +65,9 @@ class KiwoomSettings(BaseModel):
     order_burst: int = Field(default=2, ge=1)
     api_rates: dict[str, float] = Field(default_factory=dict)  # per api-id override
     order_budget: float = Field(default=5.0, gt=0)  # seconds an order may wait out 1700s
+    # An entry waiting longer than this for the order budget (exits and cancels first)
+    # is refused unsent, with the reason journaled (pacer.py).
+    entry_wait: float = Field(default=5.0, gt=0)
     max_query_retries: int = Field(default=4, ge=0)
     backoff_base: float = Field(default=0.5, gt=0)
     backoff_cap: float = Field(default=8.0, gt=0)

@@ -57,10 +57,24 @@ class TokenBucket:
                     return
                 await self._sleep((1 - self._tokens) / self._rate)
 
-    def drain(self) -> None:
-        """Spend every saved permit: after a 1700 the server thinks we went too fast."""
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def peek(self, now: float) -> float:
+        """Permits saved at ``now`` (fractional), without taking one."""
+        return min(self._burst, self._tokens + (now - self._updated) * self._rate)
+
+    def take(self, now: float) -> None:
+        """Spend one permit at ``now`` (the caller checked ``peek`` first)."""
+        self._tokens = self.peek(now) - 1
+        self._updated = now
+
+    def drain(self, until: float | None = None) -> None:
+        """Spend every saved permit: after a 1700 the server thinks we went too fast.
+        ``until``: refill only from then on (a back-off hold, then a full interval)."""
         self._tokens = 0.0
-        self._updated = self._clock()
+        self._updated = max(self._clock(), until or 0.0)
 
 
 class Throttle:
