@@ -16,6 +16,7 @@ from autotrader.rules.actions import ActionSpec, OrderSpec
 from autotrader.rules.bounds import Count, Label, Money, Qty, Seconds
 from autotrader.rules.durations import parse_duration
 from autotrader.rules.on_error import OnRuleError
+from autotrader.rules.on_reload import OnReload
 from autotrader.rules.remainder import Remainder
 from autotrader.rules.triggers import TICK, OnSpec, on_before
 
@@ -106,4 +107,7 @@ class StrategySpec(_Model):
     rules: list[RuleSpec] = Field(min_length=1)
     on_rule_error: OnRuleError = Field(
         default="day", description="a rule that raises: day, event or {hold_after: N}"
+    )
+    on_reload: OnReload = Field(
+        default=OnReload(), description="hot reload: {removed_rule_orders: keep | cancel}"
     )

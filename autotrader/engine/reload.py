@@ -1,0 +1,500 @@
+"""Hot reload: swap an edited strategy into a running engine at a safe point between events.
+
+A reload comes from ``autotrader reload`` (the request file, ``engine/reload_files.py``,
+read by the engine's once-a-second watch: live runs) or from a replay's schedule
+(``autotrader run --reload-at 10:30=rules/new.yaml``). Either way it runs from
+``Engine.watch``, inside ``set_time``, before the frame that moved the clock is
+dispatched: never inside a rule. Steps:
+
+1. the new file is read, validated and compiled; a file with errors, a new strategy
+   name, a changed ``risk`` section when the run cannot apply one, or (live) new symbols
+   are **refused**: the refusal and its errors are journaled, and the running strategy
+   goes on untouched;
+2. the rule diff (added / removed / changed, by name) and the new version (hash and
+   text) are committed to ``strategy_versions`` (status ``applying``) before anything
+   changes, like an order intent;
+3. the swap: the new rules take over at the next event. The order ledger keeps every
+   working order and position (it is their one owner and is not touched). Rules that
+   stay keep their state: cooldowns, once-per-symbol flags and daily counts (``Controls``,
+   re-keyed to the rules' new places), last fire times, time rules' next fire times, the
+   VI and order-event bookkeeping; a changed rule keeps its controls too, so an edit never
+   lets a once-a-day rule fire twice (rename a rule to start it afresh), but a rule held
+   for raising is released when it changed (the edit may be the fix). Rolling values and
+   indicators are kept per (symbol, value): a window some rule still reads keeps its
+   data; a new one starts empty;
+4. the strategy's ``on_reload.removed_rule_orders`` policy (``keep``, the default, or
+   ``cancel``) is applied to the working orders of removed rules, each journaled as a
+   decision (event ``reload``); a cancel goes through the risk guard and the journal like
+   any other;
+5. the version row becomes ``applied``. Decisions from then on carry the new version.
+
+A kill -9 between 2 and 5 leaves an ``applying`` row: the next live start finishes its
+policy on the orders still working (``finish_interrupted``), and a request file still
+present is done again (idempotent: the same file is ``unchanged``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from autotrader.clock import SEOUL, seconds_of_day
+from autotrader.compile.plan import Plan, compile_strategy
+from autotrader.crashpoint import crash_point
+from autotrader.engine.reload_files import finish_request, read_request, result_path
+from autotrader.engine.rolling import Rolling, make_updater
+from autotrader.engine.rule_errors import RuleErrors
+from autotrader.engine.scheduler import Scheduler, _epoch
+from autotrader.engine.state import SymbolState
+from autotrader.engine.triggers import Controls, Triggers
+from autotrader.errors import StrategyErrors
+from autotrader.rules.loader import load_strategy_text
+from autotrader.rules.schema import RiskSpec, StrategySpec
+
+if TYPE_CHECKING:
+    from autotrader.engine.engine import Engine
+    from autotrader.risk.checks import RiskLimits
+
+log = logging.getLogger(__name__)
+
+SOURCE = "reload"  # journal errors and decisions of reloads
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDiff:
+    """What a new version changes, by rule name (enabled rules only)."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()  # top-level keys that changed (symbols, risk...)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {k: list(getattr(self, k)) for k in ("added", "removed", "changed", "settings")}
+
+    def lines(self) -> list[str]:
+        """The diff as a trader reads it: ``+ rule``, ``- rule``, ``~ rule``."""
+        out = [f"+ {n}" for n in self.added] + [f"- {n}" for n in self.removed]
+        out += [f"~ {n}" for n in self.changed] + [f"~ ({n})" for n in self.settings]
+        return out or ["(no rule changed)"]
+
+
+def rule_diff(old: StrategySpec, new: StrategySpec) -> RuleDiff:
+    """Rules compared by name; a rule reading a changed ``params`` value has changed."""
+    before = {r.name: r.model_dump(mode="json") for r in old.rules if r.enabled}
+    after = {r.name: r.model_dump(mode="json") for r in new.rules if r.enabled}
+    params = {
+        k for k in old.params.keys() | new.params.keys() if old.params.get(k) != new.params.get(k)
+    }
+    changed = []
+    for name in after.keys() & before.keys():
+        text = orjson.dumps(after[name]).decode()
+        if after[name] != before[name] or any(f"params.{p}" in text for p in params):
+            changed.append(name)
+    settings = [
+        key
+        for key in ("symbols", "risk", "params", "on_rule_error", "on_reload")
+        if getattr(old, key) != getattr(new, key)
+    ]
+    return RuleDiff(
+        tuple(n for n in after if n not in before),
+        tuple(n for n in before if n not in after),
+        tuple(n for n in after if n in changed),
+        tuple(settings),
+    )
+
+
+@dataclass
+class Outcome:
+    """What one reload did, for the command, the journal and the tests."""
+
+    status: str  # applied | refused | unchanged
+    path: str
+    sha256: str = ""
+    version: int | None = None
+    diff: RuleDiff = field(default_factory=RuleDiff)
+    errors: list[str] = field(default_factory=list)
+    orders: dict[str, list[int]] = field(default_factory=dict)  # kept / cancelled
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "path": self.path,
+            "sha256": self.sha256,
+            "version": self.version,
+            "diff": self.diff.as_dict(),
+            "lines": self.diff.lines() if self.status == "applied" else [],
+            "errors": self.errors,
+            "orders": self.orders,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """A replay's reload: at ``at`` swap in ``path``; ``at`` is seconds of the day (Asia/
+    Seoul) until the replay's first clock reading makes it epoch seconds on that day."""
+
+    at: float
+    path: str
+
+
+def parse_reload_at(text: str) -> Scheduled:
+    """``HH:MM[:SS]=FILE`` (on the replay's first day) -> a scheduled reload."""
+    when, sep, path = text.partition("=")
+    if not sep or not path.strip():
+        raise ValueError(f"--reload-at {text!r}: write it as HH:MM[:SS]=FILE")
+    parts = when.strip().split(":")
+    try:
+        if not 2 <= len(parts) <= 3:
+            raise ValueError
+        h, m, s = (int(p) for p in [*parts, "0"][:3])
+        if not (0 <= h < 24 and 0 <= m < 60 and 0 <= s < 60):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"--reload-at {text!r}: {when!r} is not a time HH:MM[:SS]") from None
+    return Scheduled(h * 3600 + m * 60 + s, path.strip())
+
+
+class Reloads:
+    """One engine's reloads: the versions it ran, the request file, the replay schedule."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.version = 0  # 0 until ``record_start`` journals version 1
+        self.text = _read_text(engine.plan)  # the running version's text, as validated
+        self.request: Path | None = None  # the request file, when the channel is on
+        self.interval = 1.0  # wall seconds between two looks at the request file
+        self._next_look = float("-inf")
+        self.schedule: list[Scheduled] = []
+        self._by_time: list[Scheduled] = []
+        self.schedule_day0 = 0.0  # the day the schedule's times are on
+        self.next_due = float("inf")  # the next scheduled reload (one compare per watch)
+        self.limits_for: Callable[[RiskSpec], RiskLimits] | None = None  # risk changes
+        self.fixed_symbols = False  # live: the websocket registers symbols at log-in
+        self.listeners: dict[str, Callable[[Plan], None]] = {}  # e.g. the decoder's checks
+        self.outcomes: list[Outcome] = []
+
+    # -- set-up --------------------------------------------------------------------------
+    def watch_file(self, request: Path) -> None:
+        """Turn the request channel on (live runs; ``autotrader reload`` writes it)."""
+        self.request = request
+
+    def plan_schedule(self, items: list[Scheduled]) -> None:
+        """Reloads at times of the first day the engine's clock reads (a replay's)."""
+        self._by_time = sorted(items, key=lambda s: s.at)
+        self.next_due = float("-inf") if items else float("inf")
+
+    def record_start(self) -> None:
+        """Journal version 1: the strategy the run starts with (after ``start_run``)."""
+        plan = self.engine.plan
+        journal = self.engine.journal
+        self.version = 1
+        journal.commit_version(
+            self.engine.market.now or time.time(),
+            version=1,
+            sha256=plan.sha256,
+            path=plan.source,
+            text=self._text_once(plan.sha256, self.text),
+            status="running",
+            diff_json=orjson.dumps(RuleDiff(added=_rule_names(plan.strategy)).as_dict()).decode(),
+            detail="",
+        )
+        journal.version = 1
+
+    def _text_once(self, sha: str, text: str) -> str:
+        """A text the journal already holds under its hash is not stored again (a sweep
+        journals thousands of runs of one file)."""
+        found = self.engine.journal.conn.execute(
+            "SELECT 1 FROM strategy_versions WHERE sha256 = ? AND text != '' LIMIT 1", (sha,)
+        ).fetchone()
+        return "" if found else text
+
+    # -- the watch -----------------------------------------------------------------------
+    def poll(self, now: float) -> None:
+        """From ``Engine.watch``: a scheduled reload that is due, then the request file."""
+        if self._by_time:  # the first clock reading: the schedule's day
+            day0 = self.schedule_day0 = now - seconds_of_day(now)
+            self.schedule = [Scheduled(day0 + s.at, s.path) for s in self._by_time]
+            self._by_time = []
+            self.next_due = self.schedule[0].at
+        while self.schedule and self.schedule[0].at <= now:
+            item = self.schedule.pop(0)
+            self.next_due = self.schedule[0].at if self.schedule else float("inf")
+            self.apply(item.path)
+        if self.request is None:
+            return
+        wall = time.monotonic()
+        if wall < self._next_look:
+            return
+        self._next_look = wall + self.interval
+        self.answer_request()
+
+    def answer_request(self) -> Outcome | None:
+        """Do the pending request, if any: outcome to the result file, request removed."""
+        assert self.request is not None
+        req = read_request(self.request)
+        if req is None:
+            return None
+        if req.error:
+            outcome = self.refuse(str(self.request), "", "", [f"reload request: {req.error}"])
+        else:
+            outcome = self.apply(req.path or self.engine.plan.source)
+        finish_request(self.request, result_path(self.request), req.id, outcome.as_dict())
+        return outcome
+
+    # -- one reload ----------------------------------------------------------------------
+    def apply(self, path: str) -> Outcome:
+        """Validate ``path`` and swap it in, or refuse it; never raises on a bad file."""
+        engine = self.engine
+        try:
+            raw = Path(path).read_bytes()
+            text = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return self.refuse(path, "", "", [f"{path}: cannot read the file: {exc}"])
+        sha = hashlib.sha256(text.encode()).hexdigest()
+        try:
+            plan = compile_strategy(load_strategy_text(text, path))
+        except StrategyErrors as exc:
+            return self.refuse(path, sha, text, [str(e) for e in exc.errors])
+        except Exception as exc:  # noqa: BLE001 - a compile bug refuses, never stops the run
+            return self.refuse(path, sha, text, [f"{path}: {type(exc).__name__}: {exc}"])
+        old = engine.plan
+        if sha == old.sha256:
+            self.finish_interrupted()
+            outcome = Outcome("unchanged", path, sha, self.version)
+            self._note(outcome, f"reload {path}: unchanged (version {self.version})")
+            return outcome
+        problems = self._cannot_apply(old.strategy, plan.strategy)
+        if problems:
+            return self.refuse(path, sha, text, problems)
+        diff = rule_diff(old.strategy, plan.strategy)
+        removed_orders = [o for o in engine.ledger.new_orders() if o.rule in diff.removed]
+        policy = plan.strategy.on_reload.removed_rule_orders
+        to_cancel = [o.order_id for o in removed_orders] if policy == "cancel" else []
+        version = self.version + 1
+        now = engine.market.now
+        row = engine.journal.commit_version(
+            now,
+            version=version,
+            sha256=sha,
+            path=path,
+            text=text,
+            status="applying",
+            diff_json=orjson.dumps(diff.as_dict()).decode(),
+            detail=orjson.dumps({"cancel": to_cancel}).decode(),
+        )
+        crash_point("reload-journaled")  # tests only: a kill -9 between journal and swap
+        if plan.strategy.risk != old.strategy.risk and self.limits_for is not None:
+            engine.limits = self.limits_for(plan.strategy.risk)
+        swap(engine, plan, diff)
+        self.version, self.text = version, text
+        engine.journal.version = version
+        kept = [o.order_id for o in removed_orders if o.order_id not in to_cancel]
+        for order in removed_orders:
+            if order.order_id in kept:
+                engine.journal.decision(
+                    now, order.rule, order.symbol, SOURCE,
+                    {"order": order.order_id, "version": version, "policy": policy},
+                    "kept", order.order_id,
+                )  # fmt: skip
+        cancelled = self._cancel(to_cancel, f"rule removed by reload (version {version})")
+        crash_point("reload-cancelled")  # tests only: after the policy's cancels left
+        summary = {"kept": kept, "cancelled": cancelled}
+        engine.journal.update_version(row, "applied", orjson.dumps(summary).decode())
+        outcome = Outcome("applied", path, sha, version, diff, orders=summary)
+        self._note(outcome, f"reload {path}: version {version}: " + ", ".join(diff.lines()))
+        for listener in self.listeners.values():
+            listener(plan)
+        return outcome
+
+    def refuse(self, path: str, sha: str, text: str, errors: list[str]) -> Outcome:
+        """Journal a refused file with its errors; the running strategy goes on."""
+        engine = self.engine
+        now = engine.market.now
+        detail = "\n".join(errors)
+        engine.journal.commit_version(
+            now, version=None, sha256=sha, path=path, text=text, status="refused",
+            diff_json="{}", detail=detail,
+        )  # fmt: skip
+        outcome = Outcome("refused", path, sha, self.version, errors=errors)
+        self._note(outcome, f"reload {path} refused; version {self.version} runs on: {detail}")
+        return outcome
+
+    def _note(self, outcome: Outcome, text: str) -> None:
+        self.outcomes.append(outcome)
+        (log.warning if outcome.status == "refused" else log.info)("%s", text)
+        self.engine.journal.error(self.engine.market.now, SOURCE, text)
+        self.engine.journal.flush()
+
+    def _cannot_apply(self, old: StrategySpec, new: StrategySpec) -> list[str]:
+        problems = []
+        if new.strategy != old.strategy:
+            problems.append(
+                f"the strategy's name changed ({old.strategy!r} -> {new.strategy!r}): its "
+                "orders are journaled under its name; a new name is a new strategy (restart)"
+            )
+        if new.risk != old.risk and self.limits_for is None:
+            problems.append("the risk section changed: this run cannot apply new limits (restart)")
+        added = sorted(set(new.symbols) - set(old.symbols) - set(self.engine.states))
+        if added and self.fixed_symbols:
+            problems.append(
+                f"new symbols {', '.join(added)}: a live run registers its symbols at log-in "
+                "(restart to trade them)"
+            )
+        return problems
+
+    def _cancel(self, order_ids: list[int], why: str) -> list[int]:
+        """Cancel these working orders (once each); returns those a cancel was sent for."""
+        engine = self.engine
+        ledger = engine.ledger
+        sent = []
+        for oid in order_ids:
+            order = ledger.get(oid)
+            st = engine.states.get(order.symbol) if order is not None else None
+            if order is None or st is None or order.remaining <= 0:
+                continue
+            if oid in ledger.cancelling or oid in ledger.halting:
+                continue
+            now = engine.market.now
+            request = engine.actions.change_whole(order, "cancel", order.rule, now)
+            engine.journal.decision(
+                now, order.rule, order.symbol, SOURCE,
+                {"order": oid, "why": why}, "cancel", request.order_id,
+            )  # fmt: skip
+            if engine.place(request, st):
+                sent.append(oid)
+        return sent
+
+    def finish_interrupted(self) -> None:
+        """A reload an earlier run journaled but did not finish (kill -9): its policy's
+        cancels for orders still working whose rule this plan lacks; the row is closed."""
+        engine = self.engine
+        journal = engine.journal
+        rows = journal.conn.execute(
+            "SELECT v.id, v.detail FROM strategy_versions v JOIN runs r ON r.id = v.run_id "
+            "WHERE v.status = 'applying' AND r.strategy = ? AND v.run_id != ?",
+            (engine.plan.strategy.strategy, journal.run_id),
+        ).fetchall()
+        rules = {r.name for r in engine.plan.rules}
+        for row_id, detail in rows:
+            wanted = orjson.loads(detail or "{}").get("cancel", [])
+            orphans = [
+                oid for oid in wanted if (o := engine.ledger.get(oid)) is not None
+                and o.rule not in rules
+            ]  # fmt: skip
+            cancelled = self._cancel(orphans, "rule removed by an interrupted reload")
+            summary = {"cancelled": cancelled, "finished_by_run": journal.run_id}
+            journal.update_version(row_id, "interrupted", orjson.dumps(summary).decode())
+            journal.error(
+                engine.market.now, SOURCE,
+                f"reload row {row_id} was interrupted; finished its cancels: {cancelled}",
+            )  # fmt: skip
+
+
+def swap(engine: Engine, plan: Plan, diff: RuleDiff) -> None:
+    """Put ``plan`` in ``engine``'s place, carrying the state of the rules that stay."""
+    old = engine.plan
+    old_by_name = {r.name: r for r in old.rules}
+    moved: dict[int, int] = {}  # old rule order -> new rule order, for the rules that stay
+    for rule in plan.rules:
+        before = old_by_name.get(rule.name)
+        if before is not None:
+            moved[before.order] = rule.order
+            rule.last_fired.update(before.last_fired)
+            rule.fires = before.fires
+    engine.controls = _carry_controls(engine.controls, moved)
+    for symbol in plan.symbols:
+        if symbol not in engine.states:
+            engine.states[symbol] = SymbolState(symbol, engine.market)
+    _carry_rolling(engine, plan)
+    old_triggers = engine.triggers
+    triggers = Triggers(
+        plan, engine.market, engine.states, engine.controls, engine._fire, engine._rule_failed
+    )
+    triggers.stats = engine.stats
+    triggers.vi_released = old_triggers.vi_released
+    _carry_schedule(old_triggers.scheduler, triggers.scheduler, engine.market.now)
+    engine.triggers = triggers
+    engine.ledger.on_event = triggers.on_order
+    engine._next_due = triggers.scheduler.next_due
+    if plan.strategy.on_rule_error != old.strategy.on_rule_error:
+        fresh = RuleErrors(plan.strategy.on_rule_error)
+        fresh.counts, fresh.holds = engine.rule_errors.counts, engine.rule_errors.holds
+        engine.rule_errors = fresh
+    for name in diff.changed + diff.removed:  # a changed rule may be the fix: released
+        engine.failed_rules.pop(name, None)
+        engine.rule_errors.holds.pop(name, None)
+    engine.plan = plan
+    if engine.market.account_loaded:
+        engine.enable_rules()  # each symbol's new fused evaluator, controls re-registered
+    else:
+        engine.hold_rules()
+
+
+def _carry_controls(old: Controls, moved: dict[int, int]) -> Controls:
+    new = Controls()
+    new.until = {(moved[o], s): t for (o, s), t in old.until.items() if o in moved}
+    new.rule_until = {moved[o]: t for o, t in old.rule_until.items() if o in moved}
+    new.day_fires = {moved[o]: v for o, v in old.day_fires.items() if o in moved}
+    return new
+
+
+def _carry_rolling(engine: Engine, plan: Plan) -> None:
+    """Each symbol's rolling values of the new plan; a value both read keeps its window."""
+    for symbol, st in engine.states.items():
+        keys = plan.rolling_by_symbol.get(symbol) or ()
+        before = st.rolling
+        if not keys:
+            st.rolling, st.roll = None, []
+            continue
+        rolling = Rolling(len(plan.rolling), {k: plan.rolling[k] for k in keys})
+        if isinstance(before, Rolling):
+            kept = dict(before.updaters)
+            updaters = []
+            for key, slot in rolling.keys.items():
+                old_slot = before.keys.get(key)
+                if old_slot is not None and old_slot in kept:
+                    updaters.append((slot, kept[old_slot]))
+                    rolling.values[slot] = before.values[old_slot]
+                else:
+                    updaters.append((slot, make_updater(key)))
+            rolling.updaters = updaters
+            rolling.day_end = before.day_end
+        st.rolling, st.roll = rolling, rolling.values
+
+
+def _carry_schedule(old: Scheduler, new: Scheduler, now: float) -> None:
+    """Time rules that stay keep their next fire time; new ones start from now."""
+    if not old.started:
+        return  # the first clock reading sets every fire time up
+    due = {job.rule.name: (job.rule.on, job.due) for job in old.jobs}
+    new.started = True
+    at = datetime.fromtimestamp(now, tz=SEOUL)
+    for job in new.jobs:
+        kept = due.get(job.rule.name)
+        if kept is not None and kept[0] == job.rule.on:
+            job.due = kept[1]
+        else:
+            job.due = _epoch(job.trigger.get_next_fire_time(None, at))
+    new._refresh()
+
+
+def _rule_names(spec: StrategySpec) -> tuple[str, ...]:
+    return tuple(r.name for r in spec.rules if r.enabled)
+
+
+def _read_text(plan: Plan) -> str:
+    """The running strategy's text, if the file still holds what was compiled."""
+    try:
+        text = Path(plan.source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return text if hashlib.sha256(text.encode()).hexdigest() == plan.sha256 else ""

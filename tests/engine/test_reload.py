@@ -1,0 +1,221 @@
+"""Hot reload in replay (issue 19, item 3): ``run --reload-at`` swaps an edited strategy in
+at the first event at or after the time, keeps working orders and positions, carries the
+state of the rules that stay, applies the removed-rule policy, and refuses a bad file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autotrader.broker.paper import PaperBroker
+from autotrader.compile import compile_strategy
+from autotrader.engine.reload import Scheduled, parse_reload_at, rule_diff
+from autotrader.engine.replay import RunResult, replay
+from autotrader.journal import Journal
+from autotrader.rules import load_strategy, load_strategy_text
+from tests.frames import line, trade, write_tape
+
+SYM = "005930"
+BASE = """\
+strategy: reload-test
+symbols: ["005930"]
+risk:
+  max_order_value: 10_000_000
+  trading_hours: ["09:00", "15:20"]
+{policy}
+rules:
+  - name: dip-buy
+    when: price <= {threshold}
+    cooldown: 1h
+    do:
+      - buy: {{qty: 1, type: market}}
+{extra}"""
+RESTING = """\
+  - name: resting-bid
+    when: open_orders == 0 and position.qty == 0
+    once_per_symbol: true
+    do:
+      - buy: {qty: 2, type: limit, price: 68000}
+"""
+
+
+def strategy(threshold: int, *, extra: str = "", policy: str = "") -> str:
+    return BASE.format(threshold=threshold, extra=extra, policy=policy)
+
+
+def tape(tmp: Path, prices: list[tuple[str, int]]) -> Path:
+    path = tmp / "day.jsonl"
+    write_tape(path, [line(trade(SYM, hms, p)) for hms, p in prices])
+    return path
+
+
+def run(tmp: Path, text: str, day: Path, reloads: list[Scheduled]) -> RunResult:
+    first = tmp / "first.yaml"
+    first.write_text(text, encoding="utf-8")
+    plan = compile_strategy(load_strategy(first))
+    journal = Journal(tmp / "journal.db")
+    try:
+        return replay(
+            plan, day, PaperBroker(), journal,
+            on_engine=lambda engine: engine.reloads.plan_schedule(reloads),
+        )  # fmt: skip
+    finally:
+        journal.close()
+
+
+def rows(tmp: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(tmp / "journal.db")
+    try:
+        return list(conn.execute(sql))
+    finally:
+        conn.close()
+
+
+def at(hms: str, path: Path) -> Scheduled:
+    return parse_reload_at(f"{hms}={path}")
+
+
+def test_a_threshold_changed_mid_day_takes_effect_at_the_next_event(tmp_path: Path) -> None:
+    """70,000 never fires under 'price <= 69000'; from 10:30 the rule says 'price <=
+    70500', and the first tick at or after 10:30 buys. Decisions carry version 2."""
+    new = tmp_path / "new.yaml"
+    new.write_text(strategy(70_500), encoding="utf-8")
+    day = tape(tmp_path, [("100000", 70_000), ("102959", 70_000), ("103000", 70_000),
+                          ("103001", 70_000)])  # fmt: skip
+    result = run(tmp_path, strategy(69_000), day, [at("10:30", new)])
+    (outcome,) = result.engine.reloads.outcomes
+    assert outcome.status == "applied" and outcome.diff.changed == ("dip-buy",)
+    decisions = rows(tmp_path, "SELECT ts, rule, outcome, version FROM decisions")
+    assert len(decisions) == 1  # the cooldown holds the 10:30:01 tick
+    ts, rule, what, version = decisions[0]
+    assert (rule, what, version) == ("dip-buy", "order", 2)
+    assert ts == pytest.approx(result.engine.reloads.schedule_day0 + 10.5 * 3600)
+    versions = rows(tmp_path, "SELECT version, status, sha256, path FROM strategy_versions")
+    assert [(v, s) for v, s, _, _ in versions] == [(1, "running"), (2, "applied")]
+    assert versions[1][2] == outcome.sha256 and versions[1][3] == str(new)
+    (text,) = rows(tmp_path, "SELECT text FROM strategy_versions WHERE version = 2")
+    assert text[0] == new.read_text(encoding="utf-8")
+
+
+def test_without_the_reload_the_old_threshold_never_fires(tmp_path: Path) -> None:
+    """The control for the test above: the same tape under the old file buys nothing."""
+    day = tape(tmp_path, [("100000", 70_000), ("103000", 70_000), ("103001", 70_000)])
+    result = run(tmp_path, strategy(69_000), day, [])
+    assert result.engine.stats["orders"] == 0
+    assert rows(tmp_path, "SELECT version, status FROM strategy_versions") == [(1, "running")]
+
+
+def test_unchanged_rules_keep_their_cooldown_across_a_reload(tmp_path: Path) -> None:
+    """dip-buy fires at 10:00 (cooldown 1h); a reload at 10:10 adds a rule above it, so
+    its place in the file moves: its cooldown still holds until 11:00."""
+    other = "  - name: noop\n    when: price < 1\n    do:\n      - buy: {qty: 1, type: market}\n"
+    text = strategy(70_000)
+    new = tmp_path / "new.yaml"
+    moved = text.replace("rules:\n", "rules:\n" + other)
+    new.write_text(moved, encoding="utf-8")
+    day = tape(tmp_path, [("100000", 70_000), ("101500", 70_000), ("110001", 70_000)])
+    result = run(tmp_path, text, day, [at("10:10", new)])
+    assert result.engine.reloads.outcomes[0].diff.added == ("noop",)
+    fired = rows(tmp_path, "SELECT substr(time(ts, 'unixepoch', '+9 hours'), 1, 8), version "
+                           "FROM decisions WHERE rule = 'dip-buy'")  # fmt: skip
+    assert fired == [("10:00:00", 1), ("11:00:01", 2)]
+
+
+@pytest.mark.parametrize("policy", ["keep", "cancel"])
+def test_a_removed_rules_working_order_is_kept_or_cancelled_per_policy(
+    tmp_path: Path, policy: str
+) -> None:
+    """resting-bid's limit buy at 68,000 rests; the new version removes the rule and
+    declares what happens to its orders. Kept: still working at the end; cancelled:
+    a cancel request is journaled (decision event 'reload') and the order ends cancelled."""
+    old = strategy(1, extra=RESTING)
+    new = tmp_path / "new.yaml"
+    new.write_text(
+        strategy(1, policy=f"on_reload: {{removed_rule_orders: {policy}}}"), encoding="utf-8"
+    )
+    day = tape(tmp_path, [("100000", 70_000), ("103000", 70_000), ("103100", 70_000)])
+    result = run(tmp_path, old, day, [at("10:30", new)])
+    (outcome,) = result.engine.reloads.outcomes
+    assert outcome.diff.removed == ("resting-bid",)
+    orders = rows(tmp_path, "SELECT id, rule, action, state FROM orders ORDER BY id")
+    if policy == "keep":
+        assert orders == [(1, "resting-bid", "buy", "accepted")]
+        assert outcome.orders == {"kept": [1], "cancelled": []}
+        assert [o.order_id for o in result.engine.ledger.new_orders()] == [1]
+    else:
+        assert orders == [(1, "resting-bid", "buy", "cancelled"),
+                          (2, "resting-bid", "cancel", "done")]  # fmt: skip
+        assert outcome.orders == {"kept": [], "cancelled": [1]}
+        assert result.engine.ledger.new_orders() == []
+    word = "kept" if policy == "keep" else "cancel"
+    assert rows(tmp_path, "SELECT event, outcome FROM decisions WHERE event = 'reload'") == [
+        ("reload", word)
+    ]
+    (detail,) = rows(tmp_path, "SELECT detail FROM strategy_versions WHERE version = 2")
+    assert json.loads(detail[0])["cancelled"] == ([1] if policy == "cancel" else [])
+
+
+def test_a_bad_file_is_refused_and_the_old_strategy_keeps_running(tmp_path: Path) -> None:
+    """A new file with an unknown name in 'when' is refused with its error, journaled; the
+    old rule goes on firing after the reload time."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(strategy(70_000).replace("price <= 70000", "pricee <= 70000"), "utf-8")
+    day = tape(tmp_path, [("103000", 69_000), ("113001", 69_000)])
+    result = run(tmp_path, strategy(69_500), day, [at("10:00", bad)])
+    (outcome,) = result.engine.reloads.outcomes
+    assert outcome.status == "refused" and outcome.version == 1
+    assert any("pricee" in e for e in outcome.errors)
+    versions = rows(tmp_path, "SELECT version, status, detail FROM strategy_versions")
+    assert versions[0][:2] == (1, "running")
+    assert versions[1][:2] == (None, "refused") and "pricee" in versions[1][2]
+    assert rows(tmp_path, "SELECT version FROM decisions") == [(1,), (1,)]
+    errors = rows(tmp_path, "SELECT detail FROM errors WHERE source = 'reload'")
+    assert len(errors) == 1 and "refused" in errors[0][0]
+
+
+def test_a_new_strategy_name_or_risk_section_is_refused(tmp_path: Path) -> None:
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(strategy(1).replace("reload-test", "other"), encoding="utf-8")
+    risky = tmp_path / "risky.yaml"
+    risky.write_text(strategy(1).replace("10_000_000", "20_000_000"), encoding="utf-8")
+    day = tape(tmp_path, [("100000", 70_000), ("110000", 70_000)])
+    result = run(tmp_path, strategy(1), day, [at("09:30", renamed), at("10:30", risky)])
+    first, second = result.engine.reloads.outcomes
+    assert first.status == second.status == "refused"
+    assert "name changed" in first.errors[0] and "risk section" in second.errors[0]
+
+
+def test_a_rolling_value_both_versions_read_keeps_its_window(tmp_path: Path) -> None:
+    """sma(3) over 70,000, 70,100, 70,200 is 70,100; the reload at 10:30 changes the rule's
+    threshold but not the window: the next tick (70,300) makes it 70,200 (a fresh window
+    would say 70,300), and the new threshold 70,200 fires on it."""
+
+    def text(limit: int) -> str:
+        return strategy(1).replace("price <= 1", f"sma(3) >= {limit}")
+
+    new = tmp_path / "new.yaml"
+    new.write_text(text(70_200), encoding="utf-8")
+    day = tape(tmp_path, [("100000", 70_000), ("100001", 70_100), ("100002", 70_200),
+                          ("103000", 70_300)])  # fmt: skip
+    result = run(tmp_path, text(70_201), day, [at("10:30", new)])
+    st = result.engine.states[SYM]
+    assert st.roll == [pytest.approx(70_200.0)]
+    assert rows(tmp_path, "SELECT version FROM decisions") == [(2,)]
+
+
+def test_rule_diff_names_added_removed_and_changed_rules() -> None:
+    old = load_strategy_text(strategy(1, extra=RESTING)).spec
+    new = load_strategy_text(strategy(2)).spec
+    diff = rule_diff(old, new)
+    assert (diff.added, diff.removed, diff.changed) == ((), ("resting-bid",), ("dip-buy",))
+    assert diff.lines() == ["- resting-bid", "~ dip-buy"]
+
+
+@pytest.mark.parametrize("text", ["10:30", "25:00=x.yaml", "10=x.yaml", "10:30="])
+def test_reload_at_needs_a_time_and_a_file(text: str) -> None:
+    with pytest.raises(ValueError, match="reload-at"):
+        parse_reload_at(text)
