@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from autotrader.cli_data import register as register_data_verbs
+from autotrader.cli_reload import register as register_reload
 from autotrader.cli_report import register as register_review
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
@@ -28,6 +29,7 @@ app.add_typer(fake_app, name="fake-kiwoom")
 register_data_verbs(app, tape_app)
 
 register_review(app)  # report, runs, why, status, dashboard (autotrader/cli_report.py)
+register_reload(app)  # reload: hot reload of a running strategy (autotrader/cli_reload.py)
 
 _DATA = Path(__file__).resolve().parent / "data"  # rules/ and examples/, in the wheel too
 
@@ -78,11 +80,17 @@ def run(
     bad_lines: Annotated[
         str, typer.Option("--bad-lines", help="a bad tape line: skip (journaled) or refuse")
     ] = "skip",
+    reload_at: Annotated[
+        list[str] | None,
+        typer.Option("--reload-at", help="replay: HH:MM[:SS]=FILE reloads FILE then (repeat)"),
+    ] = None,
 ) -> None:
     """Dry-run STRATEGY over a tape with the paper broker, then print the report.
 
     With --live, trade it on Kiwoom (mock unless configured otherwise) until Ctrl-C.
     """
+    if live and reload_at:
+        raise _fail(AutotraderError("--reload-at is for replays; live: autotrader reload FILE"))
     if live:
         from autotrader.cli_live import run_live_command
 
@@ -109,12 +117,17 @@ def run(
 
     if bad_lines not in BAD_LINES:
         raise _fail(AutotraderError("--bad-lines is 'skip' or 'refuse'"))
+    from autotrader.engine.reload import parse_reload_at
     from autotrader.journal import Journal
     from autotrader.market.calendar import KrxCalendar
     from autotrader.report import print_report
     from autotrader.rules import load_strategy
     from autotrader.settings import ensure_journal_folder, resolve_settings
 
+    try:
+        reloads = [parse_reload_at(text) for text in reload_at or ()]
+    except ValueError as exc:
+        raise _fail(AutotraderError(str(exc))) from None
     try:
         settings = resolve_settings(config=config, journal=journal)
         cfg, jpath = settings.config, settings.journal
@@ -136,6 +149,7 @@ def run(
                 bad_lines="refuse" if bad_lines == "refuse" else "skip",
                 book=paper_book(cfg),
                 holdings=paper_holdings(cfg, plan.symbols, err),
+                on_engine=lambda engine: engine.reloads.plan_schedule(reloads, cfg.limits_for),
             )
         finally:
             j.close()

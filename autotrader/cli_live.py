@@ -100,6 +100,7 @@ def run_live_command(
                 limits=cfg.limits_for(loaded.spec.risk),
                 fees=cfg.fee_model(),
                 config_json=cfg.model_dump_json(),
+                limits_for=cfg.limits_for,
                 options=LiveOptions(
                     max_seconds=max_seconds,
                     record=TapeRecorder(record, plan.symbols) if record else None,

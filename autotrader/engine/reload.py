@@ -42,13 +42,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
 from autotrader.clock import SEOUL, seconds_of_day
 from autotrader.compile.plan import Plan, compile_strategy
-from autotrader.crashpoint import crash_point
 from autotrader.engine.reload_files import finish_request, read_request, result_path
 from autotrader.engine.rolling import Rolling, make_updater
 from autotrader.engine.rule_errors import RuleErrors
@@ -60,8 +59,41 @@ from autotrader.rules.loader import load_strategy_text
 from autotrader.rules.schema import RiskSpec, StrategySpec
 
 if TYPE_CHECKING:
-    from autotrader.engine.engine import Engine
+    from autotrader.compile.plan import CompiledRule
+    from autotrader.engine.actions import Actions
+    from autotrader.engine.ledger import Ledger
+    from autotrader.engine.state import MarketState
+    from autotrader.journal.writer import Journal
+    from autotrader.model import OrderRequest
     from autotrader.risk.checks import RiskLimits
+
+
+class Engine(Protocol):
+    """What a reload reads and replaces in the engine (``engine/engine.py``; a protocol,
+    so this module does not import the engine that imports it)."""
+
+    plan: Plan
+    journal: Journal
+    market: MarketState
+    ledger: Ledger
+    states: dict[str, SymbolState]
+    actions: Actions
+    limits: RiskLimits
+    controls: Controls
+    triggers: Triggers
+    stats: dict[str, int]
+    rule_errors: RuleErrors
+    failed_rules: dict[str, str]
+    _next_due: float
+
+    def place(self, order: OrderRequest, st: SymbolState) -> bool: ...
+    def enable_rules(self) -> None: ...
+    def hold_rules(self) -> None: ...
+    def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None: ...
+    def _rule_failed(
+        self, rule: CompiledRule | None, st: SymbolState, event: str, exc: Exception
+    ) -> None: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -181,14 +213,21 @@ class Reloads:
         self.fixed_symbols = False  # live: the websocket registers symbols at log-in
         self.listeners: dict[str, Callable[[Plan], None]] = {}  # e.g. the decoder's checks
         self.outcomes: list[Outcome] = []
+        # Test-only crash points (crashpoint.py), set by the live runner: engine/ does not
+        # import them, live/ wires them in.
+        self.crash: Callable[[str], None] = _no_crash
 
     # -- set-up --------------------------------------------------------------------------
     def watch_file(self, request: Path) -> None:
         """Turn the request channel on (live runs; ``autotrader reload`` writes it)."""
         self.request = request
 
-    def plan_schedule(self, items: list[Scheduled]) -> None:
-        """Reloads at times of the first day the engine's clock reads (a replay's)."""
+    def plan_schedule(
+        self, items: list[Scheduled], limits_for: Callable[[RiskSpec], RiskLimits] | None = None
+    ) -> None:
+        """Reloads at times of the first day the engine's clock reads (a replay's);
+        ``limits_for`` (the configuration's) lets a new version's risk section apply."""
+        self.limits_for = limits_for or self.limits_for
         self._by_time = sorted(items, key=lambda s: s.at)
         self.next_due = float("-inf") if items else float("inf")
 
@@ -291,7 +330,7 @@ class Reloads:
             diff_json=orjson.dumps(diff.as_dict()).decode(),
             detail=orjson.dumps({"cancel": to_cancel}).decode(),
         )
-        crash_point("reload-journaled")  # tests only: a kill -9 between journal and swap
+        self.crash("reload-journaled")  # tests only: a kill -9 between journal and swap
         if plan.strategy.risk != old.strategy.risk and self.limits_for is not None:
             engine.limits = self.limits_for(plan.strategy.risk)
         swap(engine, plan, diff)
@@ -306,7 +345,7 @@ class Reloads:
                     "kept", order.order_id,
                 )  # fmt: skip
         cancelled = self._cancel(to_cancel, f"rule removed by reload (version {version})")
-        crash_point("reload-cancelled")  # tests only: after the policy's cancels left
+        self.crash("reload-cancelled")  # tests only: after the policy's cancels left
         summary = {"kept": kept, "cancelled": cancelled}
         engine.journal.update_version(row, "applied", orjson.dumps(summary).decode())
         outcome = Outcome("applied", path, sha, version, diff, orders=summary)
@@ -397,6 +436,10 @@ class Reloads:
                 engine.market.now, SOURCE,
                 f"reload row {row_id} was interrupted; finished its cancels: {cancelled}",
             )  # fmt: skip
+
+
+def _no_crash(step: str) -> None:
+    return None
 
 
 def swap(engine: Engine, plan: Plan, diff: RuleDiff) -> None:

@@ -12,7 +12,8 @@ Start-up, each step before the next, so no rule can fire on a wrong picture of t
    engine's order ledger (``live/account.py``): an order an earlier run journaled
    resumes its own row; any other is adopted as a new row;
 4. the websocket: LOGIN, then REG for the plan's symbols and the account's ``00``/``04``;
-5. rules enabled, then the ``on: start`` rules run.
+5. rules enabled, a hot reload a kill -9 cut short finished, the reload channel opened
+   (``autotrader reload``, ``engine/reload.py``), then the ``on: start`` rules run.
 
 Then events flow on one event loop. Market frames are stamped with the wall clock and go
 to the same ``FrameDecoder`` the replay uses (frame times never move the clock); a task
@@ -64,6 +65,8 @@ from autotrader.compile.plan import Plan
 from autotrader.crashpoint import crash_point
 from autotrader.engine.engine import Engine
 from autotrader.engine.killswitch import KillSwitch, halt_path
+from autotrader.engine.reload_files import request_path
+from autotrader.engine.replay import reads_changed
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.feed.recorder import TapeRecorder
@@ -80,6 +83,7 @@ from autotrader.model import (
 )
 from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import RiskLimits
+from autotrader.rules.schema import RiskSpec
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +125,7 @@ class LiveRunner:
         config_json: str = "{}",
         clock: Callable[[], float] = time.time,
         options: LiveOptions | None = None,
+        limits_for: Callable[[RiskSpec], RiskLimits] | None = None,
     ) -> None:
         self.plan = plan
         self.settings = settings
@@ -159,6 +164,11 @@ class LiveRunner:
             on_event=lambda text: journal.error(clock(), "websocket", text),  # stalls...
         )
         self.realtime.subscribe(engine.states)
+        reloads = engine.reloads  # hot reload (engine/reload.py); the channel opens at start
+        reloads.crash = crash_point  # tests only: a kill -9 mid-reload (crashpoint.py)
+        reloads.fixed_symbols = True  # the websocket registers symbols at log-in
+        reloads.limits_for = limits_for  # a new version's risk section, with the config's
+        reloads.listeners["decoder"] = lambda plan: reads_changed(self.decoder, plan)
         self.doubts = Doubts(
             self.engine,
             self.broker,
@@ -200,6 +210,7 @@ class LiveRunner:
             tape="",
             config_json=self.config_json,
         )
+        self.engine.reloads.record_start()  # version 1 of the strategy
         self.decoder.stamp(self.clock())
         ws: asyncio.Task[None] | None = None
         background: list[asyncio.Task[None]] = []
@@ -222,6 +233,8 @@ class LiveRunner:
                 log.error("live: HALTED: %s", self.recovery.halt_reason)
                 self.engine.set_level(TradingLevel.HALTED, self.recovery.halt_reason)
             self.engine.enable_rules()
+            self.engine.reloads.finish_interrupted()  # a reload a kill -9 cut short
+            self.engine.reloads.watch_file(request_path(self.journal.path))  # autotrader reload
             self.started = True
             self.stamp()
             self.engine.start()  # 'on: start' rules, on the account as loaded
