@@ -49,6 +49,9 @@ def print_report(
         highlight=False,
     )
     print_problems(db, rid, con)
+    from autotrader.report.versions import print_versions
+
+    print_versions(db, rid, con)  # when the run was reloaded
 
 
 def report_data(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:

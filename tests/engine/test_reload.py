@@ -219,3 +219,28 @@ def test_rule_diff_names_added_removed_and_changed_rules() -> None:
 def test_reload_at_needs_a_time_and_a_file(text: str) -> None:
     with pytest.raises(ValueError, match="reload-at"):
         parse_reload_at(text)
+
+
+def test_run_reload_at_on_the_command_line_reports_decisions_by_version(tmp_path: Path) -> None:
+    """``autotrader run --reload-at 10:30=new.yaml``: the report shows both versions, the
+    rule diff and the decisions each took; a malformed --reload-at is a clear error."""
+    from typer.testing import CliRunner
+
+    from autotrader.cli import app
+    from autotrader.journal import open_journal
+    from autotrader.report.versions import versions
+
+    first, new = tmp_path / "first.yaml", tmp_path / "new.yaml"
+    first.write_text(strategy(69_000), encoding="utf-8")
+    new.write_text(strategy(70_500), encoding="utf-8")
+    day = tape(tmp_path, [("100000", 70_000), ("103000", 70_000)])
+    db = tmp_path / "cli.db"
+    args = ["run", str(first), "--tape", str(day), "--journal", str(db)]
+    result = CliRunner().invoke(app, [*args, "--reload-at", f"10:30={new}"])
+    assert result.exit_code == 0, result.output
+    assert "strategy versions" in result.output and "~dip-buy" in result.output
+    v1, v2 = versions(open_journal(db), 1)
+    assert (v1["version"], v1["decisions"], v2["version"], v2["orders"]) == (1, 0, 2, 1)
+    assert v2["by_rule"] == {"dip-buy": [1, 1]}
+    bad = CliRunner().invoke(app, [*args, "--reload-at", "half-past-ten"])
+    assert bad.exit_code == 1 and "HH:MM" in bad.output
