@@ -80,6 +80,9 @@ def run(
     bad_lines: Annotated[
         str, typer.Option("--bad-lines", help="a bad tape line: skip (journaled) or refuse")
     ] = "skip",
+    watch: Annotated[
+        bool, typer.Option("--watch", help="with --live: reload the strategy when it is saved")
+    ] = False,
     reload_at: Annotated[
         list[str] | None,
         typer.Option("--reload-at", help="replay: HH:MM[:SS]=FILE reloads FILE then (repeat)"),
@@ -104,6 +107,7 @@ def run(
                 console=err,
                 max_seconds=max_seconds,
                 record=record,
+                watch=watch,
             )
         except AutotraderError as exc:
             raise _fail(exc) from None

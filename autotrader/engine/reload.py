@@ -345,6 +345,7 @@ class Reloads:
                     "kept", order.order_id,
                 )  # fmt: skip
         cancelled = self._cancel(to_cancel, f"rule removed by reload (version {version})")
+        engine.journal.flush()  # the reload's decisions are as durable as its intents
         self.crash("reload-cancelled")  # tests only: after the policy's cancels left
         summary = {"kept": kept, "cancelled": cancelled}
         engine.journal.update_version(row, "applied", orjson.dumps(summary).decode())
@@ -382,7 +383,8 @@ class Reloads:
             )
         if new.risk != old.risk and self.limits_for is None:
             problems.append("the risk section changed: this run cannot apply new limits (restart)")
-        added = sorted(set(new.symbols) - set(old.symbols) - set(self.engine.states))
+        wanted = set(new.symbols) | {s for r in new.rules if r.enabled for s in r.symbols or ()}
+        added = sorted(wanted - set(self.engine.states))
         if added and self.fixed_symbols:
             problems.append(
                 f"new symbols {', '.join(added)}: a live run registers its symbols at log-in "
@@ -454,7 +456,7 @@ def swap(engine: Engine, plan: Plan, diff: RuleDiff) -> None:
             rule.last_fired.update(before.last_fired)
             rule.fires = before.fires
     engine.controls = _carry_controls(engine.controls, moved)
-    for symbol in plan.symbols:
+    for symbol in plan.by_symbol:  # the strategy's symbols and every rule's
         if symbol not in engine.states:
             engine.states[symbol] = SymbolState(symbol, engine.market)
     _carry_rolling(engine, plan)

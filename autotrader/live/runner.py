@@ -49,6 +49,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -103,6 +104,7 @@ class LiveOptions:
     max_seconds: float | None = None  # stop by itself after this long (demos, tests)
     settle_grace: float = 2.0  # at shutdown: accepted modify/cancel requests' 00 awaited
     record: TapeRecorder | None = None  # also write the feed to day tapes (run --record)
+    watch_strategy: bool = False  # reload on each save of the strategy file (run --watch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +249,12 @@ class LiveRunner:
                 asyncio.create_task(self._flush_every(self.options.flush_interval)),
                 asyncio.create_task(self._clock_every(self.options.clock_interval)),
             ]
+            if self.options.watch_strategy:  # off by default: reloads are asked for
+                from autotrader.live.watch_strategy import watch_strategy
+
+                request = request_path(self.journal.path)
+                watcher = watch_strategy(Path(self.plan.source), request)
+                background.append(asyncio.create_task(watcher, name="strategy-watch"))
             stopping = asyncio.create_task(self._stop.wait())
             failed = asyncio.create_task(self.broker.failed.wait())  # keys/domain refused
             waits: set[asyncio.Future[Any]] = {ws, stopping, failed}

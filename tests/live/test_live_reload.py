@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from autotrader.cli import app
+from autotrader.live.runner import LiveOptions
 from tests.faults.fault_support import RESTING_BUY, assert_books_agree
 from tests.integration.live_support import HEADER, Live, accepted, live_run, rows, tick
 
@@ -92,3 +93,30 @@ async def test_a_removed_rules_resting_order_is_kept_or_cancelled_at_kiwoom(
             assert [o.rule for o in ledger.new_orders()] == ["resting-buy"]
             assert live.fake.orders[0].remaining == 3
     assert_books_agree(live)
+
+
+async def test_with_watch_a_save_of_the_strategy_file_reloads_it(tmp_path: Path) -> None:
+    """``run --live --watch`` (off by default): saving the file is enough; a save with an
+    error is refused like a command's request, and the last good version runs on."""
+    pytest.importorskip("watchfiles")
+    options = LiveOptions(watch_strategy=True, clock_interval=0.05)
+    async with live_run(tmp_path, DIP.format(limit=199_000), options=options) as live:
+        reloads = live.runner.engine.reloads
+        await asyncio.sleep(0.3)  # the watcher is up
+        write(tmp_path, "live-test.yaml", DIP.format(limit=200_000))
+        await live.until(lambda: reloads.version == 2, within=10)
+        write(tmp_path, "live-test.yaml", DIP.format(limit="20O000"))
+        await live.until(lambda: any(o.status == "refused" for o in reloads.outcomes), 10)
+        assert reloads.version == 2
+        await live.push(tick(HYNIX, 200_000))
+        await live.until(lambda: accepted(live))  # version 2's threshold
+    assert [o.status for o in reloads.outcomes] == ["applied", "refused"]
+
+
+async def test_without_watch_a_save_changes_nothing(tmp_path: Path) -> None:
+    async with live_run(tmp_path, DIP.format(limit=199_000)) as live:
+        write(tmp_path, "live-test.yaml", DIP.format(limit=200_000))
+        await asyncio.sleep(1.5)  # past the watch's once-a-second look
+        await live.push(tick(HYNIX, 200_000))
+        await live.until(lambda: live.runner.engine.states[HYNIX].ticks == 1)
+        assert live.orders() == [] and live.runner.engine.reloads.outcomes == []

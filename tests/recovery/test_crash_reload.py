@@ -44,9 +44,15 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
         yield Rig(fake, tmp_path, offset)
 
 
-async def test_killed_mid_reload_the_restart_finishes_it_and_loses_nothing(rig: Rig) -> None:
+@pytest.mark.parametrize("step", ["reload-journaled", "reload-cancelled"])
+async def test_killed_mid_reload_the_restart_finishes_it_and_loses_nothing(
+    rig: Rig, step: str
+) -> None:
+    """``reload-journaled``: dead before the swap; ``reload-cancelled``: dead after the
+    cancel's intent was committed, before its request left (the restart closes that
+    intent as never sent and cancels once)."""
     journal = rig.tmp / "journal.db"
-    async with rig.engine("reload-journaled") as engine:
+    async with rig.engine(step) as engine:
         await engine.ready()
         await rig.push(RESTING)
         await engine.fact(lambda f: f.get("order") == 1 and f["state"] == "accepted")
@@ -57,7 +63,12 @@ async def test_killed_mid_reload_the_restart_finishes_it_and_loses_nothing(rig: 
         (1, "running"),
         (2, "applying"),
     ]
-    assert rig.journal("SELECT id, state FROM orders") == [(1, "accepted")]
+    before = rig.journal("SELECT id, action, state FROM orders ORDER BY id")
+    if step == "reload-journaled":
+        assert before == [(1, "buy", "accepted")]
+    else:  # the cancel's intent is durable (handed to the broker); the request never left
+        assert before == [(1, "buy", "accepted"), (2, "cancel", "sent")]
+    assert not [o for o in rig.fake.orders if o.kind is Kind.CANCEL]
     assert request_path(journal).exists()  # not answered: the restart will
     async with rig.engine() as engine:
         await engine.ready()
@@ -70,10 +81,14 @@ async def test_killed_mid_reload_the_restart_finishes_it_and_loses_nothing(rig: 
     (order,) = [o for o in rig.fake.orders if o.kind is Kind.NEW]
     assert order.remaining == 0 and order.closed == 2  # cancelled at Kiwoom, once
     assert len([o for o in rig.fake.orders if o.kind is Kind.CANCEL]) == 1
-    assert rig.journal("SELECT id, action, state FROM orders ORDER BY id") == [
-        (1, "buy", "cancelled"),
-        (2, "cancel", "done"),
-    ]
+    rows = rig.journal("SELECT id, action, state FROM orders ORDER BY id")
+    if step == "reload-journaled":
+        assert rows == [(1, "buy", "cancelled"), (2, "cancel", "done")]
+        cancel_id = 2
+    else:
+        assert rows == [(1, "buy", "cancelled"), (2, "cancel", "rejected"), (3, "cancel", "done")]
+        cancel_id = 3
+    assert rig.journal("SELECT order_id FROM decisions WHERE event = 'reload'")[-1] == (cancel_id,)
     versions = rig.journal("SELECT run_id, version, status, detail FROM strategy_versions")
     assert [v[:3] for v in versions] == [
         (1, 1, "running"),
