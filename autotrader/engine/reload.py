@@ -54,7 +54,8 @@ from autotrader.engine.rule_errors import RuleErrors
 from autotrader.engine.scheduler import Scheduler, _epoch
 from autotrader.engine.state import SymbolState
 from autotrader.engine.triggers import Controls, Triggers
-from autotrader.errors import StrategyErrors
+from autotrader.errors import JournalError, StrategyErrors
+from autotrader.risk.book import TradingLevel
 from autotrader.rules.loader import load_strategy_text
 from autotrader.rules.schema import RiskSpec, StrategySpec
 
@@ -87,6 +88,7 @@ class Engine(Protocol):
     _next_due: float
 
     def place(self, order: OrderRequest, st: SymbolState) -> bool: ...
+    def set_level(self, level: TradingLevel, reason: str) -> None: ...
     def enable_rules(self) -> None: ...
     def hold_rules(self) -> None: ...
     def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None: ...
@@ -148,7 +150,7 @@ def rule_diff(old: StrategySpec, new: StrategySpec) -> RuleDiff:
 class Outcome:
     """What one reload did, for the command, the journal and the tests."""
 
-    status: str  # applied | refused | unchanged
+    status: str  # applied | refused | unchanged | failed (a defect: trading halted)
     path: str
     sha256: str = ""
     version: int | None = None
@@ -331,9 +333,16 @@ class Reloads:
             detail=orjson.dumps({"cancel": to_cancel}).decode(),
         )
         self.crash("reload-journaled")  # tests only: a kill -9 between journal and swap
-        if plan.strategy.risk != old.strategy.risk and self.limits_for is not None:
-            engine.limits = self.limits_for(plan.strategy.risk)
-        swap(engine, plan, diff)
+        try:
+            if plan.strategy.risk != old.strategy.risk and self.limits_for is not None:
+                engine.limits = self.limits_for(plan.strategy.risk)
+            swap(engine, plan, diff)
+            for listener in self.listeners.values():
+                listener(plan)  # e.g. the decoder checks the fields the new rules read
+        except JournalError:
+            raise  # fail closed: the run must see it
+        except Exception as exc:  # a bug: half a swap must not trade
+            return self._failed(row, path, sha, exc)
         self.version, self.text = version, text
         engine.journal.version = version
         kept = [o.order_id for o in removed_orders if o.order_id not in to_cancel]
@@ -351,8 +360,17 @@ class Reloads:
         engine.journal.update_version(row, "applied", orjson.dumps(summary).decode())
         outcome = Outcome("applied", path, sha, version, diff, orders=summary)
         self._note(outcome, f"reload {path}: version {version}: " + ", ".join(diff.lines()))
-        for listener in self.listeners.values():
-            listener(plan)
+        return outcome
+
+    def _failed(self, row: int, path: str, sha: str, exc: Exception) -> Outcome:
+        """The swap itself raised (a defect, never a bad file): the engine may hold half
+        of each version, so trading halts (fail closed) until a restart."""
+        what = f"{type(exc).__name__}: {str(exc)[:300]}"
+        log.error("reload %s failed during the swap: %s", path, what, exc_info=exc)
+        self.engine.journal.update_version(row, "failed", what)
+        self.engine.set_level(TradingLevel.HALTED, f"reload failed during the swap: {what}")
+        outcome = Outcome("failed", path, sha, self.version, errors=[what])
+        self._note(outcome, f"reload {path} failed during the swap; trading halted: {what}")
         return outcome
 
     def refuse(self, path: str, sha: str, text: str, errors: list[str]) -> Outcome:

@@ -192,7 +192,7 @@ def _v3_to_v4(db: sqlite_utils.Database) -> None:
             "sha256": str,
             "path": str,
             "text": str,
-            "status": str,  # running | applying | applied | refused | unchanged
+            "status": str,  # running | applying | applied | refused | interrupted | failed
             "diff_json": str,  # {"added": [...], "removed": [...], "changed": [...]}
             "detail": str,  # a refusal's errors; what the policy did with orders
         },

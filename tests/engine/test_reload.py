@@ -13,6 +13,7 @@ import pytest
 
 from autotrader.broker.paper import PaperBroker
 from autotrader.compile import compile_strategy
+from autotrader.engine import Engine
 from autotrader.engine.reload import Scheduled, parse_reload_at, rule_diff
 from autotrader.engine.replay import RunResult, replay
 from autotrader.journal import Journal
@@ -244,3 +245,62 @@ def test_run_reload_at_on_the_command_line_reports_decisions_by_version(tmp_path
     assert v2["by_rule"] == {"dip-buy": [1, 1]}
     bad = CliRunner().invoke(app, [*args, "--reload-at", "half-past-ten"])
     assert bad.exit_code == 1 and "HH:MM" in bad.output
+
+
+def test_a_swap_that_raises_halts_trading_and_is_journaled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a bad file but a defect inside the swap: the engine may hold half of each
+    version, so it fails closed (halted, the row 'failed'); the run itself goes on."""
+    import autotrader.engine.reload as reload_module
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("half a swap")
+
+    monkeypatch.setattr(reload_module, "swap", broken)
+    new = tmp_path / "new.yaml"
+    new.write_text(strategy(70_500), encoding="utf-8")
+    day = tape(tmp_path, [("103000", 70_000), ("103001", 70_000)])
+    result = run(tmp_path, strategy(69_000), day, [at("10:00", new)])
+    (outcome,) = result.engine.reloads.outcomes
+    assert outcome.status == "failed" and "half a swap" in outcome.errors[0]
+    assert result.engine.book.level.value == "halted"
+    assert rows(tmp_path, "SELECT version, status FROM strategy_versions") == [
+        (1, "running"),
+        (2, "failed"),
+    ]
+    assert result.engine.stats["orders"] == 0
+
+
+def test_a_garbled_request_file_is_refused_and_answered(tmp_path: Path) -> None:
+    """The request channel: a request that is not JSON is refused (journaled, answered),
+    never taken for some file; a good request is answered with the diff, then removed."""
+    from autotrader.engine.reload_files import (
+        read_result,
+        request_path,
+        result_path,
+        write_request,
+    )
+
+    first = tmp_path / "first.yaml"
+    first.write_text(strategy(69_000), encoding="utf-8")
+    journal = Journal(tmp_path / "journal.db")
+    try:
+        engine = Engine(compile_strategy(load_strategy(first)), PaperBroker(), journal)
+        journal.start_run(strategy="reload-test", mode="test", broker="paper")
+        engine.reloads.record_start()
+        request = request_path(journal.path)
+        engine.reloads.watch_file(request)
+        request.write_bytes(b"\x00not json")
+        garbled = engine.reloads.answer_request()
+        assert garbled is not None and garbled.status == "refused"
+        assert "reload request" in garbled.errors[0] and not request.exists()
+        first.write_text(strategy(70_500), encoding="utf-8")
+        rid = write_request(request, None)
+        good = engine.reloads.answer_request()
+        assert good is not None and good.status == "applied" and good.version == 2
+        answer = read_result(result_path(journal.path), rid)
+        assert answer is not None and answer["lines"] == ["~ dip-buy"]
+        assert not request.exists() and engine.reloads.answer_request() is None
+    finally:
+        journal.close()
