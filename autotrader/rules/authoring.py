@@ -103,6 +103,11 @@ def explain(spec: StrategySpec) -> list[str]:
     if spec.description:
         lines.append(spec.description)
     lines.append(f"If a rule raises: {describe_on_error(spec.on_rule_error)}.")
+    kept = spec.on_reload.removed_rule_orders == "keep"
+    lines.append(
+        "On a hot reload: working orders of rules the new version removes are "
+        + ("kept working." if kept else "cancelled.")
+    )
     for i, rule in enumerate(spec.rules, 1):
         lines.append("")
         lines.append(f"{i}. {rule.name}" + ("" if rule.enabled else " (disabled: never runs)"))
