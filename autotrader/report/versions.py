@@ -53,6 +53,16 @@ def versions(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
     return out
 
 
+def journaled_text(db: sqlite_utils.Database, sha256: str) -> str | None:
+    """The strategy text the journal holds under this hash (stored once per hash)."""
+    if "strategy_versions" not in db.table_names():
+        return None
+    row = db.execute(
+        "SELECT text FROM strategy_versions WHERE sha256 = ? AND text != '' LIMIT 1", [sha256]
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
 def print_versions(db: sqlite_utils.Database, run_id: int, con: Console) -> None:
     """The versions table; printed only when the run was reloaded (or a file refused)."""
     rows = versions(db, run_id)

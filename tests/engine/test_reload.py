@@ -304,3 +304,24 @@ def test_a_garbled_request_file_is_refused_and_answered(tmp_path: Path) -> None:
         assert not request.exists() and engine.reloads.answer_request() is None
     finally:
         journal.close()
+
+
+def test_the_report_shows_the_text_that_ran_and_the_versions(tmp_path: Path) -> None:
+    """The file is edited after the run: the report still shows the text the run started
+    with (from the journal, not the file on disk), and each version's decisions."""
+    from autotrader.journal import open_journal
+    from autotrader.report.figures import build_report
+
+    new = tmp_path / "new.yaml"
+    new.write_text(strategy(70_500), encoding="utf-8")
+    day = tape(tmp_path, [("100000", 70_000), ("103000", 70_000)])
+    run(tmp_path, strategy(69_000), day, [at("10:30", new)])
+    first = tmp_path / "first.yaml"
+    first.write_text("edited afterwards", encoding="utf-8")
+    data = build_report(open_journal(tmp_path / "journal.db"), [1])
+    assert data["strategies"][str(first)] == {"text": strategy(69_000), "note": ""}
+    (report_run,) = data["runs"]
+    assert [(v["version"], v["status"], v["orders"]) for v in report_run["versions"]] == [
+        (1, "running", 0),
+        (2, "applied", 1),
+    ]
