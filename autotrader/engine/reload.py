@@ -1,10 +1,11 @@
 """Hot reload: swap an edited strategy into a running engine at a safe point between events.
 
-A reload comes from ``autotrader reload`` (the request file, ``engine/reload_files.py``,
-read by the engine's once-a-second watch: live runs) or from a replay's schedule
-(``autotrader run --reload-at 10:30=rules/new.yaml``). Either way it runs from
-``Engine.watch``, inside ``set_time``, before the frame that moved the clock is
-dispatched: never inside a rule. Steps:
+A reload comes from a replay's schedule (``autotrader run --reload-at
+10:30=rules/new.yaml``), done by ``Engine.watch`` inside ``set_time`` before the frame
+that moved the clock is dispatched, or from ``autotrader reload`` (the request file,
+``engine/reload_files.py``), which a live runner's task answers on its event loop, where
+no rule is ever half-way: the file is prepared (read, validated, compiled) in a worker
+thread while events go on, and only the swap runs between two events. Steps:
 
 1. the new file is read, validated and compiled; a file with errors, a new strategy
    name, a changed ``risk`` section when the run cannot apply one, or (live) new symbols
@@ -48,7 +49,7 @@ import orjson
 
 from autotrader.clock import SEOUL, seconds_of_day
 from autotrader.compile.plan import Plan, compile_strategy
-from autotrader.engine.reload_files import finish_request, read_request, result_path
+from autotrader.engine.reload_files import Request, finish_request, read_request, result_path
 from autotrader.engine.rolling import Rolling, make_updater
 from autotrader.engine.rule_errors import RuleErrors
 from autotrader.engine.scheduler import Scheduler, _epoch
@@ -171,6 +172,38 @@ class Outcome:
         }
 
 
+@dataclass
+class Prepared:
+    """A file read, validated and compiled (``plan``), or the errors that refuse it."""
+
+    path: str
+    text: str = ""
+    sha256: str = ""
+    plan: Plan | None = None
+    errors: list[str] = field(default_factory=list)
+    base: StrategySpec | None = None  # the version ``diff`` was computed against
+    diff: RuleDiff = field(default_factory=RuleDiff)
+
+
+def prepare(path: str, base: StrategySpec | None = None) -> Prepared:
+    """Read, validate and compile ``path`` (and diff it against ``base``, the running
+    version); reads no engine state, so a live run does it in a worker thread while
+    events go on, and only the swap waits for a safe point."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Prepared(path, errors=[f"{path}: cannot read the file: {exc}"])
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        plan = compile_strategy(load_strategy_text(text, path))
+    except StrategyErrors as exc:
+        return Prepared(path, text, sha, errors=[str(e) for e in exc.errors])
+    except Exception as exc:  # noqa: BLE001 - a compile bug refuses, never stops the run
+        return Prepared(path, text, sha, errors=[f"{path}: {type(exc).__name__}: {exc}"])
+    diff = rule_diff(base, plan.strategy) if base is not None else RuleDiff()
+    return Prepared(path, text, sha, plan, base=base, diff=diff)
+
+
 @dataclass(frozen=True, slots=True)
 class Scheduled:
     """A replay's reload: at ``at`` swap in ``path``; ``at`` is seconds of the day (Asia/
@@ -204,9 +237,6 @@ class Reloads:
         self.engine = engine
         self.version = 0  # 0 until ``record_start`` journals version 1
         self.text = _read_text(engine.plan)  # the running version's text, as validated
-        self.request: Path | None = None  # the request file, when the channel is on
-        self.interval = 1.0  # wall seconds between two looks at the request file
-        self._next_look = float("-inf")
         self.schedule: list[Scheduled] = []
         self._by_time: list[Scheduled] = []
         self.schedule_day0 = 0.0  # the day the schedule's times are on
@@ -220,10 +250,6 @@ class Reloads:
         self.crash: Callable[[str], None] = _no_crash
 
     # -- set-up --------------------------------------------------------------------------
-    def watch_file(self, request: Path) -> None:
-        """Turn the request channel on (live runs; ``autotrader reload`` writes it)."""
-        self.request = request
-
     def plan_schedule(
         self, items: list[Scheduled], limits_for: Callable[[RiskSpec], RiskLimits] | None = None
     ) -> None:
@@ -270,43 +296,43 @@ class Reloads:
             item = self.schedule.pop(0)
             self.next_due = self.schedule[0].at if self.schedule else float("inf")
             self.apply(item.path)
-        if self.request is None:
-            return
-        wall = time.monotonic()
-        if wall < self._next_look:
-            return
-        self._next_look = wall + self.interval
-        self.answer_request()
 
-    def answer_request(self) -> Outcome | None:
-        """Do the pending request, if any: outcome to the result file, request removed."""
-        assert self.request is not None
-        req = read_request(self.request)
+    # -- the request channel (``autotrader reload``) -------------------------------------
+    def target(self, req: Request) -> str:
+        """The file a request names; none: the file the engine runs, re-read."""
+        return req.path or self.engine.plan.source
+
+    def answer(self, request: Path, req: Request, prepared: Prepared | None) -> Outcome:
+        """Do a request whose file was prepared: the outcome goes to the result file, then
+        the request is removed (a kill -9 before that leaves it for the next start)."""
+        if req.error or prepared is None:
+            outcome = self.refuse(str(request), "", "", [f"reload request: {req.error}"])
+        else:
+            outcome = self.commit(prepared)
+        finish_request(request, result_path(request), req.id, outcome.as_dict())
+        return outcome
+
+    def answer_request(self, request: Path) -> Outcome | None:
+        """The pending request, if any, prepared and done here (the live runner prepares
+        it in a worker thread instead: ``LiveRunner._answer_reloads``)."""
+        req = read_request(request)
         if req is None:
             return None
         if req.error:
-            outcome = self.refuse(str(self.request), "", "", [f"reload request: {req.error}"])
-        else:
-            outcome = self.apply(req.path or self.engine.plan.source)
-        finish_request(self.request, result_path(self.request), req.id, outcome.as_dict())
-        return outcome
+            return self.answer(request, req, None)
+        return self.answer(request, req, prepare(self.target(req), self.engine.plan.strategy))
 
     # -- one reload ----------------------------------------------------------------------
     def apply(self, path: str) -> Outcome:
         """Validate ``path`` and swap it in, or refuse it; never raises on a bad file."""
+        return self.commit(prepare(path, self.engine.plan.strategy))
+
+    def commit(self, prepared: Prepared) -> Outcome:
+        """At a safe point: refuse a prepared file, or journal it and swap it in."""
         engine = self.engine
-        try:
-            raw = Path(path).read_bytes()
-            text = raw.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            return self.refuse(path, "", "", [f"{path}: cannot read the file: {exc}"])
-        sha = hashlib.sha256(text.encode()).hexdigest()
-        try:
-            plan = compile_strategy(load_strategy_text(text, path))
-        except StrategyErrors as exc:
-            return self.refuse(path, sha, text, [str(e) for e in exc.errors])
-        except Exception as exc:  # noqa: BLE001 - a compile bug refuses, never stops the run
-            return self.refuse(path, sha, text, [f"{path}: {type(exc).__name__}: {exc}"])
+        path, text, sha, plan = prepared.path, prepared.text, prepared.sha256, prepared.plan
+        if plan is None:
+            return self.refuse(path, sha, text, prepared.errors)
         old = engine.plan
         if sha == old.sha256:
             self.finish_interrupted()
@@ -316,7 +342,9 @@ class Reloads:
         problems = self._cannot_apply(old.strategy, plan.strategy)
         if problems:
             return self.refuse(path, sha, text, problems)
-        diff = rule_diff(old.strategy, plan.strategy)
+        # computed in prepare() unless another version came in between
+        same = prepared.base is old.strategy
+        diff = prepared.diff if same else rule_diff(old.strategy, plan.strategy)
         removed_orders = [o for o in engine.ledger.new_orders() if o.rule in diff.removed]
         policy = plan.strategy.on_reload.removed_rule_orders
         to_cancel = [o.order_id for o in removed_orders] if policy == "cancel" else []

@@ -12,8 +12,8 @@ Start-up, each step before the next, so no rule can fire on a wrong picture of t
    engine's order ledger (``live/account.py``): an order an earlier run journaled
    resumes its own row; any other is adopted as a new row;
 4. the websocket: LOGIN, then REG for the plan's symbols and the account's ``00``/``04``;
-5. rules enabled, a hot reload a kill -9 cut short finished, the reload channel opened
-   (``autotrader reload``, ``engine/reload.py``), then the ``on: start`` rules run.
+5. rules enabled, a hot reload a kill -9 cut short finished, then the ``on: start`` rules
+   run; from then on a task answers ``autotrader reload`` requests (``engine/reload.py``).
 
 Then events flow on one event loop. Market frames are stamped with the wall clock and go
 to the same ``FrameDecoder`` the replay uses (frame times never move the clock); a task
@@ -66,7 +66,8 @@ from autotrader.compile.plan import Plan
 from autotrader.crashpoint import crash_point
 from autotrader.engine.engine import Engine
 from autotrader.engine.killswitch import KillSwitch, halt_path
-from autotrader.engine.reload_files import request_path
+from autotrader.engine.reload import prepare
+from autotrader.engine.reload_files import read_request, request_path
 from autotrader.engine.replay import reads_changed
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
@@ -105,6 +106,7 @@ class LiveOptions:
     settle_grace: float = 2.0  # at shutdown: accepted modify/cancel requests' 00 awaited
     record: TapeRecorder | None = None  # also write the feed to day tapes (run --record)
     watch_strategy: bool = False  # reload on each save of the strategy file (run --watch)
+    reload_interval: float = 1.0  # between two looks for an 'autotrader reload' request
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +238,6 @@ class LiveRunner:
                 self.engine.set_level(TradingLevel.HALTED, self.recovery.halt_reason)
             self.engine.enable_rules()
             self.engine.reloads.finish_interrupted()  # a reload a kill -9 cut short
-            self.engine.reloads.watch_file(request_path(self.journal.path))  # autotrader reload
             self.started = True
             self.stamp()
             self.engine.start()  # 'on: start' rules, on the account as loaded
@@ -248,6 +249,7 @@ class LiveRunner:
             background += [
                 asyncio.create_task(self._flush_every(self.options.flush_interval)),
                 asyncio.create_task(self._clock_every(self.options.clock_interval)),
+                asyncio.create_task(self._answer_reloads(self.options.reload_interval)),
             ]
             if self.options.watch_strategy:  # off by default: reloads are asked for
                 from autotrader.live.watch_strategy import watch_strategy
@@ -486,6 +488,28 @@ class LiveRunner:
                 log.exception("live: clock step failed")
                 self.journal.error(self.clock(), "live", f"clock step failed: {exc!r}")
             self._notify()
+
+    async def _answer_reloads(self, interval: float) -> None:
+        """``autotrader reload``: the request's file is prepared (read, validated, compiled)
+        in a worker thread while events go on; the swap then runs here, between two events
+        (``engine/reload.py``). A request left by a kill -9 is answered at once."""
+        request = request_path(self.journal.path)
+        reloads = self.engine.reloads
+        while True:
+            try:
+                req = read_request(request)
+                if req is not None:
+                    base = self.engine.plan.strategy  # the diff is computed off the loop too
+                    target = None if req.error else reloads.target(req)
+                    prepared = await asyncio.to_thread(prepare, target, base) if target else None
+                    self.stamp()
+                    reloads.answer(request, req, prepared)
+                    self.journal.flush()
+            except Exception as exc:  # journaled; the request is looked at again
+                log.exception("live: reload failed")
+                self.journal.error(self.clock(), "reload", f"reload failed: {exc!r}")
+            self._notify()
+            await asyncio.sleep(interval)
 
     # -- waiting (tests, health checks) --------------------------------------------------
 

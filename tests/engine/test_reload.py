@@ -290,18 +290,17 @@ def test_a_garbled_request_file_is_refused_and_answered(tmp_path: Path) -> None:
         journal.start_run(strategy="reload-test", mode="test", broker="paper")
         engine.reloads.record_start()
         request = request_path(journal.path)
-        engine.reloads.watch_file(request)
         request.write_bytes(b"\x00not json")
-        garbled = engine.reloads.answer_request()
+        garbled = engine.reloads.answer_request(request)
         assert garbled is not None and garbled.status == "refused"
         assert "reload request" in garbled.errors[0] and not request.exists()
         first.write_text(strategy(70_500), encoding="utf-8")
         rid = write_request(request, None)
-        good = engine.reloads.answer_request()
+        good = engine.reloads.answer_request(request)
         assert good is not None and good.status == "applied" and good.version == 2
         answer = read_result(result_path(journal.path), rid)
         assert answer is not None and answer["lines"] == ["~ dip-buy"]
-        assert not request.exists() and engine.reloads.answer_request() is None
+        assert not request.exists() and engine.reloads.answer_request(request) is None
     finally:
         journal.close()
 
