@@ -41,110 +41,45 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from autotrader.clock import SEOUL, seconds_of_day
-from autotrader.compile.plan import Plan, compile_strategy
+from autotrader.clock import seconds_of_day
+from autotrader.compile.plan import Plan
+from autotrader.engine.reload_diff import (
+    Prepared,
+    RuleDiff,
+    Scheduled,
+    parse_reload_at,
+    prepare,
+    rule_diff,
+)
 from autotrader.engine.reload_files import Request, finish_request, read_request, result_path
-from autotrader.engine.rolling import Rolling, make_updater
-from autotrader.engine.rule_errors import RuleErrors
-from autotrader.engine.scheduler import Scheduler, _epoch
-from autotrader.engine.state import SymbolState
-from autotrader.engine.triggers import Controls, Triggers
-from autotrader.errors import JournalError, StrategyErrors
+from autotrader.engine.reload_swap import Engine, swap
+from autotrader.errors import JournalError
 from autotrader.risk.book import TradingLevel
-from autotrader.rules.loader import load_strategy_text
 from autotrader.rules.schema import RiskSpec, StrategySpec
 
 if TYPE_CHECKING:
-    from autotrader.compile.plan import CompiledRule
-    from autotrader.engine.actions import Actions
-    from autotrader.engine.ledger import Ledger
-    from autotrader.engine.state import MarketState
-    from autotrader.journal.writer import Journal
-    from autotrader.model import OrderRequest
     from autotrader.risk.checks import RiskLimits
 
-
-class Engine(Protocol):
-    """What a reload reads and replaces in the engine (``engine/engine.py``; a protocol,
-    so this module does not import the engine that imports it)."""
-
-    plan: Plan
-    journal: Journal
-    market: MarketState
-    ledger: Ledger
-    states: dict[str, SymbolState]
-    actions: Actions
-    limits: RiskLimits
-    controls: Controls
-    triggers: Triggers
-    stats: dict[str, int]
-    rule_errors: RuleErrors
-    failed_rules: dict[str, str]
-    _next_due: float
-
-    def place(self, order: OrderRequest, st: SymbolState) -> bool: ...
-    def set_level(self, level: TradingLevel, reason: str) -> None: ...
-    def enable_rules(self) -> None: ...
-    def hold_rules(self) -> None: ...
-    def _fire(self, rule: CompiledRule, st: SymbolState, now: float, event: str) -> None: ...
-    def _rule_failed(
-        self, rule: CompiledRule | None, st: SymbolState, event: str, exc: Exception
-    ) -> None: ...
-
+__all__ = [
+    "Outcome",
+    "Prepared",
+    "Reloads",
+    "RuleDiff",
+    "Scheduled",
+    "parse_reload_at",
+    "prepare",
+    "rule_diff",
+    "swap",
+]
 
 log = logging.getLogger(__name__)
 
 SOURCE = "reload"  # journal errors and decisions of reloads
-
-
-@dataclass(frozen=True, slots=True)
-class RuleDiff:
-    """What a new version changes, by rule name (enabled rules only)."""
-
-    added: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    settings: tuple[str, ...] = ()  # top-level keys that changed (symbols, risk...)
-
-    def as_dict(self) -> dict[str, list[str]]:
-        return {k: list(getattr(self, k)) for k in ("added", "removed", "changed", "settings")}
-
-    def lines(self) -> list[str]:
-        """The diff as a trader reads it: ``+ rule``, ``- rule``, ``~ rule``."""
-        out = [f"+ {n}" for n in self.added] + [f"- {n}" for n in self.removed]
-        out += [f"~ {n}" for n in self.changed] + [f"~ ({n})" for n in self.settings]
-        return out or ["(no rule changed)"]
-
-
-def rule_diff(old: StrategySpec, new: StrategySpec) -> RuleDiff:
-    """Rules compared by name; a rule reading a changed ``params`` value has changed."""
-    before = {r.name: r.model_dump(mode="json") for r in old.rules if r.enabled}
-    after = {r.name: r.model_dump(mode="json") for r in new.rules if r.enabled}
-    params = {
-        k for k in old.params.keys() | new.params.keys() if old.params.get(k) != new.params.get(k)
-    }
-    changed = []
-    for name in after.keys() & before.keys():
-        text = orjson.dumps(after[name]).decode()
-        if after[name] != before[name] or any(f"params.{p}" in text for p in params):
-            changed.append(name)
-    settings = [
-        key
-        for key in ("symbols", "risk", "params", "on_rule_error", "on_reload")
-        if getattr(old, key) != getattr(new, key)
-    ]
-    return RuleDiff(
-        tuple(n for n in after if n not in before),
-        tuple(n for n in before if n not in after),
-        tuple(n for n in after if n in changed),
-        tuple(settings),
-    )
 
 
 @dataclass
@@ -170,64 +105,6 @@ class Outcome:
             "errors": self.errors,
             "orders": self.orders,
         }
-
-
-@dataclass
-class Prepared:
-    """A file read, validated and compiled (``plan``), or the errors that refuse it."""
-
-    path: str
-    text: str = ""
-    sha256: str = ""
-    plan: Plan | None = None
-    errors: list[str] = field(default_factory=list)
-    base: StrategySpec | None = None  # the version ``diff`` was computed against
-    diff: RuleDiff = field(default_factory=RuleDiff)
-
-
-def prepare(path: str, base: StrategySpec | None = None) -> Prepared:
-    """Read, validate and compile ``path`` (and diff it against ``base``, the running
-    version); reads no engine state, so a live run does it in a worker thread while
-    events go on, and only the swap waits for a safe point."""
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Prepared(path, errors=[f"{path}: cannot read the file: {exc}"])
-    sha = hashlib.sha256(text.encode()).hexdigest()
-    try:
-        plan = compile_strategy(load_strategy_text(text, path))
-    except StrategyErrors as exc:
-        return Prepared(path, text, sha, errors=[str(e) for e in exc.errors])
-    except Exception as exc:  # noqa: BLE001 - a compile bug refuses, never stops the run
-        return Prepared(path, text, sha, errors=[f"{path}: {type(exc).__name__}: {exc}"])
-    diff = rule_diff(base, plan.strategy) if base is not None else RuleDiff()
-    return Prepared(path, text, sha, plan, base=base, diff=diff)
-
-
-@dataclass(frozen=True, slots=True)
-class Scheduled:
-    """A replay's reload: at ``at`` swap in ``path``; ``at`` is seconds of the day (Asia/
-    Seoul) until the replay's first clock reading makes it epoch seconds on that day."""
-
-    at: float
-    path: str
-
-
-def parse_reload_at(text: str) -> Scheduled:
-    """``HH:MM[:SS]=FILE`` (on the replay's first day) -> a scheduled reload."""
-    when, sep, path = text.partition("=")
-    if not sep or not path.strip():
-        raise ValueError(f"--reload-at {text!r}: write it as HH:MM[:SS]=FILE")
-    parts = when.strip().split(":")
-    try:
-        if not 2 <= len(parts) <= 3:
-            raise ValueError
-        h, m, s = (int(p) for p in [*parts, "0"][:3])
-        if not (0 <= h < 24 and 0 <= m < 60 and 0 <= s < 60):
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"--reload-at {text!r}: {when!r} is not a time HH:MM[:SS]") from None
-    return Scheduled(h * 3600 + m * 60 + s, path.strip())
 
 
 class Reloads:
@@ -488,94 +365,6 @@ class Reloads:
 
 def _no_crash(step: str) -> None:
     return None
-
-
-def swap(engine: Engine, plan: Plan, diff: RuleDiff) -> None:
-    """Put ``plan`` in ``engine``'s place, carrying the state of the rules that stay."""
-    old = engine.plan
-    old_by_name = {r.name: r for r in old.rules}
-    moved: dict[int, int] = {}  # old rule order -> new rule order, for the rules that stay
-    for rule in plan.rules:
-        before = old_by_name.get(rule.name)
-        if before is not None:
-            moved[before.order] = rule.order
-            rule.last_fired.update(before.last_fired)
-            rule.fires = before.fires
-    engine.controls = _carry_controls(engine.controls, moved)
-    for symbol in plan.by_symbol:  # the strategy's symbols and every rule's
-        if symbol not in engine.states:
-            engine.states[symbol] = SymbolState(symbol, engine.market)
-    _carry_rolling(engine, plan)
-    old_triggers = engine.triggers
-    triggers = Triggers(
-        plan, engine.market, engine.states, engine.controls, engine._fire, engine._rule_failed
-    )
-    triggers.stats = engine.stats
-    triggers.vi_released = old_triggers.vi_released
-    _carry_schedule(old_triggers.scheduler, triggers.scheduler, engine.market.now)
-    engine.triggers = triggers
-    engine.ledger.on_event = triggers.on_order
-    engine._next_due = triggers.scheduler.next_due
-    if plan.strategy.on_rule_error != old.strategy.on_rule_error:
-        fresh = RuleErrors(plan.strategy.on_rule_error)
-        fresh.counts, fresh.holds = engine.rule_errors.counts, engine.rule_errors.holds
-        engine.rule_errors = fresh
-    for name in diff.changed + diff.removed:  # a changed rule may be the fix: released
-        engine.failed_rules.pop(name, None)
-        engine.rule_errors.holds.pop(name, None)
-    engine.plan = plan
-    if engine.market.account_loaded:
-        engine.enable_rules()  # each symbol's new fused evaluator, controls re-registered
-    else:
-        engine.hold_rules()
-
-
-def _carry_controls(old: Controls, moved: dict[int, int]) -> Controls:
-    new = Controls()
-    new.until = {(moved[o], s): t for (o, s), t in old.until.items() if o in moved}
-    new.rule_until = {moved[o]: t for o, t in old.rule_until.items() if o in moved}
-    new.day_fires = {moved[o]: v for o, v in old.day_fires.items() if o in moved}
-    return new
-
-
-def _carry_rolling(engine: Engine, plan: Plan) -> None:
-    """Each symbol's rolling values of the new plan; a value both read keeps its window."""
-    for symbol, st in engine.states.items():
-        keys = plan.rolling_by_symbol.get(symbol) or ()
-        before = st.rolling
-        if not keys:
-            st.rolling, st.roll = None, []
-            continue
-        rolling = Rolling(len(plan.rolling), {k: plan.rolling[k] for k in keys})
-        if isinstance(before, Rolling):
-            kept = dict(before.updaters)
-            updaters = []
-            for key, slot in rolling.keys.items():
-                old_slot = before.keys.get(key)
-                if old_slot is not None and old_slot in kept:
-                    updaters.append((slot, kept[old_slot]))
-                    rolling.values[slot] = before.values[old_slot]
-                else:
-                    updaters.append((slot, make_updater(key)))
-            rolling.updaters = updaters
-            rolling.day_end = before.day_end
-        st.rolling, st.roll = rolling, rolling.values
-
-
-def _carry_schedule(old: Scheduler, new: Scheduler, now: float) -> None:
-    """Time rules that stay keep their next fire time; new ones start from now."""
-    if not old.started:
-        return  # the first clock reading sets every fire time up
-    due = {job.rule.name: (job.rule.on, job.due) for job in old.jobs}
-    new.started = True
-    at = datetime.fromtimestamp(now, tz=SEOUL)
-    for job in new.jobs:
-        kept = due.get(job.rule.name)
-        if kept is not None and kept[0] == job.rule.on:
-            job.due = kept[1]
-        else:
-            job.due = _epoch(job.trigger.get_next_fire_time(None, at))
-    new._refresh()
 
 
 def _rule_names(spec: StrategySpec) -> tuple[str, ...]:
