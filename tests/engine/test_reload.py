@@ -324,3 +324,22 @@ def test_the_report_shows_the_text_that_ran_and_the_versions(tmp_path: Path) -> 
         (1, "running", 0),
         (2, "applied", 1),
     ]
+
+
+def test_a_changed_once_per_symbol_rule_does_not_fire_twice_in_a_day(tmp_path: Path) -> None:
+    """once-buy fired at 10:00; its threshold is edited at 10:30 (a changed rule): it
+    keeps its once-per-symbol flag, so the day's later ticks do not fire it again. A
+    renamed copy starts afresh and fires at once."""
+
+    def text(limit: int, name: str = "once-buy") -> str:
+        return strategy(1).replace("cooldown: 1h", "once_per_symbol: true").replace(
+            "price <= 1", f"price <= {limit}").replace("dip-buy", name)  # fmt: skip
+
+    edited, renamed = tmp_path / "edited.yaml", tmp_path / "renamed.yaml"
+    edited.write_text(text(70_500), encoding="utf-8")
+    renamed.write_text(text(70_500, "once-buy-2"), encoding="utf-8")
+    day = tape(tmp_path, [("100000", 70_000), ("103001", 70_000), ("110001", 70_000)])
+    result = run(tmp_path, text(70_000), day, [at("10:30", edited), at("11:00", renamed)])
+    assert [o.diff.changed for o in result.engine.reloads.outcomes] == [("once-buy",), ()]
+    fired = rows(tmp_path, "SELECT rule, version FROM decisions ORDER BY id")
+    assert fired == [("once-buy", 1), ("once-buy-2", 3)]
