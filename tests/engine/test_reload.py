@@ -343,3 +343,16 @@ def test_a_changed_once_per_symbol_rule_does_not_fire_twice_in_a_day(tmp_path: P
     assert [o.diff.changed for o in result.engine.reloads.outcomes] == [("once-buy",), ()]
     fired = rows(tmp_path, "SELECT rule, version FROM decisions ORDER BY id")
     assert fired == [("once-buy", 1), ("once-buy-2", 3)]
+
+
+def test_the_html_report_lists_the_versions(tmp_path: Path) -> None:
+    from autotrader.journal import open_journal
+    from autotrader.report.figures import build_report
+    from autotrader.report.html import render_html
+
+    new = tmp_path / "new.yaml"
+    new.write_text(strategy(70_500), encoding="utf-8")
+    day = tape(tmp_path, [("100000", 70_000), ("103000", 70_000)])
+    run(tmp_path, strategy(69_000), day, [at("10:30", new)])
+    html = render_html(build_report(open_journal(tmp_path / "journal.db"), [1]))
+    assert "Strategy versions of run 1" in html and "~dip-buy" in html
