@@ -119,6 +119,8 @@ def show(answer: dict[str, Any]) -> int:
                 f"cancel sent {orders.get('cancelled', [])}",
                 highlight=False,
             )
+        for note in answer.get("notes", []):
+            out.print(f"  [yellow]note:[/] {escape(str(note))}", highlight=False)
         return 0
     if status == "unchanged":
         out.print(f"{path} is the version running (version {answer.get('version')}): unchanged")

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from autotrader.clock import seconds_of_day
+from autotrader.compile.conditions import ENTRY_NAMES
 from autotrader.compile.plan import Plan
 from autotrader.engine.reload_diff import (
     Prepared,
@@ -93,6 +94,7 @@ class Outcome:
     diff: RuleDiff = field(default_factory=RuleDiff)
     errors: list[str] = field(default_factory=list)
     orders: dict[str, list[int]] = field(default_factory=dict)  # kept / cancelled
+    notes: list[str] = field(default_factory=list)  # what the trader should know
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +106,7 @@ class Outcome:
             "lines": self.diff.lines() if self.status == "applied" else [],
             "errors": self.errors,
             "orders": self.orders,
+            "notes": self.notes,
         }
 
 
@@ -263,8 +266,10 @@ class Reloads:
         self.crash("reload-cancelled")  # tests only: after the policy's cancels left
         summary = {"kept": kept, "cancelled": cancelled}
         engine.journal.update_version(row, "applied", orjson.dumps(summary).decode())
-        outcome = Outcome("applied", path, sha, version, diff, orders=summary)
-        self._note(outcome, f"reload {path}: version {version}: " + ", ".join(diff.lines()))
+        notes = _notes(old, plan, engine)
+        outcome = Outcome("applied", path, sha, version, diff, orders=summary, notes=notes)
+        said = ", ".join(diff.lines() + notes)
+        self._note(outcome, f"reload {path}: version {version}: {said}")
         return outcome
 
     def _failed(self, row: int, path: str, sha: str, exc: Exception) -> Outcome:
@@ -361,6 +366,20 @@ class Reloads:
                 engine.market.now, SOURCE,
                 f"reload row {row_id} was interrupted; finished its cancels: {cancelled}",
             )  # fmt: skip
+
+
+def _notes(old: Plan, new: Plan, engine: Engine) -> list[str]:
+    """What a swap cannot carry: the highs and lows since entry, for open positions, when
+    the old version did not follow them tick by tick (no rule read them)."""
+    if not (new.names & ENTRY_NAMES) or (old.names & ENTRY_NAMES):
+        return []
+    held = sorted(s for s, st in engine.states.items() if st.pos_qty)
+    if not held:
+        return []
+    return [
+        f"position.high/low of {', '.join(held)} count from the entry fills and from now "
+        "on: the previous version did not follow them tick by tick"
+    ]
 
 
 def _no_crash(step: str) -> None:

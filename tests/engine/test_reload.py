@@ -356,3 +356,23 @@ def test_the_html_report_lists_the_versions(tmp_path: Path) -> None:
     run(tmp_path, strategy(69_000), day, [at("10:30", new)])
     html = render_html(build_report(open_journal(tmp_path / "journal.db"), [1]))
     assert "Strategy versions of run 1" in html and "~dip-buy" in html
+
+
+def test_a_new_trailing_rule_is_told_the_high_since_entry_was_not_followed(
+    tmp_path: Path,
+) -> None:
+    """The old version never read position.high, so ticks did not move it; the reload
+    that adds a trailing exit says so for the held symbol, and from then on ticks do."""
+    trail = (
+        "  - name: trail\n    when: position.qty > 0 and position.drawdown >= 5%\n"
+        "    do:\n      - sell: {qty: all, type: market}\n"
+    )
+    new = tmp_path / "new.yaml"
+    new.write_text(strategy(70_000, extra=trail), encoding="utf-8")
+    day = tape(tmp_path, [("100000", 70_000), ("100001", 70_000), ("100500", 72_000),
+                          ("103000", 71_000), ("103001", 73_000)])  # fmt: skip
+    result = run(tmp_path, strategy(70_000), day, [at("10:30", new)])
+    (outcome,) = result.engine.reloads.outcomes
+    assert outcome.diff.added == ("trail",)
+    assert len(outcome.notes) == 1 and "005930" in outcome.notes[0]
+    assert result.engine.states[SYM].pos_high == 73_000  # followed after the reload
