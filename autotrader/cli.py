@@ -15,6 +15,7 @@ from rich.console import Console
 from autotrader.cli_credit import credit_list
 from autotrader.cli_data import register as register_data_verbs
 from autotrader.cli_drill import register as register_drill
+from autotrader.cli_reload import register as register_reload
 from autotrader.cli_report import register as register_review
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
@@ -35,6 +36,7 @@ app.command("credit-list")(credit_list)
 
 register_review(app)  # report, runs, why, status, dashboard (autotrader/cli_report.py)
 register_drill(app)  # drill: the strategy against the fake Kiwoom under faults (cli_drill.py)
+register_reload(app)  # reload: hot reload of a running strategy (autotrader/cli_reload.py)
 
 _DATA = Path(__file__).resolve().parent / "data"  # rules/ and examples/, in the wheel too
 
@@ -85,11 +87,20 @@ def run(
     bad_lines: Annotated[
         str, typer.Option("--bad-lines", help="a bad tape line: skip (journaled) or refuse")
     ] = "skip",
+    watch: Annotated[
+        bool, typer.Option("--watch", help="with --live: reload the strategy when it is saved")
+    ] = False,
+    reload_at: Annotated[
+        list[str] | None,
+        typer.Option("--reload-at", help="replay: HH:MM[:SS]=FILE reloads FILE then (repeat)"),
+    ] = None,
 ) -> None:
     """Dry-run STRATEGY over a tape with the paper broker, then print the report.
 
     With --live, trade it on Kiwoom (mock unless configured otherwise) until Ctrl-C.
     """
+    if live and reload_at:
+        raise _fail(AutotraderError("--reload-at is for replays; live: autotrader reload FILE"))
     if live:
         from autotrader.cli_live import run_live_command
 
@@ -103,6 +114,7 @@ def run(
                 console=err,
                 max_seconds=max_seconds,
                 record=record,
+                watch=watch,
             )
         except AutotraderError as exc:
             raise _fail(exc) from None
@@ -116,12 +128,17 @@ def run(
 
     if bad_lines not in BAD_LINES:
         raise _fail(AutotraderError("--bad-lines is 'skip' or 'refuse'"))
+    from autotrader.engine.reload import parse_reload_at
     from autotrader.journal import Journal
     from autotrader.market.calendar import KrxCalendar
     from autotrader.report import print_report
     from autotrader.rules import load_strategy
     from autotrader.settings import ensure_journal_folder, resolve_settings
 
+    try:
+        reloads = [parse_reload_at(text) for text in reload_at or ()]
+    except ValueError as exc:
+        raise _fail(AutotraderError(str(exc))) from None
     try:
         settings = resolve_settings(config=config, journal=journal)
         cfg, jpath = settings.config, settings.journal
@@ -145,6 +162,7 @@ def run(
                 bad_lines="refuse" if bad_lines == "refuse" else "skip",
                 book=paper_book(cfg),
                 holdings=paper_holdings(cfg, plan.symbols, err),
+                on_engine=lambda engine: engine.reloads.plan_schedule(reloads, cfg.limits_for),
             )
         finally:
             j.close()

@@ -56,10 +56,12 @@ def run_live_command(
     console: Console,
     max_seconds: float | None = None,
     record: Path | None = None,
+    watch: bool = False,
 ) -> None:
     """Validate, show where the orders will go, confirm, trade until Ctrl-C, report.
 
-    ``record``: also write the feed to day tapes there, from the same session."""
+    ``record``: also write the feed to day tapes there, from the same session.
+    ``watch``: reload the strategy on each save of its file (``live/watch_strategy.py``)."""
     from autotrader.cli_settings import announce_halt
     from autotrader.compile import compile_strategy
     from autotrader.feed.recorder import TapeRecorder
@@ -100,9 +102,11 @@ def run_live_command(
                 limits=cfg.limits_for(loaded.spec.risk),
                 fees=cfg.fee_model(),
                 config_json=cfg.model_dump_json(),
+                limits_for=cfg.limits_for,
                 options=LiveOptions(
                     max_seconds=max_seconds,
                     record=TapeRecorder(record, plan.symbols) if record else None,
+                    watch_strategy=watch,
                 ),
             )
         )

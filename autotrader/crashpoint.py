@@ -12,7 +12,10 @@ Steps (where the call sits):
 * ``after-send``: ``KiwoomBroker`` - Kiwoom answered the request, nobody has read it;
   ``after-send:<action>`` (``after-send:modify``...) the same for that action only;
 * ``after-<Event>``: ``LiveRunner`` - a broker event (``OrderAccepted``, ``OrderFilled``,
-  ``OrderOutcomeUnknown``...) was handled and the journal flushed.
+  ``OrderOutcomeUnknown``...) was handled and the journal flushed;
+* ``reload-journaled``, ``reload-cancelled``: ``engine/reload.py`` (wired in by the live
+  runner) - a hot reload's version is committed, not yet swapped in; or swapped in and
+  its policy's cancels sent, the version not yet marked applied.
 """
 
 from __future__ import annotations

@@ -66,8 +66,27 @@ def _hms(text: str) -> timedelta:
     return timedelta(hours=h, minutes=m, seconds=s)
 
 
+# Triggers only answer "when next, after this moment?", so one object serves every
+# engine with the same spec: a sweep's thousands of engines and a hot reload (whose
+# unchanged time rules then cost nothing to rebuild) share them.
+_MADE: dict[
+    tuple[tuple[str, ...] | None, str | None, float | None, tuple[str, str]], FireTimes
+] = {}
+_MADE_MAX = 4096
+
+
 def fire_times(on: OnSpec) -> FireTimes:
     """The APScheduler trigger for a time rule (``at``, ``cron`` or ``every``)."""
+    key = (tuple(on.at) if on.at is not None else None, on.cron, on.every, on.window)
+    made = _MADE.get(key)
+    if made is None:
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        made = _MADE[key] = _make(on)
+    return made
+
+
+def _make(on: OnSpec) -> FireTimes:
     if on.at is not None:
         daily = [
             CronTrigger(hour=h, minute=m, second=s, timezone=SEOUL)

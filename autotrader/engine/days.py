@@ -208,6 +208,7 @@ def replay_days(
         tape=f"{days[0].path} .. {days[-1].path} ({len(days)} days)",
         config_json=config_json,
     )
+    engine.reloads.record_start()  # version 1 of the strategy (engine/reload.py)
     counters = FeedCounters()
     result = DaysResult(0, engine, counters, 0.0, missing=missing, start_equity=equity(engine))
     show = progress or Progress()
@@ -270,6 +271,7 @@ def replay_tapes(
     bad_lines: BadLines = "skip",
     book: RiskBook | None = None,
     holdings: Mapping[str, tuple[int, int]] | None = None,
+    on_engine: Callable[[Engine], None] | None = None,
 ) -> RunResult | DaysResult:
     """One tape: the single-day replay; a glob or directory of several: ``replay_days``."""
     paths = expand_tapes(tape)
@@ -284,6 +286,7 @@ def replay_tapes(
             bad_lines=bad_lines,
             book=book,
             holdings=holdings,
+            on_engine=on_engine,
         )
     return replay_days(
         plan,
@@ -297,4 +300,5 @@ def replay_tapes(
         bad_lines=bad_lines,
         book=book,
         holdings=holdings,
+        on_engine=on_engine,
     )

@@ -34,6 +34,7 @@ from autotrader.engine.marks import MarkSampler
 from autotrader.engine.noop import blocked_reason
 from autotrader.engine.orders import snapshot
 from autotrader.engine.positions import apply_fill
+from autotrader.engine.reload import Reloads
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.rule_errors import RuleErrors, event_excerpt
 from autotrader.engine.state import MarketState, SymbolState
@@ -139,6 +140,7 @@ class Engine:
         self.ledger.on_event = self.triggers.on_order
         self._next_due = self.triggers.scheduler.next_due  # first time rule due
         self.enable_rules()
+        self.reloads = Reloads(self)  # hot reload: request file, replay schedule, versions
         self._paper_ticks = broker.on_tick if broker.wants_ticks else None
         # the paper venue's VI state and 0D books
         self._venue_events: Callable[[Any], None] | None = getattr(broker, "on_market", None)
@@ -158,12 +160,15 @@ class Engine:
         if ts >= self.remainders.next_due:  # an order's remainder policy is due
             self.actions.settle_remainders(ts)
         if ts >= self._watch_at:  # at most once per clock second, never per tick
-            self._watch_at = ts + 1.0
+            self._watch_at = min(ts + 1.0, self.reloads.next_due)
             self.watch()
 
     def watch(self, *, force: bool = False) -> None:
-        """Apply the kill switch file if it changed; trip the daily loss limit if reached."""
+        """Apply the kill switch file if it changed; trip the daily loss limit if reached;
+        do a reload that is due (a safe point: no rule is running)."""
         self.marks.sample(self.market.now)
+        self.reloads.poll(self.market.now)
+        self._watch_at = min(self._watch_at, self.reloads.next_due)
         command = self.killswitch.poll(force=force)
         if command is not None:
             self.set_level(command.level, command.reason or "kill switch file")

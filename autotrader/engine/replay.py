@@ -26,6 +26,7 @@ from autotrader.engine.engine import Engine
 from autotrader.feed.kiwoom import FeedCounters, FrameDecoder
 from autotrader.feed.lines import BadLines, feed_numbered
 from autotrader.feed.tape import numbered_frames, open_tape
+from autotrader.feed.validate import checks_for
 from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
 from autotrader.risk.book import RiskBook
@@ -55,7 +56,13 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
         reads=engine.plan.names,
     )
     decoder.on_depth = engine.on_depth  # None unless the broker simulates the venue
+    engine.reloads.listeners["decoder"] = lambda plan: reads_changed(decoder, plan)
     return decoder
+
+
+def reads_changed(decoder: FrameDecoder, plan: Plan) -> None:
+    """After a reload: check the fields the new rules read on every tick."""
+    decoder.checks = checks_for(plan.names)
 
 
 def replay(
@@ -69,6 +76,7 @@ def replay(
     bad_lines: BadLines = "skip",
     book: RiskBook | None = None,
     holdings: Mapping[str, tuple[int, int]] | None = None,
+    on_engine: Callable[[Engine], None] | None = None,
 ) -> RunResult:
     """Run ``plan`` over every frame of ``tape`` and journal the run.
 
@@ -78,6 +86,8 @@ def replay(
     """
     header, _ = open_tape(tape)
     engine = Engine(plan, broker, journal, limits=limits, book=book)
+    if on_engine is not None:
+        on_engine(engine)  # e.g. scheduled reloads (``run --reload-at``)
     day0 = day_start(header.date)
     engine.set_time(day0)
     journal.start_run(
@@ -89,6 +99,7 @@ def replay(
         tape=str(tape),
         config_json=config_json,
     )
+    engine.reloads.record_start()  # version 1 of the strategy (engine/reload.py)
     hold(engine, holdings or {}, day0)
     decoder = make_decoder(engine, day0)
     engine.start()  # 'on: start' rules

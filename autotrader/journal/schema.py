@@ -221,8 +221,40 @@ def _v4_to_v5(db: sqlite_utils.Database) -> None:
     db["condition_hits"].create_index(("run_id", "ts"), if_not_exists=True)  # type: ignore[union-attr]
 
 
+def _v5_to_v6(db: sqlite_utils.Database) -> None:
+    """Hot reload: every version of a run's strategy (hash and text), and the version
+    each decision was taken under, so reports group decisions by version."""
+    db["strategy_versions"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "run_id": int,
+            "version": int,  # 1 = the strategy the run started with; NULL when refused
+            "ts": float,
+            "sha256": str,
+            "path": str,
+            "text": str,
+            "status": str,  # running | applying | applied | refused | interrupted | failed
+            "diff_json": str,  # {"added": [...], "removed": [...], "changed": [...]}
+            "detail": str,  # a refusal's errors; what the policy did with orders
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    for cols in (("run_id", "version"), ("sha256",)):
+        db["strategy_versions"].create_index(cols, if_not_exists=True)  # type: ignore[union-attr]
+    if "version" not in db["decisions"].columns_dict:
+        db.execute("ALTER TABLE decisions ADD COLUMN version INTEGER")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v0_to_v1,
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+    _v4_to_v5,
+    _v5_to_v6,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

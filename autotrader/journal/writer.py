@@ -147,6 +147,7 @@ class Journal:
         row = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()
         self._next_order_id = int(row[0]) + 1
         self.commits = 0
+        self.version: int | None = None  # the strategy version decisions are taken under
         self._closed = False
         self._writer = _Batches()
         atexit.register(self.close)
@@ -259,7 +260,7 @@ class Journal:
         order_id: int | None,
     ) -> None:
         self._add(
-            "decisions (run_id, ts, rule, symbol, event, values_json, outcome, order_id)",
+            "decisions (run_id, ts, rule, symbol, event, values_json, outcome, order_id, version)",
             (
                 self.run_id,
                 ts,
@@ -269,6 +270,7 @@ class Journal:
                 orjson.dumps(values).decode(),
                 outcome,
                 order_id,
+                self.version,
             ),
         )
 
@@ -463,6 +465,37 @@ class Journal:
                 self._writer.error = exc
             raise
         self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
+
+    def commit_version(self, ts: float, **fields: Any) -> int:
+        """Insert a strategy_versions row (hot reload) and commit before returning, like an
+        intent: a version is durable before the engine runs it. Returns the row id."""
+        row = {"run_id": self.run_id, "ts": ts, **fields}
+        # column names come from our own keyword arguments, never from input
+        sql = (
+            f"INSERT INTO strategy_versions ({', '.join(row)}) "  # noqa: S608
+            f"VALUES ({', '.join('?' * len(row))})"
+        )
+        values = tuple(row.values())
+        self._handoff()  # the decisions before the version land before it
+
+        def insert(conn: sqlite3.Connection) -> int:
+            with conn:
+                return int(conn.execute(sql, values).lastrowid or 0)
+
+        return int(self._call(insert))
+
+    def update_version(self, row_id: int, status: str, detail: str) -> None:
+        """Move a strategy_versions row on (applying -> applied), committed at once."""
+        self._handoff()
+
+        def update(conn: sqlite3.Connection) -> None:
+            with conn:
+                conn.execute(
+                    "UPDATE strategy_versions SET status = ?, detail = ? WHERE id = ?",
+                    (status, detail, row_id),
+                )
+
+        self._call(update)
 
     def flush(self) -> None:
         """Return once every row written so far is committed (raises if it cannot be).

@@ -16,7 +16,8 @@ Start-up, each step before the next, so no rule can fire on a wrong picture of t
    (an unknown name stops the run here, with the names Kiwoom has), each realtime search
    started and its initial list taken, page by page, so the admitted stocks get their
    states and registrations;
-6. rules enabled, then the ``on: start`` rules run.
+6. rules enabled, a hot reload a kill -9 cut short finished, then the ``on: start`` rules
+   run; from then on a task answers ``autotrader reload`` requests (``engine/reload.py``).
 
 Then events flow on one event loop. Market frames are stamped with the wall clock and go
 to the same ``FrameDecoder`` the replay uses (frame times never move the clock); a task
@@ -52,6 +53,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -68,6 +70,9 @@ from autotrader.compile.plan import Plan
 from autotrader.crashpoint import crash_point
 from autotrader.engine.engine import Engine
 from autotrader.engine.killswitch import KillSwitch, halt_path
+from autotrader.engine.reload import prepare
+from autotrader.engine.reload_files import read_request, request_path
+from autotrader.engine.replay import reads_changed
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.feed.orderbook import quote_values
@@ -87,6 +92,7 @@ from autotrader.model import (
 )
 from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import RiskLimits
+from autotrader.rules.schema import RiskSpec
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +113,8 @@ class LiveOptions:
     settle_grace: float = 2.0  # at shutdown: accepted modify/cancel requests' 00 awaited
     record: TapeRecorder | None = None  # also write the feed to day tapes (run --record)
     quote_snapshot: bool = True  # ka10004 per symbol at start: quotes before the first tick
+    watch_strategy: bool = False  # reload on each save of the strategy file (run --watch)
+    reload_interval: float = 1.0  # between two looks for an 'autotrader reload' request
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,7 @@ class LiveRunner:
         config_json: str = "{}",
         clock: Callable[[], float] = time.time,
         options: LiveOptions | None = None,
+        limits_for: Callable[[RiskSpec], RiskLimits] | None = None,
     ) -> None:
         self.plan = plan
         self.settings = settings
@@ -180,6 +189,11 @@ class LiveRunner:
             strategy=plan.strategy.strategy,
             broker_name=f"kiwoom-{settings.domain}",
         )
+        reloads = engine.reloads  # hot reload (engine/reload.py); the channel opens at start
+        reloads.crash = crash_point  # tests only: a kill -9 mid-reload (crashpoint.py)
+        reloads.fixed_symbols = True  # the websocket registers symbols at log-in
+        reloads.limits_for = limits_for  # a new version's risk section, with the config's
+        reloads.listeners["decoder"] = lambda plan: reads_changed(self.decoder, plan)
         self.doubts = Doubts(
             self.engine,
             self.broker,
@@ -226,6 +240,7 @@ class LiveRunner:
             tape="",
             config_json=self.config_json,
         )
+        self.engine.reloads.record_start()  # version 1 of the strategy
         self.decoder.stamp(self.clock())
         ws: asyncio.Task[None] | None = None
         background: list[asyncio.Task[None]] = []
@@ -255,6 +270,7 @@ class LiveRunner:
                 log.error("live: HALTED: %s", self.recovery.halt_reason)
                 self.engine.set_level(TradingLevel.HALTED, self.recovery.halt_reason)
             self.engine.enable_rules()
+            self.engine.reloads.finish_interrupted()  # a reload a kill -9 cut short
             self.started = True
             self.stamp()
             self.engine.start()  # 'on: start' rules, on the account as loaded
@@ -266,7 +282,14 @@ class LiveRunner:
             background += [
                 asyncio.create_task(self._flush_every(self.options.flush_interval)),
                 asyncio.create_task(self._clock_every(self.options.clock_interval)),
+                asyncio.create_task(self._answer_reloads(self.options.reload_interval)),
             ]
+            if self.options.watch_strategy:  # off by default: reloads are asked for
+                from autotrader.live.watch_strategy import watch_strategy
+
+                request = request_path(self.journal.path)
+                watcher = watch_strategy(Path(self.plan.source), request)
+                background.append(asyncio.create_task(watcher, name="strategy-watch"))
             stopping = asyncio.create_task(self._stop.wait())
             failed = asyncio.create_task(self.broker.failed.wait())  # keys/domain refused
             waits: set[asyncio.Future[Any]] = {ws, stopping, failed}
@@ -554,6 +577,28 @@ class LiveRunner:
                 log.exception("live: clock step failed")
                 self.journal.error(self.clock(), "live", f"clock step failed: {exc!r}")
             self._notify()
+
+    async def _answer_reloads(self, interval: float) -> None:
+        """``autotrader reload``: the request's file is prepared (read, validated, compiled)
+        in a worker thread while events go on; the swap then runs here, between two events
+        (``engine/reload.py``). A request left by a kill -9 is answered at once."""
+        request = request_path(self.journal.path)
+        reloads = self.engine.reloads
+        while True:
+            try:
+                req = read_request(request)
+                if req is not None:
+                    base = self.engine.plan.strategy  # the diff is computed off the loop too
+                    target = None if req.error else reloads.target(req)
+                    prepared = await asyncio.to_thread(prepare, target, base) if target else None
+                    self.stamp()
+                    reloads.answer(request, req, prepared)
+                    self.journal.flush()
+            except Exception as exc:  # journaled; the request is looked at again
+                log.exception("live: reload failed")
+                self.journal.error(self.clock(), "reload", f"reload failed: {exc!r}")
+            self._notify()
+            await asyncio.sleep(interval)
 
     # -- waiting (tests, health checks) --------------------------------------------------
 

@@ -25,6 +25,7 @@ from autotrader.journal.writer import BUDGET_WAIT
 from autotrader.report.conditions import condition_report
 from autotrader.report.load import RunRows, load_run
 from autotrader.report.trades import Trip, replay_fills, trip_stats
+from autotrader.report.versions import journaled_text, versions
 
 NEW_ACTIONS = ("buy", "sell", "credit_buy", "credit_sell")
 
@@ -125,6 +126,7 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
                 "started_at": run.started_at,
                 "ended_at": run.ended_at,
                 "days": rows.days,
+                "versions": versions(db, rid),  # hot reloads: decisions by version
             }
             | state_fields(db.conn, run.id)
         )
@@ -387,9 +389,13 @@ def _rule_names(path: str) -> list[str]:
 
 
 def _strategy_text(db: sqlite_utils.Database, run_id: int, path: str) -> dict[str, Any]:
-    """The strategy file as it is now, and whether it is still the one the run used."""
+    """The strategy as the run used it (its text journaled in strategy_versions), else the
+    file as it is now, and whether it is still the one the run used."""
     row = db.execute("SELECT strategy_sha256 FROM runs WHERE id = ?", [run_id]).fetchone()
     want = row[0] if row else None
+    journaled = journaled_text(db, want) if want else None
+    if journaled:
+        return {"text": journaled, "note": ""}
     try:
         data = Path(path).read_bytes()
     except OSError as exc:

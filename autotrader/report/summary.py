@@ -51,6 +51,9 @@ def print_report(
     )
     print_problems(db, rid, con)
     print_venue_cancellations(con, queries.orders(db, rid))  # IOC/FOK remainders, expiries
+    from autotrader.report.versions import print_versions
+
+    print_versions(db, rid, con)  # when the run was reloaded
 
 
 def report_data(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:

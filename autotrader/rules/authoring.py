@@ -130,6 +130,11 @@ def explain(spec: StrategySpec) -> list[str]:
     every = "each of the strategy's symbols"
     if spec.universe is not None:
         every = "each stock in the universe" + (" and fixed symbol" if spec.symbols else "")
+    kept = spec.on_reload.removed_rule_orders == "keep"
+    lines.append(
+        "On a hot reload: working orders of rules the new version removes are "
+        + ("kept working." if kept else "cancelled.")
+    )
     for i, rule in enumerate(spec.rules, 1):
         lines.append("")
         lines.append(f"{i}. {rule.name}" + ("" if rule.enabled else " (disabled: never runs)"))

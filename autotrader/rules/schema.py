@@ -17,6 +17,7 @@ from autotrader.rules.actions import ActionSpec, OrderSpec
 from autotrader.rules.bounds import Count, Label, Money, Qty, Seconds
 from autotrader.rules.durations import parse_duration
 from autotrader.rules.on_error import OnRuleError
+from autotrader.rules.on_reload import OnReload
 from autotrader.rules.remainder import Remainder
 from autotrader.rules.triggers import TICK, OnSpec, condition_ref, on_before
 
@@ -159,6 +160,9 @@ class StrategySpec(_Model):
     rules: list[RuleSpec] = Field(min_length=1)
     on_rule_error: OnRuleError = Field(
         default="day", description="a rule that raises: day, event or {hold_after: N}"
+    )
+    on_reload: OnReload = Field(
+        default=OnReload(), description="hot reload: {removed_rule_orders: keep | cancel}"
     )
 
     @model_validator(mode="after")

@@ -26,11 +26,11 @@ def test_an_old_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     db.conn.commit()
     db.close()
     upgraded = open_journal(path)
-    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     assert "values_json" in upgraded["risk_checks"].columns_dict
-    assert {"position_snapshots", "frames", "marks", "heartbeats", "condition_hits"} <= set(
-        upgraded.table_names()
-    )
+    tables = {"position_snapshots", "frames", "marks", "heartbeats", "condition_hits"}
+    assert tables | {"strategy_versions"} <= set(upgraded.table_names())
+    assert "version" in upgraded["decisions"].columns_dict
     assert upgraded.execute("SELECT check_name FROM risk_checks").fetchall() == [("x",)]
 
 
