@@ -29,7 +29,8 @@ from autotrader.broker.paper import PaperBroker  # noqa: E402
 from autotrader.clock import day_start  # noqa: E402
 from autotrader.compile import Plan, compile_strategy  # noqa: E402
 from autotrader.engine import Engine  # noqa: E402
-from autotrader.engine.replay import feed_frames, make_decoder  # noqa: E402
+from autotrader.engine.replay import make_decoder  # noqa: E402
+from autotrader.feed.lines import feed_numbered  # noqa: E402
 from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
 from autotrader.feed.tape import read_frames  # noqa: E402
 from autotrader.journal import Journal  # noqa: E402
@@ -120,7 +121,8 @@ def run_engine(
     decoder = make_decoder(engine, day)
     gc.collect()
     t = time.perf_counter()
-    feed_frames(decoder, lines)
+    # The loop ``autotrader run`` uses: numbered lines, each judged good or bad.
+    feed_numbered(decoder, enumerate(lines, 2), where="bench", bad_lines="refuse")
     journal.flush()
     elapsed = time.perf_counter() - t
     journal.close()
