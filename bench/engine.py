@@ -29,7 +29,7 @@ from autotrader.broker.paper import PaperBroker  # noqa: E402
 from autotrader.clock import day_start  # noqa: E402
 from autotrader.compile import Plan, compile_strategy  # noqa: E402
 from autotrader.engine import Engine  # noqa: E402
-from autotrader.engine.replay import make_decoder  # noqa: E402
+from autotrader.engine.replay import batched_intents, make_decoder  # noqa: E402
 from autotrader.feed.lines import feed_numbered  # noqa: E402
 from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
 from autotrader.feed.tape import read_frames  # noqa: E402
@@ -121,8 +121,10 @@ def run_engine(
     decoder = make_decoder(engine, day)
     gc.collect()
     t = time.perf_counter()
-    # The loop ``autotrader run`` uses: numbered lines, each judged good or bad.
-    feed_numbered(decoder, enumerate(lines, 2), where="bench", bad_lines="refuse")
+    # The loop ``autotrader run`` uses (engine/replay.py feed_tape, minus gzip): numbered
+    # lines, each judged good or bad, intents journaled with the batches.
+    with batched_intents(journal, engine.broker):
+        feed_numbered(decoder, enumerate(lines, 2), where="bench", bad_lines="refuse")
     journal.flush()
     elapsed = time.perf_counter() - t
     journal.close()

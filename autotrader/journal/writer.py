@@ -138,6 +138,9 @@ class Journal:
         row = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()
         self._next_order_id = int(row[0]) + 1
         self.commits = 0
+        # Replay with the in-process paper broker only (engine/replay.py batched_intents):
+        # intents go with the batches. Live runs never set it.
+        self.batched_intents = False
         self._closed = False
         self._writer = _Batches()
         atexit.register(self.close)
@@ -381,6 +384,11 @@ class Journal:
         Its 'pending' transition is recorded buffered: the orders row already says so.
         """
         row = _order_row(order, self.run_id, ts, reason)
+        if self.batched_intents:  # a replay: nothing leaves the process (README, Performance)
+            self._raise_if_failed()  # a journal that failed still stops every order
+            self._add(f"orders ({_ORDER_COLUMNS})", row)
+            self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
+            return
 
         def insert(conn: sqlite3.Connection) -> None:
             with conn:
