@@ -127,7 +127,7 @@ def run(
             result = replay_tapes(
                 plan,
                 tape,
-                PaperBroker(cfg.fee_model()),
+                PaperBroker(cfg.fee_model(), cfg.paper.matching()),
                 j,
                 limits=cfg.limits_for(loaded.spec.risk),
                 config_json=cfg.model_dump_json(),
@@ -185,6 +185,7 @@ def validate(
 ) -> None:
     """Check strategy files and the settings; print every problem as path:line:column: message."""
     from autotrader.rules import load_strategy
+    from autotrader.rules.venue_check import venue_warnings
     from autotrader.settings import resolve_settings
 
     status = 0
@@ -195,13 +196,15 @@ def validate(
         status = 1
     for f in files:
         try:
-            load_strategy(f)
+            loaded = load_strategy(f)
         except StrategyErrors as exc:
             unreadable = any(e.line == 0 for e in exc.errors)
             status = max(status, 2 if unreadable else 1)
             for e in exc.errors:
                 typer.echo(str(e))
             continue
+        for warning in venue_warnings(loaded.spec):  # valid, but the venue refuses it
+            typer.echo(f"{f}: warning: {warning}")
         typer.echo(f"{f}: ok")
     raise typer.Exit(status)
 
@@ -319,12 +322,19 @@ def tape_synth(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     symbols: Annotated[int, typer.Option(help="number of symbols")] = 12,
     ticks: Annotated[int, typer.Option(help="number of trade ticks")] = 30_000,
+    venue: Annotated[
+        bool, typer.Option(help="0H in the auctions, KRX after-hours sessions, _NX of the first")
+    ] = False,
 ) -> None:
     """Write a deterministic synthetic trading day."""
     from autotrader.feed.synth import SynthConfig, write_tape
 
+    cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks)
+    if venue:  # the whole venue: docs/paper-fills.md
+        cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks, auctions=True,
+                          after_hours=True, nextrade=cfg.codes()[:1])  # fmt: skip
     try:
-        header = write_tape(out, SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks))
+        header = write_tape(out, cfg)
     except OSError as exc:
         raise _fail(AutotraderError(f"cannot write {out}: {exc.strerror}")) from None
     typer.echo(f"wrote {out}: {len(header.symbols)} symbols, {ticks:,} ticks, day {header.date}")

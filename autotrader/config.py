@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from autotrader.errors import ConfigError
 from autotrader.market.fees import Fees
+from autotrader.market.matching import MatchConfig
 from autotrader.risk.checks import RiskLimits
 from autotrader.rules.schema import RiskSpec, normalize_symbol
 from autotrader.settings_check import bad_numbers, read_toml, unknown_toml_keys
@@ -47,9 +48,15 @@ class RiskConfig(_Section):
     max_orders_per_symbol_per_minute: int = Field(10, gt=0)
     duplicate_window: float = Field(2.0, ge=0, description="seconds")
     max_price_deviation: float = Field(0.05, gt=0, le=0.3, description="vs last trade")
-    allowed_sessions: tuple[str, ...] = ("open",)
-    vi_blocks: Literal["market", "all"] = "market"
-    trading_hours: tuple[str, str] = ("09:00", "15:20")
+    allowed_sessions: tuple[str, ...] = Field(
+        ("open", "nxt_main_start"), description="entries: 0s names (KRX's, Nextrade's)"
+    )
+    vi_blocks: Literal["market", "all", "none"] = "market"
+    trading_hours: tuple[str, str] | Literal["none"] = Field(
+        ("09:00", "15:20"), description="entries; 'none' for no hours check"
+    )
+    exit_hours: tuple[str, str] | None = Field(None, description="exits; None: venue's hours")
+    exit_sessions: tuple[str, ...] | None = Field(None, description="exits; None: any")
 
 
 class Holding(_Section):
@@ -71,6 +78,14 @@ class PaperConfig(_Section):
         if not isinstance(v, dict):
             return v
         return {normalize_symbol(k): h for k, h in v.items()}
+
+    queue_ahead: int | Literal["through"] = Field(
+        0, description="shares ahead of a resting limit at its price; 'through': trade-through only"
+    )
+
+    def matching(self) -> MatchConfig:
+        """The paper venue's settings (docs/paper-fills.md)."""
+        return MatchConfig(None if self.queue_ahead == "through" else self.queue_ahead)
 
 
 class KiwoomConfig(_Section):
@@ -126,33 +141,54 @@ class AppConfig(_Section):
         return Fees(self.fees.commission_ppm, self.fees.sell_tax_ppm)
 
     def limits_for(self, override: RiskSpec) -> RiskLimits:
-        """The tighter of the global limits and a strategy's own, for each limit."""
+        """The limits in force for a strategy: the tighter of the global and its own for
+        each limit; its own session policy (hours, sessions, VI block) where it sets one."""
         g = self.risk
-        start, end = override.trading_hours or g.trading_hours
+        hours = override.trading_hours if override.trading_hours is not None else g.trading_hours
+        start, end = (
+            (0, 24 * 3600) if hours == "none" else (parse_hhmm(hours[0]), parse_hhmm(hours[1]))
+        )
+        exits = override.exit_hours or g.exit_hours
 
-        def tight(name: str) -> int:
+        def tight(name: str) -> Any:
             own = getattr(override, name, None)
-            value: int = getattr(g, name)
+            value = getattr(g, name)
             return value if own is None else min(own, value)
 
+        def own(name: str) -> Any:
+            value = getattr(override, name, None)
+            return getattr(g, name) if value is None else value
+
+        explicit = frozenset(
+            name
+            for name in SESSION_SETTINGS
+            if name in g.model_fields_set or getattr(override, name) is not None
+        )
         return RiskLimits(
             max_order_value=tight("max_order_value"),
             max_position_qty=tight("max_position_qty"),
-            trading_start=parse_hhmm(start),
-            trading_end=parse_hhmm(end),
+            trading_start=start,
+            trading_end=end,
             max_order_qty=tight("max_order_qty"),
             max_position_value=tight("max_position_value"),
-            max_gross_exposure=g.max_gross_exposure,
+            max_gross_exposure=tight("max_gross_exposure"),
             max_open_orders=tight("max_open_orders"),
             daily_loss_limit=tight("daily_loss_limit"),
-            exits_after_loss_limit=g.exits_after_loss_limit,
+            exits_after_loss_limit=g.exits_after_loss_limit and own("exits_after_loss_limit"),
             max_orders_per_minute=tight("max_orders_per_minute"),
-            max_orders_per_symbol_per_minute=g.max_orders_per_symbol_per_minute,
+            max_orders_per_symbol_per_minute=tight("max_orders_per_symbol_per_minute"),
             duplicate_window=max(override.duplicate_window or 0.0, g.duplicate_window),
-            max_price_deviation=g.max_price_deviation,
-            allowed_sessions=g.allowed_sessions,
-            vi_blocks=g.vi_blocks,
+            max_price_deviation=tight("max_price_deviation"),
+            allowed_sessions=own("allowed_sessions"),
+            vi_blocks=own("vi_blocks"),
+            exit_hours=None if exits is None else (parse_hhmm(exits[0]), parse_hhmm(exits[1])),
+            exit_sessions=own("exit_sessions"),
+            explicit=explicit,
         )
+
+
+# The session policy's settings: a default one yields to a closing_notice rule.
+SESSION_SETTINGS = ("trading_hours", "allowed_sessions", "exit_hours", "exit_sessions")
 
 
 def parse_hhmm(text: str) -> int:

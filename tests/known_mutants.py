@@ -31,9 +31,9 @@ MUTANTS = [
     ),
     (
         "the paper limit comparison moved by one",
-        "autotrader/broker/paper.py",
-        "return limit if price <= limit else 0",
-        "return limit if price < limit else 0",
+        "autotrader/market/matching.py",
+        "        elif p == limit:\n            qty = self._queue(order, left)",
+        "        elif p == limit + 1:\n            qty = self._queue(order, left)",
     ),
     (
         "the trading-hours end inclusive",

@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "settings_check": BASE,  # unknown keys in settings, for every settings model
     "clock": set(),
     "crashpoint": set(),
-    "market": {"model", "errors"},
+    "market": {"model", "errors", "clock"},
     "rules": BASE,
     "feed": BASE,
     "compile": BASE | {"rules", "feed"},

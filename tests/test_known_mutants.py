@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from autotrader.broker.kiwoom.reconcile import Candidate, match
-from autotrader.broker.paper import _crossing_price
 from autotrader.engine.killswitch import KillSwitch, halt_path, read_command
+from autotrader.market.matching import Matcher
+from autotrader.market.venue_types import MatchConfig, Print, Working
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
 from autotrader.risk import RiskLimits, TradingLevel
 from autotrader.risk import checks as c
@@ -105,37 +106,39 @@ def test_reconciliation_picks_the_matching_one_among_lookalikes() -> None:
     assert (resolution.outcome, resolution.broker_order_no) == ("accepted", "0000003")
 
 
-# -- 3. the paper broker at exactly the limit ---------------------------------------------
+# -- 3. the paper venue at exactly the limit ----------------------------------------------
 
 
-def _limit(side: OrderAction, price: int = 60_000) -> OrderRequest:
-    limit = order(10, action=side, price=price)
-    assert limit.order_type is OrderType.LIMIT
-    return limit
+def _resting_fill(side: Side, last: int, ask: int, bid: int) -> int:
+    """The price a resting limit at 60,000 fills at on one print, 0 when it does not
+    (market/matching.py F03-F06, nobody queued ahead)."""
+    matcher = Matcher(MatchConfig(queue_ahead=0))
+    working = Working(1, "005930", side, OrderType.LIMIT, qty=10, limit=60_000)
+    fills = list(matcher._resting(working, Print(last, 100, ask, bid, 0.0), 100, 60_000))
+    return fills[0].price if fills else 0
 
 
 @pytest.mark.parametrize(
-    ("action", "last", "ask", "bid", "fill"),
+    ("side", "last", "ask", "bid", "fill"),
     [
-        # a buy limit at 60,000: a trade or an ask at the limit fills, one tick above does not
-        (OrderAction.BUY, 60_000, 0, 0, 60_000),
-        (OrderAction.BUY, 60_100, 0, 0, 0),
-        (OrderAction.BUY, 59_900, 0, 0, 60_000),
-        (OrderAction.BUY, 60_100, 60_000, 0, 60_000),
-        (OrderAction.BUY, 60_200, 60_100, 0, 0),
+        # a buy limit at 60,000: a trade at or through the limit fills at the limit; one
+        # tick above does not, and the quote alone never fills (F06)
+        (Side.BUY, 60_000, 0, 0, 60_000),
+        (Side.BUY, 60_100, 0, 0, 0),
+        (Side.BUY, 59_900, 0, 0, 60_000),
+        (Side.BUY, 60_100, 60_000, 0, 0),
         # the mirror for a sell limit at 60,000
-        (OrderAction.SELL, 60_000, 0, 0, 60_000),
-        (OrderAction.SELL, 59_900, 0, 0, 0),
-        (OrderAction.SELL, 60_100, 0, 0, 60_000),
-        (OrderAction.SELL, 59_900, 0, 60_000, 60_000),
-        (OrderAction.SELL, 59_800, 0, 59_900, 0),
+        (Side.SELL, 60_000, 0, 0, 60_000),
+        (Side.SELL, 59_900, 0, 0, 0),
+        (Side.SELL, 60_100, 0, 0, 60_000),
+        (Side.SELL, 59_900, 0, 60_000, 0),
     ],
 )
 def test_paper_limit_fills_at_exactly_its_limit_and_not_a_tick_short(
-    action: OrderAction, last: int, ask: int, bid: int, fill: int
+    side: Side, last: int, ask: int, bid: int, fill: int
 ) -> None:
-    """The module's rule, at the edge: 'at or below' (buy) / 'at or above' (sell)."""
-    assert _crossing_price(_limit(action), last, ask, bid) == fill
+    """The venue's rule, at the edge: 'at or below' (buy) / 'at or above' (sell)."""
+    assert _resting_fill(side, last, ask, bid) == fill
 
 
 # -- 4. the trading-hours end is exclusive ------------------------------------------------

@@ -49,6 +49,7 @@ class OrderCancelled:
     order_id: int
     cancelled_qty: int
     ts: float
+    reason: str = ""  # why the venue cancelled it (IOC remainder, expiry); '' when asked to
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,17 @@
 """The paper broker: dry-run fills simulated from the same feed the rules see.
 
-Rules: a market order fills at the best ask (buy) or bid (sell) of the next tick of its
-symbol; a limit order fills when a later tick crosses it: a buy when the ask falls to
-the limit (at the ask) or a trade prints at or below it (at the limit), and the mirror
-for sells. Commission and sell tax come from ``Fees``. Fills are whole (no partials):
-the sample tapes carry no order-book depth to justify anything finer.
+How and at what price an order fills is the venue's business, written down in
+docs/paper-fills.md and implemented once in ``autotrader.market.matching`` (the fake
+Kiwoom uses the same model). This module only translates: engine orders into the
+matcher's working orders, its fills and cancellations into broker events with
+commission and tax from ``Fees``. An order the venue refuses in its phase (an
+``after_hours_close`` at 10:00) is answered with ``OrderRejected`` and return code 20,
+as Kiwoom answers a rejected order.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 from autotrader.broker.base import (
     Emit,
@@ -18,95 +22,142 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.market.fees import Fees
-from autotrader.model import OrderAction, OrderRequest, OrderType, Side
+from autotrader.market.matching import (
+    Cancelled,
+    MatchConfig,
+    Matcher,
+    Outcome,
+    Print,
+    Working,
+    arrival_quote,
+)
+from autotrader.model import Depth, OrderAction, OrderRequest, Side, ViEvent
+
+REJECTED = 20  # Kiwoom's return code for an order the exchange refuses (NOTES.md)
+QuoteLookup = Callable[[str], Print | None]
 
 
 class PaperBroker:
-    """Simulated execution; ``submit`` answers at once, fills come on later ticks."""
+    """Simulated execution; ``submit`` answers at once, fills come at once or on ticks."""
 
     name = "paper"
     wants_ticks = True
 
-    def __init__(self, fees: Fees | None = None) -> None:
+    def __init__(self, fees: Fees | None = None, matching: MatchConfig | None = None) -> None:
         self.fees = fees or Fees()
+        self.matcher = Matcher(matching)
         self._emit: Emit | None = None
-        self._working: dict[str, dict[int, OrderRequest]] = {}  # symbol -> id -> order
+        self._orders: dict[int, OrderRequest] = {}  # id -> the engine's order, while working
         self._seq = 0
+        self._quote: QuoteLookup = _no_quote
         self.now = 0.0
 
     def attach(self, emit: Emit) -> None:
         self._emit = emit
+
+    def bind_market(self, quote: QuoteLookup) -> None:
+        """The engine's latest print of an item: the book an arriving order meets."""
+        self._quote = quote
+
+    def on_market(self, event: object) -> None:
+        """VI events move the item's KRX orders into (and out of) its single-price auction;
+        ``0D`` books give the size at each price."""
+        if isinstance(event, ViEvent):
+            self.matcher.on_vi(event.symbol, event.released, event.ts)
+        elif isinstance(event, Depth):
+            self.matcher.on_depth(event.symbol, dict(event.asks), dict(event.bids))
 
     def _send(self, event: object) -> None:
         assert self._emit is not None, "attach() the broker before submitting"
         self._emit(event)  # type: ignore[arg-type]
 
     def has_working(self, symbol: str) -> bool:
-        return bool(self._working.get(symbol))
+        return bool(self.matcher.orders.get(symbol))
 
     def submit(self, order: OrderRequest) -> None:
         ts = order.created_at
         if order.action.is_new:
-            self._seq += 1
-            order_no = f"P{self._seq:07d}"
-            self._send(OrderAccepted(order.order_id, order_no, ts))
-            self._working.setdefault(order.symbol, {})[order.order_id] = order
+            self._new(order, ts)
             return
-        target = self._find(order.target_id)
-        if target is None:
+        target = self._orders.get(order.target_id) if order.target_id is not None else None
+        working = self.matcher.working(target.symbol, target.order_id) if target else None
+        if target is None or working is None:
             self._send(OrderRejected(order.order_id, "original order is not working", None, ts))
             return
         if order.action in (OrderAction.CANCEL, OrderAction.CREDIT_CANCEL):
             # cncl_qty: 0 (or the whole remainder) ends the order; less leaves the rest
             # working, and the engine takes the cancelled shares off the shared order.
-            qty = order.qty if 0 < order.qty < target.remaining else target.remaining
-            if qty == target.remaining:
-                del self._working[target.symbol][target.order_id]
+            qty = self.matcher.cancel(target.symbol, target.order_id, order.qty)
+            if not self.matcher.working(target.symbol, target.order_id):
+                self._orders.pop(target.order_id, None)
             self._send(OrderAccepted(order.order_id, f"C{target.order_id:07d}", ts))
             self._send(OrderCancelled(target.order_id, qty, ts))
             return
-        # Report the change without applying it: the order object is the engine's own, and
-        # the engine updates it (and its pending quantities) from this event.
+        # Report the change; the engine updates its own order object from this event.
         price = order.price or target.price
         qty = target.filled_qty + order.qty if order.qty else target.qty
+        remaining = order.qty or working.qty
+        self.matcher.modify(target.symbol, target.order_id, remaining, price)
         self._send(OrderAccepted(order.order_id, f"M{target.order_id:07d}", ts))
         self._send(OrderModified(target.order_id, qty, price, ts))
 
-    def _find(self, order_id: int | None) -> OrderRequest | None:
-        for orders in self._working.values():
-            if order_id in orders:
-                return orders[order_id]
-        return None
+    def _new(self, order: OrderRequest, ts: float) -> None:
+        working = Working(
+            key=order.order_id,
+            symbol=order.symbol,
+            side=order.side or Side.BUY,
+            order_type=order.order_type,
+            qty=order.remaining,
+            limit=order.price,
+            condition=order.condition_price,
+        )
+        books = {item: self._quote(item) for item in _books(order.symbol)}
+        quote = arrival_quote(order.symbol, working.side, working.order_type, ts, books)
+        why = self.matcher.refuse(order.symbol, working, ts, quote)
+        if why is not None:
+            self._send(OrderRejected(order.order_id, why, REJECTED, ts))
+            return
+        self._seq += 1
+        self._send(OrderAccepted(order.order_id, f"P{self._seq:07d}", ts))
+        self._orders[order.order_id] = order
+        self._apply(order.symbol, self.matcher.arrive(working, ts, quote))
 
     def on_tick(self, symbol: str, price: int, ask: int, bid: int, ts: float) -> None:
-        orders = self._working.get(symbol)
-        if not orders:
+        if not self.matcher.orders.get(symbol):
             return
-        for order in list(orders.values()):
-            if order.order_id not in orders:  # cancelled by an earlier fill's handler
-                continue
-            fill_price = _crossing_price(order, price, ask, bid)
-            if fill_price:
-                del orders[order.order_id]
-                self._fill(order, fill_price, ts)
+        last = self._quote(symbol)
+        size, base = (last.size, last.base) if last is not None else (0, 0)
+        self._apply(symbol, self.matcher.on_print(symbol, Print(price, size, ask, bid, ts, base)))
 
-    def _fill(self, order: OrderRequest, price: int, ts: float) -> None:
+    def _apply(self, symbol: str, outcomes: Iterable[Outcome]) -> None:
+        # One outcome at a time: a fill's handler may cancel another order of the item,
+        # and the matcher must see that before it matches the next one.
+        for out in outcomes:
+            order = self._orders.get(out.key)  # type: ignore[call-overload]
+            if order is None:
+                continue
+            if isinstance(out, Cancelled):
+                self._send(OrderCancelled(order.order_id, out.qty, out.ts, out.reason))
+            else:
+                self._fill(order, out.qty, out.price, out.ts)
+            if self.matcher.working(symbol, order.order_id) is None:  # nothing left working
+                self._orders.pop(order.order_id, None)
+
+    def _fill(self, order: OrderRequest, qty: int, price: int, ts: float) -> None:
         side = order.side or Side.BUY
         fill = self.fees.fill(
-            order.order_id, order.symbol, side, order.remaining, price, ts, order.broker_order_no
+            order.order_id, order.symbol, side, qty, price, ts, order.broker_order_no
         )
         self._send(OrderFilled(fill))
 
 
-def _crossing_price(order: OrderRequest, price: int, ask: int, bid: int) -> int:
-    buy = order.side is Side.BUY
-    if order.order_type is not OrderType.LIMIT or not order.price:
-        return (ask or price) if buy else (bid or price)
-    limit = order.price
-    if buy:
-        if ask and ask <= limit:
-            return ask
-        return limit if price <= limit else 0
-    if bid and bid >= limit:
-        return bid
-    return limit if price >= limit else 0
+def _no_quote(symbol: str) -> Print | None:
+    return None
+
+
+def _books(symbol: str) -> tuple[str, ...]:
+    """The items whose last print an order of ``symbol`` may meet (SOR: all three)."""
+    if not symbol.endswith("_AL"):
+        return (symbol,)
+    code = symbol[:-3]
+    return (symbol, code, code + "_NX")

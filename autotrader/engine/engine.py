@@ -1,8 +1,9 @@
 """The engine: evaluates compiled rules on each event and drives orders to the broker.
 
 Flow for one trade tick: the feed decoder has already written the tick into the
-symbol's state; the paper broker (if any) sees it first, so an order placed on this
-tick fills on a later one; then the symbol's rules run in file order. A rule that fires
+symbol's state; the paper broker (if any) matches its working orders against it first;
+then the symbol's rules run in file order (an order they place meets this tick's quote,
+docs/paper-fills.md). A rule that fires
 turns each action into an order, which goes to the risk guard, then to the journal
 (intent committed), and only then to the broker. Broker events come back through
 ``on_broker_event`` and update orders, positions and the journal.
@@ -37,8 +38,10 @@ from autotrader.engine.state import MarketState, SymbolState
 from autotrader.engine.triggers import Controls, Triggers
 from autotrader.errors import JournalError
 from autotrader.journal.writer import Journal
+from autotrader.market.matching import Print
 from autotrader.model import (
     BalanceUpdate,
+    Depth,
     Execution,
     Fill,
     OrderRequest,
@@ -48,7 +51,7 @@ from autotrader.model import (
     ViEvent,
 )
 from autotrader.risk.book import RiskBook, TradingLevel
-from autotrader.risk.checks import CheckInput, RiskLimits, reference_price
+from autotrader.risk.checks import CheckInput, RiskLimits, base_price, reference_price
 from autotrader.risk.guard import RiskGuard
 
 log = logging.getLogger(__name__)
@@ -119,6 +122,11 @@ class Engine:
         self._next_due = self.triggers.scheduler.next_due  # first time rule due
         self.enable_rules()
         self._paper_ticks = broker.on_tick if broker.wants_ticks else None
+        # the paper venue's VI state and 0D books
+        self._venue_events: Callable[[Any], None] | None = getattr(broker, "on_market", None)
+        bind_market = getattr(broker, "bind_market", None)
+        if bind_market is not None:
+            bind_market(self._last_print)
         broker.attach(self.on_broker_event)
 
     # -- clock ---------------------------------------------------------------------------
@@ -254,8 +262,22 @@ class Engine:
         st.cooldowns = cooldowns
         st.fire = fire
 
+    def _last_print(self, symbol: str) -> Print | None:
+        """The item's latest print, for a simulated venue: the book an order meets."""
+        st = self.states.get(symbol)
+        if st is None or not st.price:
+            return None
+        return Print(st.price, abs(st.volume), st.ask, st.bid, st.ts, base_price(st))
+
+    @property
+    def on_depth(self) -> Callable[[Depth], None] | None:
+        """Where ``0D`` books go: the paper venue's size at each price, or nowhere."""
+        return self._venue_events
+
     def on_vi(self, ev: ViEvent) -> None:
         self.stats["vi_events"] += 1
+        if self._venue_events is not None:  # before the rules: their orders meet the auction
+            self._venue_events(ev)
         # The same VI can arrive under the bare code and the _AL item: apply idempotently.
         for key in (ev.symbol, ev.symbol.split("_")[0]):
             st = self.states.get(key)
@@ -264,9 +286,13 @@ class Engine:
 
     def on_session(self, ev: SessionChange) -> None:
         self.stats["sessions"] += 1
-        changed = ev.code != self.market.session_code
-        self.market.session = ev.name
-        self.market.session_code = ev.code
+        if ev.name.startswith("nxt_"):  # Nextrade's sessions do not end KRX's
+            changed = ev.name != self.market.nxt_session
+            self.market.nxt_session = ev.name
+        else:
+            changed = ev.code != self.market.session_code
+            self.market.session = ev.name
+            self.market.session_code = ev.code
         if changed:
             self.triggers.on_session(ev.name)
 
@@ -371,7 +397,7 @@ class Engine:
         elif isinstance(ev, OrderRejected):
             ledger.rejected(order, ev.ts, ev.reason)
         elif isinstance(ev, OrderCancelled):
-            ledger.cancelled(order, ev.cancelled_qty, ev.ts)
+            ledger.cancelled(order, ev.cancelled_qty, ev.ts, ev.reason)
         elif isinstance(ev, OrderModified):
             ledger.modified(order, ev.qty, ev.price, ev.broker_order_no, ev.ts)
         elif isinstance(ev, OrderOutcomeUnknown):

@@ -249,12 +249,14 @@ class Ledger:
     def rejected(self, order: OrderRequest, ts: float, reason: str) -> None:
         self._end(order, OrderState.REJECTED, ts, reason)
 
-    def cancelled(self, order: OrderRequest, qty: int, ts: float) -> None:
-        """``qty`` shares of the order were cancelled: the rest, or part of it."""
-        if 0 < qty < order.remaining:
+    def cancelled(self, order: OrderRequest, qty: int, ts: float, reason: str = "") -> None:
+        """``qty`` shares of the order were cancelled: the rest, or part of it; ``reason``
+        when the venue cancelled on its own (an IOC's remainder, an expiry)."""
+        if 0 < qty < order.remaining and not order.state.is_final:
             self._cancel_part(order, qty, ts)  # the rest keeps working
         else:
-            self._end(order, OrderState.CANCELLED, ts, f"{qty} cancelled")
+            why = f"{qty} cancelled" + (f": {reason}" if reason else "")
+            self._end(order, OrderState.CANCELLED, ts, why)
 
     def modified(self, order: OrderRequest, qty: int, price: int, order_no: str, ts: float) -> None:
         """The broker changed a working order (a modify took effect): its whole quantity

@@ -54,6 +54,7 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
         engine.set_time,
         reads=engine.plan.names,
     )
+    decoder.on_depth = engine.on_depth  # None unless the broker simulates the venue
     return decoder
 
 

@@ -17,13 +17,22 @@ from autotrader.feed import fields
 class MarketState:
     """What every symbol shares: the clock's latest reading and the session."""
 
-    __slots__ = ("now", "sod", "session", "session_code", "account_loaded", "event")
+    __slots__ = (
+        "now",
+        "sod",
+        "session",
+        "session_code",
+        "nxt_session",
+        "account_loaded",
+        "event",
+    )
 
     def __init__(self) -> None:
         self.now = 0.0  # epoch seconds
         self.sod = 0  # seconds since 00:00 Asia/Seoul
-        self.session = ""  # readable 0s name, e.g. "open"
+        self.session = ""  # readable 0s name of KRX's session, e.g. "open"
         self.session_code = ""
+        self.nxt_session = ""  # Nextrade's, from its own 0s codes (P...V): "nxt_main_start"
         self.account_loaded = True  # a live run sets False until the account is read
         # The event 'on: order' / 'on: vi' rules are running for (event.* names).
         self.event: TriggerEvent = NO_EVENT

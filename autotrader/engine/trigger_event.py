@@ -31,6 +31,7 @@ class TriggerEvent:
     kind: str = ""  # vi: static | dynamic | both
     direction: str = ""  # vi: up | down | ""
     trigger_price: int = 0  # vi: the price that triggered it
+    session: str = ""  # session: the 0s name the rule runs for ("closing_notice")
 
 
 NO_EVENT = TriggerEvent()

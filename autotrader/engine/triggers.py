@@ -25,7 +25,7 @@ from autotrader.compile.plan import CompiledRule, Plan
 from autotrader.compile.schedule import TIME_TRIGGERS
 from autotrader.engine.ledger import tag_of
 from autotrader.engine.scheduler import Scheduler
-from autotrader.engine.trigger_event import order_event, vi_event
+from autotrader.engine.trigger_event import TriggerEvent, order_event, vi_event
 from autotrader.model import Fill, OrderRequest, ViEvent
 
 if TYPE_CHECKING:
@@ -181,8 +181,14 @@ class Triggers:
 
     def on_session(self, name: str) -> None:
         rules = tuple(r for r in self.session if r.on.session and name in r.on.session)
-        if rules:
+        if not rules:
+            return
+        market = self.market  # the risk guard reads which session event runs
+        outer, market.event = market.event, TriggerEvent(session=name)
+        try:
             self.run_all(rules, "session:" + name)
+        finally:
+            market.event = outer
 
     def on_order(self, order: OrderRequest, event: str, fill: Fill | None = None) -> None:
         """An own order's event: accepted, filled, partially_filled, cancelled, rejected."""

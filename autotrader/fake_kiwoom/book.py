@@ -1,20 +1,21 @@
-"""The fake account and its matching engine: orders rest until the tape crosses them.
+"""The fake account, matched by the paper venue's model: the same fills as a dry-run.
 
-Buy limits fill when the tick's ask (or last price) is at or below the limit, at that
-price; sells mirror it with the bid. Market-like types fill at the next tick's ask/bid.
-``max_fill_qty`` caps each fill so partial fills can be tested. IOC types cancel what is
-left after their first tick, FOK types fill whole or cancel.
+How an order fills is ``autotrader.market.matching`` (docs/paper-fills.md), shared with
+the paper broker: the venue's rules are KRX and Nextrade facts, like the tick grid in
+``autotrader.market``, so the fake may use them although it imports nothing else of the
+trader. An order type the venue refuses in its phase is answered with return code 20 and
+the venue's reason. ``max_fill_qty`` caps each print's size so partial fills can be forced.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.orders import (
-    FOK,
-    IOC,
+    ORDER_TYPES,
     BalanceEvent,
     BookEvent,
     Holding,
@@ -26,8 +27,19 @@ from autotrader.fake_kiwoom.orders import (
     Status,
 )
 from autotrader.market.fees import Fees
+from autotrader.market.matching import (
+    Cancelled,
+    MatchConfig,
+    Matcher,
+    Outcome,
+    Print,
+    Working,
+    arrival_quote,
+)
 from autotrader.market.ticks import daily_limits, is_on_grid
 from autotrader.model.orders import Side
+
+SUFFIX = {"KRX": "", "NXT": "_NX", "SOR": "_AL"}  # the feed item an exchange's order meets
 
 
 class Book:
@@ -44,6 +56,8 @@ class Book:
         fees: Fees | None = None,
         max_fill_qty: int | None = None,
         first_ord_no: int = 1,
+        now_ts: Callable[[], float] | None = None,
+        matching: MatchConfig | None = None,
     ) -> None:
         self.cash = cash
         self.holdings = {c: Holding(c, q, p) for c, (q, p) in holdings.items() if q > 0}
@@ -56,6 +70,9 @@ class Book:
         self._now = now_hhmmss
         self._numbers = itertools.count(first_ord_no)
         self._by_no: dict[str, Order] = {}
+        self.matcher = Matcher(matching)
+        self.prints: dict[str, Print] = {}  # feed item -> its latest print
+        self._now_ts = now_ts or (lambda: 0.0)
 
     # --- queries -------------------------------------------------------------------------
 
@@ -96,7 +113,17 @@ class Book:
             raise Refused(codes.rejected_body(codes.REJECT_NO_CASH))
         if side is Side.SELL and qty > self.sellable(stk_cd):
             raise Refused(codes.rejected_body(codes.REJECT_NO_SHARES))
-        return order, [self._accept(order)]
+        item = stk_cd + SUFFIX.get(order.exchange, "")
+        order_type = ORDER_TYPES[trde_tp]
+        working = Working(order.ord_no, item, side, order_type, qty, price, order.cond_price)
+        now = self._now_ts()
+        quote = arrival_quote(item, side, order_type, now, self.prints)
+        why = self.matcher.refuse(item, working, now, quote)
+        if why is not None:
+            raise Refused(codes.rejected_body(why))
+        events: list[BookEvent] = [self._accept(order)]
+        events.extend(self._apply(item, self.matcher.arrive(working, now, quote)))
+        return order, events
 
     def modify(
         self, orig_ord_no: str, stk_cd: str, qty: int, price: int, cond_price: int
@@ -113,6 +140,7 @@ class Book:
             if extra > self.orderable_cash():
                 raise Refused(codes.rejected_body(codes.REJECT_NO_CASH))
         orig.closed += qty
+        self.matcher.move(self._item(orig), orig.ord_no, qty, price)
         new = Order(
             self._next_no(), stk_cd, orig.side, Kind.MODIFY, qty, price, orig.trde_tp, self._now()
         )
@@ -123,6 +151,7 @@ class Book:
             orig.crd_loan_dt,
         )
         accepted = self._accept(new)
+        self.matcher.rekey(self._item(orig), orig.ord_no, new.ord_no)
         new.status = Status.CONFIRMED
         return new, [accepted, OrderEvent(new, Status.CONFIRMED, remaining=new.remaining)]
 
@@ -133,6 +162,7 @@ class Book:
         if qty > orig.remaining:
             raise Refused(codes.rejected_body(codes.REJECT_NOTHING_LEFT))
         orig.closed += qty
+        self.matcher.cancel(self._item(orig), orig.ord_no, qty)
         new = Order(
             self._next_no(), stk_cd, orig.side, Kind.CANCEL, qty, 0, orig.trde_tp, self._now()
         )
@@ -143,40 +173,37 @@ class Book:
 
     # --- the tape ------------------------------------------------------------------------
 
-    def on_tick(self, stk_cd: str, last: int, ask: int, bid: int) -> list[BookEvent]:
-        """Record the quote, then fill every open order of ``stk_cd`` the tick crosses."""
-        quote = self.quotes.setdefault(stk_cd, Quote())
-        quote.last, quote.ask, quote.bid = last or quote.last, ask, bid
-        self.base_prices.setdefault(stk_cd, last)
+    def on_print(self, item: str, print_: Print) -> list[BookEvent]:
+        """Record a ``0B`` of ``item`` ('005930', '005930_NX'...), then match its orders."""
+        if self.max_fill_qty:
+            print_ = replace(print_, size=min(print_.size or self.max_fill_qty, self.max_fill_qty))
+        self.prints[item] = print_
+        if "_" not in item:
+            quote = self.quotes.setdefault(item, Quote())
+            quote.last, quote.ask, quote.bid = print_.price, print_.ask, print_.bid
+            self.base_prices.setdefault(item, print_.base or print_.price)
+        return self._apply(item, self.matcher.on_print(item, print_))
+
+    def on_vi(self, item: str, released: bool, ts: float) -> None:
+        self.matcher.on_vi(item, released, ts)
+
+    def _apply(self, item: str, outcomes: Iterable[Outcome]) -> list[BookEvent]:
         events: list[BookEvent] = []
-        for order in [o for o in self.open_orders() if o.stk_cd == stk_cd]:
-            events.extend(self._match(order, quote))
+        for out in outcomes:
+            order = self._by_no.get(str(out.key))
+            if order is None:
+                continue
+            if isinstance(out, Cancelled):
+                order.closed += out.qty
+                order.status = Status.CANCELLED
+                events.append(OrderEvent(order, Status.CANCELLED, remaining=order.remaining))
+            else:
+                events.extend(self._fill(order, out.qty, out.price))
         return events
 
-    def _match(self, order: Order, quote: Quote) -> list[BookEvent]:
-        buy = order.side is Side.BUY
-        ref = (quote.ask if buy else quote.bid) or quote.last
-        if order.trde_tp == "28" and not order.triggered:
-            order.triggered = (
-                quote.last >= order.cond_price if buy else quote.last <= order.cond_price
-            )
-            if not order.triggered:
-                return []
-        crosses = ref > 0 and (
-            not order.priced or (ref <= order.price if buy else ref >= order.price)
-        )
-        cap = self.max_fill_qty or order.remaining
-        qty = min(order.remaining, cap) if crosses else 0
-        if order.trde_tp in FOK and qty < order.remaining:
-            qty = 0
-        events: list[BookEvent] = []
-        if qty:
-            events.extend(self._fill(order, qty, ref))
-        if order.remaining and (order.trde_tp in IOC or order.trde_tp in FOK):
-            order.closed += order.remaining
-            order.status = Status.CANCELLED
-            events.append(OrderEvent(order, Status.CANCELLED, remaining=0))
-        return events
+    @staticmethod
+    def _item(order: Order) -> str:
+        return order.stk_cd + SUFFIX.get(order.exchange, "")
 
     def _fill(self, order: Order, qty: int, price: int) -> list[BookEvent]:
         value = qty * price

@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from autotrader.fake_kiwoom.codes import PRICED_TRDE_TPS
-from autotrader.model.orders import Side
+from autotrader.model.orders import OrderType, Side
 
 
 class Status(enum.StrEnum):
@@ -51,6 +51,28 @@ TRDE_TP_NAMES = {
     "61": "장전시간외",
     "62": "시간외단일가",
     "81": "장후시간외",
+}
+# The venue's own reading of each code: the matching model works on order types. The
+# client keeps the same table (broker/kiwoom/orders.py TRDE_TP); a test holds them equal.
+ORDER_TYPES: dict[str, OrderType] = {
+    "0": OrderType.LIMIT,
+    "3": OrderType.MARKET,
+    "5": OrderType.CONDITIONAL_LIMIT,
+    "6": OrderType.BEST_LIMIT,
+    "7": OrderType.TOP_PRIORITY_LIMIT,
+    "10": OrderType.LIMIT_IOC,
+    "13": OrderType.MARKET_IOC,
+    "16": OrderType.BEST_LIMIT_IOC,
+    "20": OrderType.LIMIT_FOK,
+    "23": OrderType.MARKET_FOK,
+    "26": OrderType.BEST_LIMIT_FOK,
+    "28": OrderType.STOP_LIMIT,
+    "29": OrderType.MID_PRICE,
+    "30": OrderType.MID_PRICE_IOC,
+    "31": OrderType.MID_PRICE_FOK,
+    "61": OrderType.PRE_MARKET_CLOSE,
+    "62": OrderType.AFTER_HOURS_SINGLE,
+    "81": OrderType.AFTER_HOURS_CLOSE,
 }
 
 

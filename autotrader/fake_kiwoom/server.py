@@ -11,12 +11,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import orjson
 
+from autotrader.clock import SEOUL, day_start
 from autotrader.fake_kiwoom import frames
 from autotrader.fake_kiwoom.auth import TokenStore, hhmmss
 from autotrader.fake_kiwoom.book import Book
@@ -35,6 +37,7 @@ from autotrader.fake_kiwoom.rest import RestContext
 from autotrader.fake_kiwoom.router import Router
 from autotrader.fake_kiwoom.ws import WS_PATH, Hub
 from autotrader.market.fees import Fees
+from autotrader.market.matching import MatchConfig, Print
 
 DEFAULT_BASE_PRICES = {"005930": 60_000, "000660": 200_000}
 DEFAULT_NAMES = {"005930": "삼성전자", "000660": "SK하이닉스"}
@@ -75,6 +78,7 @@ class FakeKiwoom:
         rest_port: int = 0,
         ws_port: int = 0,
         clock: Callable[[], float] = time.time,
+        matching: MatchConfig | None = None,
     ) -> None:
         self.tape_path = Path(tape) if tape is not None else None
         self._cursor = TapeCursor(self.tape_path) if self.tape_path else None
@@ -85,6 +89,7 @@ class FakeKiwoom:
         bases |= dict(base_prices or {})
         self.account = account
         self.clock = clock
+        self._tape_now = 0.0
         self.book = Book(
             cash=cash,
             holdings=holdings or {},
@@ -93,6 +98,8 @@ class FakeKiwoom:
             now_hhmmss=lambda: hhmmss(self.venue_time()),
             fees=fees,
             max_fill_qty=max_fill_qty,
+            now_ts=self.venue_now,
+            matching=matching,
         )
         self.tokens = TokenStore(appkey, secretkey, ttl=token_ttl, clock=clock)
         self._fault_state = FaultState()
@@ -197,13 +204,40 @@ class FakeKiwoom:
             events: list[BookEvent] = []
             for entry in frame.get("data") or []:
                 item = str(entry.get("item", ""))
-                if entry.get("type") != "0B" or "_" in item:
-                    continue
                 values = entry.get("values") or {}
+                kind = entry.get("type")
+                if kind == "1h":  # a VI: the item's KRX orders meet its auction price
+                    release = str(values.get("1224") or "000000")
+                    released = release != "000000"
+                    at = self._tape_ts(release if released else str(values.get("1223") or ""))
+                    self.book.on_vi(item or str(values.get("9001", "")), released, at)
+                    continue
+                if kind == "0D":  # the book's size at each price caps and queues fills
+                    asks, bids = _levels(values, 41, 61), _levels(values, 51, 71)
+                    self.book.matcher.on_depth(item, asks, bids)
+                    continue
+                if kind != "0B":
+                    continue
                 last, ask, bid = (to_int(values.get(f)) for f in ("10", "27", "28"))
-                if last or ask or bid:
-                    events.extend(self.book.on_tick(item, last, ask, bid))
+                if not last:
+                    continue
+                base = last - to_int(values.get("11"), signed=True) if values.get("11") else 0
+                size = abs(to_int(values.get("15"), signed=True))
+                ts = self._tape_ts(str(values.get("20") or ""))
+                print_ = Print(last, size, ask or last, bid or last, ts, base)
+                events.extend(self.book.on_print(item, print_))
             await self.publish(events)
+
+    def _tape_ts(self, hhmmss: str) -> float:
+        """The tape's time (field 20) on the clock's day: the venue's phase clock."""
+        if len(hhmmss) >= 6 and hhmmss[:6].isdigit():
+            day = day_start(datetime.fromtimestamp(self.clock(), SEOUL).date())
+            self._tape_now = day + seconds(hhmmss)
+        return self._tape_now or self.clock()
+
+    def venue_now(self) -> float:
+        """The venue's time: the last tape time pushed, else the clock."""
+        return self._tape_now or self.clock()
 
     async def publish(self, events: list[BookEvent]) -> None:
         """Turn book events into ``00``/``04`` entries for the account's sockets."""
@@ -258,3 +292,13 @@ class FakeKiwoom:
             await self.push_frame(frame)
             pushed += 1
         return pushed
+
+
+def _levels(values: dict[str, Any], price_fid: int, size_fid: int) -> dict[int, int]:
+    """One side of a 0D: price -> size for its ten levels (empty ones dropped)."""
+    out = {}
+    for i in range(10):
+        price = to_int(values.get(str(price_fid + i)))
+        if price:
+            out[price] = to_int(values.get(str(size_fid + i)))
+    return out

@@ -25,7 +25,7 @@ from autotrader.clock import hms_to_seconds, receive_seconds
 from autotrader.feed import validate
 from autotrader.market.limits import MAX_PRICE
 from autotrader.market.sessions import session_name
-from autotrader.model import SessionChange, ViEvent
+from autotrader.model import Depth, SessionChange, ViEvent
 from autotrader.safetext import escape
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ class FrameDecoder:
         self.checks = validate.checks_for(validate.ALL_NAMES if reads is None else reads)
         self.bands = validate.PriceBand()
         self._band_day_end = day_start + 86_400.0  # a new day has new bases (live runs)
+        self.on_depth: Callable[[Depth], None] | None = None  # 0D, for a simulated venue
 
     def feed(self, frame: Any) -> None:
         """Consume one decoded websocket frame (a dict); never raises on bad input."""
@@ -251,6 +252,8 @@ class FrameDecoder:
             self._vi(entry)
         elif kind == "0s":
             self._session(entry)
+        elif kind == "0D" and self.on_depth is not None:
+            self._depth(entry)
         else:
             skipped = self.counters.skipped_types
             skipped[kind] = skipped.get(kind, 0) + 1
@@ -333,6 +336,14 @@ class FrameDecoder:
         )
         self.on_vi(event)
 
+    def _depth(self, entry: Any) -> None:
+        v = entry["values"]
+        hms = v.get("21", "")
+        ts = self._clock(hms) if hms else self._last_ts
+        handler = self.on_depth
+        if handler is not None:
+            handler(Depth(str(entry["item"]), _levels(v, 41, 61), _levels(v, 51, 71), ts))
+
     def _session(self, entry: Any) -> None:
         v = entry["values"]
         code = v["215"]
@@ -343,3 +354,14 @@ class FrameDecoder:
             raise Unusable("0s: field 20 garbled")
         ts = self._clock(hms) if hms else self._last_ts
         self.on_session(SessionChange(code=code, name=session_name(code), ts=ts))
+
+
+def _levels(v: Any, price_fid: int, size_fid: int) -> tuple[tuple[int, int], ...]:
+    """The ten (price, size) levels of one side of a 0D; empty levels are dropped."""
+    out = []
+    for i in range(10):
+        price = abs(int(v.get(str(price_fid + i)) or 0))
+        size = abs(int(v.get(str(size_fid + i)) or 0))
+        if price:
+            out.append((price, size))
+    return tuple(out)

@@ -17,6 +17,19 @@ static VI reference (so no other VI would have fired). The path is a mean-revert
 in log price toward a slow daily trend. ``cfg.ticks`` is the exact number of ``0B``
 entries (opening, continuous, VI auction and closing trades together).
 
+Three options (off by default, so a seed's base day stays byte-identical) add the rest of
+the venue, drawn from their own random stream: ``auctions`` adds ``0H`` expected-price
+frames in the opening auction (each minute 08:30-08:59), in the VI auction (every 10 s)
+and in the closing auction (each minute 15:20-15:29); ``after_hours`` adds the
+pre-market closing-price session (prints at the previous close, 08:30-08:39), the
+post-close closing-price session (prints at the close, 15:40-15:59) and the after-hours
+single price (one print every 10 minutes, 16:10-18:00, within +-10% of the close), with
+their ``0s`` codes; ``nextrade`` names codes that also trade on Nextrade: ``_NX`` prints
+in its pre-market (08:00-08:49), main (each minute 09:00-15:19) and after-market
+(every 10 minutes 15:30-19:50) sessions, with the ``P``/``Q``/``R``/``S``/``U``/``V``
+codes. ``0H`` carries 20 (time), 10 (expected price), 11/12 (change), 15 (expected
+volume): the guide excerpt does not list the type, so these follow ``0B``'s numbering.
+
 The bundled sample was made with::
 
     write_tape("examples/sample-day.jsonl.gz", SAMPLE_CONFIG)
@@ -79,6 +92,9 @@ class SynthConfig:
     vi_time: str = "103000"
     multi_entry_ratio: float = 0.03
     receive_times: bool = True  # each line's "rt", to the millisecond
+    auctions: bool = False
+    after_hours: bool = False
+    nextrade: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         datetime.datetime.strptime(self.date, "%Y%m%d")  # noqa: DTZ007 - a bare date
@@ -96,6 +112,8 @@ class SynthConfig:
             raise ValueError("vi_time must lie between 09:05:00 and 15:15:00")
         if not 0.0 <= self.multi_entry_ratio <= 1.0:
             raise ValueError("multi_entry_ratio must lie in [0, 1]")
+        if not set(self.nextrade) <= set(codes):
+            raise ValueError(f"nextrade codes must be among the symbols: {self.nextrade}")
 
     def codes(self) -> tuple[str, ...]:
         """The symbol codes of the day, in header order."""
@@ -275,6 +293,7 @@ class _Day:
         self.vi_price = 0
         self.vi_ref = 0
         self.vi_x0: float | None = None
+        self.venue = _Venue(self)
 
     # --- price path ---------------------------------------------------------------
 
@@ -456,8 +475,10 @@ class _Day:
     def frames(self) -> Iterator[bytes]:
         rng, syms, cfg = self.rng, self.syms, self.cfg
         n = len(syms)
-        yield _session("0", "084000")
+        yield from self.venue.pre_open()  # with the 08:40 pre-open notice in its place
         yield _session("3", "090000")
+        if cfg.nextrade:
+            yield _session("R", "090000")
         for s in syms:
             yield _frame(self._auction_trade(s, 0, s.open, 30))
         # continuous trades: a U-shaped intraday profile, binned per second
@@ -478,12 +499,17 @@ class _Day:
         vi_i = syms.index(vi) if vi is not None else -1
         ratio = cfg.multi_entry_ratio
         expo = rng.expovariate
+        venue = self.venue
         for t in range(_CONT_END):
             if vi is not None:
                 if t == self.vi_trig:
                     yield from self._trigger(vi)
                 elif t == self.vi_rel:
                     yield from self._release(vi)
+                elif cfg.auctions and self.vi_trig < t < self.vi_rel and t % 10 == 0:
+                    yield venue.expected(vi, self.times[t], self.vi_price)
+            if cfg.nextrade and t % 60 == 0:
+                yield from venue.nx_main(t)
             c = counts[t]
             if not c:
                 continue
@@ -511,11 +537,134 @@ class _Day:
             if pending is not None:
                 yield _frame(pending)
         yield _session("2", "152000")
+        if cfg.nextrade:
+            yield _session("S", "152000")
+        yield from venue.closing_auction()
         for s in syms:
             n_ticks = rng.randint(-2, 2)
             p = min(s.pmax, max(s.pmin, shift_ticks(s.last, n_ticks)))
             yield _frame(self._auction_trade(s, _CONT_END + 600, p, 60))
         yield _session("4", _CLOSE_T)
+        yield from venue.after_close()
+
+
+class _Venue:
+    """The options' extra frames (auctions, after-hours, Nextrade), from their own random
+    stream so the base day is the same bytes with or without them."""
+
+    def __init__(self, day: _Day) -> None:
+        self.day = day
+        self.cfg = day.cfg
+        self.rng = random.Random(f"{day.cfg.seed}:venue")
+        self.nx = [s for s in day.syms if s.code in day.cfg.nextrade]
+
+    def _print(self, s: _Symbol, item: str, hms: str, p: int, vol: int, session: str) -> bytes:
+        diff = p - s.base
+        values = {
+            "20": hms,
+            "10": _signed(p, s.base),
+            "11": _plus(diff),
+            "12": _pct(diff * 100 / s.base),
+            "27": _signed(p + tick_size(p), s.base),
+            "28": _signed(p, s.base),
+            "15": f"-{vol}",
+            "13": str(vol),
+            "290": session,
+            "9081": "NXT" if item.endswith("_NX") else "KRX",
+        }
+        return _frame({"type": "0B", "name": "주식체결", "item": item, "values": values})
+
+    def expected(self, s: _Symbol, hms: str, near: int) -> bytes:
+        """A ``0H`` expected price near ``near``: it never fills anything."""
+        p = min(s.upper, max(s.lower, shift_ticks(near, self.rng.randint(-3, 3))))
+        diff = p - s.base
+        values = {
+            "20": hms,
+            "10": _signed(p, s.base),
+            "11": _plus(diff),
+            "12": _pct(diff * 100 / s.base),
+            "15": f"+{max(1, int(s.lot * self.rng.uniform(5, 30)))}",
+        }
+        return _frame({"type": "0H", "name": "주식예상체결", "item": s.code, "values": values})
+
+    def _lot(self, size: float) -> int:
+        return max(1, int(size * self.rng.uniform(0.5, 1.5)))
+
+    def _near(self, s: _Symbol, p: int, ticks: int = 2) -> int:
+        return min(s.pmax, max(s.pmin, shift_ticks(p, self.rng.randint(-ticks, ticks))))
+
+    def pre_open(self) -> Iterator[bytes]:
+        timed: list[tuple[str, bytes]] = [("084000", _session("0", "084000"))]
+        if self.nx:
+            timed.append(("080000", _session("P", "080000")))
+            timed.append(("085000", _session("Q", "085000")))
+            for m in range(0, 50, 5):
+                for s in self.nx:
+                    hms = f"08{m:02d}{self.rng.randint(0, 59):02d}"
+                    p = self._near(s, s.base)
+                    timed.append(
+                        (hms, self._print(s, s.code + "_NX", hms, p, self._lot(s.lot), "1"))
+                    )
+        if self.cfg.after_hours:  # the pre-market closing-price session, at the previous close
+            for s in self.day.syms:
+                for _ in range(2):
+                    hms = f"083{self.rng.randint(0, 9)}{self.rng.randint(0, 59):02d}"
+                    timed.append((hms, self._print(s, s.code, hms, s.base, self._lot(s.lot), "1")))
+        if self.cfg.auctions:
+            for m in range(30, 60):
+                for s in self.day.syms:
+                    hms = f"08{m:02d}00"
+                    timed.append((hms, self.expected(s, hms, s.open)))
+        timed.sort(key=lambda x: x[0])
+        yield from (frame for _, frame in timed)
+
+    def nx_main(self, t: int) -> Iterator[bytes]:
+        hms = self.day.times[t]
+        for s in self.nx:
+            p = self._near(s, s.last or s.open, 1)
+            yield self._print(s, s.code + "_NX", hms, p, self._lot(s.lot), "2")
+
+    def closing_auction(self) -> Iterator[bytes]:
+        if not self.cfg.auctions:
+            return
+        for m in range(20, 30):
+            for s in self.day.syms:
+                yield self.expected(s, f"15{m:02d}00", s.last)
+
+    def after_close(self) -> Iterator[bytes]:
+        timed: list[tuple[str, bytes]] = []
+        if self.nx:
+            timed.append(("153000", _session("U", "153000")))
+            timed.append(("200000", _session("V", "200000")))
+            for m in range(0, 270, 10):
+                t = 15 * 60 + 30 + m
+                hms = f"{t // 60:02d}{t % 60:02d}{self.rng.randint(0, 59):02d}"
+                for s in self.nx:
+                    p = self._near(s, s.last)
+                    timed.append(
+                        (hms, self._print(s, s.code + "_NX", hms, p, self._lot(s.lot), "3"))
+                    )
+        if self.cfg.after_hours:
+            timed += [("154000", _session("a", "154000")), ("160000", _session("b", "160000"))]
+            timed += [("160000", _session("c", "160000")), ("180000", _session("d", "180000"))]
+            for s in self.day.syms:
+                close = s.last
+                for _ in range(3):  # the post-close closing-price session, at the close
+                    hms = f"15{self.rng.randint(40, 59):02d}{self.rng.randint(0, 59):02d}"
+                    timed.append((hms, self._print(s, s.code, hms, close, self._lot(s.lot), "3")))
+                band = close // 10
+                p = close
+                for k in range(1, 13):  # a single price every 10 minutes, 16:10-18:00
+                    t = 16 * 60 + 10 * k
+                    hms = f"{t // 60:02d}{t % 60:02d}00"
+                    p = shift_ticks(p, self.rng.randint(-2, 2))
+                    p = min(
+                        round_to_tick(close + band, "down"),
+                        max(round_to_tick(close - band, "up"), p),
+                    )
+                    timed.append((hms, self._print(s, s.code, hms, p, self._lot(s.lot), "3")))
+        timed.sort(key=lambda x: x[0])
+        yield from (frame for _, frame in timed)
 
 
 def generate_frames(cfg: SynthConfig = SAMPLE_CONFIG) -> Iterator[bytes]:

@@ -2,6 +2,7 @@
 
 from autotrader.model.events import (
     BalanceUpdate,
+    Depth,
     Event,
     Execution,
     SessionChange,
@@ -20,6 +21,7 @@ from autotrader.model.orders import (
 
 __all__ = [
     "BalanceUpdate",
+    "Depth",
     "Event",
     "Exchange",
     "Execution",

@@ -25,6 +25,16 @@ class ViEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Depth:
+    """The order book's ten best levels (``0D``): (price, size) pairs, best first."""
+
+    symbol: str
+    asks: tuple[tuple[int, int], ...]
+    bids: tuple[tuple[int, int], ...]
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
 class SessionChange:
     """A market-operation change from ``0s`` field 215, by code and readable name."""
 
@@ -63,4 +73,4 @@ class BalanceUpdate:
     ts: float
 
 
-Event = ViEvent | SessionChange | Execution | BalanceUpdate
+Event = ViEvent | SessionChange | Depth | Execution | BalanceUpdate

@@ -11,6 +11,7 @@ from rich.markup import escape as markup_escape
 from autotrader.journal import queries
 from autotrader.report.pnl import realized_pnl
 from autotrader.report.problems import print_problems
+from autotrader.report.venue import print_venue_cancellations
 from autotrader.safetext import escape
 
 
@@ -49,6 +50,7 @@ def print_report(
         highlight=False,
     )
     print_problems(db, rid, con)
+    print_venue_cancellations(con, queries.orders(db, rid))  # IOC/FOK remainders, expiries
 
 
 def report_data(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:

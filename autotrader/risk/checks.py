@@ -9,6 +9,13 @@ Buys are entries, sells (cash or credit) exits: a kill switch at ``reducing`` an
 daily loss limit with ``exits_after_loss_limit`` still let exits through. A cancel only
 takes risk away: no check of time, session, VI, price, loss, kill switch, open-order
 count or duplicates stops it. A modify is checked on its new price.
+
+Session policy (docs/paper-fills.md, issue 11): the venue's own phases come first, an
+order type the venue refuses now never leaves (``venue_phase``). Beyond that, by
+default entries pass only in the regular session (trading hours 09:00-15:20, ``0s``
+session ``open``) and exits wherever the venue takes them; a rule running for the
+``closing_notice`` session event is never refused by a default, only by a setting the
+user made (``RiskLimits.explicit``).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from autotrader.market.phases import Venue, describe, phase_for, refusal, venue_of
 from autotrader.market.ticks import daily_limits, is_on_grid
 from autotrader.model import Loan, OrderAction, OrderRequest, Side
 from autotrader.risk.book import RiskBook
@@ -46,8 +54,14 @@ class RiskLimits:
     max_orders_per_symbol_per_minute: int = 10
     duplicate_window: float = 2.0  # seconds: same rule, symbol, side, qty and price
     max_price_deviation: float = 0.05  # limit price vs last trade, as a ratio
-    allowed_sessions: tuple[str, ...] = ("open",)  # 0s names; unknown session passes
-    vi_blocks: str = "market"  # during a VI auction block "market" orders, or "all"
+    # entries: 0s names (KRX's for KRX and SOR items, Nextrade's for _NX); unknown passes
+    allowed_sessions: tuple[str, ...] = ("open", "nxt_main_start")
+    vi_blocks: str = "market"  # entries in a VI auction: block "market" orders, "all", "none"
+    exit_hours: tuple[int, int] | None = None  # exits: None = whenever the venue takes them
+    exit_sessions: tuple[str, ...] | None = None  # exits: None = any session
+    # Session settings the user made (trading_hours, allowed_sessions, exit_hours,
+    # exit_sessions): a default yields to a rule on the closing_notice event, these do not.
+    explicit: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,42 +147,78 @@ def daily_loss(x: CheckInput, seen: Seen) -> str | None:
 # -- market state ------------------------------------------------------------------------
 
 
+def _guarded_as_entry(order: OrderRequest) -> bool:
+    """Session policy: sells are exits; buys, and a modify whose target is not known, are
+    held to the entry rules."""
+    return order.side is not Side.SELL
+
+
+def _closing_notice_rule(x: CheckInput, setting: str) -> bool:
+    """The order comes from a rule on ``on: session closing_notice`` and ``setting`` is a
+    default: defaults never refuse such a rule's orders (flattening before the close)."""
+    return setting not in x.limits.explicit and x.state.market.event.session == "closing_notice"
+
+
 def trading_hours(x: CheckInput, seen: Seen) -> str | None:
     if is_cancel(x.order):
         return None
+    entry = _guarded_as_entry(x.order)
+    window = (x.limits.trading_start, x.limits.trading_end) if entry else x.limits.exit_hours
+    setting = "trading_hours" if entry else "exit_hours"
     sod = x.state.market.sod
-    seen.update(time=_hms(sod), start=_hms(x.limits.trading_start), end=_hms(x.limits.trading_end))
-    if not x.limits.trading_start <= sod < x.limits.trading_end:
-        return (
-            f"{_hms(sod)} is outside trading hours "
-            f"{_hms(x.limits.trading_start)}-{_hms(x.limits.trading_end)}"
-        )
-    return None
+    seen.update(time=_hms(sod), side="entry" if entry else "exit")
+    if window is None:
+        return None  # exits: whenever the venue takes them (venue_phase)
+    start, end = window
+    seen.update(start=_hms(start), end=_hms(end))
+    if start <= sod < end or _closing_notice_rule(x, setting):
+        return None
+    what = "trading hours" if entry else "exit hours"
+    return f"{_hms(sod)} is outside {what} {_hms(start)}-{_hms(end)}"
 
 
 def session(x: CheckInput, seen: Seen) -> str | None:
     if is_cancel(x.order):
         return None
-    name = x.state.market.session
-    seen.update(session=name, allowed=list(x.limits.allowed_sessions))
-    if name and name not in x.limits.allowed_sessions:
-        return f"session '{name}' is not one of {', '.join(x.limits.allowed_sessions)}"
-    return None
+    entry = _guarded_as_entry(x.order)
+    allowed = x.limits.allowed_sessions if entry else x.limits.exit_sessions
+    market = x.state.market
+    nxt = venue_of(x.order.symbol) is Venue.NXT
+    name = market.nxt_session if nxt else market.session  # each venue's own 0s codes
+    seen.update(session=name, allowed=None if allowed is None else list(allowed))
+    if allowed is None or not name or name in allowed:
+        return None
+    if _closing_notice_rule(x, "allowed_sessions" if entry else "exit_sessions"):
+        return None
+    return f"session '{name}' is not one of {', '.join(allowed)}"
 
 
 def vi_auction(x: CheckInput, seen: Seen) -> str | None:
-    if is_cancel(x.order):
+    """Entries only: KRX takes exits in a VI auction, and a flattening rule wants out."""
+    if is_cancel(x.order) or not _guarded_as_entry(x.order):
         return None
     st = x.state
     market_order = not x.order.order_type.needs_price
     seen.update(vi_active=st.vi_active, market_order=market_order, blocks=x.limits.vi_blocks)
-    if not st.vi_active:
+    if not st.vi_active or x.limits.vi_blocks == "none":
         return None
     if x.limits.vi_blocks == "all":
         return f"{st.symbol} is in a VI auction ({st.vi_kind}): all orders blocked"
     if market_order:
         return f"{st.symbol} is in a VI auction ({st.vi_kind}): no market orders"
     return None
+
+
+def venue_phase(x: CheckInput, seen: Seen) -> str | None:
+    """The order type must be one the venue takes in its phase now (docs/paper-fills.md)."""
+    if not x.order.action.is_new:
+        return None  # a modify keeps its order's type; a cancel only takes risk away
+    st = x.state
+    venue = venue_of(x.order.symbol)
+    phase = phase_for(venue, st.market.sod, x.order.order_type, vi=st.vi_active)
+    seen.update(venue=venue.value, phase=phase.value, type=describe(x.order.order_type))
+    why = refusal(phase, x.order.order_type)
+    return None if why is None else f"{venue.value} {why} at {_hms(st.market.sod)}"
 
 
 # -- size and position -------------------------------------------------------------------
@@ -383,6 +433,7 @@ DEFAULT_CHECKS: tuple[tuple[str, Check], ...] = (
     ("trading_hours", trading_hours),
     ("session", session),
     ("vi_auction", vi_auction),
+    ("venue_phase", venue_phase),
     ("daily_loss", daily_loss),
     ("max_order_qty", max_order_qty),
     ("max_order_value", max_order_value),

@@ -8,7 +8,7 @@ checked by the loader, which knows where in the file each one stands.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -81,17 +81,35 @@ class RuleSpec(_Model):
 
 
 class RiskSpec(_Model):
-    """Per-strategy risk limits; unset values fall back to the global configuration."""
+    """Per-strategy risk settings: every key of the ``[risk]`` table. Unset values fall back
+    to the global configuration; limits can only tighten it, the session policy (hours,
+    sessions, VI block) is the strategy's own."""
 
     max_order_value: Money | None = None
     max_position_qty: Qty | None = None
-    trading_hours: tuple[str, str] | None = None
+    trading_hours: tuple[str, str] | Literal["none"] | None = Field(
+        default=None, description="entries: ['09:00', '15:20'], or 'none' for no hours check"
+    )
     max_order_qty: Qty | None = None
     max_position_value: Money | None = Field(default=None, description="KRW per symbol")
+    max_gross_exposure: Money | None = Field(default=None, description="KRW, all symbols")
     max_open_orders: Count | None = None
     daily_loss_limit: Money | None = Field(default=None, description="KRW after fees")
+    exits_after_loss_limit: bool | None = None
     max_orders_per_minute: Count | None = None
+    max_orders_per_symbol_per_minute: Count | None = None
     duplicate_window: Seconds | None = Field(default=None, description="seconds")
+    max_price_deviation: float | None = Field(default=None, gt=0, le=0.3, description="ratio")
+    allowed_sessions: tuple[str, ...] | None = Field(
+        default=None, description="entries: 0s session names, e.g. ['open']"
+    )
+    exit_hours: tuple[str, str] | None = Field(
+        default=None, description="exits: a window, else whenever the venue takes them"
+    )
+    exit_sessions: tuple[str, ...] | None = Field(default=None, description="exits: 0s names")
+    vi_blocks: Literal["market", "all", "none"] | None = Field(
+        default=None, description="entries during a VI auction: block market orders, all, none"
+    )
 
 
 class StrategySpec(_Model):

@@ -28,12 +28,17 @@ def test_sign_prefixed_prices_become_absolute_values(tmp_path: Path) -> None:
 
 
 def test_unknown_types_are_skipped_and_counted(tmp_path: Path) -> None:
-    """A 0D order-book entry is not an error: it is counted by type and skipped."""
+    """A 0H expected-price entry is not an error: it is counted by type and skipped; a 0D
+    book goes to the paper venue (its sizes cap fills), so it is not skipped."""
     h = Harness(ONE, tmp_path)
-    h.feed([real({"type": "0D", "item": "005930", "values": {}}, trade("005930", "090001", 1))])
+    book = {"type": "0D", "item": "005930", "values": {"41": "+70100", "61": "7"}}
+    h.feed(
+        [real({"type": "0H", "item": "005930", "values": {}}, book, trade("005930", "090001", 1))]
+    )
     c = h.decoder.counters
-    assert c.skipped_types == {"0D": 1}
+    assert c.skipped_types == {"0H": 1}
     assert h.engine.states["005930"].ticks == 1
+    assert h.broker.matcher.depth["005930"] == ({70_100: 7}, {})  # type: ignore[attr-defined]
 
 
 def test_malformed_entries_are_counted_and_state_is_untouched(tmp_path: Path) -> None:

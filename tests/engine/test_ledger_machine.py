@@ -540,7 +540,7 @@ class PaperMachine(RuleBasedStateMachine):
     @invariant()
     def ledger_equals_paper_book_and_journal(self) -> None:
         engine = self.h.engine
-        paper = {i for orders in self.paper._working.values() for i in orders}
+        paper = {i for book in self.paper.matcher.orders.values() for i in book}
         assert paper == {o.order_id for o in engine.ledger.new_orders()}
         self.h.journal.flush()
         unfinished = {

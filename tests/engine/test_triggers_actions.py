@@ -8,6 +8,7 @@ import pytest
 
 from autotrader.broker.kiwoom.orders import TRDE_TP, order_type_of
 from autotrader.model import Exchange, OrderAction, OrderState, OrderType
+from autotrader.risk import RiskLimits
 from tests.frames import real, trade
 from tests.harness import Harness
 
@@ -42,7 +43,6 @@ def test_limit_buy_price_expression_on_the_grid(tmp_path: Path) -> None:
         ("limit_ioc", "10"),
         ("limit_fok", "20"),
         ("conditional_limit", "5"),
-        ("after_hours_single", "62"),
         ("market_ioc", "13"),
         ("best_limit", "6"),
         ("top_priority_limit", "7"),
@@ -62,6 +62,19 @@ def test_every_order_type_maps_to_its_trde_tp(tmp_path: Path, name: str, code: s
     (order,) = h.placed()
     assert TRDE_TP[order.order_type] == code
     assert (order.price > 0) == priced
+
+
+def test_after_hours_single_maps_to_62_in_its_session(tmp_path: Path) -> None:
+    """after_hours_single is trde_tp 62, priced; it leaves in KRX's 16:00-18:00 session."""
+    h = Harness(
+        HEAD + "  - name: a\n    once_per_symbol: true\n    symbols: ['005930']\n"
+        "    do: [{buy: {qty: 1, type: after_hours_single, price: last}}]\n",
+        tmp_path,
+        limits=RiskLimits(trading_start=0, trading_end=24 * 3600),
+    )
+    tick(h, "160500")
+    (order,) = h.engine.ledger.working.values()
+    assert (TRDE_TP[order.order_type], order.price > 0) == ("62", True)
 
 
 def test_stop_limit_has_condition_price(tmp_path: Path) -> None:
@@ -132,8 +145,9 @@ def test_credit_orders_carry_loan_fields_and_exchange(tmp_path: Path) -> None:
     """credit_buy/credit_sell map to their actions, loan type and date; _NX trades on NXT."""
     h = Harness(
         HEAD + "  - name: c\n    symbols: ['000660_NX']\n    once_per_symbol: true\n"
-        "    do:\n      - credit_buy: {qty: 2, type: limit, price: ask}\n"
-        "      - credit_sell: {qty: 1, type: market, loan: single, loan_date: '20261101'}\n"
+        "    do:\n      - credit_buy: {qty: 2, type: limit, price: bid - 5 ticks}\n"
+        "      - credit_sell: {qty: 1, type: limit, price: ask + 5 ticks, loan: single,"
+        " loan_date: '20261101'}\n"
         "      - credit_cancel: all\n",
         tmp_path,
     )

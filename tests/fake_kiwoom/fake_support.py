@@ -6,7 +6,9 @@ Every await is bounded (``WAIT`` seconds) so a broken server fails a test, never
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import anyio
@@ -14,6 +16,7 @@ import httpx
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
+from autotrader.clock import SEOUL
 from autotrader.fake_kiwoom import FakeKiwoom
 
 WAIT = 2.0
@@ -22,11 +25,12 @@ ORDR, CRDORDR, ACNT = "/api/dostk/ordr", "/api/dostk/crdordr", "/api/dostk/acnt"
 
 
 def tick(
-    item: str, price: int, *, ask: int = 0, bid: int = 0, tm: str = "090001"
+    item: str, price: int, *, ask: int = 0, bid: int = 0, tm: str = "090001", volume: int = 1
 ) -> dict[str, Any]:
-    """A ``0B`` REAL frame as Kiwoom sends it: signed, string values."""
+    """A ``0B`` REAL frame as Kiwoom sends it: signed, string values; ``volume`` is the
+    print's size, which caps what the venue fills on it."""
     values = {"20": tm, "10": f"+{price}", "27": f"+{ask or price}", "28": f"+{bid or price}"}
-    values |= {"15": "+1", "13": "100"}
+    values |= {"15": f"+{volume}", "13": "100"}
     entry = {"type": "0B", "name": "주식체결", "item": item, "values": values}
     return {"trnm": "REAL", "data": [entry]}
 
@@ -144,10 +148,18 @@ async def next_00(ws: Ws) -> dict[str, str]:
     )
 
 
+def morning_clock() -> Callable[[], float]:
+    """10:00 KST on a trading day plus the real time elapsed: the venue is in continuous
+    trading whatever the machine's time (a tape frame's own time takes over once pushed)."""
+    start, t0 = datetime(2026, 11, 20, 10, 0, tzinfo=SEOUL).timestamp(), time.monotonic()
+    return lambda: start + (time.monotonic() - t0)
+
+
 @contextlib.asynccontextmanager
 async def running(**kwargs: Any) -> AsyncIterator[tuple[FakeKiwoom, Api]]:
     """A started fake, an httpx client on it, and a token already issued."""
     kwargs.setdefault("holdings", {"005930": (10, 58_000)})
+    kwargs.setdefault("clock", morning_clock())  # the venue's phases follow it: KRX open
     async with FakeKiwoom(**kwargs) as fake, httpx.AsyncClient(base_url=fake.rest_url) as http:
         api = Api(fake, http)
         await api.issue()

@@ -217,7 +217,7 @@ async def test_mismatch_domain_refuses_token_trs_and_login() -> None:
 
 async def test_offset_clock_moves_the_venues_times() -> None:
     """offset_clock(600): order times and the token's Date header run 10 minutes ahead."""
-    t0 = 1_795_000_000.0
+    t0 = 1_794_965_200.0  # 2026-11-18 09:26:40 Seoul: the venue takes limit orders
     async with running(clock=lambda: t0) as (fake, api):
         fake.faults.offset_clock(600)
         await api.call(ORDR, "kt10000", buy(price=60_000))

@@ -10,20 +10,21 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_buy_limit_is_accepted_then_filled_when_the_tape_crosses() -> None:
-    """A resting buy gets 접수, stays open above the ask, then fills at the crossing ask."""
+    """A resting buy gets 접수, stays open above it, then fills at its limit when a print
+    trades through it (docs/paper-fills.md F03)."""
     async with running() as (fake, api), socket(fake, api.token) as ws:
         answer = await api.call(ORDR, "kt10000", buy(qty=3, price=60_000))
         accepted = await next_00(ws)
         await fake.push_frame(tick("005930", 60_200, ask=60_300, bid=60_200))
         assert fake.orders[0].filled == 0
-        await fake.push_frame(tick("005930", 59_900, ask=59_900, bid=59_800))
+        await fake.push_frame(tick("005930", 59_900, ask=59_900, bid=59_800, volume=10))
         filled = await next_00(ws)
         balance = await ws.recv_until(lambda m: m["data"][0]["type"] == "04")
     assert answer["ord_no"] == accepted["9203"] == filled["9203"]
     assert (accepted["913"], accepted["905"], accepted["902"]) == ("접수", "+매수", "3")
     assert (filled["913"], filled["910"], filled["911"], filled["902"]) == (
         "체결",
-        "59900",
+        "60000",
         "3",
         "0",
     )
@@ -32,11 +33,11 @@ async def test_buy_limit_is_accepted_then_filled_when_the_tape_crosses() -> None
 
 
 async def test_market_sell_fills_at_the_next_ticks_bid() -> None:
-    """A market sell rests until the next tick and fills at its bid."""
+    """A market sell that meets no quote rests until the next tick and fills at its bid."""
     async with running() as (fake, api), socket(fake, api.token) as ws:
         answer = await api.call(ORDR, "kt10001", buy(qty=2, tp="3"))
         assert (await next_00(ws))["905"] == "-매도"
-        await fake.push_frame(tick("005930", 60_100, ask=60_200, bid=60_100))
+        await fake.push_frame(tick("005930", 60_100, ask=60_200, bid=60_100, volume=10))
         filled = await next_00(ws)
     assert answer["return_code"] == 0
     assert (filled["910"], filled["911"], filled["907"]) == ("60100", "2", "1")
@@ -50,17 +51,18 @@ async def test_partial_fills_follow_max_fill_qty_per_tick() -> None:
         await next_00(ws)
         remaining = []
         for _ in range(3):
-            await fake.push_frame(tick("005930", 60_000))
+            await fake.push_frame(tick("005930", 60_000, volume=10))
             remaining.append((await next_00(ws))["902"])
     assert remaining == ["3", "1", "0"]
 
 
-async def test_ioc_cancels_what_the_first_tick_does_not_fill() -> None:
-    """A limit IOC (10) fills what it can on the next tick and the rest is cancelled."""
+async def test_ioc_cancels_at_once_what_it_cannot_fill_on_arrival() -> None:
+    """A limit IOC (10) fills what the quote it meets allows and the rest is cancelled at
+    once, in the same answer (docs/paper-fills.md F09)."""
     async with running(max_fill_qty=1) as (fake, api), socket(fake, api.token) as ws:
+        await fake.push_frame(tick("005930", 60_000, volume=10))
         await api.call(ORDR, "kt10000", buy(qty=3, price=60_000, tp="10"))
         await next_00(ws)
-        await fake.push_frame(tick("005930", 60_000))
         fill, cancel = await next_00(ws), await next_00(ws)
     assert (fill["913"], fill["911"]) == ("체결", "1")
     assert (cancel["913"], cancel["902"]) == ("취소", "0")
@@ -136,7 +138,7 @@ async def test_fills_query_lists_filled_orders_newest_first() -> None:
     async with running() as (fake, api):
         await api.call(ORDR, "kt10000", buy(qty=1, tp="3"))
         await api.call(ORDR, "kt10001", buy(qty=1, tp="3"))
-        await fake.push_frame(tick("005930", 60_000, ask=60_100, bid=59_900))
+        await fake.push_frame(tick("005930", 60_000, ask=60_100, bid=59_900, volume=10))
         body = {"qry_tp": "0", "sell_tp": "0", "stk_cd": "", "ord_no": "", "stex_tp": "0"}
         answer = await api.call(ACNT, "ka10076", body)
     rows = [(r["ord_no"], r["io_tp_nm"], r["cntr_pric"]) for r in answer["cntr"]]
@@ -152,3 +154,17 @@ async def test_stop_limit_waits_for_its_condition_price() -> None:
         assert fake.orders[0].filled == 0
         await fake.push_frame(tick("005930", 60_500))
     assert fake.orders[0].filled == 1
+
+
+async def test_an_order_type_the_venue_refuses_in_its_phase_is_answered_with_code_20() -> None:
+    """An after_hours_close (81) at 09:00:01 and a market order on Nextrade at 16:00 are
+    refused with return code 20 and the venue's reason (docs/paper-fills.md); no order."""
+    async with running(mock=False) as (fake, api):
+        await fake.push_frame(tick("005930", 60_000))
+        early = await api.call(ORDR, "kt10000", buy(qty=1, tp="81"))
+        await fake.push_frame(tick("005930_NX", 60_000, tm="160000"))
+        nx = await api.call(ORDR, "kt10000", buy(qty=1, tp="3") | {"dmst_stex_tp": "NXT"})
+    assert early["return_code"] == 20
+    assert early["return_msg"] == "krx_continuous does not accept after_hours_close"
+    assert (nx["return_code"], nx["return_msg"]) == (20, "nxt_after does not accept market")
+    assert fake.orders == []

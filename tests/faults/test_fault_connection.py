@@ -32,7 +32,7 @@ CROSSING = tick("005930", 60_000, ask=60_000, bid=59_900)  # fills the resting b
 
 async def resting(live: Live) -> None:
     await live.push(RESTING)
-    await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+    await live.until(lambda: any(o.broker_order_no for o in live.orders()))
 
 
 def filled(live: Live) -> bool:

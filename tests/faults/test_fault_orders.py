@@ -51,7 +51,7 @@ async def test_1700_storm_is_paced_and_orders_are_resent_only_when_refused(
         faults.rate_limit("ka10075", 3)
         faults.rate_limit("ka10076", 3)
         await live.push(HYNIX)
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: any(o.broker_order_no for o in live.orders()))
         await live.push(HYNIX)
         await live.until(lambda: holding(live) == 3)
         await live.runner.broker.catch_up()  # a resync through the storm's tail
@@ -96,7 +96,7 @@ async def test_token_expiry_mid_run_is_renewed_for_orders_queries_and_login(
         assert live.runner.broker.rest.tokens.margin == pytest.approx(1.5, abs=0.1)
         live.fake.faults.expire_tokens()
         await live.push(HYNIX)  # the order meets 8005, renews, goes again
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: any(o.broker_order_no for o in live.orders()))
         live.fake.faults.expire_tokens()
         await live.fake.faults.drop_sockets()  # LOGIN with the dead token is refused
         await live.until(lambda: live.runner.realtime.sessions >= 2)
@@ -155,7 +155,7 @@ async def test_duplicated_or_reordered_00_events_count_each_fill_once(
     fake: dict[str, Any] = FAULT_FAKE | {"max_fill_qty": 1}
     async with live_run(tmp_path, RESTING_BUY, fake_options=fake, settings=FAULT_SETTINGS) as live:
         await live.push(tick("005930", 60_100, ask=60_100, bid=60_000))
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: any(o.broker_order_no for o in live.orders()))
         if fault == "duplicate":
             live.fake.faults.duplicate_executions()
         else:
@@ -192,9 +192,7 @@ async def test_venue_clock_ten_minutes_off_changes_nothing(
         await live.push(HYNIX)
         await live.until(lambda: len(live.orders()) == 1)
         (order,) = live.orders()
-        await live.until(lambda: order.state is OrderState.ACCEPTED)
-        await live.push(HYNIX)
-        await live.until(lambda: order.state is OrderState.FILLED)
+        await live.until(lambda: order.state is OrderState.FILLED)  # at arrival, on the quote
         assert len(live.fake.tokens.issued) == issued  # not renewed on every call
         assert len(live.fake.orders) == 1
     assert_books_agree(live)
@@ -248,7 +246,7 @@ async def test_resync_answer_without_return_code_is_not_taken_for_an_empty_accou
         tmp_path, RESTING_BUY, fake_options=FAULT_FAKE, settings=FAULT_SETTINGS
     ) as live:
         await live.push(tick("005930", 60_100, ask=60_100, bid=60_000))
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: any(o.broker_order_no for o in live.orders()))
         await live.fake.faults.drop_sockets()
         live.fake.faults.omit_return_code(2)
         await live.push(tick("005930", 60_000, ask=60_000, bid=59_900))
@@ -272,7 +270,7 @@ async def test_fill_on_a_modifys_new_number_before_the_modify_ack(
         tmp_path, RESTING_BUY, fake_options=FAULT_FAKE, settings=FAULT_SETTINGS
     ) as live:
         await live.push(tick("005930", 60_100, ask=60_100, bid=60_000))
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: any(o.broker_order_no for o in live.orders()))
         (order,) = live.orders()
         live.fake.faults.reorder_executions(3)  # 접수, 확인 of the modify, then its fill
         modify = place(
@@ -327,13 +325,15 @@ async def test_an_identical_order_filled_earlier_today_does_not_make_a_doubt_amb
     """The same buy was placed and filled before this run started (numbers seen at start
     are below every later request's floor), so the lost answer still resolves to the one
     order that can be ours; its fill is kept."""
+    from autotrader.market.venue_types import Print
     from autotrader.model import Side
 
     capture(caplog)
 
     def earlier_twin(fake: Any) -> None:
         fake.book.place(Side.BUY, "005930", 3, "0", 60_000)
-        fake.book.on_tick("005930", 60_000, 60_000, 59_900)  # filled: 7 + 3 = 10 held
+        now = fake.book._now_ts()
+        fake.book.on_print("005930", Print(60_000, 10, 60_000, 59_900, now))  # 7 + 3 held
 
     fake = FAULT_FAKE | {"holdings": {"005930": (7, 58_000)}}
     async with live_run(

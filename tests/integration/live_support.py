@@ -70,10 +70,13 @@ class ManualClock:
         self.now += seconds
 
 
-def tick(item: str, price: int, *, ask: int = 0, bid: int = 0) -> dict[str, Any]:
-    """A ``0B`` REAL frame as Kiwoom sends it (signed string values)."""
+def tick(
+    item: str, price: int, *, ask: int = 0, bid: int = 0, volume: int = 1_000
+) -> dict[str, Any]:
+    """A ``0B`` REAL frame as Kiwoom sends it (signed string values); ``volume`` is the
+    print's size, which caps what the venue fills on it."""
     values = {"20": "100000", "10": f"+{price}", "27": f"+{ask or price}", "28": f"+{bid or price}"}
-    values |= {"15": "+1", "13": "100", "11": "0", "12": "0.00"}
+    values |= {"15": f"+{volume}", "13": "100", "11": "0", "12": "0.00"}
     entry = {"type": "0B", "name": "주식체결", "item": item, "values": values}
     return {"trnm": "REAL", "data": [entry]}
 
@@ -243,3 +246,10 @@ BUY_WHILE_FLAT = """\
 def accepted(live: Live) -> bool:
     """Some order of the run is accepted and working."""
     return any(o.state is OrderState.ACCEPTED for o in live.orders())
+
+
+def placed(live: Live) -> bool:
+    """Some order of the run was taken by the venue: working, or already filled on arrival
+    (a market order fills at once against the quote it meets)."""
+    taken = (OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED, OrderState.FILLED)
+    return any(o.state in taken for o in live.orders())

@@ -10,7 +10,6 @@ import pytest
 from autotrader.engine.killswitch import halt_path, read_command
 from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.fake_kiwoom.orders import BalanceEvent, Holding
-from autotrader.model import OrderState
 from autotrader.risk.book import TradingLevel
 from autotrader.risk.checks import RiskLimits
 from tests.integration.live_support import (
@@ -20,6 +19,7 @@ from tests.integration.live_support import (
     SECRETKEY,
     ManualClock,
     live_run,
+    placed,
     rows,
     tick,
 )
@@ -37,11 +37,13 @@ async def test_cash_comes_from_the_account_and_04_balances_are_journaled(tmp_pat
         book = live.runner.engine.book
         assert book.cash == live.fake.book.orderable_cash() == 100_000_000
         await live.push(tick("000660", 200_000))
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: placed(live))
         await live.push(tick("000660", 200_000))
         await live.until(lambda: "000660" in live.runner.balances)
         assert live.runner.balances["000660"].qty == 3
-        assert live.runner._balance_checks == {}  # it agreed: nothing to re-check
+        # a fill at arrival can reach the socket before the order's own answer: the 04
+        # is re-checked after the grace and then agrees
+        await live.until(lambda: live.runner._balance_checks == {})
         assert book.cash < 100_000_000 - 3 * 200_000  # the fill moved it
     snapshots = rows(
         live.journal_path, "SELECT symbol, qty FROM position_snapshots WHERE reason = 'kiwoom 04'"
@@ -92,6 +94,6 @@ async def test_raw_frames_are_journaled_when_configured(tmp_path: Path) -> None:
     """With raw_frames, every REAL frame's text (ticks and 00/04) reaches the frames table."""
     async with live_run(tmp_path, BUY_WHILE_FLAT, raw_frames=True) as live:
         await live.push(tick("000660", 200_000))
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: placed(live))
     frames = [r["frame"] for r in rows(live.journal_path, "SELECT frame FROM frames")]
     assert any('"0B"' in f for f in frames) and any('"00"' in f for f in frames)

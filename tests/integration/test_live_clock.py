@@ -12,7 +12,7 @@ import pytest
 from autotrader.broker.base import Emit
 from autotrader.clock import SEOUL
 from autotrader.model import OrderRequest, OrderState
-from tests.integration.live_support import ManualClock, live_run, rows, tick
+from tests.integration.live_support import ManualClock, live_run, placed, rows, tick
 
 NINE_TWENTY_NINE = datetime(2026, 11, 20, 9, 29, 58, tzinfo=SEOUL).timestamp()
 
@@ -67,7 +67,7 @@ async def test_at_rule_fires_at_its_time_with_no_ticks(tmp_path: Path) -> None:
         await live.until(lambda: st.ticks == 1)
         assert live.orders() == []
         clock.advance(3.0)  # 09:30:01; no frame arrives from now on
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: placed(live))
         (order,) = live.orders()
         assert (order.rule, order.qty, order.price) == ("at-0930", 1, 59_000)
         assert st.ticks == 1
@@ -85,7 +85,7 @@ async def test_start_rules_run_once_ready_and_stop_rules_before_shutdown(tmp_pat
     async with live_run(tmp_path, START_STOP) as live:
         assert live.runner.engine.stats["fired"] == 1  # 'hello', before any frame
         await live.push(tick("005930", 60_000))
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: placed(live))
         await live.stop()
         assert live.fake.open_orders() == []
     journaled = [

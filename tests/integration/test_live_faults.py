@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autotrader.model import OrderState
-from tests.integration.live_support import BUY_WHILE_FLAT, accepted, live_run, rows, tick
+from tests.integration.live_support import BUY_WHILE_FLAT, accepted, live_run, placed, rows, tick
 
 RESTING_BUY = """\
   - name: resting-buy
@@ -72,7 +72,7 @@ async def test_rate_limit_storm_is_throttled_without_failing_the_run(tmp_path: P
         faults.rate_limit("ka10076", 3)
         faults.rate_limit("kt00018", 3)
         await live.push(tick("000660", 200_000))
-        await live.until(lambda: accepted(live))
+        await live.until(lambda: placed(live))
         results = await asyncio.gather(
             live.runner.broker.account.fills(), live.runner.broker.account.balance()
         )

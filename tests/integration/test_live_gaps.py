@@ -22,13 +22,13 @@ from tests.integration.live_support import (
     tick,
 )
 
-IOC_BUY = """\
-  - name: ioc-buy
+DAY_BUY = """\
+  - name: day-buy
     symbols: ["005930"]
     when: open_orders == 0 and position.qty == 10
     cooldown: 1h
     do:
-      - buy: {qty: 2, type: limit_ioc, price: 59000}
+      - buy: {qty: 2, type: limit, price: 59000}
 """
 
 RESTING_BUY = """\
@@ -45,16 +45,19 @@ RESTING_BUY = """\
 async def test_reconnect_catch_up_closes_an_order_the_exchange_cancelled_in_the_gap(
     tmp_path: Path,
 ) -> None:
-    """An IOC remainder cancelled while the socket is down: ka10075 after the reconnect
-    shows it gone, so the order ends cancelled and the open-order count is right."""
-    async with live_run(tmp_path, IOC_BUY) as live:
+    """A day order the exchange expires at the close while the socket is down (the tape's
+    15:30:00 single price does not reach it): ka10075 after the reconnect shows it gone,
+    so the order ends cancelled and the open-order count is right."""
+    async with live_run(tmp_path, DAY_BUY) as live:
         await live.push(tick("005930", 60_100, ask=60_100, bid=60_000))
         await live.until(lambda: accepted(live))
         (order,) = live.orders()
         st = live.runner.engine.states["005930"]
         assert st.open_orders == 1
         await live.fake.faults.drop_sockets()
-        await live.push(tick("005930", 60_100, ask=60_100, bid=60_000))  # IOC rest cancelled
+        closing = tick("005930", 60_100, ask=60_100, bid=60_000)
+        closing["data"][0]["values"]["20"] = "153000"  # the closing auction's print: expired
+        await live.push(closing)
         assert live.fake.open_orders() == []
         await live.until(lambda: order.state is OrderState.CANCELLED)
         assert st.open_orders == 0 and live.runner.engine.book.open_orders == 0

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from autotrader.market.matching import Print
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
-from tests.integration.live_support import Live, live_run, rows, tick
+from tests.integration.live_support import Live, live_run, placed, rows, tick
 
 RESTING_BUY = """\
   - name: resting-buy
@@ -37,7 +38,7 @@ def place(live: Live, action: OrderAction, **kw: object) -> OrderRequest:
 
 async def resting_order(live: Live) -> OrderRequest:
     await live.push(tick("005930", 60_100, ask=60_100, bid=60_000))
-    await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+    await live.until(lambda: placed(live))
     (order,) = live.orders()
     return order
 
@@ -91,7 +92,8 @@ async def test_a_modified_order_filled_in_a_socket_gap_is_caught_up_as_filled(
         await live.until(lambda: modify.state is OrderState.ACCEPTED)
         (server,) = live.fake.open_orders()
         assert server.ord_no == modify.broker_order_no != first_no
-        live.fake.book.on_tick("005930", 59_500, 59_500, 59_400)  # fills; no 00 reaches us
+        at = live.fake.venue_now()
+        live.fake.book.on_print("005930", Print(59_500, 10, 59_500, 59_400, at))  # no 00 reaches us
         assert live.fake.open_orders() == []
         live.fake.faults.silence(on=False)
         await live.fake.faults.drop_sockets()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
-from tests.integration.live_support import Live, live_run, rows, tick
+from tests.integration.live_support import Live, live_run, placed, rows, tick
 
 SELL_HOLDING = """\
   - name: sell-holding
@@ -61,7 +61,7 @@ async def test_positions_come_from_the_account_and_fills_arrive_through_00(tmp_p
         st = live.runner.engine.states["005930"]
         assert (st.pos_qty, st.pos_avg) == (10, 58_000)
         await live.push(tick("005930", 60_000))
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: placed(live))
         await live.push(tick("005930", 60_100, bid=60_000))
         await live.until(lambda: st.pos_qty == 0)
         (order,) = live.orders()
@@ -107,7 +107,7 @@ async def test_stock_and_credit_orders_are_placed_modified_and_cancelled(tmp_pat
     """kt10000/2/3 and kt10006/8/9 round trips: the journal ends as the server's book."""
     async with live_run(tmp_path, RESTING_BUY) as live:
         await live.push(tick("005930", 60_000))
-        await live.until(lambda: any(o.state is OrderState.ACCEPTED for o in live.orders()))
+        await live.until(lambda: placed(live))
         (stock,) = live.orders()
         assert (stock.order_type, stock.price, stock.qty) == (OrderType.LIMIT, 59_000, 2)
         place(

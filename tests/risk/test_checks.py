@@ -101,7 +101,7 @@ def test_trading_hours_rejects_before_the_open() -> None:
 def test_session_rejects_a_session_not_allowed_and_passes_unknown() -> None:
     """'closing_notice' is refused by default; an unknown session ('') passes."""
     reason, _ = run(c.session, check_input(st=state(session="closing_notice")))
-    assert reason == "session 'closing_notice' is not one of open"
+    assert reason == "session 'closing_notice' is not one of open, nxt_main_start"
     assert run(c.session, check_input(st=state(session="")))[0] is None
 
 

@@ -80,13 +80,23 @@ def test_halt_file_cancels_open_orders_and_blocks_new_ones(tmp_path: Path) -> No
 def test_reduce_lets_exits_through_and_refuses_entries(tmp_path: Path) -> None:
     """At 'reducing' a sell leaves and a buy is rejected by kill_switch."""
     h = Harness(BUY_THEN_SELL, tmp_path, limits=RiskLimits(daily_loss_limit=10**9))
-    h.feed([real(trade("005930", "100000", 70_000)), real(trade("005930", "100001", 70_000))])
+    h.feed(
+        [
+            real(trade("005930", "100000", 70_000, volume=1_000)),
+            real(trade("005930", "100001", 70_000, volume=1_000)),
+        ]
+    )
     assert h.engine.states["005930"].pos_qty == 100
     write_command(halt_path(h.journal.path), TradingLevel.REDUCING, "test")
     h.engine.watch(force=True)
-    h.feed([real(trade("005930", "100002", 59_000)), real(trade("005930", "100003", 59_000))])
+    h.feed(
+        [
+            real(trade("005930", "100002", 59_000, volume=1_000)),
+            real(trade("005930", "100003", 59_000, volume=1_000)),
+        ]
+    )
     assert h.engine.states["005930"].pos_qty == 0
-    h.feed([real(trade("005930", "100005", 70_000))])
+    h.feed([real(trade("005930", "100005", 70_000, volume=1_000))])
     (reason,) = h.rows("SELECT reason FROM orders WHERE state = 'rejected'")[0]
     assert reason == "risk: kill_switch: kill switch is reducing (test): exits only"
 
@@ -109,10 +119,20 @@ def test_daily_loss_limit_halts_entries_cancels_and_persists(tmp_path: Path) -> 
     """A loss past the limit moves the engine to reducing and writes the halt file."""
     h = Harness(BUY_THEN_SELL, tmp_path, limits=RiskLimits(daily_loss_limit=500_000))
     h.engine.killswitch.persist = True  # as a live run does
-    h.feed([real(trade("005930", "100000", 70_000)), real(trade("005930", "100001", 70_000))])
+    h.feed(
+        [
+            real(trade("005930", "100000", 70_000, volume=1_000)),
+            real(trade("005930", "100001", 70_000, volume=1_000)),
+        ]
+    )
     assert h.engine.book.level is TradingLevel.ACTIVE
     # marked at 64,000 (-600,000 and fees); checked every 5 clock seconds, not per tick
-    h.feed([real(trade("005930", "100003", 64_000)), real(trade("005930", "100009", 64_000))])
+    h.feed(
+        [
+            real(trade("005930", "100003", 64_000, volume=1_000)),
+            real(trade("005930", "100009", 64_000, volume=1_000)),
+        ]
+    )
     assert h.engine.book.level is TradingLevel.REDUCING
     command = read_command(halt_path(h.journal.path))
     assert command is not None and command.level is TradingLevel.REDUCING

@@ -59,6 +59,7 @@ HELD = 20  # shares of each symbol held at the start, bought at the base price
 COMMISSION_PPM, SELL_TAX_PPM = 20_000, 2_000  # commission exaggerated: its gaps show
 DAY0 = day_start(datetime.date(2026, 11, 20))
 START = 9 * 3600 + 5 * 60  # 09:05: the clock of the opening ticks
+KRX_TAKES_ORDERS = (8 * 3600 + 30 * 60, 15 * 3600 + 30 * 60)  # limit/market: 08:30-15:30
 VALID_LOANS = {("combined", ""), ("combined", "20261015"), ("single", "20261015")}
 LOANS = (*sorted(VALID_LOANS), ("single", ""), ("single", "20261345"), ("", ""), ("12", ""))
 PLAN = compile_strategy(
@@ -224,12 +225,15 @@ class Oracle:
             bad.append("kill_switch_reducing")
         if not self.loaded:
             bad.append("account_loaded")
-        if not lim.trading_start <= now - DAY0 < lim.trading_end:
+        # the session policy holds entries; exits go wherever KRX takes them
+        if buy and not lim.trading_start <= (now - DAY0) % 86_400 < lim.trading_end:
             bad.append("trading_hours")
-        if self.session and self.session not in lim.allowed_sessions:
+        if buy and self.session and self.session not in lim.allowed_sessions:
             bad.append("session")
-        if symbol in self.vi and (market or lim.vi_blocks == "all"):
+        if buy and symbol in self.vi and (market or lim.vi_blocks == "all"):
             bad.append("vi_auction")
+        if not KRX_TAKES_ORDERS[0] <= (now - DAY0) % 86_400 < KRX_TAKES_ORDERS[1]:
+            bad.append("venue_phase")  # limit and market: the auctions and continuous
         ref = self.ref_price(order)
         value = order.qty * ref
         if order.qty > lim.max_order_qty:
@@ -551,7 +555,9 @@ FAMILIES: tuple[Family, ...] = (
         ("max_open_orders",),
         program(
             (ticks(), 1),
-            (fires(offs=(None, -3, -4, 3, 4)), 4),
+            # mostly limits off the market: marketable orders fill on arrival, only
+            # resting ones keep counting against max_open_orders
+            (fires(sides=(B, B, S), offs=(-3, -4, -5, -3, None)), 4),
             (cancels, 1),
         ),
         examples=([Fire("005930", B, 1, -3, rule=r) for r in "abcdef"],),
@@ -611,6 +617,15 @@ FAMILIES: tuple[Family, ...] = (
                 Fire("005930", B, 1, None),
             ],
         ),
+    ),
+    Family(
+        "venue",
+        LOOSE,
+        ("venue_phase",),
+        program((ticks(dts=(0, 600, 3600, 7200)), 1), (fires((1, 5)), 3)),
+        examples=(
+            [Tick("005930", 0, 7 * 3600), Fire("005930", B, 1, None), Fire("005930", S, 1, 0)],
+        ),  # fmt: skip
     ),
     Family(
         "vi",

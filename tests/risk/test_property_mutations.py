@@ -127,6 +127,7 @@ MUTANTS: list[tuple[str, str, Check, str, str]] = [
     ("duplicate/half-window", "duplicate",
      with_limits(checks.duplicate, duplicate_window=lambda w: w / 2), "duplicate", "duplicate"),
     ("vi_auction", "vi_auction", passes, "vi", "vi_auction"),
+    ("venue_phase", "venue_phase", passes, "venue", "venue_phase"),
     ("vi_auction/all-as-market", "vi_auction",
      with_limits(checks.vi_auction, vi_blocks=lambda _: "market"), "vi_all", "vi_auction"),
 ]  # fmt: skip

@@ -32,7 +32,7 @@ def test_entry_at_0900_sees_the_opening_session_frame_of_the_same_instant(
         ],
     )
     assert out.orders() == [
-        "09:00:00.000 open-entry buy 10 market -> filled 10@70200 09:00:00.400",
+        "09:00:00.000 open-entry buy 10 market -> filled 10@70100 09:00:00.000",
     ]
 
 
@@ -81,9 +81,9 @@ def test_half_second_trigger_times(tmp_path: Path) -> None:
         config=NO_DUPLICATE_CHECK,
     )
     assert out.orders() == [
-        "09:30:00.000 half buy 1 market -> filled 1@70100 09:30:00.250",
-        "09:30:00.500 half buy 1 market -> filled 1@70200 09:30:00.750",
-        "09:30:01.000 half buy 1 market -> filled 1@70300 09:30:01.250",
+        "09:30:00.000 half buy 1 market -> filled 1@70000 09:30:00.000",
+        "09:30:00.500 half buy 1 market -> filled 1@70100 09:30:00.500",
+        "09:30:01.000 half buy 1 market -> filled 1@70200 09:30:01.000",
     ]
     # 09:30:01.500: three shares held, the condition is false: no firing.
     assert [d[:12] for d in out.decisions()] == ["09:30:00.000", "09:30:00.500", "09:30:01.000"]
@@ -122,9 +122,9 @@ def test_hours_guard_refuses_a_clock_entry_outside_trading_hours(tmp_path: Path)
         config=NO_DUPLICATE_CHECK,
     )
     assert out.orders() == [
-        "14:59:59.000 late buy 1 limit 70000 -> accepted 14:59:59.000",
-        "15:00:00.000 late buy 1 limit 70000 -> rejected "
-        "(risk: trading_hours: 15:00:00 is outside trading hours 09:00:00-15:00:00) 15:00:00.000",
+        "14:59:59.000 late buy 1 limit 70000 -> filled 1@70000 14:59:59.000",
+        "15:00:00.000 late buy 1 limit 70000 -> rejected (risk: trading_hours: 15:00:00 is "
+        "outside trading hours 09:00:00-15:00:00) 15:00:00.000",
     ]
 
 
@@ -151,4 +151,4 @@ def test_the_report_shows_times_to_the_millisecond(tmp_path: Path) -> None:
     console = Console(record=True, width=200)
     print_report(open_journal(out.db), out.result.run_id, console=console)
     text = console.export_text()
-    assert "pending 09:00:00.125" in text and "filled +0.250 s" in text
+    assert "pending 09:00:00.125" in text

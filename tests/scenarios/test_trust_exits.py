@@ -34,7 +34,7 @@ def test_trailing_stop_in_percent_after_a_limit_entry(tmp_path: Path) -> None:
     )
     assert out.orders() == [
         "09:00:01.000 entry buy 10 limit 70000 -> filled 10@70000 09:00:02.500",
-        "09:00:40.250 trail sell 10 market -> filled 10@70400 09:00:40.750",
+        "09:00:40.250 trail sell 10 market -> filled 10@70500 09:00:40.250",
     ]
 
 
@@ -62,7 +62,7 @@ def test_trailing_stop_in_price_uses_the_high_since_entry_not_before(tmp_path: P
     )
     assert out.orders() == [
         "09:30:00.000 entry buy 3 limit 71000 -> filled 3@71000 09:30:00.500",
-        "09:32:00.000 trail sell 3 limit 70500 -> filled 3@70500 09:32:01.000",
+        "09:32:00.000 trail sell 3 limit 70500 -> filled 3@70500 09:32:00.000",
     ]
 
 
@@ -87,8 +87,8 @@ def test_position_age_exit(tmp_path: Path) -> None:
         ],
     )
     assert out.orders() == [
-        "09:00:30.000 entry buy 1 market -> filled 1@70100 09:00:30.400",
-        "09:03:00.000 stale sell 1 market -> filled 1@69900 09:03:10.000",
+        "09:00:30.000 entry buy 1 market -> filled 1@70000 09:00:30.000",
+        "09:03:00.000 stale sell 1 market -> filled 1@70000 09:03:00.000",
     ]
 
 
@@ -128,7 +128,7 @@ def test_a_wholly_unfilled_cancelled_order_is_replaced_by_its_age(tmp_path: Path
     assert out.orders() == [
         "09:01:00.000 bid-low buy 2 limit 69000 -> cancelled (2 cancelled) 09:01:31.000",
         "09:01:31.000 bid-low cancel 0 market -> done 09:01:31.000",
-        "09:01:31.000 retry buy 2 market -> filled 2@70100 09:01:31.000",
+        "09:01:31.000 retry buy 2 market -> filled 2@70000 09:01:31.000",
     ]
 
 
@@ -156,8 +156,8 @@ def test_stop_loss_with_a_resting_take_profit(tmp_path: Path) -> None:
         ],
     )
     assert out.orders() == [
-        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.200",
-        "09:00:01.200 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 09:05:00.000",
+        "09:00:01.000 entry buy 10 market -> filled 10@70000 09:00:01.000",
+        "09:00:01.000 take-profit sell 10 limit 71000 -> cancelled (10 cancelled) 09:05:00.000",
         "09:05:00.000 stop-loss cancel 0 market -> done 09:05:00.000",
-        "09:05:00.000 stop-loss sell 10 market -> filled 10@69100 09:05:00.300",
+        "09:05:00.000 stop-loss sell 10 market -> filled 10@69200 09:05:00.000",
     ]

@@ -30,9 +30,9 @@ def test_entry_on_vi_release(tmp_path: Path) -> None:
         ],
     )
     assert out.orders() == [
-        "10:30:00.000 during buy 5 market -> rejected "
-        "(risk: vi_auction: 005930 is in a VI auction (static): no market orders) 10:30:00.000",
-        "10:32:07.000 after buy 5 limit 77000 -> filled 5@77000 10:32:08.250",
+        "10:30:00.000 during buy 5 market -> rejected (risk: vi_auction: 005930 is in a VI "
+        "auction (static): no market orders) 10:30:00.000",
+        "10:32:07.000 after buy 5 limit 77000 -> filled 5@77000 10:32:07.000",
     ]
 
 
@@ -76,8 +76,8 @@ def test_credit_buy_then_credit_sell(tmp_path: Path) -> None:
         ],
     )
     assert out.orders() == [
-        "09:01:00.000 margin-in credit_buy 3 limit 70100 -> filled 3@70100 09:01:00.500",
-        "09:02:00.000 margin-out credit_sell 3 limit 70300 -> filled 3@70300 09:02:00.700",
+        "09:01:00.000 margin-in credit_buy 3 limit 70100 -> filled 3@70100 09:01:00.000",
+        "09:02:00.000 margin-out credit_sell 3 limit 70300 -> filled 3@70300 09:02:00.000",
     ]
 
 
