@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,15 +139,36 @@ def feed_tape(
     number and skipped, or refused, as ``bad_lines`` says."""
     skips = SkipLog(journal, lambda: engine.market.now)
     numbered = numbered_frames(tape)
-    feed_numbered(
-        decoder,
-        wrap(numbered) if wrap is not None else numbered,
-        where=os.fspath(tape),
-        bad_lines=bad_lines,
-        on_skip=lambda n, why, line: skips(
-            f"line {n}: {why}", escape(line[:240].decode(errors="replace"))[:120]
-        ),
-    )
+    with batched_intents(journal, engine.broker):
+        feed_numbered(
+            decoder,
+            wrap(numbered) if wrap is not None else numbered,
+            where=os.fspath(tape),
+            bad_lines=bad_lines,
+            on_skip=lambda n, why, line: skips(
+                f"line {n}: {why}", escape(line[:240].decode(errors="replace"))[:120]
+            ),
+        )
+
+
+@contextmanager
+def batched_intents(journal: Journal, broker: Broker) -> Iterator[None]:
+    """While a tape is fed to the in-process paper broker, order intents are journaled
+    with the batches (every 512 rows, and when the tape ends) instead of one SQLite
+    commit each. The rule "committed before the request leaves the process" holds
+    trivially: no request leaves it. The paper broker's orders live in this process's
+    memory only, so a crash that loses the last batch loses those orders with it, and
+    the run (never ended in the journal) is replayed from its tape. Any other broker
+    keeps the synchronous commit before each send."""
+    if broker.name != "paper":
+        yield
+        return
+    journal.batched_intents = True
+    try:
+        yield
+    finally:
+        journal.batched_intents = False
+    journal.flush()  # the tape's intents are committed before anything else runs
 
 
 def feed_frames(decoder: FrameDecoder, lines: Any) -> None:

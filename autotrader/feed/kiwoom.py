@@ -23,6 +23,8 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from autotrader.clock import hms_to_seconds, receive_seconds
 from autotrader.feed import validate
 from autotrader.feed.orderbook import price_limits
@@ -41,6 +43,7 @@ from autotrader.safetext import escape
 
 if TYPE_CHECKING:
     from autotrader.engine.state import MarketState, SymbolState
+    from autotrader.feed.fastline import Line, Tick
 
 # 1h fields (see NOTES.md: 9068 is the VI kind, 1224 "000000" while triggered)
 _VI_KIND = {"1": "static", "2": "dynamic", "3": "both"}
@@ -60,6 +63,11 @@ class FeedCounters:
     last_error: str = ""
     # Hears every skipped frame or entry: (reason, a short escaped excerpt).
     listener: Callable[[str, str], None] | None = None
+
+
+def _entry(source: bytes, i: int) -> Any:
+    """Entry ``i`` of a tape line as orjson decodes it: what a skip shows (rare path)."""
+    return orjson.loads(source)["data"][i]
 
 
 class Unusable(ValueError):
@@ -188,7 +196,71 @@ class FrameDecoder:
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
                 self._malformed(f"{type(exc).__name__}: {exc}", entry)
 
-    def _first_band(self, item: str, price: int, values: Mapping[str, Any]) -> tuple[int, int]:
+    def feed_line(self, line: Line, source: bytes) -> None:
+        """``feed`` for a tape line msgspec decoded (feed/fastline.py): only 0B ticks,
+        their fields strings or absent. The same steps and checks, read by attribute;
+        a skipped entry is shown as ``feed`` shows it, from the ``source`` line."""
+        c = self.counters
+        c.frames += 1
+        if line.trnm != "REAL":
+            c.control += 1
+            return
+        rt = line.rt
+        if rt is not None:
+            if rt[:6] == self._rt_second and len(rt) == 10 and not self.live:
+                ms = rt[7:]
+                if rt[6] != "." or not ms.isdigit():
+                    self._malformed(f"bad receive time: {rt!r}")
+                    return
+                ts = self._rt_base + int(ms) * 0.001
+                if ts > self._last_ts:
+                    self._last_ts = ts
+                    self.set_time(ts)
+            elif not self._receive(rt):
+                return
+        states, bands, checks = self.states, self.bands.bands, self.checks
+        last = checks.last_price
+        known = last.known
+        check_fields = bool(checks)
+        for i, entry in enumerate(line.data):
+            v = entry.values
+            try:
+                item = entry.item
+                hms = v.f20
+                if hms != self._last_hms:
+                    if not validate.valid_hms(hms):
+                        raise Unusable(f"0B {item}: field 20 garbled")
+                    self._advance(hms)
+                st = states.get(item)
+                if st is None:
+                    c.unsubscribed += 1
+                    continue
+                raw = v.f10
+                price = known.get(raw)
+                if price is None:
+                    price = last.learn(raw)
+                if price <= 0:
+                    raise Unusable(f"0B {item}: field 10 garbled")
+                band = bands.get(item) or self._first_band(item, price, v)
+                if not band[0] <= price <= band[1]:
+                    raise Unusable(f"0B {item}: price {price} outside the day's band")
+                if check_fields:
+                    problem = validate.tick_problem(v, checks, band, attrs=True)
+                    if problem:
+                        raise Unusable(f"0B {item}: {problem}")
+                st.price = price
+                st.values = v  # type: ignore[assignment]  # a Tick reads like the dict
+                st.ts = self._last_ts
+                st.ticks += 1
+                self.on_trade(st)
+            except Unusable as exc:
+                self._malformed(str(exc), _entry(source, i))
+            except (KeyError, ValueError, TypeError, AttributeError) as exc:
+                self._malformed(f"{type(exc).__name__}: {exc}", _entry(source, i))
+
+    def _first_band(
+        self, item: str, price: int, values: Mapping[str, Any] | Tick
+    ) -> tuple[int, int]:
         if not 0 < price <= MAX_PRICE:
             raise Unusable(f"0B {item}: price {price} out of range")
         band = self.bands.first(item, price, values)

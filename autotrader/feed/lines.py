@@ -18,6 +18,7 @@ from typing import Literal
 import orjson
 
 from autotrader.errors import TapeError
+from autotrader.feed.fastline import NotFast, decode_line
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.safetext import escape
 
@@ -33,20 +34,29 @@ def feed_numbered(
     bad_lines: BadLines = "skip",
     on_skip: Callable[[int, str, bytes], None] | None = None,
 ) -> None:
-    """The replay loop with line numbers: decode once, dispatch, judge each line."""
+    """The replay loop with line numbers: decode once, dispatch, judge each line.
+
+    A line of trade ticks takes msgspec's typed fast path (feed/fastline.py); any other
+    line is decoded by orjson and judged by ``FrameDecoder.feed``."""
     loads = orjson.loads
     feed = decoder.feed
+    fast = decoder.feed_line
     c = decoder.counters
     for lineno, line in numbered:
         before = c.malformed
         try:
-            frame = loads(line)
-        except orjson.JSONDecodeError:
-            c.frames += 1
-            c.malformed += 1
-            c.last_error = "not JSON"
+            parsed = decode_line(line)
+        except NotFast:
+            try:
+                frame = loads(line)
+            except orjson.JSONDecodeError:
+                c.frames += 1
+                c.malformed += 1
+                c.last_error = "not JSON"
+            else:
+                feed(frame)
         else:
-            feed(frame)
+            fast(parsed, line)
         if c.malformed == before:
             continue
         if bad_lines == "refuse":

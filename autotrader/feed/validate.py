@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from autotrader.feed import fields
+from autotrader.feed.fastline import Tick
 from autotrader.market.limits import MAX_PRICE, band_for, within_band
 
 _INT = re.compile(r"[+-]?[0-9]{1,15}", re.ASCII).fullmatch
@@ -95,7 +96,9 @@ class TickChecks:
     band for the prices through ``price_cache``. Only a tick that fails is examined
     field by field, to name the field."""
 
-    __slots__ = ("prices", "shaped", "last_price", "price_cache", "fetch", "pattern", "n")
+    __slots__ = (
+        "prices", "shaped", "last_price", "price_cache", "fetch", "fetch_attrs", "pattern", "n"
+    )  # fmt: skip
 
     def __init__(self, prices: tuple[str, ...] = (), shaped: tuple[str, ...] = ()) -> None:
         self.prices = prices
@@ -105,6 +108,8 @@ class TickChecks:
         fids = (*prices, *shaped)
         self.n = len(fids)
         self.fetch = operator.itemgetter(*fids) if fids else None
+        # The same fields off a msgspec ``Tick`` (feed/fastline.py): attribute f<fid>.
+        self.fetch_attrs = operator.attrgetter(*(f"f{f}" for f in fids)) if fids else None
         parts = [_PRICE_RE] * len(prices) + [_SHAPE_RES[f] for f in shaped]
         self.pattern = re.compile("\x1f".join(f"(?:{p})" for p in parts), re.ASCII).fullmatch
 
@@ -124,34 +129,42 @@ def checks_for(names: Iterable[str]) -> TickChecks:
     )
 
 
-def tick_problem(values: Mapping[str, Any], checks: TickChecks, band: tuple[int, int]) -> str:
-    """Why a tick cannot be used ('' when it can): the first field absent or garbled."""
-    fetch = checks.fetch
+def tick_problem(
+    values: Mapping[str, Any] | Tick,
+    checks: TickChecks,
+    band: tuple[int, int],
+    *,
+    attrs: bool = False,
+) -> str:
+    """Why a tick cannot be used ('' when it can): the first field absent or garbled.
+
+    ``attrs``: ``values`` is a msgspec ``Tick`` (feed/fastline.py), read by attribute."""
+    fetch = checks.fetch_attrs if attrs else checks.fetch
     if fetch is None:
         return ""
     try:
-        got = fetch(values)
+        got: Any = fetch(values)
         joined = "\x1f".join(got) if checks.n > 1 else got
         fits = checks.pattern(joined) is not None
     except (KeyError, TypeError):  # a field missing, or not a string
         fits = False
     if not fits:
         return _first_problem(values, checks)
-    if checks.prices:
+    prices = checks.prices
+    if prices:
         low, high = band
         cache = checks.price_cache
         known = cache.known
-        for fid in checks.prices:
-            raw = values[fid]
+        for i, raw in enumerate(got[: len(prices)] if checks.n > 1 else (got,)):
             price = known.get(raw)
             if price is None:
                 price = cache.learn(raw)
             if price and not low <= price <= high:
-                return f"field {fid} outside the day's price band"
+                return f"field {prices[i]} outside the day's price band"
     return ""
 
 
-def _first_problem(values: Mapping[str, Any], checks: TickChecks) -> str:
+def _first_problem(values: Mapping[str, Any] | Tick, checks: TickChecks) -> str:
     for fid in checks.prices:
         raw = values.get(fid)
         if type(raw) is not str or _PRICE(raw) is None:
@@ -177,7 +190,9 @@ class PriceBand:
     def __init__(self) -> None:
         self.bands: dict[str, tuple[int, int]] = {}
 
-    def first(self, item: str, price: int, values: Mapping[str, Any]) -> tuple[int, int] | None:
+    def first(
+        self, item: str, price: int, values: Mapping[str, Any] | Tick
+    ) -> tuple[int, int] | None:
         """Fix ``item``'s band from this tick; None when the tick contradicts itself."""
         change = values.get("11")
         if type(change) is str and _INT(change):

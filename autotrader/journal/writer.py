@@ -148,6 +148,9 @@ class Journal:
         self._next_order_id = int(row[0]) + 1
         self.commits = 0
         self.version: int | None = None  # the strategy version decisions are taken under
+        # Replay with the in-process paper broker only (engine/replay.py batched_intents):
+        # intents go with the batches. Live runs never set it.
+        self.batched_intents = False
         self._closed = False
         self._writer = _Batches()
         atexit.register(self.close)
@@ -442,7 +445,11 @@ class Journal:
         transition is recorded buffered: the orders row already says so.
         """
         row = _order_row(order, self.run_id, ts, reason)
-        self._raise_if_failed()
+        self._raise_if_failed()  # a journal that failed stops every order
+        if self.batched_intents:  # a replay: nothing leaves the process (README, Performance)
+            self._add(f"orders ({_ORDER_COLUMNS})", row)
+            self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
+            return
         batch: Batch | None = None
         if self._pending_rows or self._order_updates:
             batch = (self._pending, self._order_updates)
