@@ -32,6 +32,7 @@ from autotrader.rules.expr import Node, parse
 from autotrader.rules.loader import LoadedStrategy
 from autotrader.rules.names import NameInfo, names_for
 from autotrader.rules.prices import PriceExpr, parse_price
+from autotrader.rules.protect import ProtectSpec
 from autotrader.rules.remainder import Remainder
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import OnSpec
@@ -76,6 +77,7 @@ class CompiledRule:
     max_per_day: int | None = None
     once_per_symbol: bool = False
     remainder: Remainder = "keep"  # what happens to the unfilled rest of its orders
+    protect: ProtectSpec | None = None  # stops resting at the venue for what it buys
     last_fired: dict[str, float] = field(default_factory=dict)  # symbol -> ts
     fires: int = 0
 
@@ -152,6 +154,7 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
                 max_per_day=rule.max_per_day,
                 once_per_symbol=rule.once_per_symbol,
                 remainder=rule.remainder,
+                protect=rule.protect,
             )
         )
     index: dict[str, list[CompiledRule]] = {s: [] for s in spec.symbols}
