@@ -44,7 +44,7 @@ from autotrader.engine.state import SymbolState
 from autotrader.journal.writer import Journal
 from autotrader.market.ticks import round_to_tick, shift_ticks
 from autotrader.model import Fill, OrderAction, OrderRequest, OrderType, Side
-from autotrader.risk.book import RiskBook, TradingLevel
+from autotrader.risk.book import ANSWERS, RiskBook, TradingLevel
 from autotrader.rules.protect import Distance, ProtectSpec
 
 PROTECT = "protect"  # the tag key: "stop" | "take_profit"
@@ -137,7 +137,8 @@ class Protector:
         level = self._stop_level(guard, fill.price)
         if level:
             guard.floor = max(guard.floor, level)
-            self._stop(guard, st, fill.qty, max(level, guard.floor), "entry fill")
+            why = f"entry fill {fill.qty}@{fill.price} of order {order.order_id}"
+            self._stop(guard, st, fill.qty, max(level, guard.floor), why, order.filled_qty)
 
     def on_order_end(self, order: OrderRequest) -> None:
         """A protective order left the working set (filled, cancelled, rejected)."""
@@ -201,12 +202,17 @@ class Protector:
             levels.append(below(guard.high, spec.trail))
         return max((lv for lv in levels if lv > 0), default=0)
 
-    def _stop(self, guard: Guard, st: SymbolState, qty: int, level: int, why: str) -> None:
+    def _stop(
+        self, guard: Guard, st: SymbolState, qty: int, level: int, why: str, answers: int = 0
+    ) -> None:
+        """A stop-limit sell of ``qty`` at ``level``; ``answers``: the entry's filled
+        quantity after the fill it protects (so two fills' stops are not duplicates)."""
         if self.book.level is TradingLevel.HALTED:
             self._note(guard, st, f"no stop for {qty}: halted ({why})")
             return
         limit = shift_ticks(level, -guard.spec.limit_ticks) if guard.spec.limit_ticks else level
         order = self._sell(guard, st, qty, OrderType.STOP_LIMIT, limit, STOP, level)
+        order.tags[ANSWERS] = f"{why} ({answers})"
         self._send(guard, st, order, f"stop {qty} at {level} (limit {limit}): {why}")
 
     def _take_profit(self, guard: Guard, st: SymbolState) -> None:
