@@ -11,6 +11,7 @@ from typing import Any
 
 from autotrader.rules.actions import ActionSpec, CancelSpec, CreditSellSpec, ModifySpec, OrderSpec
 from autotrader.rules.on_error import describe as describe_on_error
+from autotrader.rules.protect import describe_protect
 from autotrader.rules.remainder import CancelAfter, Remainder, RepriceAfter
 from autotrader.rules.schema import RuleSpec, StrategySpec
 from autotrader.rules.triggers import TRIGGER_WORDS, OnSpec
@@ -119,6 +120,8 @@ def explain(spec: StrategySpec) -> list[str]:
         rest = _remainder(rule.remainder)
         if rest:
             lines.append(f"   Unfilled: {rest}")
+        if rule.protect is not None:
+            lines.extend("   " + line for line in describe_protect(rule.protect))
     return lines
 
 

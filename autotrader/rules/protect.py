@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 _DISTANCE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*(%|ticks?|t)$")
 MAX_PERCENT = 50.0
@@ -46,27 +46,56 @@ def parse_distance(v: Any) -> Distance | None:
     return Distance(value, unit)
 
 
+DistanceField = Annotated[
+    Distance | None,
+    BeforeValidator(parse_distance),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s*(%|ticks?|t)$"}),
+]
+
+
 class ProtectSpec(BaseModel):
     """``protect: {stop: 2%, take_profit: 3%, trail: 1.5%}`` (docs/strategy-language.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
-    stop: Distance | None = Field(default=None, description="below the fill: '2%' or '5 ticks'")
-    take_profit: Distance | None = Field(default=None, description="above the fill")
-    trail: Distance | None = Field(
+    stop: DistanceField = Field(default=None, description="below the fill: '2%' or '5 ticks'")
+    take_profit: DistanceField = Field(default=None, description="above the fill")
+    trail: DistanceField = Field(
         default=None, description="the stop follows the high since entry at this distance"
     )
     limit_ticks: int = Field(
         default=3, ge=0, le=50, description="the stop's limit, this many ticks below its level"
     )
 
-    @field_validator("stop", "take_profit", "trail", mode="before")
-    @classmethod
-    def _distance(cls, v: Any) -> Distance | None:
-        return parse_distance(v)
-
     @model_validator(mode="after")
     def _something(self) -> ProtectSpec:
         if self.stop is None and self.trail is None and self.take_profit is None:
             raise ValueError("protect needs at least one of stop, take_profit, trail")
         return self
+
+
+def describe_protect(spec: ProtectSpec) -> list[str]:
+    """What ``explain`` says about a rule's protection: what rests where, and when."""
+    limit = f"limit {spec.limit_ticks} tick(s) under it" if spec.limit_ticks else "limit at it"
+    lines = []
+    if spec.stop is not None or spec.trail is not None:
+        start = f"{spec.stop} below the fill price" if spec.stop else f"{spec.trail} below it"
+        lines.append(
+            "Protect: after each fill, a stop-limit sell (Kiwoom 28) of the filled shares "
+            f"rests at the broker, triggered {start}, {limit}; it protects while autotrader "
+            "is down"
+        )
+    if spec.trail is not None:
+        lines.append(
+            f"  trail: the stops move up to {spec.trail} below the highest trade since entry "
+            "(a modify, at most once a second), never down"
+        )
+    if spec.take_profit is not None:
+        lines.append(
+            f"  take-profit: when a trade reaches {spec.take_profit} above the average price, "
+            "the stops are cancelled and a limit sell at that level rests instead (Kiwoom "
+            "locks offered shares: one leg rests at a time); a fall back to the stop level "
+            "restores the stops"
+        )
+    lines.append("  halt --reduce leaves them resting; halt cancels them (the journal says so)")
+    return lines
