@@ -414,8 +414,8 @@ class Engine:
             ledger.unknown(order, ev.ts, ev.reason)
 
     def _order_event(self, order: OrderRequest, event: str, fill: Fill | None) -> None:
-        if is_protective(order) and order.state.is_final:
-            self.protector.on_order_end(order)
+        if self.protector.guards:
+            self.protector.on_order_event(order, event)
         self.triggers.on_order(order, event, fill)
 
     def _order_changed(self, order: OrderRequest) -> None:

@@ -38,17 +38,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from autotrader.compile.plan import CompiledRule
-from autotrader.engine.ledger import TAG, Ledger
+from autotrader.engine.ledger import CANCELS, TAG, Ledger
 from autotrader.engine.orders import exchange_of
 from autotrader.engine.state import SymbolState
 from autotrader.journal.writer import Journal
 from autotrader.market.ticks import round_to_tick, shift_ticks
-from autotrader.model import Fill, OrderAction, OrderRequest, OrderType, Side
+from autotrader.model import Fill, OrderAction, OrderRequest, OrderState, OrderType, Side
 from autotrader.risk.book import ANSWERS, RiskBook, TradingLevel
 from autotrader.rules.protect import Distance, ProtectSpec
 
 PROTECT = "protect"  # the tag key: "stop" | "take_profit"
 STOP, TAKE_PROFIT = "stop", "take_profit"
+RELEASED = "released"  # a rule cancelled the protection: nothing rests until the next entry
 TRAIL_PACE = 1.0  # clock seconds between trailing modifies of one symbol's stops
 REARM_PACE = 5.0  # clock seconds between attempts to restore missing protection
 
@@ -81,7 +82,8 @@ class Guard:
     high: int = 0  # highest print since the first protected fill
     target: int = 0  # take-profit level (0: none)
     floor: int = 0  # the highest stop level so far: a stop never goes below it
-    leg: str = STOP  # which leg should rest: STOP, TAKE_PROFIT, or "swap" (stops leaving)
+    leg: str = STOP  # which leg rests: STOP, TAKE_PROFIT, "swap" (stops leaving), RELEASED
+    released: set[int] = field(default_factory=set)  # protective orders a rule cancels
     orders: set[int] = field(default_factory=set)  # working protective order ids
     levels: dict[int, int] = field(default_factory=dict)  # stop id -> its condition price
     trail_at: float = 0.0
@@ -131,6 +133,8 @@ class Protector:
             return
         if guard is None:
             guard = self.guards[fill.symbol] = Guard(order.rule, spec, high=fill.price)
+        if guard.leg == RELEASED:
+            guard.leg = STOP
         guard.high = max(guard.high, fill.price)
         if spec.take_profit is not None:
             guard.target = above(st.pos_avg or fill.price, spec.take_profit)
@@ -140,15 +144,32 @@ class Protector:
             why = f"entry fill {fill.qty}@{fill.price} of order {order.order_id}"
             self._stop(guard, st, fill.qty, max(level, guard.floor), why, order.filled_qty)
 
-    def on_order_end(self, order: OrderRequest) -> None:
-        """A protective order left the working set (filled, cancelled, rejected)."""
+    def on_order_event(self, order: OrderRequest, event: str) -> None:
+        """Any order's event: a protective order's end, or a cancel from outside."""
         guard = self.guards.get(order.symbol)
-        if guard is None or order.order_id not in guard.orders:
+        if guard is None:
             return
+        if order.state.is_final and order.order_id in guard.orders:
+            self._ended(guard, order)
+            return
+        outside = event == "accepted" and order.action in CANCELS and not is_protective(order)
+        target = order.target_id
+        if outside and target in guard.orders and self.book.level is not TradingLevel.HALTED:
+            guard.released.add(target or 0)  # a rule's cancel, not the kill switch
+
+    def _ended(self, guard: Guard, order: OrderRequest) -> None:
+        """A protective order left the working set (filled, cancelled, rejected)."""
         guard.orders.discard(order.order_id)
         guard.levels.pop(order.order_id, None)
+        released = order.order_id in guard.released
+        guard.released.discard(order.order_id)
         st = self.states.get(order.symbol)
         if st is None:
+            return
+        if released and order.state is OrderState.CANCELLED:
+            guard.leg = RELEASED  # a rule (or the user) took the protection away: respect it
+            self._note(guard, st, f"{order.tags.get(PROTECT)} {order.order_id} cancelled "
+                       "by a rule: protection released until the next entry fill")  # fmt: skip
             return
         if guard.leg == "swap" and not self._stops(guard):
             guard.leg = TAKE_PROFIT

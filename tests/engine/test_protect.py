@@ -146,3 +146,29 @@ def test_halt_reduce_leaves_stops_resting_and_halt_cancels_them_and_says_so(
     assert any("cancelling 1 protective order" in e[0] for e in errors)
     h.feed([tick("090010", 70_000)])
     assert len(protective(h, "stop")) == 1  # halted: nothing re-armed
+
+
+def test_a_rule_that_cancels_the_protection_can_exit_without_it_coming_back(
+    tmp_path: Path,
+) -> None:
+    text = strategy("{stop: 2%}") + """\
+  - name: exit
+    when: position.qty > 0 and price >= 71000
+    do:
+      - cancel: {tag: protect}
+  - name: sell
+    when: position.qty > 0 and price >= 71000 and open_orders == 0
+    once_per_symbol: true
+    do:
+      - sell: {qty: 4, type: market}
+"""
+    h = Harness(text, tmp_path, limits=LIMITS)
+    h.feed([tick("090000", 70_000)])
+    (stop,) = protective(h, "stop")
+    h.feed([tick("090010", 71_000)])  # the cancel, then (paper: at once) the exit
+    assert stop.state is OrderState.CANCELLED
+    assert h.engine.states[SYM].pos_qty == 6
+    h.feed([tick("090020", 71_000), tick("090030", 71_000)])
+    assert len(protective(h, "stop")) == 1  # released: not re-armed under the rule's exits
+    notes = h.rows("SELECT values_json FROM decisions WHERE event = 'protect'")
+    assert any("protection released" in n[0] for n in notes)
