@@ -33,7 +33,9 @@ protective, and the levels.
 
 from __future__ import annotations
 
+import json
 import math
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -213,6 +215,62 @@ class Protector:
             )
         return count
 
+    def relink(self, resumed: Iterable[OrderRequest], conn: sqlite3.Connection) -> int:
+        """At a live start: the open orders an earlier run left (``resumed``, tracked again
+        by recovery) that were protective become so again, with their levels, so trailing,
+        the take-profit swap and halt treat them as before. Found by the ``protect``
+        decision rows (the journal keeps no tags). Returns how many were relinked."""
+        by_id = {o.order_id: o for o in resumed if o.side is Side.SELL}
+        if not by_id or not self.specs:
+            return 0
+        rows = conn.execute(
+            "SELECT d.order_id, d.values_json, o.state FROM decisions d "
+            "JOIN orders o ON o.id = d.order_id "
+            "WHERE d.event = 'protect' AND d.outcome = 'order' ORDER BY d.id"
+        ).fetchall()
+        legs: dict[int, str] = {}
+        levels: dict[int, int] = {}
+        for order_id, values_json, state in rows:
+            try:
+                values = json.loads(values_json)
+                leg, level, target = (
+                    values.get("leg"),
+                    int(values.get("level") or 0),
+                    values.get("target"),
+                )
+            except (ValueError, TypeError, AttributeError):
+                continue
+            if target is None and order_id in by_id and leg in (STOP, TAKE_PROFIT):
+                legs[order_id] = leg
+                levels[order_id] = level
+            elif target in by_id and state == "done" and level:  # a trail that took effect
+                levels[target] = max(levels.get(target, 0), level)
+        count = 0
+        for order_id, leg in legs.items():
+            order = by_id[order_id]
+            spec = self.specs.get(order.rule)
+            st = self.states.get(order.symbol)
+            if spec is None or st is None:
+                continue  # the rule lost its protect: the order stays an ordinary one
+            order.tags.update({TAG: PROTECT, PROTECT: leg})
+            guard = self.guards.get(order.symbol)
+            if guard is None:
+                guard = self.guards[order.symbol] = Guard(order.rule, spec)
+            guard.orders.add(order_id)
+            if leg == STOP:
+                order.condition_price = levels[order_id]
+                guard.levels[order_id] = levels[order_id]
+                guard.floor = max(guard.floor, levels[order_id])
+            else:
+                guard.leg, guard.target = TAKE_PROFIT, order.price
+            count += 1
+        for symbol, guard in self.guards.items():
+            if guard.leg == STOP and guard.spec.take_profit is not None:
+                st = self.states.get(symbol)
+                if st is not None and st.pos_avg:
+                    guard.target = above(st.pos_avg, guard.spec.take_profit)
+        return count
+
     # -- the moves ----------------------------------------------------------------------------
     def _stop_level(self, guard: Guard, price: int) -> int:
         spec = guard.spec
@@ -374,7 +432,16 @@ class Protector:
         return sent
 
     def _decide(self, guard: Guard, st: SymbolState, order: OrderRequest, what: str) -> bool:
-        values = {"what": what, "price": st.price, "position_qty": st.pos_qty, "high": guard.high}
+        values: dict[str, object] = {
+            "what": what,
+            "price": st.price,
+            "position_qty": st.pos_qty,
+            "high": guard.high,
+            # what a restart relinks by (relink): the leg, its level, the order it changes
+            "leg": order.tags.get(PROTECT, ""),
+            "level": order.condition_price or order.price,
+            "target": order.target_id,
+        }
         self.journal.decision(st.market.now, guard.rule, st.symbol, PROTECT, values, "order",
                               order.order_id)  # fmt: skip
         return self.place(order, st)

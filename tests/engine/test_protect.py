@@ -151,7 +151,9 @@ def test_halt_reduce_leaves_stops_resting_and_halt_cancels_them_and_says_so(
 def test_a_rule_that_cancels_the_protection_can_exit_without_it_coming_back(
     tmp_path: Path,
 ) -> None:
-    text = strategy("{stop: 2%}") + """\
+    text = (
+        strategy("{stop: 2%}")
+        + """\
   - name: exit
     when: position.qty > 0 and price >= 71000
     do:
@@ -162,6 +164,7 @@ def test_a_rule_that_cancels_the_protection_can_exit_without_it_coming_back(
     do:
       - sell: {qty: 4, type: market}
 """
+    )
     h = Harness(text, tmp_path, limits=LIMITS)
     h.feed([tick("090000", 70_000)])
     (stop,) = protective(h, "stop")
