@@ -175,3 +175,17 @@ def test_a_rule_that_cancels_the_protection_can_exit_without_it_coming_back(
     assert len(protective(h, "stop")) == 1  # released: not re-armed under the rule's exits
     notes = h.rows("SELECT values_json FROM decisions WHERE event = 'protect'")
     assert any("protection released" in n[0] for n in notes)
+
+
+def test_resume_after_halt_rearms_the_stop_for_the_shares_held(tmp_path: Path) -> None:
+    h = Harness(strategy("{stop: 2%, trail: 2%}"), tmp_path, limits=LIMITS)
+    h.feed([tick("090000", 70_000), tick("090002", 72_000)])  # trailed to 70,500
+    h.engine.set_level(TradingLevel.HALTED, "halt")
+    h.feed([tick("090003", 72_000)])
+    (stop,) = protective(h, "stop")
+    assert stop.state is OrderState.CANCELLED
+    h.engine.set_level(TradingLevel.ACTIVE, "resume")
+    h.feed([tick("090010", 71_000)])
+    stops = protective(h, "stop")
+    assert len(stops) == 2 and stops[1].state is OrderState.ACCEPTED
+    assert stops[1].qty == 10 and stops[1].condition_price == 70_500  # the level it had
