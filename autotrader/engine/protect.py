@@ -221,16 +221,18 @@ class Protector:
         the take-profit swap and halt treat them as before. Found by the ``protect``
         decision rows (the journal keeps no tags). Returns how many were relinked."""
         by_id = {o.order_id: o for o in resumed if o.side is Side.SELL}
-        if not by_id or not self.specs:
+        if not self.specs:
             return 0
         rows = conn.execute(
-            "SELECT d.order_id, d.values_json, o.state FROM decisions d "
-            "JOIN orders o ON o.id = d.order_id "
-            "WHERE d.event = 'protect' AND d.outcome = 'order' ORDER BY d.id"
+            "SELECT d.order_id, d.values_json, o.state, o.symbol, o.rule FROM decisions d "
+            "JOIN orders o ON o.id = d.order_id WHERE d.event = 'protect' "
+            "AND d.outcome = 'order' AND o.strategy = ? ORDER BY d.id",
+            (self.strategy,),
         ).fetchall()
         legs: dict[int, str] = {}
         levels: dict[int, int] = {}
-        for order_id, values_json, state in rows:
+        last: dict[str, tuple[str, int]] = {}  # symbol -> the rule and stop level last used
+        for order_id, values_json, state, symbol, rule in rows:
             try:
                 values = json.loads(values_json)
                 leg, level, target = (
@@ -240,6 +242,8 @@ class Protector:
                 )
             except (ValueError, TypeError, AttributeError):
                 continue
+            if leg == STOP and level and state not in ("rejected", "pending"):
+                last[symbol] = (rule, level)
             if target is None and order_id in by_id and leg in (STOP, TAKE_PROFIT):
                 legs[order_id] = leg
                 levels[order_id] = level
@@ -264,6 +268,13 @@ class Protector:
             else:
                 guard.leg, guard.target = TAKE_PROFIT, order.price
             count += 1
+        for symbol, (rule, level) in last.items():
+            st, spec = self.states.get(symbol), self.specs.get(rule)
+            if symbol in self.guards or st is None or spec is None or st.pos_qty <= 0:
+                continue
+            # held, protected before, nothing resting now (the day's stops expired, or the
+            # process died between the fill and the stop): re-armed on the first print
+            self.guards[symbol] = Guard(rule, spec, floor=level)
         for symbol, guard in self.guards.items():
             if guard.leg == STOP and guard.spec.take_profit is not None:
                 st = self.states.get(symbol)

@@ -111,3 +111,27 @@ async def test_a_stop_resting_at_the_restart_is_relinked_and_keeps_trailing(rig:
     assert stopped["positions"][SYM] == 2 == rig.journal_position() == rig.fake.holdings[SYM].qty
     modifies = rig.journal("SELECT target_id, state FROM orders WHERE action = 'modify'")
     assert sorted(modifies) == [(2, "done"), (3, "done")]  # the relinked rows, trailed
+
+
+@pytest.mark.anyio
+async def test_a_held_position_whose_stops_are_gone_at_the_restart_is_protected_again(
+    rig: Rig,
+) -> None:
+    """Killed with the stops resting; they are cancelled at Kiwoom while it is down (as
+    the day's orders expire overnight, or by hand in the HTS). The restart finds the
+    position held with nothing resting: a stop for it rests again at the level it had."""
+    await entry_with_stops(rig, "{stop: 2%}")
+    for order in list(rig.fake.open_orders()):
+        rig.fake.book.cancel(order.ord_no, order.stk_cd, 0)
+    assert venue_stops(rig) == []
+    async with rig.engine() as engine:
+        await engine.ready()
+        await rig.push(tick(SYM, 200_000, ask=200_500, bid=200_000))
+        await until(lambda: venue_stops(rig) == [(2, 196_000)])
+        stopped = await engine.stop()
+    assert rig.journal("SELECT state FROM orders WHERE id IN (2, 3)") == [
+        ("cancelled",),
+        ("cancelled",),
+    ]
+    assert stopped["positions"][SYM] == 2 == rig.journal_position()
+    assert len(rig.new_orders()) == 4  # the entry, its two stops, and the re-armed one
