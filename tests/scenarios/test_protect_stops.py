@@ -68,3 +68,28 @@ def test_a_trailing_stop_only_ever_rises_over_a_whole_day(tmp_path: Path) -> Non
         p.price > stop.condition_price for p in prints[:-1] if p.ts > modifies[-1].created_at
     )
     assert h.engine.states["005930"].pos_qty == 0
+
+
+def test_the_take_profit_replaces_the_stop_when_the_day_reaches_it(tmp_path: Path) -> None:
+    """One leg rests at a time: the stop until a print reaches the take-profit level,
+    then (stop cancelled first) the take-profit, which sells there; both journaled."""
+    day = run_day(PROTECTED.format(protect="{stop: 1%, take_profit: 0.5%}"), STOP_DAY,
+                  tmp_path)  # fmt: skip
+    h = day.harness
+    (entry_ts, _, entry_price), (exit_ts, exit_qty, exit_price) = day.fills("entry")
+    level = 72_000  # 71,600 * 1.005 = 71,958, up onto the 100-won grid
+    assert entry_price == 71_600
+    reached = next(p for p in day.prints("005930") if p.ts > entry_ts and p.price >= level)
+    (stop,) = [o for o in h.placed() if o.tags.get(PROTECT) == "stop" and o.side]
+    (tp,) = [o for o in h.placed() if o.tags.get(PROTECT) == "take_profit"]
+    assert stop.state.value == "cancelled" and tp.created_at == reached.ts
+    assert (exit_qty, exit_price, tp.price) == (3, level, level)
+    assert exit_ts >= reached.ts and h.engine.states["005930"].pos_qty == 0
+    whats = [json.loads(r[0])["what"] for r in h.rows(
+        "SELECT values_json FROM decisions WHERE event = 'protect' ORDER BY id")]  # fmt: skip
+    assert whats[1:] == [
+        f"take-profit level {level} reached at {reached.price}",
+        "cancel stop 2: take-profit reached",
+        f"take-profit 3 at {level}",
+        f"take_profit filled 3@{level}",
+    ]
