@@ -39,9 +39,9 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from autotrader.compile.plan import CompiledRule
+from autotrader.compile.plan import CompiledPrice, CompiledRule
 from autotrader.engine.ledger import CANCELS, TAG, Ledger
-from autotrader.engine.orders import exchange_of
+from autotrader.engine.orders import exchange_of, resolve_price
 from autotrader.engine.state import SymbolState
 from autotrader.journal.writer import Journal
 from autotrader.market.ticks import round_to_tick, shift_ticks
@@ -81,6 +81,7 @@ class Guard:
 
     rule: str
     spec: ProtectSpec
+    prices: Mapping[str, CompiledPrice] = field(default_factory=dict)  # written as prices
     high: int = 0  # highest print since the first protected fill
     target: int = 0  # take-profit level (0: none)
     floor: int = 0  # the highest stop level so far: a stop never goes below it
@@ -105,7 +106,9 @@ class Protector:
         strategy: str,
         place: Place,
     ) -> None:
+        rules = list(rules)
         self.specs = {r.name: r.protect for r in rules if r.protect is not None}
+        self.prices = {r.name: r.protect_prices for r in rules if r.protect is not None}
         self.ledger = ledger
         self.journal = journal
         self.book = book
@@ -134,13 +137,15 @@ class Protector:
         if spec is None or order.action is not OrderAction.BUY:
             return
         if guard is None:
-            guard = self.guards[fill.symbol] = Guard(order.rule, spec, high=fill.price)
+            guard = self.guards[fill.symbol] = Guard(
+                order.rule, spec, self.prices.get(order.rule, {}), high=fill.price
+            )
         if guard.leg == RELEASED:
             guard.leg = STOP
         guard.high = max(guard.high, fill.price)
         if spec.take_profit is not None:
-            guard.target = above(st.pos_avg or fill.price, spec.take_profit)
-        level = self._stop_level(guard, fill.price)
+            guard.target = self._target(guard, st, fill.price)
+        level = self._stop_level(guard, fill.price, st)
         if level:
             guard.floor = max(guard.floor, level)
             why = f"entry fill {fill.qty}@{fill.price} of order {order.order_id}"
@@ -259,7 +264,7 @@ class Protector:
             order.tags.update({TAG: PROTECT, PROTECT: leg})
             guard = self.guards.get(order.symbol)
             if guard is None:
-                guard = self.guards[order.symbol] = Guard(order.rule, spec)
+                guard = self.guards[order.symbol] = Guard(order.rule, spec, self.prices[order.rule])
             guard.orders.add(order_id)
             if leg == STOP:
                 order.condition_price = levels[order_id]
@@ -274,23 +279,38 @@ class Protector:
                 continue
             # held, protected before, nothing resting now (the day's stops expired, or the
             # process died between the fill and the stop): re-armed on the first print
-            self.guards[symbol] = Guard(rule, spec, floor=level)
+            self.guards[symbol] = Guard(rule, spec, self.prices[rule], floor=level)
         for symbol, guard in self.guards.items():
             if guard.leg == STOP and guard.spec.take_profit is not None:
                 st = self.states.get(symbol)
                 if st is not None and st.pos_avg:
-                    guard.target = above(st.pos_avg, guard.spec.take_profit)
+                    guard.target = self._target(guard, st, st.pos_avg)
         return count
 
     # -- the moves ----------------------------------------------------------------------------
-    def _stop_level(self, guard: Guard, price: int) -> int:
+    def _stop_level(self, guard: Guard, price: int, st: SymbolState) -> int:
+        """The stop for a fill at ``price``: its distance below it, or the expression on
+        the state the fill left; the trail's level if higher."""
         spec = guard.spec
         levels = []
-        if spec.stop is not None:
+        if isinstance(spec.stop, Distance):
             levels.append(below(price, spec.stop))
+        elif spec.stop is not None:
+            levels.append(self._level(guard, "stop", st))
         if spec.trail is not None:
             levels.append(below(guard.high, spec.trail))
         return max((lv for lv in levels if lv > 0), default=0)
+
+    def _level(self, guard: Guard, key: str, st: SymbolState) -> int:
+        """A level written as a price expression, on the grid (0: none right now)."""
+        price = guard.prices.get(key)
+        return resolve_price(price, Side.SELL, st) if price is not None else 0
+
+    def _target(self, guard: Guard, st: SymbolState, fill_price: int) -> int:
+        spec = guard.spec.take_profit
+        if isinstance(spec, Distance):
+            return above(st.pos_avg or fill_price, spec)
+        return self._level(guard, "take_profit", st) if spec is not None else 0
 
     def _stop(
         self, guard: Guard, st: SymbolState, qty: int, level: int, why: str, answers: int = 0
@@ -375,7 +395,7 @@ class Protector:
         free = st.pos_qty - self.ledger.pending_qty(st.symbol, Side.SELL)
         if free <= 0:
             return
-        level = max(guard.floor, self._stop_level(guard, st.pos_avg or st.price))
+        level = max(guard.floor, self._stop_level(guard, st.pos_avg or st.price, st))
         if level <= 0:
             return
         guard.floor = level

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 _DISTANCE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*(%|ticks?|t)$")
+_LOOKS_NUMERIC_RE = re.compile(r"^[\d.]+\s*[a-z%]*$", re.IGNORECASE)  # '2x', '2': a bad distance
 MAX_PERCENT = 50.0
 MAX_TICKS = 500
 
@@ -28,6 +29,28 @@ class Distance:
 
     def __str__(self) -> str:
         return f"{self.value:g}%" if self.unit == "%" else f"{int(self.value)} ticks"
+
+
+def is_distance(v: Any) -> bool:
+    """Written as a distance ('2%', '5 ticks'), not as a price expression."""
+    return isinstance(v, str) and _DISTANCE_RE.match(v.strip().lower()) is not None
+
+
+def parse_level(v: Any) -> Distance | str | None:
+    """``stop`` / ``take_profit``: a distance, or a price expression kept as text (the
+    loader checks it where it stands: ``position.avg_price - 5 ticks``, ``vwap * 0.98``)."""
+    if isinstance(v, str) and not is_distance(v) and not _LOOKS_NUMERIC_RE.match(v.strip()):
+        return v
+    return parse_distance(v)
+
+
+def parse_level_safe(v: Any) -> Distance | str | None:
+    """``parse_level`` for the loader's pass over raw YAML: None when it is not valid
+    (the model's validation reports that)."""
+    try:
+        return parse_level(v)
+    except ValueError:
+        return None
 
 
 def parse_distance(v: Any) -> Distance | None:
@@ -53,13 +76,22 @@ DistanceField = Annotated[
 ]
 
 
+LevelField = Annotated[
+    Distance | str | None,
+    BeforeValidator(parse_level),
+    WithJsonSchema({"type": "string", "description": "'2%', '5 ticks' or a price expression"}),
+]
+
+
 class ProtectSpec(BaseModel):
     """``protect: {stop: 2%, take_profit: 3%, trail: 1.5%}`` (docs/strategy-language.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
-    stop: DistanceField = Field(default=None, description="below the fill: '2%' or '5 ticks'")
-    take_profit: DistanceField = Field(default=None, description="above the fill")
+    stop: LevelField = Field(
+        default=None, description="below the fill: '2%', '5 ticks' or a price expression"
+    )
+    take_profit: LevelField = Field(default=None, description="above the average price")
     trail: DistanceField = Field(
         default=None, description="the stop follows the high since entry at this distance"
     )
@@ -79,7 +111,10 @@ def describe_protect(spec: ProtectSpec) -> list[str]:
     limit = f"limit {spec.limit_ticks} tick(s) under it" if spec.limit_ticks else "limit at it"
     lines = []
     if spec.stop is not None or spec.trail is not None:
-        start = f"{spec.stop} below the fill price" if spec.stop else f"{spec.trail} below it"
+        if isinstance(spec.stop, str):
+            start = f"at {spec.stop} (as the fill leaves it)"
+        else:
+            start = f"{spec.stop} below the fill price" if spec.stop else f"{spec.trail} below it"
         lines.append(
             "Protect: after each fill, a stop-limit sell (Kiwoom 28) of the filled shares "
             f"rests at the broker, triggered {start}, {limit}; it protects while autotrader "
@@ -91,8 +126,13 @@ def describe_protect(spec: ProtectSpec) -> list[str]:
             "(a modify, at most once a second), never down"
         )
     if spec.take_profit is not None:
+        where = (
+            f"the take-profit level {spec.take_profit}"
+            if isinstance(spec.take_profit, str)
+            else f"{spec.take_profit} above the average price"
+        )
         lines.append(
-            f"  take-profit: when a trade reaches {spec.take_profit} above the average price, "
+            f"  take-profit: when a trade reaches {where}, "
             "the stops are cancelled and a limit sell at that level rests instead (Kiwoom "
             "locks offered shares: one leg rests at a time); a fall back to the stop level "
             "restores the stops"

@@ -189,3 +189,15 @@ def test_resume_after_halt_rearms_the_stop_for_the_shares_held(tmp_path: Path) -
     stops = protective(h, "stop")
     assert len(stops) == 2 and stops[1].state is OrderState.ACCEPTED
     assert stops[1].qty == 10 and stops[1].condition_price == 70_500  # the level it had
+
+
+def test_levels_written_as_price_expressions(tmp_path: Path) -> None:
+    """``stop`` / ``take_profit`` as prices, on the state the fill left."""
+    text = strategy("{stop: 'position.avg_price - 5 ticks', take_profit: 'position.avg_price * 1.01'}")
+    h = Harness(text, tmp_path, limits=LIMITS)
+    h.feed([tick("090000", 70_000)])
+    (stop,) = protective(h, "stop")
+    assert stop.condition_price == 69_500 and stop.price == 69_200
+    h.feed([tick("090010", 70_700, ask=70_800, bid=70_700)])  # 70,000 * 1.01
+    (tp,) = protective(h, "take_profit")
+    assert tp.price == 70_700 and stop.state is OrderState.CANCELLED

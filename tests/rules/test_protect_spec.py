@@ -61,3 +61,18 @@ def test_explain_says_what_rests_at_the_venue_and_what_halt_does() -> None:
     assert "1.5% below the highest trade since entry" in text and "never down" in text
     assert "4% above the average price" in text
     assert "halt --reduce leaves them resting; halt cancels them" in text
+
+
+def test_a_price_expression_level_is_checked_where_it_stands() -> None:
+    spec = load("{stop: 'position.avg_price - 5 ticks', take_profit: vwap * 1.02}").spec  # type: ignore[attr-defined]
+    assert spec.rules[0].protect.stop == "position.avg_price - 5 ticks"
+    with pytest.raises(StrategyError) as err:
+        load("{stop: 'position.avg_pricee - 5 ticks'}")
+    text = str(err.value)
+    assert "p.yaml:7:" in text and "rules.0.protect.stop" in text
+    assert "neither a distance" in text and "position.avg_pricee" in text
+
+
+def test_explain_words_a_price_expression_level() -> None:
+    text = "\n".join(explain(load("{stop: 'position.avg_price - 5 ticks'}").spec))  # type: ignore[attr-defined]
+    assert "triggered at position.avg_price - 5 ticks (as the fill leaves it)" in text
