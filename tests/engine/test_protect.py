@@ -193,7 +193,8 @@ def test_resume_after_halt_rearms_the_stop_for_the_shares_held(tmp_path: Path) -
 
 def test_levels_written_as_price_expressions(tmp_path: Path) -> None:
     """``stop`` / ``take_profit`` as prices, on the state the fill left."""
-    text = strategy("{stop: 'position.avg_price - 5 ticks', take_profit: 'position.avg_price * 1.01'}")
+    levels = "{stop: 'position.avg_price - 5 ticks', take_profit: 'position.avg_price * 1.01'}"
+    text = strategy(levels)
     h = Harness(text, tmp_path, limits=LIMITS)
     h.feed([tick("090000", 70_000)])
     (stop,) = protective(h, "stop")
