@@ -7,15 +7,19 @@ and prints the report: the quickest way to see the whole product work.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from autotrader.cli_credit import credit_list
 from autotrader.cli_data import register as register_data_verbs
 from autotrader.cli_report import register as register_review
 from autotrader.errors import AutotraderError, StrategyErrors
 from autotrader.fake_kiwoom.cli import app as fake_app
+
+if TYPE_CHECKING:
+    from autotrader.rules.credit_list import CreditList
 
 app = typer.Typer(
     help="Declarative, rule-based auto-trading for Korean stocks on Kiwoom.",
@@ -26,6 +30,7 @@ tape_app = typer.Typer(help="Make and inspect tapes (recorded or synthetic marke
 app.add_typer(tape_app, name="tape")
 app.add_typer(fake_app, name="fake-kiwoom")
 register_data_verbs(app, tape_app)
+app.command("credit-list")(credit_list)
 
 register_review(app)  # report, runs, why, status, dashboard (autotrader/cli_report.py)
 
@@ -178,16 +183,25 @@ def _journal(journal: Path | None, config: Path | None) -> Path:
         raise _fail(exc) from None
 
 
+CreditListOption = Annotated[
+    Path | None,
+    typer.Option(help="credit list saved by 'autotrader credit-list': warn on credit buys off it"),
+]
+
+
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="strategy files")],
     config: ConfigOption = None,
+    credit_list: CreditListOption = None,
 ) -> None:
     """Check strategy files and the settings; print every problem as path:line:column: message."""
     from autotrader.rules import load_strategy
+    from autotrader.rules.credit_list import credit_warnings
     from autotrader.rules.venue_check import venue_warnings
     from autotrader.settings import resolve_settings
 
+    listed = _credit_list(credit_list)
     status = 0
     try:
         resolve_settings(config=config)
@@ -206,7 +220,18 @@ def validate(
         for warning in venue_warnings(loaded.spec):  # valid, but the venue refuses it
             typer.echo(f"{f}: warning: {warning}")
         typer.echo(f"{f}: ok")
+        for line in credit_warnings(loaded.spec, listed, str(f)):
+            typer.echo(line)
     raise typer.Exit(status)
+
+
+def _credit_list(path: Path | None) -> CreditList | None:
+    from autotrader.rules.credit_list import load_credit_list
+
+    try:
+        return None if path is None else load_credit_list(path)
+    except AutotraderError as exc:
+        raise _fail(exc, 2) from None
 
 
 @app.command()
@@ -252,10 +277,12 @@ def init(
 @app.command()
 def explain(
     file: Annotated[Path, typer.Argument(help="strategy file")],
+    credit_list: CreditListOption = None,
 ) -> None:
     """Say in plain words what each rule of FILE will do."""
     from autotrader.rules import load_strategy
     from autotrader.rules.authoring import explain as explain_rules
+    from autotrader.rules.credit_list import credit_warnings
 
     try:
         loaded = load_strategy(file)
@@ -264,6 +291,8 @@ def explain(
             typer.echo(str(e))
         raise typer.Exit(2 if any(e.line == 0 for e in exc.errors) else 1) from None
     for line in explain_rules(loaded.spec):
+        typer.echo(line)
+    for line in credit_warnings(loaded.spec, _credit_list(credit_list), str(file)):
         typer.echo(line)
 
 
@@ -322,17 +351,30 @@ def tape_synth(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     symbols: Annotated[int, typer.Option(help="number of symbols")] = 12,
     ticks: Annotated[int, typer.Option(help="number of trade ticks")] = 30_000,
+    order_book: Annotated[
+        float, typer.Option(min=0.0, max=0.95, help="share of frames that are 0D order books")
+    ] = 0.0,
+    price_limits: Annotated[
+        bool, typer.Option(help="a 0g per symbol at 08:40 with the exact daily limits")
+    ] = False,
     venue: Annotated[
         bool, typer.Option(help="0H in the auctions, KRX after-hours sessions, _NX of the first")
     ] = False,
 ) -> None:
     """Write a deterministic synthetic trading day."""
+    from dataclasses import replace
+
     from autotrader.feed.synth import SynthConfig, write_tape
 
-    cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks)
+    cfg = SynthConfig(
+        seed=seed,
+        n_symbols=symbols,
+        ticks=ticks,
+        order_book_ratio=order_book,
+        price_limit_frames=price_limits,
+    )
     if venue:  # the whole venue: docs/paper-fills.md
-        cfg = SynthConfig(seed=seed, n_symbols=symbols, ticks=ticks, auctions=True,
-                          after_hours=True, nextrade=cfg.codes()[:1])  # fmt: skip
+        cfg = replace(cfg, auctions=True, after_hours=True, nextrade=cfg.codes()[:1])
     try:
         header = write_tape(out, cfg)
     except OSError as exc:

@@ -1,6 +1,6 @@
 """Engine throughput and latency over a synthetic day, compared with orjson decoding alone.
 
-    python bench/engine.py [--ticks 200000] [--symbols 300] [--rules 100]
+    python bench/engine.py [--ticks 200000] [--symbols 300] [--rules 100] [--order-book 0.5]
 
 Replays a generated tape (hundreds of symbols, about a hundred rules, journal on, paper
 broker) through the full path: decode, dispatch by type and symbol, rule evaluation,
@@ -8,6 +8,9 @@ risk guard, journal, paper fills. In the same run it times plain ``orjson.loads`
 the same frames, the decode floor. Frames are read into memory first so both loops
 measure CPU work, not gzip. The last line is ``engine_vs_decode=<ratio>``: the share of
 the decode rate the whole engine reaches (the target is at least 0.5).
+
+``--order-book R`` makes R of the frames ``0D`` order books (after the trades, as the
+synthetic generator emits them) and adds an entry template that reads ``book.*`` names.
 """
 
 from __future__ import annotations
@@ -62,7 +65,15 @@ ENTRY_TEMPLATES = (
 )
 
 
-def make_strategy(symbols: list[str], n_rules: int, *, never_fire: bool = False) -> str:
+BOOK_TEMPLATE = (
+    "book.imbalance_5 >= 0.{b} and book.spread_ticks <= 1 and position.qty == 0 "
+    "and open_orders == 0"
+)
+
+
+def make_strategy(
+    symbols: list[str], n_rules: int, *, never_fire: bool = False, book: bool = False
+) -> str:
     """n_rules - 3 entry rules over slices of the symbols, plus 3 exits over all of them.
 
     Entries have a 15-minute cooldown per symbol; exits take profit at +0.8 %, cut at
@@ -79,7 +90,8 @@ def make_strategy(symbols: list[str], n_rules: int, *, never_fire: bool = False)
     per = max(len(symbols) // n_entry, 1)
     for i in range(n_entry):
         chunk = symbols[(i * per) % len(symbols) :][: per + 2] or symbols[:3]
-        cond = ENTRY_TEMPLATES[i % len(ENTRY_TEMPLATES)].format(a=0.5 + (i % 5) * 0.25, v=50 + i)
+        templates = ENTRY_TEMPLATES + ((BOOK_TEMPLATE,) if book else ())
+        cond = templates[i % len(templates)].format(a=0.5 + (i % 5) * 0.25, v=50 + i, b=4 + i % 5)
         if never_fire:  # evaluated in full, then false: measures the path without orders
             cond += " and time > 23:59:59"
         lines += [
@@ -138,19 +150,28 @@ def main() -> None:
         action="store_true",
         help="entry conditions evaluated but never true: the tick path without any order",
     )
+    ap.add_argument(
+        "--order-book", type=float, default=0.0, help="share of frames that are 0D books"
+    )
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         tape = Path(tmp) / "bench.jsonl.gz"
         t0 = time.perf_counter()
-        write_tape(tape, SynthConfig(seed=11, n_symbols=args.symbols, ticks=args.ticks))
+        cfg = SynthConfig(
+            seed=11, n_symbols=args.symbols, ticks=args.ticks, order_book_ratio=args.order_book
+        )
+        write_tape(tape, cfg, compresslevel=1)
         header, lines = read_frames(tape)
+        books = sum(1 for line in lines if b'"0D"' in line)
         print(
-            f"tape: {len(lines):,} frames, {len(header.symbols)} symbols, "
-            f"{sum(map(len, lines)) / len(lines):.0f} bytes/frame "
+            f"tape: {len(lines):,} frames ({books / len(lines):.0%} 0D books), "
+            f"{len(header.symbols)} symbols, {sum(map(len, lines)) / len(lines):.0f} bytes/frame "
             f"(made in {time.perf_counter() - t0:.1f} s)"
         )
-        strategy = make_strategy(list(header.symbols), args.rules, never_fire=args.never_fire)
+        strategy = make_strategy(
+            list(header.symbols), args.rules, never_fire=args.never_fire, book=books > 0
+        )
         day = day_start(header.date)
 
         loads = orjson.loads

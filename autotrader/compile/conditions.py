@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from autotrader.clock import seconds_of_day
-from autotrader.feed import fields
+from autotrader.feed import fields, orderbook, program
 from autotrader.rules.expr import Between, Binary, Bool, Call, Name, Node, Num, Str, Unary
 from autotrader.rules.names import EVENT_NAMES, NameInfo
 from autotrader.rules.typecheck import check_condition, check_number
@@ -49,6 +49,8 @@ _ASK = _tick_field(fields.ASK, "price")
 _BID = _tick_field(fields.BID, "price")
 _VOLUME = _tick_field(fields.VOLUME, "int")
 _OPEN = _tick_field(fields.OPEN, "price")
+
+_PROGRAM_NAMES = ("buy_qty", "sell_qty", "net_qty", "buy_amount", "sell_amount", "net_amount")
 
 # name -> Python fragment over the state ``s``; the only things a condition can read.
 FRAGMENTS: dict[str, str] = {
@@ -90,6 +92,15 @@ FRAGMENTS: dict[str, str] = {
     "vi.since": "(_sod(s.vi_since) if s.vi_since else 0)",
     "vi.elapsed": "((s.market.now - s.vi_since) if s.vi_since else 0.0)",
     "vi.trigger_price": "s.vi_price",
+    "book.ask": "_book_ask(s.depth)",
+    "book.bid": "_book_bid(s.depth)",
+    "book.ask_qty": "_book_ask_qty(s.depth)",
+    "book.bid_qty": "_book_bid_qty(s.depth)",
+    "book.spread_ticks": "_book_spread(s.depth)",
+    "book.total_ask_qty": "_book_total_ask(s.depth)",
+    "book.total_bid_qty": "_book_total_bid(s.depth)",
+    **{f"book.imbalance_{n}": f"_book_imbalance(s.depth, {n})" for n in (1, 3, 5, 10)},
+    **{f"program.{n}": f"_program_{n}(s.program)" for n in _PROGRAM_NAMES},
     "time": "s.market.sod",
     "session": "s.market.session",
     "session.code": "s.market.session_code",
@@ -118,6 +129,17 @@ _GLOBALS: dict[str, Any] = {
     "_float": float,
     "_div": _div,
     "_sod": seconds_of_day,
+    # the order book (feed/orderbook.py): defensive readers, a garbled field reads 0
+    "_book_ask": orderbook.best_ask,
+    "_book_bid": orderbook.best_bid,
+    "_book_ask_qty": orderbook.best_ask_qty,
+    "_book_bid_qty": orderbook.best_bid_qty,
+    "_book_spread": orderbook.spread_ticks,
+    "_book_total_ask": orderbook.total_ask_qty,
+    "_book_total_bid": orderbook.total_bid_qty,
+    "_book_imbalance": orderbook.imbalance,
+    # program trading (feed/program.py): the same defensive readers over the latest 0w
+    **{f"_program_{n}": getattr(program, n) for n in _PROGRAM_NAMES},
 }
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from autotrader.compile.plan import CompiledAction, CompiledPrice
 from autotrader.engine.ledger import TAG
-from autotrader.market.ticks import round_to_tick, shift_ticks
+from autotrader.market.grid import round_price, shift_price
 from autotrader.model import Exchange, Loan, OrderAction, OrderRequest, OrderType, Side
 from autotrader.rules.actions import CreditSellSpec, ModifySpec
 
@@ -39,8 +39,8 @@ def resolve_price(price: CompiledPrice | None, side: Side, st: SymbolState) -> i
     if not math.isfinite(raw) or raw <= 0:
         return 0
     base = math.floor(raw) if side is Side.BUY else math.ceil(raw)
-    base = round_to_tick(base, "down" if side is Side.BUY else "up")
-    return shift_ticks(base, price.ticks) if price.ticks else base
+    base = round_price(st.symbol, base, "down" if side is Side.BUY else "up")  # gold: 10 won
+    return shift_price(st.symbol, base, price.ticks) if price.ticks else base
 
 
 def resolve_qty(

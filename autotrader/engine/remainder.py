@@ -12,7 +12,7 @@ import heapq
 import math
 from dataclasses import dataclass
 
-from autotrader.market.ticks import round_to_tick, shift_ticks
+from autotrader.market.grid import round_price, shift_price
 from autotrader.model import OrderRequest, Side
 from autotrader.rules.remainder import CancelAfter, Remainder, RepriceAfter
 
@@ -58,8 +58,9 @@ class RemainderWatch:
 
 def touch_price(order: OrderRequest, ask: int, bid: int, ticks: int) -> int:
     """The near side's best quote, ``ticks`` further toward the market, on the grid."""
+    sym = order.symbol  # the symbol's grid: stock bands or gold's 10 won
     if order.side is Side.BUY:
         base = ask or bid
-        return shift_ticks(round_to_tick(base, "down"), ticks) if base else 0
+        return shift_price(sym, round_price(sym, base, "down"), ticks) if base else 0
     base = bid or ask
-    return shift_ticks(round_to_tick(base, "up"), -ticks) if base else 0
+    return shift_price(sym, round_price(sym, base, "up"), -ticks) if base else 0

@@ -12,6 +12,7 @@ from typing import Any
 
 from autotrader.engine.trigger_event import NO_EVENT, TriggerEvent
 from autotrader.feed import fields
+from autotrader.model.quotes import PriceLimits
 
 
 class MarketState:
@@ -75,6 +76,9 @@ class SymbolState:
         "mark_cost",
         "roll",
         "rolling",
+        "depth",
+        "limits",
+        "program",
     )
 
     def __init__(self, symbol: str, market: MarketState) -> None:
@@ -113,6 +117,11 @@ class SymbolState:
         # Rolling values some rule reads (engine/rolling.py), read by slot: s.roll[i].
         self.roll: list[float] = []
         self.rolling: Any = None
+        # The latest 0D values as decoded (feed/orderbook.py reads them; {} before any),
+        # and today's 0g limits (None until one arrives: the risk guard then estimates).
+        self.depth: dict[str, Any] = {}
+        self.limits: PriceLimits | None = None
+        self.program: dict[str, Any] = {}  # the latest 0w values (feed/program.py)
 
     def position_changed(self, price: int, ts: float) -> None:
         """After a fill at ``price``: a position opened from flat starts its high, low and

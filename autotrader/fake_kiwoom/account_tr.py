@@ -20,6 +20,7 @@ from autotrader.fake_kiwoom.rest import (
     page,
     text,
 )
+from autotrader.market.gold import is_gold
 from autotrader.model.orders import Side
 
 DONE = {"return_code": 0, "return_msg": "조회가 완료되었습니다"}
@@ -38,12 +39,7 @@ def _handle(ctx: RestContext, api_id: str, body: Body, headers: dict[str, str]) 
     if api_id == "kt00018":
         return _balance(ctx, body, headers)
     if api_id == "kt00001":
-        choice(body, "qry_tp", {"2", "3"})
-        cash = ctx.book.cash
-        answer = {"entr": pad(cash, 15), "d1_entra": pad(cash, 15), "d2_entra": pad(cash, 15)}
-        answer |= {"ord_alow_amt": pad(ctx.book.orderable_cash(), 15)}
-        answer |= {"pymn_alow_amt": pad(ctx.book.orderable_cash(), 15)}
-        return json_response(answer | DONE, api_id=api_id)
+        return _deposit(ctx, body)
     if api_id == "kt00010":
         return _orderable(ctx, body)
     if api_id == "ka10075":
@@ -58,6 +54,8 @@ def _balance(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
     rows: list[Body] = []
     total_pur = total_evlt = 0
     for h in sorted(book.holdings.values(), key=lambda h: h.stk_cd):
+        if is_gold(h.stk_cd):
+            continue  # the gold account's (kt50020)
         cur = book.last_price(h.stk_cd)
         pur, evlt = h.qty * h.avg_price, h.qty * cur
         total_pur, total_evlt = total_pur + pur, total_evlt + evlt
@@ -96,6 +94,91 @@ def _balance(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
     return json_response(answer | DONE, headers=resp_headers)
 
 
+# kt00001 fields that stay zero in a cash-only fake account (loans, substitutes, FX...).
+_DEPOSIT_ZEROS = [
+    "profa_ch",
+    "bncr_profa_ch",
+    "nxdy_bncr_sell_exct",
+    "fc_stk_krw_repl_set_amt",
+    "crd_grnta_ch",
+    "crd_grnt_ch",
+    "add_grnt_ch",
+    "etc_profa",
+    "uncl_stk_amt",
+    "shrts_prica",
+    "crd_set_grnta",
+    "chck_ina_amt",
+    "etc_chck_ina_amt",
+    "crd_grnt_ruse",
+    "knx_asset_evltv",
+    "elwdpst_evlta",
+    "crd_ls_rght_frcs_amt",
+    "lvlh_join_amt",
+    "lvlh_trns_alowa",
+    "repl_amt",
+    "remn_repl_evlta",
+    "trst_remn_repl_evlta",
+    "bncr_remn_repl_evlta",
+    "profa_repl",
+    "crd_grnta_repl",
+    "crd_grnt_repl",
+    "add_grnt_repl",
+    "rght_repl_amt",
+    "wrap_pymn_alow_amt",
+    "ch_uncla",
+    "ch_uncla_dlfe",
+    "ch_uncla_tot",
+    "crd_int_npay",
+    "int_npay_amt_dlfe",
+    "int_npay_amt_tot",
+    "etc_loana",
+    "etc_loana_dlfe",
+    "etc_loan_tot",
+    "nrpy_loan",
+    "loan_sum",
+    "ls_sum",
+    "mdstrm_usfe",
+    "loan_remn_evlt_amt",
+    "dpst_grntl_remn",
+    "sell_grntl_remn",
+    "d1_slby_exct_amt",
+    "d1_buy_exct_amt",
+    "d1_out_rep_mor",
+    "d1_sel_exct_amt",
+    "d2_slby_exct_amt",
+    "d2_buy_exct_amt",
+    "d2_out_rep_mor",
+    "d2_sel_exct_amt",
+]
+# Orderable amounts by margin rate: the fake's account is cash-only (100% margin), so
+# every rate orders what the cash allows; a real account would order more at 20-60%.
+_DEPOSIT_ORDERABLE = [
+    "ord_alow_amt",
+    "pymn_alow_amt",
+    "bncr_buy_alowa",
+    "fid_20stk_ord_alow_amt",
+    "fid_30stk_ord_alow_amt",
+    "fid_40stk_ord_alow_amt",
+    "fid_50stk_ord_alow_amt",
+    "fid_60stk_ord_alow_amt",
+    "fid_100stk_ord_alow_amt",
+    "d1_pymn_alow_amt",
+    "d2_pymn_alow_amt",
+]
+
+
+def _deposit(ctx: RestContext, body: Body) -> Response:
+    """kt00001 with every field of the public clients' models (NOTES.md: entr, ord_alow_amt,
+    d2_entra, ...); amounts zero-padded to 15 as Kiwoom sends them."""
+    choice(body, "qry_tp", {"2", "3"})
+    cash, orderable = ctx.book.cash, ctx.book.orderable_cash()
+    answer: Body = {"entr": pad(cash, 15), "d1_entra": pad(cash, 15), "d2_entra": pad(cash, 15)}
+    answer |= {name: pad(orderable, 15) for name in _DEPOSIT_ORDERABLE}
+    answer |= {name: pad(0, 15) for name in _DEPOSIT_ZEROS}
+    answer |= {"crd_grnt_rt": "0.00", "min_ord_alow_yn": "N", "stk_entr_prst": []}
+    return json_response(answer | DONE, api_id="kt00001")
+
+
 def _orderable(ctx: RestContext, body: Body) -> Response:
     stk_cd = text(body, "stk_cd")
     side = choice(body, "trde_tp", {"1", "2"})
@@ -105,6 +188,19 @@ def _orderable(ctx: RestContext, body: Body) -> Response:
     qty = max(book.sellable(stk_cd), 0) if side == "1" else (amount // price if price else 0)
     answer = {"ord_alowa": pad(amount, 15), "wthd_alowa": pad(book.cash, 15)}
     answer |= {"ord_alowq": pad(qty, 10)}
+    # By margin rate, as the public clients' model carries them: cash-only, so all alike.
+    for rate in ("20", "30", "40", "50", "60", "rdex_60", "100"):
+        answer |= {
+            f"profa_{rate}ord_alow_amt": pad(amount, 15),
+            f"profa_{rate}ord_alowq": pad(qty, 10),
+        }
+    answer |= {"entr": pad(book.cash, 15), "d2entra": pad(book.cash, 15), "repl_amt": pad(0, 15)}
+    answer |= {"pred_reu_alowa": pad(0, 15), "tdy_reu_alowa": pad(0, 15), "uncla": pad(0, 15)}
+    answer |= {"ord_pos_repl": pad(0, 15), "nxdy_wthd_alowa": pad(book.cash, 15)}
+    value = qty * price if side == "2" else 0
+    answer |= {"pur_amt": pad(value, 15), "cmsn": pad(book.fees.commission(value), 15)}
+    answer |= {"pur_exct_amt": pad(value + book.fees.commission(value), 15)}
+    answer["profa_rdex_aplc_tp"] = "0"
     return json_response(answer | DONE, api_id="kt00010")
 
 
@@ -114,9 +210,9 @@ def _open_orders(ctx: RestContext, body: Body, headers: dict[str, str]) -> Respo
     stk_cd = text(body, "stk_cd", required=one)
     choice(body, "stex_tp", {"0", "1", "2"})
     rows = [
-        _row(ctx, o) | {"oso_qty": str(o.remaining)}
+        _row(ctx, o) | _open_extra(ctx, o)
         for o in reversed(ctx.book.open_orders())
-        if _side_ok(o, side, sell="1") and (not one or o.stk_cd == stk_cd)
+        if _side_ok(o, side, sell="1") and (not one or o.stk_cd == stk_cd) and not is_gold(o.stk_cd)
     ]
     chunk, resp_headers = page(ctx, "ka10075", rows, headers)
     return json_response({"oso": chunk} | DONE, headers=resp_headers)
@@ -137,12 +233,26 @@ def _fills(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
         }
         for o in reversed(ctx.book.orders)
         if o.filled
+        and not is_gold(o.stk_cd)
         and _side_ok(o, side, sell="1")
         and (not one or o.stk_cd == stk_cd)
         and (not before or o.ord_no < before.zfill(7))
     ]
     chunk, resp_headers = page(ctx, "ka10076", rows, headers)
     return json_response({"cntr": chunk} | DONE, headers=resp_headers)
+
+
+def _open_extra(ctx: RestContext, o: Order) -> Body:
+    """The ka10075 fields beyond the shared row (the public clients' ``oso`` model)."""
+    quote = ctx.book.quotes.get(o.stk_cd)
+    ask, bid = (quote.ask, quote.bid) if quote else (0, 0)
+    extra: Body = {"acnt_no": ctx.account, "mang_empno": "", "tsk_tp": "", "ind_invsr": ""}
+    extra |= {"oso_qty": str(o.remaining), "cntr_tot_amt": str(o.fill_value)}
+    extra |= {"cntr_no": "", "cur_prc": str(ctx.book.last_price(o.stk_cd))}
+    extra |= {"sel_bid": str(ask), "buy_bid": str(bid)}
+    extra |= {"unit_cntr_pric": str(o.last_fill_price), "unit_cntr_qty": str(o.last_fill_qty)}
+    extra |= {"tdy_trde_cmsn": str(o.commission), "tdy_trde_tax": str(o.tax)}
+    return extra
 
 
 def _side_ok(o: Order, wanted: str, *, sell: str) -> bool:
@@ -165,6 +275,7 @@ def _row(ctx: RestContext, o: Order) -> Body:
         "tm": o.tm,
         "ord_tm": o.tm,
         "stex_tp": {"KRX": "1", "NXT": "2"}.get(o.exchange, "0"),
+        "stex_tp_txt": {"KRX": "KRX", "NXT": "NXT"}.get(o.exchange, "통합"),
         "sor_yn": "Y" if o.exchange == "SOR" else "N",
         "stop_pric": str(o.cond_price),
     }

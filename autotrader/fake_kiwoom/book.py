@@ -26,7 +26,9 @@ from autotrader.fake_kiwoom.orders import (
     Refused,
     Status,
 )
+from autotrader.fake_kiwoom.replay import to_int
 from autotrader.market.fees import Fees
+from autotrader.market.gold import gold_limits, gold_on_grid, is_gold
 from autotrader.market.matching import (
     Cancelled,
     MatchConfig,
@@ -65,6 +67,8 @@ class Book:
         self.names = dict(names)
         self.orders: list[Order] = []
         self.quotes: dict[str, Quote] = {}
+        self.realized: dict[str, int] = {}  # today's realized P&L of sells, per stock
+        self.limits: dict[str, tuple[int, int]] = {}  # (lower, upper) from a pushed 0g
         self.fees = fees or Fees()
         self.max_fill_qty = max_fill_qty
         self._now = now_hhmmss
@@ -205,12 +209,24 @@ class Book:
     def _item(order: Order) -> str:
         return order.stk_cd + SUFFIX.get(order.exchange, "")
 
+    def on_limits(self, stk_cd: str, values: Mapping[str, object]) -> None:
+        """A ``0g``: the exchange's limits (306 lower, 305 upper) replace the +-30% rule."""
+        upper, lower = to_int(values.get("305")), to_int(values.get("306"))
+        if 0 < lower <= upper:
+            self.limits[stk_cd] = (lower, upper)
+
     def _fill(self, order: Order, qty: int, price: int) -> list[BookEvent]:
         value = qty * price
         commission = self.fees.commission(value)
-        tax = self.fees.sell_tax(value) if order.side is Side.SELL else 0
+        # a gold spot sale in the KRX market pays no transaction tax
+        tax = (
+            self.fees.sell_tax(value)
+            if order.side is Side.SELL and not is_gold(order.stk_cd)
+            else 0
+        )
         order.filled += qty
         order.fill_value += value
+        order.last_fill_qty, order.last_fill_price = qty, price
         order.commission += commission
         order.tax += tax
         order.status = Status.FILLED
@@ -223,6 +239,10 @@ class Book:
             self.holdings[order.stk_cd] = holding
         else:
             self.cash += value - commission - tax
+            gain = value - commission - tax - qty * holding.avg_price
+            holding.realized += gain
+            self.realized[order.stk_cd] = self.realized.get(order.stk_cd, 0) + gain
+            holding.sold_cost += qty * holding.avg_price
             holding.qty -= qty
             holding.today_sell += qty
             if holding.qty <= 0:
@@ -238,9 +258,12 @@ class Book:
             raise Refused(codes.error_body(codes.RC_BAD_REQUEST, codes.UNKNOWN_STOCK, stk_cd))
         if price == 0:
             return
-        if not is_on_grid(price):
+        gold = is_gold(stk_cd)  # gold spot: a 10-won tick and +-10% (market/gold.py)
+        if not (gold_on_grid(price) if gold else is_on_grid(price)):
             raise Refused(codes.rejected_body(codes.REJECT_OFF_GRID))
-        lower, upper = daily_limits(self.base_prices[stk_cd])
+        base = self.base_prices[stk_cd]
+        lower, upper = gold_limits(base) if gold else daily_limits(base)
+        lower, upper = self.limits.get(stk_cd, (lower, upper))
         if not lower <= price <= upper:
             raise Refused(codes.rejected_body(codes.REJECT_LIMITS))
 

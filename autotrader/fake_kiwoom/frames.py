@@ -67,9 +67,17 @@ def order_entry(
     return {"type": "00", "name": "주문체결", "item": o.stk_cd, "values": values}
 
 
-def balance_entry(event: BalanceEvent, *, account: str, name: str, base: int) -> JsonDict:
-    """One ``04`` (현물잔고) entry for the holding ``event`` reports."""
+def balance_entry(
+    event: BalanceEvent, *, account: str, name: str, base: int, ask: int = 0, bid: int = 0
+) -> JsonDict:
+    """One ``04`` (현물잔고) entry for the holding ``event`` reports.
+
+    The guide's table lists 990-993 (today's realized P&L and rate, cash and credit); its
+    example carries 980-983 instead: both are sent, with the same values.
+    """
     h = event.holding
+    realized = str(h.realized)
+    rate = f"{h.realized * 100 / h.sold_cost:.2f}" if h.sold_cost else "0.00"
     values = {
         "9201": account,
         "9001": h.stk_cd,
@@ -83,17 +91,21 @@ def balance_entry(event: BalanceEvent, *, account: str, name: str, base: int) ->
         "933": str(event.sellable),
         "945": str(h.today_buy - h.today_sell),
         "946": "2" if h.today_buy >= h.today_sell else "1",
-        "950": "0",
+        "950": realized,
         "951": "0",
-        "27": "",
-        "28": "",
+        "27": _signed(ask),
+        "28": _signed(bid),
         "307": str(base),
-        "8019": "0.00",
+        "8019": rate,
         "957": "0",
         "958": "0",
         "918": "00000000",
-        "990": "0",
-        "991": "0.00",
+        "980": realized,
+        "981": rate,
+        "982": "0",
+        "983": "0.00",
+        "990": realized,
+        "991": rate,
         "992": "0",
         "993": "0.00",
         "959": "0",

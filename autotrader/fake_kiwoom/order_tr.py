@@ -8,6 +8,7 @@ Order-failure faults are applied here because only here is "after accept" meanin
 from __future__ import annotations
 
 from autotrader.fake_kiwoom import codes
+from autotrader.fake_kiwoom.credit_tr import check_credit_buy
 from autotrader.fake_kiwoom.http import Drop, Hang, Reply, Response
 from autotrader.fake_kiwoom.orders import BookEvent, Order, Refused
 from autotrader.fake_kiwoom.rest import Body, RestContext, choice, json_response, number, text
@@ -102,6 +103,7 @@ def _new(
             )
         extra |= {"crd_deal_tp": deal, "crd_loan_dt": loan_dt}
     elif api_id == "kt10006":
+        check_credit_buy(ctx, stk_cd)
         extra["crd_deal_tp"] = "33"
     return ctx.book.place(side, stk_cd, qty, order_type, price, **extra)
 

@@ -102,6 +102,8 @@ class Order:
     tax: int = 0
     status: Status = Status.ACCEPTED
     triggered: bool = False  # stop-limit (28) condition met
+    last_fill_qty: int = 0  # the latest fill (ka10075 unit_cntr_qty / unit_cntr_pric)
+    last_fill_price: int = 0
 
     @property
     def remaining(self) -> int:
@@ -131,6 +133,8 @@ class Holding:
     avg_price: int
     today_buy: int = 0
     today_sell: int = 0
+    realized: int = 0  # today's realized P&L of sells, after commission and tax
+    sold_cost: int = 0  # the average cost of the shares sold today (for the 04 rate)
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ a malformed one 1517, both as HTTP 200 with a non-zero ``return_code``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.book import Book
 from autotrader.fake_kiwoom.faults import FaultState
 from autotrader.fake_kiwoom.http import Response
+from autotrader.fake_kiwoom.market_facts import CreditList, Depths, Programs
 from autotrader.fake_kiwoom.orders import BookEvent, Refused
 
 Body = dict[str, Any]
@@ -33,6 +34,9 @@ class RestContext:
     mock: bool
     page_size: int
     tape: Path | None = None  # what the chart TRs aggregate (chart_tr.py)
+    depths: Depths = field(default_factory=Depths)  # the 0D books (quotes.py)
+    credit: CreditList = field(default_factory=CreditList)  # kt20016/kt20017 (credit_tr.py)
+    programs: Programs = field(default_factory=Programs)  # the 0w reports (program_tr.py)
 
 
 def json_response(

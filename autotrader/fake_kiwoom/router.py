@@ -13,19 +13,27 @@ import orjson
 
 from autotrader.fake_kiwoom import codes
 from autotrader.fake_kiwoom.account_tr import handle_account
-from autotrader.fake_kiwoom.auth import TokenStore, expires_dt, http_date
+from autotrader.fake_kiwoom.auth import TokenStore, expires_dt, hhmmss, http_date
 from autotrader.fake_kiwoom.chart_tr import CHART_IDS, DAILY_PRICES_ID, handle_chart
+from autotrader.fake_kiwoom.credit_tr import handle_credit
+from autotrader.fake_kiwoom.gold_tr import ACCOUNT_IDS as GOLD_ACCOUNT
+from autotrader.fake_kiwoom.gold_tr import ORDER_IDS as GOLD_ORDERS
+from autotrader.fake_kiwoom.gold_tr import handle_gold_account, handle_gold_order
 from autotrader.fake_kiwoom.http import Reply, Request, Response
 from autotrader.fake_kiwoom.order_tr import handle_order
 from autotrader.fake_kiwoom.orders import Refused
+from autotrader.fake_kiwoom.program_tr import handle_program
+from autotrader.fake_kiwoom.quotes import handle_quotes
 from autotrader.fake_kiwoom.rest import Body, RestContext, json_response
 
 ROUTES: dict[str, frozenset[str]] = {
-    "/api/dostk/ordr": frozenset({"kt10000", "kt10001", "kt10002", "kt10003"}),
+    "/api/dostk/ordr": frozenset({"kt10000", "kt10001", "kt10002", "kt10003"}) | GOLD_ORDERS,
     "/api/dostk/crdordr": frozenset({"kt10006", "kt10007", "kt10008", "kt10009"}),
-    "/api/dostk/acnt": frozenset({"kt00001", "kt00010", "kt00018", "ka10075", "ka10076"}),
+    "/api/dostk/acnt": frozenset({"kt00001", "kt00010", "kt00018", "ka10075", "ka10076"})
+    | GOLD_ACCOUNT,
     "/api/dostk/chart": CHART_IDS,
-    "/api/dostk/mrkcond": frozenset({DAILY_PRICES_ID}),
+    "/api/dostk/mrkcond": frozenset({DAILY_PRICES_ID, "ka10004"}),  # chart_tr, quotes.py
+    "/api/dostk/stkinfo": frozenset({"kt20016", "kt20017", "ka90004"}),  # credit/program_tr
 }
 KNOWN = frozenset().union(*ROUTES.values())
 INJECTED_RATE = 5  # the 유량 figure quoted in injected 1700 answers, as seen in traffic
@@ -65,8 +73,18 @@ class Router:
             body = _parse(req)
             if api_id in CHART_IDS or api_id == DAILY_PRICES_ID:
                 return handle_chart(self.ctx, self.ctx.tape, api_id, body, req.headers)
+            if api_id in GOLD_ACCOUNT:
+                return handle_gold_account(self.ctx, api_id, body, req.headers)
+            if api_id in GOLD_ORDERS:
+                return await handle_gold_order(self.ctx, api_id, body)
             if api_id in ROUTES["/api/dostk/acnt"]:
                 return handle_account(self.ctx, api_id, body, req.headers)
+            if api_id == "ka10004":
+                return handle_quotes(self.ctx, api_id, body, hhmmss(self.clock()))
+            if api_id == "ka90004":
+                return handle_program(self.ctx, api_id, body, req.headers)
+            if api_id in ROUTES["/api/dostk/stkinfo"]:
+                return handle_credit(self.ctx, api_id, body, req.headers)
             return await handle_order(self.ctx, api_id, body)
         except Refused as refused:
             return json_response(refused.body, api_id=req.headers.get("api-id", ""))

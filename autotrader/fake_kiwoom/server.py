@@ -24,6 +24,7 @@ from autotrader.fake_kiwoom.auth import TokenStore, hhmmss
 from autotrader.fake_kiwoom.book import Book
 from autotrader.fake_kiwoom.faults import Faults, FaultState
 from autotrader.fake_kiwoom.http import HttpServer
+from autotrader.fake_kiwoom.market_facts import CreditList, Depths, Programs
 from autotrader.fake_kiwoom.orders import BalanceEvent, BookEvent, Holding, Order
 from autotrader.fake_kiwoom.replay import (
     Frame,
@@ -47,7 +48,9 @@ class FakeKiwoom:
     """A local Kiwoom: REST on ``rest_url``, websocket on ``ws_url``, one account.
 
     ``mock=True`` behaves like mockapi.kiwoom.com (KRX only); ``page_size`` is the list
-    length after which queries continue with ``cont-yn``/``next-key``.
+    length after which queries continue with ``cont-yn``/``next-key``. ``credit_stocks``
+    (code -> grade A-E) is the credit-loan list of kt20016/kt20017, None = every stock;
+    ``synthetic_depth`` the shares per level of the ka10004 book before any ``0D``.
     """
 
     def __init__(
@@ -79,6 +82,8 @@ class FakeKiwoom:
         ws_port: int = 0,
         clock: Callable[[], float] = time.time,
         matching: MatchConfig | None = None,
+        credit_stocks: Mapping[str, str] | None = None,
+        synthetic_depth: int = 1_000,
     ) -> None:
         self.tape_path = Path(tape) if tape is not None else None
         self._cursor = TapeCursor(self.tape_path) if self.tape_path else None
@@ -113,9 +118,12 @@ class FakeKiwoom:
             single_session=single_session,
         )
         self.faults = Faults(self._fault_state, self.hub, self.tokens)
+        self.depths, self.programs = Depths(synthetic_depth), Programs()
         ctx = RestContext(
             self.book, self._fault_state, self.publish, account, mock, page_size, self.tape_path
         )
+        ctx.depths, ctx.credit = self.depths, CreditList(credit_stocks)
+        ctx.programs = self.programs
         router = Router(ctx, self.tokens, clock=clock, rate_per_sec=rate_per_sec)
         self._http = HttpServer(router, port=rest_port)
         self._ws_port = ws_port
@@ -204,6 +212,12 @@ class FakeKiwoom:
             events: list[BookEvent] = []
             for entry in frame.get("data") or []:
                 item = str(entry.get("item", ""))
+                if entry.get("type") == "0D" and "_" not in item:
+                    self.depths.on_0d(item, entry.get("values") or {})  # ka10004 snapshots
+                if entry.get("type") == "0g" and "_" not in item:
+                    self.book.on_limits(item, entry.get("values") or {})
+                if entry.get("type") == "0w" and "_" not in item:
+                    self.programs.on_0w(item, entry.get("values") or {})
                 values = entry.get("values") or {}
                 kind = entry.get("type")
                 if kind == "1h":  # a VI: the item's KRX orders meet its auction price
@@ -245,10 +259,14 @@ class FakeKiwoom:
         for event in events:
             code = event.holding.stk_cd if isinstance(event, BalanceEvent) else event.order.stk_cd
             name = self.book.names.get(code, code)
+            quote = self.book.quotes.get(code)
+            last, ask, bid = (quote.last, quote.ask, quote.bid) if quote else (0, 0, 0)
             if isinstance(event, BalanceEvent):
                 base = self.book.base_prices.get(code, 0)
                 entries.append(
-                    frames.balance_entry(event, account=self.account, name=name, base=base)
+                    frames.balance_entry(
+                        event, account=self.account, name=name, base=base, ask=ask, bid=bid
+                    )
                 )
                 continue
             quote = self.book.quotes.get(code)

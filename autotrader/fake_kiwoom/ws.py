@@ -70,6 +70,7 @@ class Hub:
         self.sessions: set[Session] = set()
         self._held: list[str] = []
         self.registered = asyncio.Event()  # some socket has registered something
+        self.ping_echoes = 0  # PINGs clients sent back, every socket (tests watch it)
         self._registrations = asyncio.Condition()  # notified after every REG/REMOVE
         self._server: Server | None = None
         self.port = 0
@@ -179,6 +180,7 @@ class Hub:
                 trnm = msg.get("trnm") if isinstance(msg, dict) else None
                 if trnm == "PING":
                     session.echoed.set()
+                    self.ping_echoes += 1
                 elif trnm == "LOGIN":
                     await self._login(session, msg)
                 elif not session.logged_in:

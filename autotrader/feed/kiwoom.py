@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from autotrader.clock import hms_to_seconds, receive_seconds
 from autotrader.feed import validate
+from autotrader.feed.orderbook import price_limits
 from autotrader.market.limits import MAX_PRICE
 from autotrader.market.sessions import session_name
 from autotrader.model import Depth, SessionChange, ViEvent
@@ -180,11 +181,35 @@ class FrameDecoder:
             self._vi(entry)
         elif kind == "0s":
             self._session(entry)
-        elif kind == "0D" and self.on_depth is not None:
-            self._depth(entry)
+        elif kind == "0D" or kind == "0g" or kind == "0w":
+            self._keep_latest(kind, entry)
+            if kind == "0D" and self.on_depth is not None:
+                self._depth(entry)  # the paper venue's book sizes (docs/paper-fills.md)
         else:
             skipped = self.counters.skipped_types
             skipped[kind] = skipped.get(kind, 0) + 1
+
+    def _keep_latest(self, kind: str, entry: Any) -> None:
+        # 0D and 0w: keep the values as they came (feed/orderbook.py, feed/program.py
+        # read them on demand); 0g: today's exact price limits. None moves the clock or
+        # runs rules: rules read them when the next trade arrives.
+        st = self.states.get(entry["item"])
+        if st is None:
+            self.counters.unsubscribed += 1
+            return
+        values = entry["values"]
+        if type(values) is not dict:
+            raise TypeError(f"{kind} values are not an object")
+        if kind == "0D":
+            st.depth = values
+            return
+        if kind == "0w":
+            st.program = values
+            return
+        limits = price_limits(values)
+        if limits is None:
+            raise ValueError("0g without readable upper/lower/base prices")
+        st.limits = limits
 
     def _malformed(self, why: str, excerpt: object = "") -> None:
         c = self.counters

@@ -79,6 +79,11 @@ class SynthConfig:
     ``ticks`` counts every ``0B`` entry. ``vi_symbol`` ``None`` means the first symbol;
     ``vi_kind`` ``None`` means no VI. ``vi_time`` is the trigger time, HHMMSS.
     ``multi_entry_ratio`` is the share of frames that carry two entries.
+    ``order_book_ratio`` is the share of continuous-trading frames that are ``0D`` order
+    books (after a trade, the traded symbol's book); 0, the default, emits none and leaves
+    the day byte-identical to one made before books existed (books draw from their own
+    random stream). ``price_limit_frames`` adds one ``0g`` entry per symbol after the
+    08:40 notice (upper/lower limit and base price), as Kiwoom sends on registration.
     """
 
     seed: int = 7
@@ -95,6 +100,8 @@ class SynthConfig:
     auctions: bool = False
     after_hours: bool = False
     nextrade: tuple[str, ...] = ()
+    order_book_ratio: float = 0.0  # share of frames that are 0D books (0 = none)
+    price_limit_frames: bool = False  # a 0g per symbol at 08:40: the exact daily limits
 
     def __post_init__(self) -> None:
         datetime.datetime.strptime(self.date, "%Y%m%d")  # noqa: DTZ007 - a bare date
@@ -114,6 +121,8 @@ class SynthConfig:
             raise ValueError("multi_entry_ratio must lie in [0, 1]")
         if not set(self.nextrade) <= set(codes):
             raise ValueError(f"nextrade codes must be among the symbols: {self.nextrade}")
+        if not 0.0 <= self.order_book_ratio < 1.0:
+            raise ValueError("order_book_ratio must lie in [0, 1)")
 
     def codes(self) -> tuple[str, ...]:
         """The symbol codes of the day, in header order."""
@@ -267,6 +276,11 @@ class _Day:
         total_w = sum(s.weight for s in self.syms)
         n_cont = cfg.ticks - 2 * len(self.syms) - (1 if cfg.vi_kind else 0)
         self.n_cont = n_cont
+        # 0D books: their own stream, so trades stay byte-identical with or without them
+        self.book_rng = random.Random(cfg.seed * 1_000_003 + 17)
+        r = cfg.order_book_ratio
+        self.books_per_trade = r / (1.0 - r)
+        self.book_debt = 0.0
         for s in self.syms:
             expected = max(1.0, n_cont * s.weight / total_w)
             s.lower, s.upper = daily_limits(s.base)
@@ -410,6 +424,50 @@ class _Day:
         }
         return {"type": "0B", "name": "주식체결", "item": s.code, "values": values}
 
+    @staticmethod
+    def _limits(s: _Symbol) -> dict[str, Any]:
+        values = {"297": "", "592": "", "593": "", "305": str(s.upper), "306": str(s.lower)}
+        values |= {"307": str(s.base), "689": "", "594": "", "382": "", "370": ""}
+        return {"type": "0g", "name": "주식종목정보", "item": s.code, "values": values}
+
+    def _books(self, s: _Symbol, t: int, p: int, buyer: bool) -> Iterator[bytes]:
+        """The 0D frames owed after this trade (``order_book_ratio``, paid in whole books)."""
+        self.book_debt += self.books_per_trade
+        while self.book_debt >= 1.0:
+            self.book_debt -= 1.0
+            yield _frame(self._book(s, t, p, buyer))
+
+    def _book(self, s: _Symbol, t: int, p: int, buyer: bool) -> dict[str, Any]:
+        """Ten levels a side around the trade, one tick apart; depth grows away from the
+        touch, and each side's size is drawn so the imbalance wanders."""
+        base, rng = s.base, self.book_rng
+        ask = p if buyer else p + tick_size(p)
+        bid = p - tick_size(p - 1) if buyer else p
+        ask_f, bid_f = rng.uniform(0.3, 3.0), rng.uniform(0.3, 3.0)
+        values: dict[str, str] = {"21": self.times[t]}
+        total_ask = total_bid = 0
+        a, b = ask, bid
+        for n in range(10):
+            qa = 1 + int(s.lot * ask_f * (1 + 0.4 * n))
+            qb = 1 + int(s.lot * bid_f * (1 + 0.4 * n)) if b > s.lower else 0
+            values[str(41 + n)] = _signed(a, base) if a <= s.upper else "0"
+            values[str(61 + n)] = str(qa if a <= s.upper else 0)
+            values[str(81 + n)] = "0"
+            values[str(51 + n)] = _signed(b, base) if b >= s.lower else "0"
+            values[str(71 + n)] = str(qb if b >= s.lower else 0)
+            values[str(91 + n)] = "0"
+            total_ask += qa if a <= s.upper else 0
+            total_bid += qb if b >= s.lower else 0
+            a += tick_size(a)
+            b -= tick_size(b - 1) if b > 1 else 0
+        values |= {"121": str(total_ask), "122": "0", "125": str(total_bid), "126": "0"}
+        values |= {"23": "0", "24": "0", "128": _plus(total_bid - total_ask)}
+        values["129"] = f"{total_bid * 100 / max(1, total_ask):.2f}"
+        values["138"] = _plus(total_ask - total_bid)
+        values["139"] = f"{total_ask * 100 / max(1, total_bid):.2f}"
+        values |= {"13": str(s.cum_vol), "215": "0"}
+        return {"type": "0D", "name": "주식호가잔량", "item": s.code, "values": values}
+
     def _auction_trade(self, s: _Symbol, t: int, p: int, size: float) -> dict[str, Any]:
         vol = max(1, int(s.lot * size * self.rng.uniform(0.6, 1.4)))
         buyer = self.rng.random() < 0.5
@@ -476,6 +534,8 @@ class _Day:
         rng, syms, cfg = self.rng, self.syms, self.cfg
         n = len(syms)
         yield from self.venue.pre_open()  # with the 08:40 pre-open notice in its place
+        if cfg.price_limit_frames:
+            yield _frame(*(self._limits(s) for s in syms))
         yield _session("3", "090000")
         if cfg.nextrade:
             yield _session("R", "090000")
@@ -534,6 +594,8 @@ class _Day:
                     pending = entry
                 else:
                     yield _frame(entry)
+                if self.books_per_trade:
+                    yield from self._books(s, t, p, buyer)
             if pending is not None:
                 yield _frame(pending)
         yield _session("2", "152000")
@@ -679,7 +741,9 @@ def _exchange_second(frame: bytes) -> str:
         v = entry["values"]
         if entry["type"] == "1h":
             return str(v["1224"] if v["1224"] != "000000" else v["1223"])
-        return str(v["20"])
+        if entry["type"] == "0D":
+            return str(v.get("21", ""))
+        return str(v.get("20", ""))  # 0g carries no time: it arrives with its neighbours
     return ""
 
 
@@ -689,7 +753,7 @@ def with_receive_times(frames: Iterator[bytes]) -> Iterator[bytes]:
     second = ""
     batch: list[bytes] = []
     for frame in frames:
-        hms = _exchange_second(frame)
+        hms = _exchange_second(frame) or second
         if hms != second and batch:
             yield from _stamped(second, batch)
             batch = []

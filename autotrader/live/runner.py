@@ -66,6 +66,7 @@ from autotrader.engine.engine import Engine
 from autotrader.engine.killswitch import KillSwitch, halt_path
 from autotrader.errors import BrokerError
 from autotrader.feed.kiwoom import FrameDecoder
+from autotrader.feed.orderbook import quote_values
 from autotrader.feed.recorder import TapeRecorder
 from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
@@ -73,6 +74,7 @@ from autotrader.live.account import load_account
 from autotrader.live.doubt import Doubts
 from autotrader.live.recovery import Recovery, recover_account
 from autotrader.market import Fees
+from autotrader.market.gold import is_gold
 from autotrader.model import (
     BalanceUpdate,
     OrderRequest,
@@ -99,6 +101,7 @@ class LiveOptions:
     max_seconds: float | None = None  # stop by itself after this long (demos, tests)
     settle_grace: float = 2.0  # at shutdown: accepted modify/cancel requests' 00 awaited
     record: TapeRecorder | None = None  # also write the feed to day tapes (run --record)
+    quote_snapshot: bool = True  # ka10004 per symbol at start: quotes before the first tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,11 @@ class LiveRunner:
         )
         skips = SkipLog(journal, clock)  # garbled frames: journaled, skipped, counted
         self.decoder.counters.listener = self.realtime.stats.listener = skips
+        self.broker.trades_gold = any(is_gold(s) for s in engine.states)  # kt50020/kt50075
+        if any(name.startswith("book.") for name in plan.names):
+            self.realtime.symbol_types += ("0D",)  # order-book names: subscribe the book
+        if any(name.startswith("program.") for name in plan.names):
+            self.realtime.symbol_types += ("0w",)  # program-trading names: subscribe 0w
         self.balances: dict[str, BalanceUpdate] = {}  # latest 04 per symbol
         self.adopted: list[OrderRequest] = []
         self.resumed: list[OrderRequest] = []  # open orders an earlier run had journaled
@@ -216,6 +224,11 @@ class LiveRunner:
             if self.recovery.problems:  # the file first: a crash from here on stays halted
                 self.engine.killswitch.set(TradingLevel.HALTED, self.recovery.halt_reason)
             self.load_account(snapshot)
+            await self._load_credit_answers()
+            if self.options.quote_snapshot:
+                await self._load_quote_snapshots()
+            if any(name.startswith("program.") for name in self.plan.names):
+                await self._load_program_trading()
             ws = asyncio.create_task(self.realtime.run(), name="kiwoom-websocket")
             await self._until_ready(ws)
             if self.recovery.problems:  # cancels of open orders confirm through the socket
@@ -345,6 +358,50 @@ class LiveRunner:
         }
 
     # -- start-up ------------------------------------------------------------------------
+
+    async def _load_quote_snapshots(self) -> None:
+        """ka10004 for every symbol, fed as a book: ``ask``, ``bid`` and ``book.*`` have
+        values before the first tick (``price`` stays 0 until a trade: no trade, no price).
+        A failure costs only the head start."""
+        try:
+            entries = await self.broker.quotes.snapshots(self.engine.states)
+        except BrokerError as exc:
+            log.warning("ka10004 failed (%s): quotes wait for the first tick", exc)
+            return
+        self.decoder.feed({"trnm": "REAL", "data": entries})
+        for entry in entries:
+            st = self.engine.states.get(entry["item"])
+            if st is not None and not st.ticks:
+                st.values = quote_values(st.depth)
+
+    async def _load_program_trading(self) -> None:
+        """ka90004 for today, fed as 0w reports: ``program.*`` names start from the day's
+        figures so far, not from 0. A failure costs only the head start."""
+        today = to_seoul(self.clock()).strftime("%Y%m%d")
+        try:
+            entries = await self.broker.programs.day(today)
+        except BrokerError as exc:
+            log.warning("ka90004 failed (%s): program figures wait for the first 0w", exc)
+            return
+        mine = [e for e in entries if e["item"] in self.engine.states]
+        self.decoder.feed({"trnm": "REAL", "data": mine})
+
+    async def _load_credit_answers(self) -> None:
+        """Ask kt20017 for every stock a ``credit_buy`` rule may buy, before any rule runs.
+
+        The answers go to the risk book (risk/credit.py); a stock left without one (the
+        query failed) has its credit buys refused, never assumed eligible.
+        """
+        symbols = {
+            s for r in self.plan.rules for s in r.symbols
+            if any(a.spec.kind == "credit_buy" for a in r.actions)
+        }  # fmt: skip
+        answers = {}
+        try:
+            answers = await self.broker.credit.loans(symbols)
+        except BrokerError as exc:
+            log.warning("kt20017 failed (%s): credit buys will be refused", exc)
+        self.engine.book.credit.record(answers)
 
     def load_account(self, snapshot: AccountSnapshot) -> None:
         """Positions, cash and open orders from the account (``live/account.py``)."""

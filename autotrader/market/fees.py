@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autotrader.market.gold import is_gold
 from autotrader.model import Fill, Side
 
 
@@ -31,9 +32,10 @@ class Fees:
         broker_order_no: str = "",
     ) -> Fill:
         """A fill with its commission and (sells) tax: the one place a fill's fees are
-        computed (paper fills, Kiwoom's fills, fills found by restart recovery)."""
+        computed (paper fills, Kiwoom's fills, fills found by restart recovery). A sale of
+        KRX gold pays no securities transaction tax (docs/gold-spot.md)."""
         value = qty * price
-        tax = self.sell_tax(value) if side is Side.SELL else 0
+        tax = self.sell_tax(value) if side is Side.SELL and not is_gold(symbol) else 0
         return Fill(
             order_id, symbol, side, qty, price, self.commission(value), tax, ts, broker_order_no
         )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from autotrader.market.fees import Fees
 from autotrader.model import Fill, OrderRequest, Side
+from autotrader.risk.credit import CreditLoans
 
 ANSWERS = "answers"  # tag: the event an order answers (a protective stop: its entry fill)
 
@@ -56,6 +57,7 @@ class RiskBook:
     sent_times: deque[float] = field(default_factory=deque)  # approvals, last minute
     sent_by_symbol: dict[str, deque[float]] = field(default_factory=dict)
     last_sent: dict[tuple[str, str, str, int, int, str], float] = field(default_factory=dict)
+    credit: CreditLoans = field(default_factory=CreditLoans)  # kt20017 answers (risk/credit.py)
 
     # -- reads (used by the checks) -----------------------------------------------------
     @property

@@ -25,10 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from autotrader.market.grid import limits, on_grid
 from autotrader.market.phases import Venue, describe, phase_for, refusal, venue_of
-from autotrader.market.ticks import daily_limits, is_on_grid
 from autotrader.model import Loan, OrderAction, OrderRequest, Side
 from autotrader.risk.book import ANSWERS, RiskBook
+from autotrader.risk.credit import CreditLoans, korea_day
 
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
@@ -230,6 +231,31 @@ def venue_phase(x: CheckInput, seen: Seen) -> str | None:
     return None if why is None else f"{venue.value} {why} at {_hms(st.market.sod)}"
 
 
+def credit_eligibility(x: CheckInput, seen: Seen) -> str | None:
+    """A credit buy needs today's yes from the broker for its symbol (kt20017, risk/credit.py)."""
+    if x.order.action is not OrderAction.CREDIT_BUY:
+        return None
+    loans: CreditLoans = x.book.credit
+    symbol = x.order.symbol
+    if loans.assumed:
+        seen["source"] = "assumed eligible (dry-run: no broker to ask)"
+        return None
+    today = korea_day(x.now)
+    answer = loans.answers.get(symbol)
+    seen.update(source="broker", today=today)
+    if answer is None:
+        return f"no credit-loan answer for {symbol} from the broker (not answered): no credit buy"
+    seen.update(eligible=answer.eligible, detail=answer.detail, day=answer.day)
+    if answer.day != today:
+        return (
+            f"the credit-loan answer for {symbol} is from {answer.day}, not today ({today}): "
+            "ask the broker again"
+        )
+    if not answer.eligible:
+        return f"no credit loan for {symbol}: the broker says {answer.detail!r}"
+    return None
+
+
 # -- size and position -------------------------------------------------------------------
 
 
@@ -353,24 +379,31 @@ def tick_grid(x: CheckInput, seen: Seen) -> str | None:
         return None
     price = x.order.price
     seen["price"] = price
-    if x.order.order_type.needs_price and not is_on_grid(price):
+    if x.order.order_type.needs_price and not on_grid(x.order.symbol, price):
         return f"limit price {price:,} is not on the KRX tick grid"
     return None
 
 
 def daily_price_limit(x: CheckInput, seen: Seen) -> str | None:
+    """Within today's limits: the exchange's own (``SymbolState.limits``, from the feed)
+    when they arrived, else +-30% of the base price estimated from the last tick."""
     if not x.order.order_type.needs_price or is_cancel(x.order):
         return None
-    base = base_price(x.state)
-    seen.update(price=x.order.price, base=base)
-    if base <= 0:
-        return f"no base price known for {x.order.symbol} yet: cannot check the daily limits"
-    lower, upper = daily_limits(base)
+    exact = x.state.limits
+    if exact is not None:
+        base, lower, upper = exact.base, exact.lower, exact.upper
+        seen.update(price=x.order.price, base=base, source="exchange")
+    else:
+        base = base_price(x.state)
+        seen.update(price=x.order.price, base=base, source="estimate")
+        if base <= 0:
+            return f"no base price known for {x.order.symbol} yet: cannot check the daily limits"
+        lower, upper = limits(x.order.symbol, base)  # +-30%, gold +-10%
     seen.update(lower=lower, upper=upper)
     if not lower <= x.order.price <= upper:
         return (
             f"limit price {x.order.price:,} is outside today's limits {lower:,}-{upper:,} "
-            f"(base {base:,})"
+            f"(base {base:,}, {'published by the exchange' if exact else 'estimated'})"
         )
     return None
 
@@ -459,4 +492,5 @@ DEFAULT_CHECKS: tuple[tuple[str, Check], ...] = (
     ("sellable_qty", sellable_qty),
     ("orderable_cash", orderable_cash),
     ("credit_loan", credit_loan),
+    ("credit_eligibility", credit_eligibility),
 )

@@ -25,6 +25,7 @@ from autotrader.errors import StrategyError, StrategyErrors
 from autotrader.market.ticks import is_on_grid, round_to_tick, tick_size
 from autotrader.rules import bounds, document
 from autotrader.rules.expr import ExprSyntaxError, Node, parse
+from autotrader.rules.gold_rules import check_gold_rules
 from autotrader.rules.keys import known_keys
 from autotrader.rules.locate import Marks, locate, marks_of, value_start
 from autotrader.rules.names import NameInfo, names_for
@@ -339,6 +340,7 @@ def _check_rules(spec: StrategySpec, root: Marks, path: str, errors: list[Strate
                 errors.append(
                     StrategyError(path, line, col, f"symbol {sym} is not in the strategy's symbols")
                 )
+    check_gold_rules(spec, root, path, errors)
 
 
 @functools.lru_cache(maxsize=1)

@@ -114,6 +114,58 @@ NAMES: dict[str, NameInfo] = {
     "vi.trigger_price": NameInfo(
         "num", "trigger price of the last VI (KRW)", example="price > vi.trigger_price"
     ),
+    # the order book (0D): the latest book when the tick arrives; 0 before any book
+    "book.ask": NameInfo("num", "best ask of the order book (KRW)", example="book.ask > 0"),
+    "book.bid": NameInfo("num", "best bid of the order book (KRW)", example="book.bid > 0"),
+    "book.ask_qty": NameInfo(
+        "num", "shares offered at the best ask", example="book.ask_qty < book.bid_qty"
+    ),
+    "book.bid_qty": NameInfo("num", "shares bid at the best bid", example="book.bid_qty >= 10_000"),
+    "book.spread_ticks": NameInfo(
+        "num",
+        "best ask minus best bid, in ticks (0 without both)",
+        example="book.spread_ticks <= 2",
+    ),
+    "book.total_ask_qty": NameInfo(
+        "num", "shares offered over all levels (총잔량)", example="book.total_ask_qty > 0"
+    ),
+    "book.total_bid_qty": NameInfo(
+        "num",
+        "shares bid over all levels (총잔량)",
+        example="book.total_bid_qty > 2 * book.total_ask_qty",
+    ),
+    **{
+        f"book.imbalance_{n}": NameInfo(
+            "num",
+            f"(bid - ask) / (bid + ask) shares over the top {n} level{'s' if n > 1 else ''}: "
+            "+1 all bids, -1 all asks",
+            example=f"book.imbalance_{n} >= 0.3",
+        )
+        for n in (1, 3, 5, 10)
+    },
+    # program trading in this stock today (0w), cumulative; 0 before the first report
+    "program.buy_qty": NameInfo(
+        "num", "shares bought by program trading today", example="program.buy_qty > 0"
+    ),
+    "program.sell_qty": NameInfo(
+        "num", "shares sold by program trading today", example="program.sell_qty > 0"
+    ),
+    "program.net_qty": NameInfo(
+        "num",
+        "program net buying today, shares (negative: net selling)",
+        example="program.net_qty >= 100_000",
+    ),
+    "program.buy_amount": NameInfo(
+        "num", "program buying today, million KRW", example="program.buy_amount > 1_000"
+    ),
+    "program.sell_amount": NameInfo(
+        "num", "program selling today, million KRW", example="program.sell_amount > 1_000"
+    ),
+    "program.net_amount": NameInfo(
+        "num",
+        "program net buying today, million KRW (negative: net selling)",
+        example="program.net_amount < -500",
+    ),
     # market
     "time": NameInfo(
         "num", "time of day, Asia/Seoul (compare with 09:30)", "tod", example="time < 15:00"

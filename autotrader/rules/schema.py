@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
 )
 
+from autotrader.market.gold import is_gold
 from autotrader.model import Side
 from autotrader.rules.actions import ActionSpec, OrderSpec
 from autotrader.rules.bounds import Count, Label, Money, Qty, Seconds
@@ -38,10 +39,12 @@ def normalize_symbol(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = f"{value:06d}"
     text = str(value).strip().upper()
+    if is_gold(text):  # KRX gold spot (docs/gold-spot.md); rules/gold_rules.py limits it
+        return text
     if not SYMBOL_RE.match(text):
         raise ValueError(
             f"{value!r} is not a stock code (6 characters, optionally _NX or _AL, "
-            "e.g. '005930', '005930_NX')"
+            "e.g. '005930', '005930_NX') or a gold spot code (M04020000, M04020100)"
         )
     return text
 

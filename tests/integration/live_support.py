@@ -146,6 +146,7 @@ async def live_run(
     limits: RiskLimits | None = None,
     fake: FakeKiwoom | None = None,
     raw_frames: bool = False,
+    header: str = HEADER,
 ) -> AsyncIterator[Live]:
     """A fake Kiwoom (or ``fake``, left running) and a live runner on it, started and
     ready; stopped on exit. The journal is ``tmp_path / "journal.db"``."""
@@ -153,7 +154,7 @@ async def live_run(
     kw: dict[str, Any] = {"appkey": APPKEY, "secretkey": SECRETKEY, "fees": FEES}
     kw |= {"holdings": {"005930": (10, 58_000)}, "clock": clock}
     kw |= fake_options or {}
-    plan = compile_strategy(load_strategy(_write_strategy(tmp_path, rules)))
+    plan = compile_strategy(load_strategy(_write_strategy(tmp_path, rules, header)))
     journal_path = tmp_path / "journal.db"
     async with contextlib.AsyncExitStack() as stack:
         if fake is None:
@@ -203,10 +204,10 @@ def fast_options(**overrides: Any) -> LiveOptions:
     return LiveOptions(**(values | overrides))
 
 
-def _write_strategy(folder: Path, rules: str) -> Path:
+def _write_strategy(folder: Path, rules: str, header: str = HEADER) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     strategy = folder / "live-test.yaml"
-    strategy.write_text(HEADER + rules, encoding="utf-8")
+    strategy.write_text(header + rules, encoding="utf-8")
     return strategy
 
 

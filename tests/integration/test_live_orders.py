@@ -116,6 +116,8 @@ async def test_stock_and_credit_orders_are_placed_modified_and_cancelled(tmp_pat
         )  # fmt: skip
         await live.until(lambda: stock.price == 59_500)
 
+        # No credit_buy rule asked kt20017 at start: ask it now, as the runner would.
+        live.runner.engine.book.credit.record(await live.runner.broker.credit.loans(["005930"]))
         credit = place(
             live, OrderAction.CREDIT_BUY, qty=1, order_type=OrderType.LIMIT, price=58_000
         )
@@ -145,3 +147,36 @@ async def test_stock_and_credit_orders_are_placed_modified_and_cancelled(tmp_pat
     assert journaled[stock.order_id] == ("buy", "cancelled")
     assert journaled[credit.order_id] == ("credit_buy", "cancelled")
     assert len(journaled) == 6
+
+
+CREDIT_BUY_RULES = """\
+  - name: credit-dip
+    symbols: ["005930", "000660"]
+    when: position.qty == 0 and open_orders == 0
+    once_per_symbol: true
+    do:
+      - credit_buy: {qty: 1, type: market}
+"""
+
+
+@pytest.mark.anyio
+async def test_credit_buy_refused_when_kt20017_says_no(tmp_path: Path) -> None:
+    """kt20017 is asked at start for the credit rule's stocks: the one without a credit
+    loan has its credit buy refused and journaled with the broker's words; the other's
+    credit buy goes out as kt10006."""
+    fake_options = {"credit_stocks": {"005930": "A"}, "holdings": {}}
+    async with live_run(tmp_path, CREDIT_BUY_RULES, fake_options=fake_options) as live:
+        credit = live.runner.engine.book.credit
+        assert not credit.assumed
+        assert credit.answers["005930"].eligible and not credit.answers["000660"].eligible
+        await live.push(tick("000660", 200_000))
+        await live.push(tick("005930", 60_000))
+        await live.until(lambda: any(o.api_id == "kt10006" for o in live.fake.orders))
+        assert live.runner.engine.stats["rejected"] == 1
+    assert [o.stk_cd for o in live.fake.orders] == ["005930"]
+    (refused,) = rows(
+        live.journal_path, "SELECT reason FROM orders WHERE symbol = ? AND state = ?",
+        "000660", "rejected",
+    )  # fmt: skip
+    assert "credit_eligibility: no credit loan for 000660" in refused["reason"]
+    assert "신용융자 불가" in refused["reason"]

@@ -212,7 +212,9 @@ def test_daily_price_limit_from_field_11_or_rate() -> None:
     """Base 70,000 (price 71,000, change +1,000): 91,100 is over the 91,000 upper limit."""
     st = state(71_000, change=1_000)
     reason, seen = run(c.daily_price_limit, check_input(order(price=91_100), st))
-    assert reason == "limit price 91,100 is outside today's limits 49,000-91,000 (base 70,000)"
+    assert reason == (
+        "limit price 91,100 is outside today's limits 49,000-91,000 (base 70,000, estimated)"
+    )
     assert seen["base"] == 70_000
     st = state(71_400, change=None)
     st.values["12"] = "+2.00"

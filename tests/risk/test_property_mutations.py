@@ -20,6 +20,7 @@ from autotrader.model import Side
 from autotrader.risk import checks
 from autotrader.risk.book import TradingLevel
 from autotrader.risk.checks import DEFAULT_CHECKS, Check, CheckInput, Seen
+from tests.risk.test_credit_eligibility import MUTATED_CHECKS as CREDIT_MUTATED
 from tests.risk.test_properties import FAMILY, SEARCH_SETTINGS, Breach, check_family
 from tests.risk.test_property_daily_loss import MUTATED_CHECKS as DAILY_LOSS_MUTATED
 
@@ -156,6 +157,7 @@ def test_the_property_catches_a_loosened_check(
 
 def test_every_check_that_guards_a_limit_has_a_mutant() -> None:
     """No check of the default guard is left out of the mutation cases (the daily loss
-    limit's are in test_property_daily_loss.py, beside its own P&L oracle)."""
-    covered = {m[1] for m in MUTANTS} | set(DAILY_LOSS_MUTATED)
+    limit's are in test_property_daily_loss.py, beside its own P&L oracle, the credit
+    eligibility's in test_credit_eligibility.py)."""
+    covered = {m[1] for m in MUTANTS} | set(DAILY_LOSS_MUTATED) | set(CREDIT_MUTATED)
     assert set(dict(DEFAULT_CHECKS)) - covered == set()

@@ -54,7 +54,7 @@ def test_each_trigger_example_is_valid(example: str) -> None:
     load_strategy_text(HEAD + f"  - name: t\n    {example}\n    do: [{{buy: {{qty: 1}}}}]\n")
 
 
-ROWS = re.findall(r"^\| `([a-z_.]+)(?:\(\.\.\.\))?` \|(.*)\| `([^`]+)` \|$", TEXT, re.MULTILINE)
+ROWS = re.findall(r"^\| `([a-z0-9_.]+)(?:\(\.\.\.\))?` \|(.*)\| `([^`]+)` \|$", TEXT, re.MULTILINE)
 
 
 def test_every_name_and_function_is_documented_with_its_example() -> None:

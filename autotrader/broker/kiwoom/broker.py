@@ -57,7 +57,11 @@ from autotrader.broker.kiwoom.account import (
     FillRow,
     OpenOrder,
 )
+from autotrader.broker.kiwoom.credit import CreditQueries
+from autotrader.broker.kiwoom.gold import GoldAccount
 from autotrader.broker.kiwoom.orders import api_id_for, build_order_body, parse_order_answer
+from autotrader.broker.kiwoom.program import ProgramQueries
+from autotrader.broker.kiwoom.quotes import QuoteQueries
 from autotrader.broker.kiwoom.realtime import RealtimeClient
 from autotrader.broker.kiwoom.reconcile import (
     Candidate,
@@ -68,6 +72,7 @@ from autotrader.broker.kiwoom.reconcile import (
 )
 from autotrader.broker.kiwoom.rest import KiwoomRest
 from autotrader.broker.kiwoom.settings import KiwoomSettings
+from autotrader.clock import to_seoul
 from autotrader.crashpoint import crash_point
 from autotrader.errors import (
     BrokerError,
@@ -76,6 +81,7 @@ from autotrader.errors import (
     OutcomeUnknownError,
 )
 from autotrader.market import Fees
+from autotrader.market.gold import is_gold
 from autotrader.model import (
     BalanceUpdate,
     Execution,
@@ -121,6 +127,11 @@ class KiwoomBroker:
         self.rest = rest or KiwoomRest(settings, transport=transport, clock=clock)
         self.rest.on_fatal = self.stop_run  # keys or domain refused on any call
         self.account = AccountQueries(self.rest, on_numbers=self._saw_all)
+        self.credit = CreditQueries(self.rest, clock)  # kt20017/kt20016 (credit.py)
+        self.quotes = QuoteQueries(self.rest)  # ka10004 snapshots (quotes.py)
+        self.programs = ProgramQueries(self.rest)  # ka90004 (program.py)
+        self.gold = GoldAccount(self.rest)  # kt50020/kt50075 (gold.py)
+        self.trades_gold = False  # set by the runner: gold codes are subscribed
         self._fees = fees or Fees()
         self._clock = clock
         self._emit: Emit | None = None
@@ -238,7 +249,7 @@ class KiwoomBroker:
             self._release_held()
 
     async def _send_order(self, order: OrderRequest) -> None:
-        api_id = api_id_for(order.action)
+        api_id = api_id_for(order.action, order.symbol)
         if order.exchange.value not in self.settings.exchanges:
             self._reject(
                 order, f"{self.settings.domain} domain does not trade {order.exchange}", None
@@ -482,6 +493,10 @@ class KiwoomBroker:
         is true."""
         balance = await self.account.balance()
         open_orders = await self.account.open_orders()
+        if self.trades_gold:  # gold lives in its own account: kt50020 and kt50075
+            gold = await self.gold.holdings()
+            balance = replace(balance, holdings=[*balance.holdings, *gold])
+            open_orders = [*open_orders, *await self.gold.open_orders(self._today())]
         try:
             deposit: Deposit | None = await self.account.deposit()
         except BrokerError as exc:  # no cash figure: the risk book holds 0, buys fail closed
@@ -498,7 +513,12 @@ class KiwoomBroker:
         in_doubt = list(orders_in_doubt)
         if not in_doubt:
             return []
-        found = candidates(await self.account.open_orders(), await self.account.fills())
+        open_orders, fills = await self.account.open_orders(), await self.account.fills()
+        if any(is_gold(o.symbol) for o in in_doubt):  # gold's own account: kt50075, kt50031
+            day = self._today()
+            open_orders = [*open_orders, *await self.gold.open_orders(day)]
+            fills = [*fills, *await self.gold.fills(day)]
+        found = candidates(open_orders, fills)
         targets = {
             o.order_id: o.broker_order_no for o in self._orders.values() if o.broker_order_no
         }
@@ -537,6 +557,9 @@ class KiwoomBroker:
             and order.tags.get("origin") not in ("adopted", "resumed")
         ]
         return clock_offset(samples)
+
+    def _today(self) -> str:
+        return to_seoul(self._clock()).strftime("%Y%m%d")
 
     def settle_doubt(self, order_id: int) -> None:
         """The order is no longer in doubt (resolved elsewhere): release held events."""

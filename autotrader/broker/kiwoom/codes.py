@@ -48,23 +48,27 @@ CREDIT_ORDER_PATH = "/api/dostk/crdordr"
 ACCOUNT_PATH = "/api/dostk/acnt"
 CHART_PATH = "/api/dostk/chart"  # historical bars (ka10079-ka10081)
 MARKET_PATH = "/api/dostk/mrkcond"
+STOCK_INFO_PATH = "/api/dostk/stkinfo"
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a URL path)
 REVOKE_PATH = "/oauth2/revoke"
 
 ORDER_API_IDS = frozenset({"kt10000", "kt10001", "kt10002", "kt10003"})
 CREDIT_ORDER_API_IDS = frozenset({"kt10006", "kt10007", "kt10008", "kt10009"})
-ALL_ORDER_API_IDS = ORDER_API_IDS | CREDIT_ORDER_API_IDS
-_MODIFY_OR_CANCEL = frozenset({"kt10002", "kt10003", "kt10008", "kt10009"})
+GOLD_ORDER_API_IDS = frozenset({"kt50000", "kt50001", "kt50002", "kt50003"})  # never retried
+ALL_ORDER_API_IDS = ORDER_API_IDS | CREDIT_ORDER_API_IDS | GOLD_ORDER_API_IDS
+_MODIFY_OR_CANCEL = frozenset({"kt10002", "kt10003", "kt10008", "kt10009", "kt50002", "kt50003"})
 
 API_PATHS: dict[str, str] = {
-    **{api_id: ORDER_PATH for api_id in ORDER_API_IDS},
+    **{api_id: ORDER_PATH for api_id in ORDER_API_IDS | GOLD_ORDER_API_IDS},
     **{api_id: CREDIT_ORDER_PATH for api_id in CREDIT_ORDER_API_IDS},
     **{api_id: ACCOUNT_PATH for api_id in ("kt00001", "kt00010", "kt00018", "ka10075", "ka10076")},
+    **{api_id: ACCOUNT_PATH for api_id in ("kt50020", "kt50021", "kt50030", "kt50031", "kt50075")},
     **{
         api_id: MARKET_PATH
         for api_id in ("ka10004", "ka10005", "ka10006", "ka10007", "ka10086", "ka10087")
     },
     **{api_id: CHART_PATH for api_id in ("ka10079", "ka10080", "ka10081")},
+    **{api_id: STOCK_INFO_PATH for api_id in ("kt20016", "kt20017", "ka90004")},
 }
 
 RATE_LIMIT_CODES = frozenset({1700, 1701, 1702})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import re
 
+from autotrader.market.gold import is_gold
 from autotrader.market.limits import INT64_MAX, MAX_PRICE, MAX_QTY
 
 _SUFFIXES = ("_NX", "_AL")
@@ -109,8 +110,11 @@ def text(value: object, limit: int = 200) -> str:
 
 
 def symbol(value: object) -> str:
-    """``"A005930"``, ``"005930_NX"`` -> ``"005930"``; empty when absent or not a code."""
+    """``"A005930"``, ``"005930_NX"`` -> ``"005930"``; a KRX gold product's code as it
+    is (``"M04020000"``); empty when absent or not a code."""
     code = text(value, 16)
+    if is_gold(code):
+        return code
     for suffix in _SUFFIXES:
         if code.endswith(suffix):
             code = code[: -len(suffix)]

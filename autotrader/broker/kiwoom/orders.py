@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from autotrader.broker.kiwoom import fields
+from autotrader.broker.kiwoom.gold import gold_api_id, gold_order_body
 from autotrader.errors import BadRequestError, OutcomeUnknownError
+from autotrader.market.gold import is_gold
 from autotrader.model import Loan, OrderAction, OrderRequest, OrderType
 
 API_IDS: dict[OrderAction, str] = {
@@ -79,12 +81,15 @@ class OrderAnswer:
     exchange: str = ""
 
 
-def api_id_for(action: OrderAction) -> str:
-    return API_IDS[action]
+def api_id_for(action: OrderAction, symbol: str = "") -> str:
+    """The TR of an action; gold spot codes have their own (gold.py)."""
+    return gold_api_id(action) if is_gold(symbol) else API_IDS[action]
 
 
 def build_order_body(order: OrderRequest, *, original_order_no: str = "") -> dict[str, str]:
     """The JSON body for ``order``; modify/cancel need the target's Kiwoom order number."""
+    if is_gold(order.symbol):
+        return gold_order_body(order, original_order_no=original_order_no)
     api_id = API_IDS[order.action]
     _check_symbol(order.symbol, api_id)
     if order.action in _MODIFIES:

@@ -63,7 +63,7 @@ wire_log = logging.getLogger(f"{__name__}.wire")
 wire_log.setLevel(logging.INFO)
 
 ACCOUNT_TYPES = ("00", "04", "0s")  # registered with item ""
-SYMBOL_TYPES = ("0B", "1h")
+SYMBOL_TYPES = ("0B", "1h", "0g")  # trades, VI, the day's limits (+ 0D/0w when read)
 _DISCONNECT_CODES = frozenset({"R10001", "R10002"})
 _NOT_LOGGED_IN = "R10004"
 _FATAL_SYSTEM_CODES = frozenset({"R10001"})
@@ -128,6 +128,7 @@ class RealtimeClient:
         self._sleep = sleep
         self._backoff_factory = backoff_factory
         self._symbols: list[str] = []
+        self.symbol_types: tuple[str, ...] = SYMBOL_TYPES  # the runner adds 0D/0w if read
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._ws: ClientConnection | None = None
         self._ready = asyncio.Event()
@@ -157,7 +158,7 @@ class RealtimeClient:
     def _groups(self) -> list[tuple[list[str], tuple[str, ...]]]:
         groups: list[tuple[list[str], tuple[str, ...]]] = [([""], ACCOUNT_TYPES)]
         for start in range(0, len(self._symbols), self._group_size):
-            groups.append((self._symbols[start : start + self._group_size], SYMBOL_TYPES))
+            groups.append((self._symbols[start : start + self._group_size], self.symbol_types))
         return groups
 
     # -- lifecycle -----------------------------------------------------------------

@@ -140,7 +140,7 @@ def test_registrations_split_symbols_into_groups() -> None:
     assert regs[0]["data"] == [{"item": [""], "type": ["00", "04", "0s"]}]
     assert [len(r["data"][0]["item"]) for r in regs[1:]] == [100, 100, 50]
     assert [r["grp_no"] for r in regs] == ["1", "2", "3", "4"]
-    assert all(r["data"][0]["type"] == ["0B", "1h"] for r in regs[1:])
+    assert all(r["data"][0]["type"] == ["0B", "1h", "0g"] for r in regs[1:])
 
 
 @pytest.mark.anyio
