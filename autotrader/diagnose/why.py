@@ -366,7 +366,7 @@ def explain_rule(
             j.close()
     journaled = db.execute(
         "SELECT COUNT(*) FROM (SELECT DISTINCT ts, symbol, event FROM decisions "
-        "WHERE run_id = ? AND rule = ? AND event != 'remainder')",
+        "WHERE run_id = ? AND rule = ? AND event NOT IN ('remainder', 'protect'))",
         [rid, rule_name],
     ).fetchone()[0]
     out = probe.result()

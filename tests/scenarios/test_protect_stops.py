@@ -9,7 +9,9 @@ from pathlib import Path
 
 from autotrader.engine.protect import PROTECT, below
 from autotrader.feed.synth import SynthConfig
+from autotrader.journal import open_journal
 from autotrader.model import OrderAction
+from autotrader.report.figures import build_report
 from autotrader.rules.protect import Distance
 from tests.scenarios.venue_support import run_day
 
@@ -93,3 +95,16 @@ def test_the_take_profit_replaces_the_stop_when_the_day_reaches_it(tmp_path: Pat
         f"take-profit 3 at {level}",
         f"take_profit filled 3@{level}",
     ]
+
+
+def test_reports_count_the_rule_s_fires_not_its_protective_orders(tmp_path: Path) -> None:
+    """A trailing day writes a decision row per stop move: the report still shows one
+    fire of the entry rule (its orders and fills include the stop's), and ``why`` finds
+    the replay and the journal in agreement."""
+    day = run_day(PROTECTED.format(protect="{trail: 1%}"), STOP_DAY, tmp_path)
+    h = day.harness
+    run_id = h.journal.run_id
+    (entry,) = build_report(open_journal(tmp_path / "journal.db"), [run_id])["rules"]
+    assert entry["rule"] == "entry" and entry["fired"] == 1
+    assert entry["fills"] == 2 and entry["orders"] > 2  # the buy, the stop, its modifies
+    assert entry["no_order"] == {}
