@@ -10,6 +10,7 @@ import pytest
 
 from autotrader.engine.protect import PROTECT
 from autotrader.model import OrderAction, OrderRequest, OrderState, Side
+from autotrader.risk.book import TradingLevel
 from tests.integration.live_support import Live, live_run, placed, rows, tick
 
 SYM = "000660"
@@ -103,3 +104,23 @@ async def test_a_trailing_stop_moves_up_at_kiwoom_never_down(tmp_path: Path) -> 
         await live.until(lambda: live.runner.engine.states[SYM].price == 206_000)
         assert venue_stops(live) == [(10, 205_500, 204_000)]
         assert len([o for o in live.orders() if o.action is OrderAction.MODIFY]) == 1
+
+
+@pytest.mark.anyio
+async def test_halt_reduce_leaves_the_stop_at_kiwoom_and_halt_cancels_it(tmp_path: Path) -> None:
+    async with live_run(tmp_path, entry("{stop: 2%}")) as live:
+        engine = live.runner.engine
+        await live.push(tick(SYM, 200_000, ask=200_000, bid=199_500))
+        await live.until(lambda: len(venue_stops(live)) == 1)
+        engine.set_level(TradingLevel.REDUCING, "halt --reduce")
+        engine.cancel_open("halt --reduce")  # as the loss limit does at reducing
+        await live.push(tick(SYM, 200_000, ask=200_000, bid=199_500))
+        assert venue_stops(live) == [(10, 196_000, 195_700)]
+        engine.set_level(TradingLevel.HALTED, "halt")
+        await live.until(lambda: venue_stops(live) == [])
+        (stop,) = legs(live, "stop")
+        await live.until(lambda: stop.state is OrderState.CANCELLED)
+        live.runner.journal.flush()
+    errors = rows(live.journal_path, "SELECT detail FROM errors WHERE source = 'killswitch'")
+    assert any("cancelling 1 protective order(s) resting at the venue" in e["detail"]
+               for e in errors)  # fmt: skip
