@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlite_utils
 import typer
@@ -142,11 +142,19 @@ def runs(
     for r in rows:
         days = r["days"][0] if len(r["days"]) == 1 else f"{r['days'][0]}..{r['days'][-1]}"
         add_plain_row(
-            t, str(r["id"]), r["strategy"], r["mode"] + (" (running)" if r["running"] else ""),
+            t, str(r["id"]), r["strategy"], r["mode"] + _state(r),
             days, won(r["pnl"]), str(r["orders"]),
             str(r["rejected"]), str(r["fills"]),
         )  # fmt: skip
     Console().print(t)
+
+
+def _state(run: dict[str, Any]) -> str:
+    from autotrader.report.text import run_state_text
+
+    if run["running"] or run["state"] == "interrupted" or run["continues"]:
+        return f" ({run_state_text(run)})"
+    return ""
 
 
 def why(

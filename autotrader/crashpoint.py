@@ -8,6 +8,7 @@ nothing (one comparison with None); never set it outside those tests.
 Steps (where the call sits):
 
 * ``before-send``: ``KiwoomBroker.submit`` - the intent is committed, the request not sent;
+  ``before-send:<action>`` (``before-send:cancel``...) the same for that action only;
 * ``after-send``: ``KiwoomBroker`` - Kiwoom answered the request, nobody has read it;
   ``after-send:<action>`` (``after-send:modify``...) the same for that action only;
 * ``after-<Event>``: ``LiveRunner`` - a broker event (``OrderAccepted``, ``OrderFilled``,

@@ -1,4 +1,5 @@
-"""Account TRs on ``/api/dostk/acnt``: balance, deposit, orderable amount, open orders, fills.
+"""Account TRs on ``/api/dostk/acnt``: balance, deposit, orderable amount, open orders,
+fills, and the day's order history (kt00007: every number, modifies and cancels too).
 
 These are what a client reconciles with after an order's outcome is unknown, so the
 lists page with ``cont-yn``/``next-key`` exactly like Kiwoom's, newest order first.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import orjson
 
 from autotrader.fake_kiwoom.http import Response
-from autotrader.fake_kiwoom.orders import Order
+from autotrader.fake_kiwoom.orders import TRDE_TP_NAMES, Kind, Order
 from autotrader.fake_kiwoom.rest import (
     Body,
     RestContext,
@@ -44,6 +45,8 @@ def _handle(ctx: RestContext, api_id: str, body: Body, headers: dict[str, str]) 
         return _orderable(ctx, body)
     if api_id == "ka10075":
         return _open_orders(ctx, body, headers)
+    if api_id == "kt00007":
+        return _history(ctx, body, headers)
     return _fills(ctx, body, headers)
 
 
@@ -253,6 +256,52 @@ def _open_extra(ctx: RestContext, o: Order) -> Body:
     extra |= {"unit_cntr_pric": str(o.last_fill_price), "unit_cntr_qty": str(o.last_fill_qty)}
     extra |= {"tdy_trde_cmsn": str(o.commission), "tdy_trde_tax": str(o.tax)}
     return extra
+
+
+def _history(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
+    """kt00007: the account's orders of the day (the fake's book is one day), in
+    order-number order (qry_tp 1) or newest first (2); 3 open only, 4 filled only."""
+    text(body, "ord_dt")
+    order = choice(body, "qry_tp", {"1", "2", "3", "4"})
+    choice(body, "stk_bond_tp", {"0", "1", "2"})
+    side = choice(body, "sell_tp", {"0", "1", "2"})
+    stk_cd = text(body, "stk_cd", required=False)
+    choice(body, "dmst_stex_tp", {"%", "KRX", "NXT", "SOR"})
+    orders = ctx.book.orders if order != "2" else list(reversed(ctx.book.orders))
+    rows = [
+        _history_row(ctx, o)
+        for o in orders
+        if _side_ok(o, side, sell="1")
+        and (not stk_cd or o.stk_cd == stk_cd)
+        and (order != "3" or o.remaining > 0)
+        and (order != "4" or o.filled > 0)
+    ]
+    chunk, resp_headers = page(ctx, "kt00007", rows, headers)
+    return json_response({"acnt_ord_cntr_prps_dtl": chunk} | DONE, headers=resp_headers)
+
+
+def _history_row(ctx: RestContext, o: Order) -> Body:
+    tm = f"{o.tm[:2]}:{o.tm[2:4]}:{o.tm[4:6]}"
+    return {
+        "ord_no": o.ord_no,
+        "stk_cd": f"A{o.stk_cd}",
+        "stk_nm": ctx.book.names.get(o.stk_cd, o.stk_cd),
+        "trde_tp": TRDE_TP_NAMES.get(o.trde_tp, o.trde_tp),
+        "io_tp_nm": o.io_tp_nm,
+        "ord_qty": pad(o.qty, 10),
+        "ord_uv": pad(o.price, 10),
+        "cnfm_qty": pad(o.qty if o.kind is not Kind.NEW else 0, 10),
+        "acpt_tp": "접수",
+        "ord_tm": tm,
+        "ori_ord": o.orig_ord_no or "0000000",
+        "cntr_qty": pad(o.filled, 10),
+        "cntr_uv": pad(o.avg_fill_price, 10),
+        "ord_remnq": pad(o.remaining, 10),
+        "mdfy_cncl": {Kind.NEW: "", Kind.MODIFY: "정정", Kind.CANCEL: "취소"}[o.kind],
+        "cnfm_tm": tm,
+        "dmst_stex_tp": o.exchange,
+        "cond_uv": pad(o.cond_price, 10),
+    }
 
 
 def _side_ok(o: Order, wanted: str, *, sell: str) -> bool:

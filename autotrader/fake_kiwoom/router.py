@@ -29,7 +29,7 @@ from autotrader.fake_kiwoom.rest import Body, RestContext, json_response
 ROUTES: dict[str, frozenset[str]] = {
     "/api/dostk/ordr": frozenset({"kt10000", "kt10001", "kt10002", "kt10003"}) | GOLD_ORDERS,
     "/api/dostk/crdordr": frozenset({"kt10006", "kt10007", "kt10008", "kt10009"}),
-    "/api/dostk/acnt": frozenset({"kt00001", "kt00010", "kt00018", "ka10075", "ka10076"})
+    "/api/dostk/acnt": frozenset({"kt00001", "kt00007", "kt00010", "kt00018", "ka10075", "ka10076"})
     | GOLD_ACCOUNT,
     "/api/dostk/chart": CHART_IDS,
     "/api/dostk/mrkcond": frozenset({DAILY_PRICES_ID, "ka10004"}),  # chart_tr, quotes.py

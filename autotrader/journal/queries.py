@@ -203,6 +203,7 @@ def order_from_row(r: Mapping[str, Any]) -> OrderRequest | None:
             broker_order_no=str(r["broker_order_no"] or ""),
             filled_qty=int(r["filled_qty"] or 0),
             target_id=int(target) if target is not None else None,
+            tags={"tag": str(r["tag"])} if r.get("tag") else {},
         )
     except (KeyError, ValueError, TypeError):
         return None

@@ -180,8 +180,28 @@ def _v2_to_v3(db: sqlite_utils.Database) -> None:
     db["heartbeats"].create_index(("run_id", "id"), if_not_exists=True)  # type: ignore[union-attr]
 
 
+def _v3_to_v4(db: sqlite_utils.Database) -> None:
+    """Runs that did not end cleanly: who ran them (``pid``, ``host``: is it still
+    alive?), when they were found interrupted (``interrupted_at``: the last moment they
+    journaled), and the run that continues one (``continues``): ``journal/runs.py``.
+    Orders keep their rule's tag: an order resumed after a restart is still the one a
+    rule's modify or cancel by tag addresses."""
+    if "tag" not in db["orders"].columns_dict:
+        db.execute("ALTER TABLE orders ADD COLUMN tag TEXT")
+    columns = db["runs"].columns_dict
+    for name, kind in (
+        ("pid", "INTEGER"),
+        ("host", "TEXT"),
+        ("interrupted_at", "FLOAT"),
+        ("continues", "INTEGER"),
+    ):
+        if name not in columns:
+            db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+    db["runs"].create_index(("ended_at",), if_not_exists=True)  # type: ignore[union-attr]
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
+MIGRATIONS: tuple[Migration, ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -26,16 +28,20 @@ from typing import Any, Protocol
 
 import orjson
 
+from autotrader.clock import to_seoul
 from autotrader.errors import JournalError
+from autotrader.journal import runs
 from autotrader.journal.schema import open_journal
 from autotrader.model import Fill, OrderRequest, OrderState
 from autotrader.safetext import scrub_urls
 
+log = logging.getLogger(__name__)
+
 _ORDER_COLUMNS = (
     "id, run_id, created_at, updated_at, strategy, rule, symbol, action, side, qty, "
-    "order_type, price, target_id, state, broker_order_no, filled_qty, reason"
+    "order_type, price, target_id, state, broker_order_no, filled_qty, reason, tag"
 )
-_INSERT_ORDER = f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join('?' * 17)})"  # noqa: S608
+_INSERT_ORDER = f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join('?' * 18)})"  # noqa: S608
 _UPDATE_ORDER = (
     "UPDATE orders SET updated_at = ?, state = ?, broker_order_no = ?, "
     "qty = ?, price = ?, filled_qty = ?, reason = COALESCE(?, reason) WHERE id = ?"
@@ -132,6 +138,8 @@ class Journal:
         self.batch_rows = batch_rows
         self.raw_frames = raw_frames
         self.run_id = 0
+        self.interrupted: list[runs.Interrupted] = []  # what start_run found and marked
+        self.continues: runs.Interrupted | None = None  # the interrupted run this one continues
         self._pending: dict[str, list[tuple[Any, ...]]] = {}
         self._pending_rows = 0
         self._order_updates: dict[int, tuple[Any, ...]] = {}
@@ -176,7 +184,25 @@ class Journal:
 
     # -- runs ---------------------------------------------------------------------------
     def start_run(self, **fields: Any) -> int:
+        """Open a run row. Earlier runs that did not end cleanly are marked interrupted
+        first, and the newest of the same strategy, mode and broker is continued by this
+        one (``continues``; see ``journal/runs.py``)."""
         fields.setdefault("started_at", time.time())
+        fields.setdefault("pid", os.getpid())
+        fields.setdefault("host", runs.this_host())
+        if self.run_id:
+            runs.closed(self.path, self.run_id)  # a second run on this journal object
+        self.interrupted = runs.mark_interrupted(self.conn, self.path, time.time())
+        for r in self.interrupted:
+            log.warning(
+                "journal: run %d (%s, %s) did not end cleanly: interrupted at %s",
+                r.run_id, r.strategy, r.mode, _when(r.at),
+            )  # fmt: skip
+        self.continues = runs.to_continue(
+            self.conn, fields.get("strategy", ""), fields.get("mode", ""), fields.get("broker", "")
+        )
+        if self.continues is not None:
+            fields["continues"] = self.continues.run_id
         # column names come from our own keyword arguments, never from input
         sql = (
             f"INSERT INTO runs ({', '.join(fields)}) "  # noqa: S608
@@ -189,6 +215,12 @@ class Journal:
                 return int(conn.execute(sql, values).lastrowid or 0)
 
         self.run_id = int(self._call(insert))
+        runs.opened(self.path, self.run_id)
+        if self.continues is not None:
+            log.warning(
+                "journal: run %d continues run %d, interrupted at %s",
+                self.run_id, self.continues.run_id, _when(self.continues.at),
+            )  # fmt: skip
         return self.run_id
 
     def end_run(self, stats: dict[str, Any]) -> None:
@@ -200,6 +232,7 @@ class Journal:
                 conn.execute("UPDATE runs SET ended_at = ?, stats_json = ? WHERE id = ?", row)
 
         self._call(update)
+        runs.closed(self.path, self.run_id)
 
     def next_order_id(self) -> int:
         oid = self._next_order_id
@@ -375,19 +408,37 @@ class Journal:
 
     # -- durable writes -----------------------------------------------------------------
     def commit_intent(self, order: OrderRequest, ts: float, reason: str = "") -> None:
-        """Insert the order row and commit before returning: the intent is durable.
+        """Insert the order row and commit before returning: the intent is durable, and so
+        is everything buffered before it (the decision that placed it, its risk checks),
+        in the same transaction: a crash keeps all of them or none.
 
-        Raises ``JournalError`` if it cannot be committed: the order must not leave.
-        Its 'pending' transition is recorded buffered: the orders row already says so.
+        Raises ``JournalError`` if it cannot be committed: the order must not leave (the
+        buffered rows are kept for the next write, never dropped). Its 'pending'
+        transition is recorded buffered: the orders row already says so.
         """
         row = _order_row(order, self.run_id, ts, reason)
+        self._raise_if_failed()
+        batch: Batch | None = None
+        if self._pending_rows or self._order_updates:
+            batch = (self._pending, self._order_updates)
+            self._pending, self._pending_rows, self._order_updates = {}, 0, {}
 
         def insert(conn: sqlite3.Connection) -> None:
             with conn:
+                if batch is not None:
+                    written = _write_batch(conn, batch)
                 conn.execute(_INSERT_ORDER, row)
+            if batch is not None:
+                self._writer.rows_written += written
             self._writer.checkpoint_soon(conn)
 
-        self._call(insert)
+        try:
+            self._call(insert, check=False)
+        except JournalError as exc:
+            if batch is not None:  # rolled back with the intent: kept, written later
+                self._writer.failed.insert(0, batch)
+                self._writer.error = exc
+            raise
         self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
 
     def flush(self) -> None:
@@ -405,8 +456,10 @@ class Journal:
             return
         self._closed = True
         atexit.unregister(self.close)
+        runs.closed(self.path, self.run_id)  # not ended: the next start marks it interrupted
         try:
             self._handoff()
+            self._writer.write(self.conn)  # a batch kept from a failed intent, too
         finally:
             self.conn.close()
         if self._writer.failed:
@@ -414,6 +467,10 @@ class Journal:
             raise JournalError(
                 f"journal {self.path}: {lost} rows could not be written: {self._writer.error}"
             )
+
+
+def _when(ts: float) -> str:
+    return to_seoul(ts).isoformat(timespec="milliseconds")
 
 
 def _order_row(order: OrderRequest, run_id: int, ts: float, reason: str) -> tuple[Any, ...]:
@@ -436,6 +493,7 @@ def _order_row(order: OrderRequest, run_id: int, ts: float, reason: str) -> tupl
         order.broker_order_no,
         order.filled_qty,
         reason,
+        order.tags.get("tag") or None,  # the rule's label (engine/ledger.py TAG)
     )
 
 

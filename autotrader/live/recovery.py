@@ -3,23 +3,28 @@
 On start in live mode, before any rule may fire, every order an earlier live run of the
 same strategy on the same Kiwoom domain left in a non-final state (pending, sent,
 accepted, partially filled, unknown) is resolved against the broker's answers: open
-orders (ka10075), fills (ka10076) and the balance (kt00018). The decision is pure
-(``resolve``: journal rows + broker answers -> ``RecoveryPlan``); ``apply`` journals it.
+orders (ka10075), fills (ka10076), the day's order history (kt00007) and the balance
+(kt00018). The decision is pure (``resolve``: journal rows + broker answers ->
+``RecoveryPlan``); ``apply`` journals it.
 
 * An order with a Kiwoom number (or matched to one by the reconciliation rule of
   ``broker/kiwoom/reconcile.py``, claimed numbers excluded) that is **still working** is
   tracked again under its own journal row (``RecoveryPlan.working``); one **no longer
-  working** ends ``filled`` or ``cancelled``. A modify that moved it to a new number is
-  followed. Either way the fills Kiwoom reports beyond those the journal holds are
-  journaled once, as fills of that row (ka10076 reports an order's average price, so a
-  recovered fill's price is the one that makes the order's total value right).
+  working** ends ``filled`` or ``cancelled``. Modifies that moved it to new numbers are
+  followed link by link (a modify's number points back through ``orig_ord_no``), to the
+  newest number, even when the process died before it heard any of their answers: the
+  numbers in between neither work nor filled, so only kt00007 lists them. Either way
+  the fills Kiwoom reports beyond those the journal holds are journaled once, as fills
+  of that row (ka10076 reports an order's average price, so a recovered fill's price is
+  the one that makes the order's total value right).
 * A ``pending`` intent (the process died between the intent and the request) is never
   sent: found at Kiwoom after all, it is handled as above; not found, it ends
   ``rejected: not sent before a restart``. A ``sent``/``unknown`` row not found ends
   ``rejected`` too (the request never reached Kiwoom); an accepted row found nowhere had
   no fill and is not working: ``cancelled``.
-* A modify/cancel request ends ``done`` when its effect shows on its target, else
-  ``rejected``.
+* A modify/cancel request ends ``done`` when its effect shows on its target (a modify:
+  a link of its target's chain it can be matched to, in sending order and by price),
+  else ``rejected``.
 * Positions: the broker's balance is the truth the engine starts from. The journal's own
   view is the last ``recovery`` position snapshot of the symbol (written by every start)
   plus the fills journaled since; a symbol where the two differ is a problem.
@@ -39,10 +44,11 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from autotrader.broker.kiwoom.account import FillRow, OpenOrder
+from autotrader.broker.kiwoom.account import FillRow, OpenOrder, OrderRow
 from autotrader.broker.kiwoom.broker import AccountSnapshot, KiwoomBroker
 from autotrader.broker.kiwoom.reconcile import Candidate, candidates, match
 from autotrader.clock import day_start, to_seoul
+from autotrader.errors import BrokerError
 from autotrader.journal.queries import (
     journaled_fills,
     journaled_numbers,
@@ -74,11 +80,52 @@ class JournalOrder:
 
 @dataclass(frozen=True, slots=True)
 class BrokerView:
-    """What Kiwoom says now: open orders (asked first), fills, holdings per symbol."""
+    """What Kiwoom says now: open orders (asked first), fills, holdings per symbol, and
+    the day's order history (every number, with the one a modify or cancel changed)."""
 
     open_orders: Sequence[OpenOrder]
     fills: Sequence[FillRow]
     holdings: Mapping[str, int]
+    history: Sequence[OrderRow] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """The modify links of the day's order numbers, from every list that shows them."""
+
+    before: Mapping[str, str]  # a modify's number -> the number it changed
+    after: Mapping[str, str]  # a number -> the (newest) modify that changed it
+    price: Mapping[str, int]  # a modify's number -> its price, where a list says
+    cancels: frozenset[str]  # numbers a cancel addressed
+
+
+def links(by_no: Mapping[str, Candidate], history: Iterable[OrderRow]) -> Links:
+    """Join ka10075/ka10076 (a listed modify's ``orig_ord_no``) and kt00007 (every
+    modify, listed or not). A cancel's number is no link: the order keeps its own."""
+    before: dict[str, str] = {}
+    price: dict[str, int] = {}
+    cancels: set[str] = set()
+    for c in by_no.values():
+        if c.original_order_no.strip("0"):
+            before[c.order_no] = c.original_order_no
+            price[c.order_no] = c.price
+    for r in history:
+        if r.refused:
+            continue  # refused by Kiwoom: no link
+        if r.kind == "cancel" and r.original_order_no:
+            cancels.add(r.original_order_no)
+        elif r.kind == "modify" and r.original_order_no:
+            before.setdefault(r.order_no, r.original_order_no)
+            price.setdefault(r.order_no, r.price)
+    after: dict[str, str] = {}
+    for number in sorted(before, key=_number_key):
+        after[before[number]] = number
+    return Links(before, after, price, frozenset(cancels))
+
+
+def _number_key(number: str) -> tuple[int, str]:
+    digits = number.lstrip("0")
+    return (len(digits), digits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +149,8 @@ class Resolved:
     filled_qty: int = 0
     working: OpenOrder | None = None  # still working at Kiwoom: tracked again
     modified: bool = False  # a modify moved its remainder to a new number
+    hops: tuple[str, ...] = ()  # the numbers modifies gave it beyond its row's, oldest first
+    chain: tuple[str, ...] = ()  # every number it has had, oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +198,14 @@ def resolve(
     plan = RecoveryPlan()
     by_no = {c.order_no: c for c in candidates(view.open_orders, view.fills)}
     working = {o.order_no: o for o in view.open_orders if o.remaining > 0}
-    moved = {c.original_order_no: c for c in by_no.values() if c.original_order_no.strip("0")}
+    chained = links(by_no, view.history)
     taken = set(claimed)
     new = [j for j in orders if j.order.action.is_new]
     changes = [j for j in orders if not j.order.action.is_new]
     outcomes: dict[int, Resolved] = {}
 
     def settle(j: JournalOrder, number: str) -> None:
-        chain = _chain(number, moved, by_no)
+        chain = _chain(number, chained)
         # numbers Kiwoom no longer lists (no fill, not open) break the walk back: the
         # journal knows the ones its fills and modifies carried
         counted = [n for n in sorted(j.numbers) if n not in chain] + chain
@@ -167,7 +216,8 @@ def resolve(
             if c is not None:
                 filled += c.filled_qty
                 value += c.filled_qty * c.fill_price
-        outcome = _settled(j, chain, filled, working.get(chain[-1]), chain[-1] != number)
+        hops = tuple(chain[chain.index(number) + 1 :])
+        outcome = _settled(j, chain, filled, working.get(chain[-1]), hops)
         outcomes[j.order.order_id] = outcome
         plan.resolved.append(outcome)
         missed = filled - j.fills_qty
@@ -217,47 +267,56 @@ def resolve(
         outcome = Resolved(j.order.order_id, OrderState.REJECTED, reason)
         outcomes[j.order.order_id] = outcome
         plan.resolved.append(outcome)
+    hop_of = _modify_hops([j.order for j in changes], outcomes, chained)
     for j in changes:
-        plan.resolved.append(_change_outcome(j, outcomes, today_start, plan))
+        plan.resolved.append(_change_outcome(j, outcomes, today_start, chained, hop_of))
     _check_positions(plan, view, expected or {}, symbols)
     return plan
 
 
-def _chain(
-    number: str, moved: Mapping[str, Candidate], by_no: Mapping[str, Candidate]
-) -> list[str]:
+def _chain(number: str, chained: Links) -> list[str]:
     """Every number the order has had, oldest first: the ones before ``number`` (a row
     carries the latest number a modify gave it, and fills stay listed under the number
-    they happened on) and those a later modify moved its remainder to."""
+    they happened on) and those later modifies moved its remainder to, link by link."""
     chain = [number]
-    while (c := by_no.get(chain[0])) is not None:
-        before = c.original_order_no
-        if not before.strip("0") or before in chain:
-            break
+    while (before := chained.before.get(chain[0])) is not None and before not in chain:
         chain.insert(0, before)
-    while (nxt := moved.get(chain[-1])) is not None and nxt.order_no not in chain:
-        chain.append(nxt.order_no)
+    while (nxt := chained.after.get(chain[-1])) is not None and nxt not in chain:
+        chain.append(nxt)
     return chain
 
 
 def _settled(
-    j: JournalOrder, chain: list[str], filled: int, open_now: OpenOrder | None, modified: bool
+    j: JournalOrder,
+    chain: list[str],
+    filled: int,
+    open_now: OpenOrder | None,
+    hops: tuple[str, ...],
 ) -> Resolved:
-    """``modified``: a modify moved it past the number its row carries."""
+    """``hops``: the numbers modifies moved it to past the number its row carries."""
     order, number = j.order, chain[-1]
+    modified = bool(hops)
     moved = f", modified to {number}" if modified else ""
     if open_now is not None:
         state = OrderState.PARTIALLY_FILLED if filled else OrderState.ACCEPTED
         detail = f"still working at Kiwoom ({chain[0]}{moved}) at restart"
-        return Resolved(order.order_id, state, detail, number, filled, open_now, modified)
+        return Resolved(
+            order.order_id, state, detail, number, filled, open_now, modified, hops, tuple(chain)
+        )
     if filled >= order.qty > 0:
         detail = f"filled at Kiwoom ({chain[0]}{moved}) before a restart"
-        return Resolved(order.order_id, OrderState.FILLED, detail, number, filled, None, modified)
+        state = OrderState.FILLED
+        return Resolved(
+            order.order_id, state, detail, number, filled, None, modified, hops, tuple(chain)
+        )
     # not working any more (a fill-less one may appear in neither list): the rest was
     # cancelled, by a cancel of ours, by the exchange (IOC/FOK, the close) or refused
     rest = max(order.qty - filled, 0)
     detail = f"{rest} cancelled: no longer working at Kiwoom ({chain[0]}{moved}) at restart"
-    return Resolved(order.order_id, OrderState.CANCELLED, detail, number, filled, None, modified)
+    state = OrderState.CANCELLED
+    return Resolved(
+        order.order_id, state, detail, number, filled, None, modified, hops, tuple(chain)
+    )
 
 
 def _earlier_day(j: JournalOrder, plan: RecoveryPlan) -> Resolved:
@@ -274,23 +333,70 @@ def _earlier_day(j: JournalOrder, plan: RecoveryPlan) -> Resolved:
 
 
 def _change_outcome(
-    j: JournalOrder, outcomes: Mapping[int, Resolved], today_start: float, plan: RecoveryPlan
+    j: JournalOrder,
+    outcomes: Mapping[int, Resolved],
+    today_start: float,
+    chained: Links,
+    hop_of: Mapping[int, str],
 ) -> Resolved:
+    """A modify is done when one of its target's hops is its own (``_modify_hops``); a
+    cancel when its target ended, or when kt00007 lists a cancel of one of its numbers."""
     order = j.order
     target = outcomes.get(order.target_id) if order.target_id is not None else None
     if target is not None:
+        done = "effect seen at Kiwoom at restart"
         if order.action in _MODIFIES:
-            effect = target.modified
-        else:
-            effect = target.state in (OrderState.CANCELLED, OrderState.FILLED)
-        if effect:
-            return Resolved(order.order_id, OrderState.DONE, "effect seen at Kiwoom at restart")
+            if hop := hop_of.get(order.order_id, ""):
+                return Resolved(order.order_id, OrderState.DONE, done, hop)
+        elif target.state in (OrderState.CANCELLED, OrderState.FILLED) or any(
+            n in chained.cancels for n in target.chain
+        ):
+            return Resolved(order.order_id, OrderState.DONE, done)
     if order.state is OrderState.PENDING:
         return Resolved(order.order_id, OrderState.REJECTED, NOT_SENT)
     why = "no effect seen at Kiwoom at restart"
     if order.created_at < today_start:
         why = "left on an earlier trading day; closed without checking"
     return Resolved(order.order_id, OrderState.REJECTED, why)
+
+
+def _modify_hops(
+    changes: Sequence[OrderRequest], outcomes: Mapping[int, Resolved], chained: Links
+) -> dict[int, str]:
+    """Modify request id -> the hop of its target's chain that is its own.
+
+    Per target, each hop goes to one request: first to the request whose number the
+    journal has, then to one at the hop's price (Kiwoom lists it), then, in sending
+    order, to the oldest request left (a list without the price cannot tell them apart).
+    A request left over had no effect."""
+    result: dict[int, str] = {}
+    modifies = sorted(
+        (o for o in changes if o.action in _MODIFIES and o.target_id in outcomes),
+        key=lambda o: o.order_id,
+    )
+    free: dict[int, list[str]] = {}
+    for o in modifies:
+        assert o.target_id is not None
+        free.setdefault(o.target_id, list(outcomes[o.target_id].hops))
+
+    def take(o: OrderRequest, hop: str) -> None:
+        assert o.target_id is not None
+        free[o.target_id].remove(hop)
+        result[o.order_id] = hop
+
+    for o in modifies:
+        if o.broker_order_no and o.broker_order_no in free[o.target_id or 0]:
+            take(o, o.broker_order_no)
+    for o in modifies:
+        if o.order_id not in result and not o.broker_order_no and o.order_type.needs_price:
+            same = [h for h in free[o.target_id or 0] if chained.price.get(h) == o.price]
+            if same:
+                take(o, same[0])
+    for o in modifies:
+        hops = free[o.target_id or 0]
+        if o.order_id not in result and not o.broker_order_no and hops:
+            take(o, hops[0])
+    return result
 
 
 def _check_positions(
@@ -423,6 +529,7 @@ def apply(
 __all__ = [
     "BrokerView",
     "JournalOrder",
+    "Links",
     "MissingFill",
     "PositionCheck",
     "Recovery",
@@ -430,6 +537,7 @@ __all__ = [
     "RecoveryPlan",
     "Resolved",
     "apply",
+    "links",
     "load_inputs",
     "recover_account",
     "resolve",
@@ -446,7 +554,8 @@ async def recover_account(
     fees: Fees,
     now: float,
 ) -> tuple[AccountSnapshot, Recovery]:
-    """Ask Kiwoom (balance, open orders, cash, then fills), resolve, journal.
+    """Ask Kiwoom (balance, open orders, cash, then fills and the day's order history),
+    resolve, journal.
 
     Open orders are asked before fills, so an order missing from the first answer has all
     its fills in the second. Positions that disagree are asked once more before they
@@ -458,17 +567,33 @@ async def recover_account(
         today_start=today,
     )  # fmt: skip
     wanted = list(symbols)
+    # Only a modify or cancel whose answer the journal lacks can have moved an order past
+    # the numbers the journal knows: then the day's history is needed to follow it.
+    changes = [j for j in inputs.orders if not j.order.action.is_new]
     for attempt in range(2):
         snapshot = await broker.load_account()
         fills = await broker.account.fills()
+        history: list[OrderRow] = []
+        unavailable = ""
+        if changes:
+            try:
+                history = await broker.account.order_history(to_seoul(now).strftime("%Y%m%d"))
+            except BrokerError as exc:
+                unavailable = f"{exc}"
         holdings: dict[str, int] = {}
         for h in snapshot.balance.holdings:
             holdings[h.symbol] = holdings.get(h.symbol, 0) + h.qty
-        view = BrokerView(snapshot.open_orders, fills, holdings)
+        view = BrokerView(snapshot.open_orders, fills, holdings, history)
         plan = resolve(
             inputs.orders, view, today_start=today, claimed=inputs.claimed,
             expected=inputs.expected, symbols=wanted,
         )  # fmt: skip
+        if unavailable:  # never guessed: the chains may be incomplete, so halt and say so
+            plan.problems.append(
+                f"the day's order history (kt00007) could not be read ({unavailable}): "
+                f"{len(changes)} modify/cancel request(s) in doubt may have moved orders "
+                "to numbers recovery cannot follow"
+            )
         if not plan.position_mismatches or attempt:
             break
         log.info("recovery: positions disagree; asking Kiwoom once more")

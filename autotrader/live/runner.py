@@ -355,6 +355,8 @@ class LiveRunner:
             "resumed_orders": len(self.resumed),
             "unknown_orders": len(self.doubts.in_doubt),
             "recovery_problems": len(self.recovery.problems) if self.recovery else 0,
+            # the interrupted run this one continues (journal/runs.py), settled by recovery
+            "continues": self.journal.continues.run_id if self.journal.continues else None,
         }
 
     # -- start-up ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
+from autotrader.journal.runs import state_fields
 from autotrader.report.load import RunRows, load_run
 from autotrader.report.trades import Trip, replay_fills, trip_stats
 
@@ -112,6 +113,7 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
                 "ended_at": run.ended_at,
                 "days": rows.days,
             }
+            | state_fields(db.conn, run.id)
         )
         if run.strategy_path and run.strategy_path not in texts:
             texts[run.strategy_path] = _strategy_text(db, rid, run.strategy_path)

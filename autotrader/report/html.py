@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from autotrader.report import charts
-from autotrader.report.text import clock, counts, pct, ratio, won
+from autotrader.report.text import clock, counts, pct, ratio, run_state_text, won
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("autotrader.report", "templates"),
@@ -25,11 +25,19 @@ _ENV.filters.update(won=won, pct=pct, ratio=ratio, counts=counts, clock=clock)
 ORDER_ROWS = 2_000  # the orders table beyond this is in the JSON report
 
 
+def _cut_short(run: dict[str, Any]) -> str:
+    """The page says so when a run was interrupted or continues one that was."""
+    if run.get("state") == "interrupted" or run.get("continues"):
+        return run_state_text(run)
+    return ""
+
+
 def render_html(
     data: dict[str, Any], *, refresh: int | None = None, status: dict[str, Any] | None = None
 ) -> str:
     """The page for ``build_report`` data; the dashboard adds ``status`` (report/status.py)
     and ``refresh`` (seconds between reloads)."""
+    data = data | {"runs": [r | {"state_text": _cut_short(r)} for r in data["runs"]]}
     axis = charts.Axis.of(charts.all_times(data))
     multi_day = len({d for r in data["runs"] for d in r["days"]}) > 1
     return _ENV.get_template("report.html.j2").render(

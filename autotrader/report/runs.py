@@ -7,6 +7,7 @@ from typing import Any
 import sqlite_utils
 
 from autotrader.journal import queries
+from autotrader.journal.runs import state_fields
 from autotrader.report.load import load_marks, run_days
 from autotrader.report.trades import replay_fills
 
@@ -31,7 +32,7 @@ def list_runs(db: sqlite_utils.Database, limit: int = 50) -> list[dict[str, Any]
                 "days": run_days(db, rid, run.started_at),
                 "started_at": run.started_at,
                 "ended_at": run.ended_at,
-                "running": run.ended_at is None,
+                **state_fields(db.conn, rid),
                 "realized": ledger.realized,
                 "pnl": ledger.points[-1].equity if ledger.points else ledger.realized,
                 "orders": int(orders[0] or 0),

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from autotrader.journal import queries
 from autotrader.journal.queries import UNFINISHED_STATES
+from autotrader.journal.runs import state_fields
 from autotrader.report.load import load_marks
 from autotrader.report.trades import replay_fills
 
@@ -44,7 +45,7 @@ def run_status(
         "strategy": run.strategy,
         "mode": run.mode,
         "broker": run.broker,
-        "running": run.ended_at is None,
+        **state_fields(db.conn, rid),
         "started_at": run.started_at,
         "ended_at": run.ended_at,
         "day_pnl": ledger.equity(),

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from autotrader.report.text import add_plain_row, clock, won
+from autotrader.report.text import add_plain_row, clock, run_state_text, won
 
 
 def _age(v: float | None) -> str:
@@ -18,7 +18,7 @@ def _age(v: float | None) -> str:
 
 
 def print_status(st: dict[str, Any], console: Console) -> None:
-    state = "running" if st["running"] else f"ended {clock(st['ended_at'], day=True)}"
+    state = run_state_text(st)
     what = f"{escape(st['strategy'])} ({st['mode']}, {escape(st['broker'])})"
     console.rule(f"[bold]run {st['run_id']}[/]: {what} {state}")
     hb = st["heartbeat"]

@@ -30,6 +30,22 @@ def clock(ts: float | None, *, day: bool = False) -> str:
     return to_seoul(ts).strftime(fmt)[:-3]
 
 
+def run_state_text(r: dict[str, Any]) -> str:
+    """'running', 'ended <when>' or 'interrupted at <when>', with the run it continues
+    and the one that continued it (``journal/runs.py``)."""
+    if r.get("state") == "interrupted":
+        text = f"interrupted at {clock(r.get('interrupted_at'), day=True)}"
+    elif r.get("running"):
+        text = "running"
+    else:
+        text = f"ended {clock(r.get('ended_at'), day=True)}"
+    if r.get("continues"):
+        text += f", continues run {r['continues']}"
+    if r.get("continued_by"):
+        text += f", continued by run {r['continued_by']}"
+    return text
+
+
 def won(v: int | None, sign: bool = True) -> str:
     if v is None:
         return "-"
@@ -61,6 +77,9 @@ def print_full_report(data: dict[str, Any], console: Console, limit: int = 20) -
             f"[bold]run {r['id']}[/]: {escape(r['strategy'])} ({r['mode']}, {escape(r['broker'])}) "
             f"{', '.join(r['days'])}"
         )
+        if r.get("state") == "interrupted" or r.get("continues"):
+            style = "bold red" if r.get("state") == "interrupted" else "yellow"
+            console.print(f"[{style}]run {r['id']}: {run_state_text(r)}[/]", highlight=False)
     console.print(
         f"net P&L [bold]{won(s['end_equity'])}[/] KRW (realized {won(s['realized'])}, "
         f"open {won(s['unrealized'])})   max drawdown {won(s['max_drawdown'], False)}   "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from autotrader.broker.kiwoom.account import parse_order_history
 from tests.fake_kiwoom.fake_support import ACNT, CRDORDR, ORDR, buy, running
 
 pytestmark = pytest.mark.anyio
@@ -206,3 +207,27 @@ async def test_wrong_http_method_is_not_allowed() -> None:
     async with running() as (_fake, api):
         resp = await api.http.get(ACNT)
     assert resp.status_code == 405
+
+
+async def test_order_history_lists_every_number_with_the_one_it_changed() -> None:
+    """kt00007 lists a new order, two modifies and a cancel in number order, each with
+    ori_ord: the modify in the middle neither works nor filled, only this list shows it."""
+    async with running() as (_fake, api):
+        first = (await api.call(ORDR, "kt10000", buy(qty=2, price=59_000)))["ord_no"]
+        body = {"dmst_stex_tp": "KRX", "stk_cd": "005930", "mdfy_qty": "0", "mdfy_cond_uv": ""}
+        mid = await api.call(ORDR, "kt10002", body | {"orig_ord_no": first, "mdfy_uv": "59100"})
+        last = await api.call(
+            ORDR, "kt10002", body | {"orig_ord_no": mid["ord_no"], "mdfy_uv": "59200"}
+        )
+        cancel = {"dmst_stex_tp": "KRX", "stk_cd": "005930", "cncl_qty": "0"}
+        gone = await api.call(ORDR, "kt10003", cancel | {"orig_ord_no": last["ord_no"]})
+        query = {"ord_dt": "20261120", "qry_tp": "1", "stk_bond_tp": "1", "sell_tp": "0"}
+        answer = await api.call(ACNT, "kt00007", query | {"stk_cd": "", "dmst_stex_tp": "%"})
+    rows = parse_order_history(answer["acnt_ord_cntr_prps_dtl"])
+    assert [(r.order_no, r.kind, r.original_order_no, r.price) for r in rows] == [
+        (first, "new", "", 59_000),
+        (mid["ord_no"], "modify", first, 59_100),
+        (last["ord_no"], "modify", mid["ord_no"], 59_200),
+        (gone["ord_no"], "cancel", last["ord_no"], 0),
+    ]
+    assert rows[0].symbol == "005930" and rows[0].side is not None

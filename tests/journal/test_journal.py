@@ -12,6 +12,8 @@ from autotrader.errors import JournalError
 from autotrader.journal import SCHEMA_VERSION, Journal, open_journal
 from autotrader.journal.schema import MIGRATIONS
 from autotrader.model import OrderAction, OrderRequest
+from tests.frames import real, trade
+from tests.harness import Harness
 
 
 def test_an_old_journal_is_upgraded_in_place(tmp_path: Path) -> None:
@@ -24,7 +26,7 @@ def test_an_old_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     db.conn.commit()
     db.close()
     upgraded = open_journal(path)
-    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert "values_json" in upgraded["risk_checks"].columns_dict
     assert {"position_snapshots", "frames", "marks", "heartbeats"} <= set(upgraded.table_names())
     assert upgraded.execute("SELECT check_name FROM risk_checks").fetchall() == [("x",)]
@@ -89,4 +91,51 @@ def test_write_ahead_log_stays_bounded_with_checkpoints_off_the_intent_path(
     data_bytes = 20 * 512 * 400
     assert wal.stat().st_size < data_bytes / 3, (wal.stat().st_size, data_bytes)
     assert j.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    j.close()
+
+
+def test_the_decision_and_its_checks_commit_with_the_order_intent(tmp_path: Path) -> None:
+    """What the README promises: when the intent is durable (before the request leaves),
+    so are the decision that placed it and its risk checks. Nothing flushes here; a
+    second connection (what a restart after kill -9 would read) sees all three."""
+    strategy = (
+        "strategy: t\nsymbols: ['005930']\nrules:\n  - name: dip\n    when: price < 70000\n"
+        "    do: [{buy: {qty: 1}}]\n"
+    )
+    h = Harness(strategy, tmp_path)
+    h.decoder.feed(real(trade("005930", "100000", 69_900)))  # no flush: buffered rows
+    other = sqlite3.connect(tmp_path / "journal.db")
+    try:
+        (order_id,) = other.execute("SELECT id FROM orders").fetchone()
+        decided = other.execute(
+            "SELECT COUNT(*) FROM decisions WHERE rule = 'dip' AND order_id = ?", [order_id]
+        ).fetchone()
+        checks = other.execute(
+            "SELECT COUNT(*) FROM risk_checks WHERE order_id = ?", [order_id]
+        ).fetchone()
+        assert decided == (1,) and checks[0] >= 1
+    finally:
+        other.close()
+        h.journal.close()
+
+
+def test_an_intent_that_cannot_commit_keeps_the_rows_buffered_before_it(tmp_path: Path) -> None:
+    """The intent and the rows before it are one transaction: when it fails, none is
+    written, the order must not leave, and the rows land with the next write once fixed."""
+    j = Journal(tmp_path / "j.db")
+    j.start_run(strategy="s", mode="test")
+    blocker = sqlite3.connect(tmp_path / "j.db")
+    blocker.execute(
+        "CREATE TRIGGER stop BEFORE INSERT ON orders BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    blocker.commit()
+    j.risk_check(1.0, 1, "c", True, "", {})
+    with pytest.raises(JournalError, match="full"):
+        j.commit_intent(OrderRequest(j.next_order_id(), OrderAction.BUY, "005930", 1), 1.0)
+    assert blocker.execute("SELECT COUNT(*) FROM risk_checks").fetchone() == (0,)
+    blocker.execute("DROP TRIGGER stop")
+    blocker.commit()
+    j.flush()
+    assert blocker.execute("SELECT COUNT(*) FROM risk_checks").fetchone() == (1,)
+    assert blocker.execute("SELECT COUNT(*) FROM orders").fetchone() == (0,)
     j.close()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from autotrader.broker.kiwoom.account import Balance, FillRow, OrderRow
+from autotrader.broker.kiwoom.broker import AccountSnapshot
+from autotrader.errors import BrokerError
 from autotrader.journal import Journal
-from autotrader.live.recovery import BrokerView, apply, load_inputs, resolve
+from autotrader.live.recovery import BrokerView, apply, load_inputs, recover_account, resolve
 from autotrader.market import Fees
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType
-from tests.recovery.test_resolve import MORNING, SYM, TODAY, fill_row
+from tests.recovery.test_resolve import MORNING, SYM, TODAY, fill_row, open_order
 
 BROKER = "kiwoom-mock"
 
@@ -101,3 +105,45 @@ def test_orders_of_other_strategies_and_dry_runs_are_left_alone(tmp_path: Path) 
     inputs = load_inputs(j.conn, strategy="s", broker=BROKER, run_id=j.run_id, today_start=TODAY)
     assert inputs.orders == [] and inputs.claimed == {"0000003"}
     j.close()
+
+
+class _Account:
+    async def fills(self) -> list[FillRow]:
+        return []
+
+    async def order_history(self, day: str) -> list[OrderRow]:
+        raise BrokerError(None, "API not supported in mock [8104]", api_id="kt00007")
+
+
+class _Broker:
+    """Kiwoom answering every account query but the day's order history."""
+
+    account = _Account()
+
+    async def load_account(self) -> AccountSnapshot:
+        return AccountSnapshot(Balance(0, 0, 0, 0), [open_order("0000003")])
+
+
+def test_without_the_order_history_a_modify_in_doubt_halts_instead_of_guessing(
+    tmp_path: Path,
+) -> None:
+    """kt00007 refused: a modify in doubt may have moved its order to a number the other
+    lists cannot link, so recovery says so as a problem (the run starts halted)."""
+    j = Journal(tmp_path / "j.db")
+    start(j)
+    intent(j, 1, OrderState.ACCEPTED, "0000003")
+    change = OrderRequest(
+        order_id=2, action=OrderAction.MODIFY, symbol=SYM, qty=0, order_type=OrderType.LIMIT,
+        price=199_000, strategy="s", created_at=MORNING, target_id=1,
+    )  # fmt: skip
+    j.commit_intent(change, MORNING)
+    j.flush()
+    start(j)
+    _, recovery = asyncio.run(
+        recover_account(
+            _Broker(), j, strategy="s", broker_name=BROKER, symbols=[SYM],  # type: ignore[arg-type]
+            fees=Fees(), now=MORNING + 60,
+        )
+    )  # fmt: skip
+    assert any("kt00007" in p and "8104" in p for p in recovery.problems), recovery.problems
+    assert column(j, "SELECT source FROM errors") == ["recovery"] * len(recovery.problems)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from autotrader.broker.kiwoom.account import FillRow, OpenOrder
+from autotrader.broker.kiwoom.account import FillRow, OpenOrder, OrderRow
 from autotrader.clock import SEOUL, day_start
 from autotrader.live.recovery import NOT_SENT, BrokerView, JournalOrder, resolve
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType, Side
@@ -57,8 +57,14 @@ def view(
     opens: list[OpenOrder] | None = None,
     fills: list[FillRow] | None = None,
     holdings: dict[str, int] | None = None,
+    history: list[OrderRow] | None = None,
 ) -> BrokerView:
-    return BrokerView(opens or [], fills or [], holdings or {})
+    return BrokerView(opens or [], fills or [], holdings or {}, history or [])
+
+
+def history_row(number: str, kind: str, orig: str = "", *, price: int = 200_000) -> OrderRow:
+    """A kt00007 row: the day's order numbers, listed or not by ka10075/ka10076."""
+    return OrderRow(number, SYM, Side.BUY, kind, 2, price, 0, 0, 0, orig, "100000")
 
 
 def test_a_pending_intent_kiwoom_never_got_is_rejected_not_sent() -> None:
@@ -232,3 +238,77 @@ def test_fills_under_a_number_kiwoom_no_longer_links_are_counted_from_the_journa
     (r,) = plan.resolved
     assert (r.state, r.filled_qty) == (OrderState.PARTIALLY_FILLED, 1)
     assert plan.problems == [] and plan.fills == []
+
+
+def test_two_modifies_whose_answers_were_lost_are_followed_to_the_newest_number() -> None:
+    """0000003 -> 0000004 -> 0000005, neither answer heard. 0000004 neither works nor
+    filled, so ka10075's orig_ord_no of 0000005 leads nowhere; kt00007 lists the link.
+    The order works under 0000005; each modify is matched to its own hop by price."""
+    target = journal_order(1, OrderState.ACCEPTED, "0000003")
+    first = journal_order(
+        2, OrderState.UNKNOWN, action=OrderAction.MODIFY, target=1, qty=0, price=199_500
+    )
+    second = journal_order(
+        3, OrderState.UNKNOWN, action=OrderAction.MODIFY, target=1, qty=0, price=199_000
+    )
+    newest = open_order("0000005", price=199_000, orig="0000004")
+    history = [
+        history_row("0000003", "new"),
+        history_row("0000004", "modify", "0000003", price=199_500),
+        history_row("0000005", "modify", "0000004", price=199_000),
+    ]
+    plan = resolve([target, first, second], view([newest], history=history), today_start=TODAY)
+    by_id = {r.order_id: r for r in plan.resolved}
+    assert by_id[1].working is newest and by_id[1].broker_order_no == "0000005"
+    assert by_id[1].state is OrderState.ACCEPTED
+    assert [(by_id[i].state, by_id[i].broker_order_no) for i in (2, 3)] == [
+        (OrderState.DONE, "0000004"),
+        (OrderState.DONE, "0000005"),
+    ]
+    assert plan.problems == [] and plan.fills == []
+
+
+def test_of_two_modifies_in_doubt_only_the_one_kiwoom_listed_is_done() -> None:
+    """The first modify never reached Kiwoom, the second did: matched by price, the
+    first is rejected, the second done; the order works under the hop."""
+    target = journal_order(1, OrderState.ACCEPTED, "0000003")
+    lost = journal_order(
+        2, OrderState.UNKNOWN, action=OrderAction.MODIFY, target=1, qty=0, price=199_500
+    )
+    reached = journal_order(
+        3, OrderState.UNKNOWN, action=OrderAction.MODIFY, target=1, qty=0, price=199_000
+    )
+    moved = open_order("0000004", price=199_000, orig="0000003")
+    history = [history_row("0000004", "modify", "0000003", price=199_000)]
+    plan = resolve([target, lost, reached], view([moved], history=history), today_start=TODAY)
+    states = {r.order_id: r.state for r in plan.resolved}
+    assert states == {1: OrderState.ACCEPTED, 2: OrderState.REJECTED, 3: OrderState.DONE}
+
+
+def test_a_cancel_kiwoom_lists_is_done_even_before_its_target_ended() -> None:
+    """A partial cancel in doubt: the target still works, but kt00007 lists a cancel of
+    its number, so the request is done, not rejected."""
+    target = journal_order(1, OrderState.ACCEPTED, "0000003", qty=4)
+    cancel = journal_order(2, OrderState.UNKNOWN, action=OrderAction.CANCEL, target=1, qty=1)
+    still = open_order("0000003", qty=3)
+    history = [history_row("0000003", "new"), history_row("0000004", "cancel", "0000003")]
+    plan = resolve([target, cancel], view([still], history=history), today_start=TODAY)
+    states = {r.order_id: r.state for r in plan.resolved}
+    assert states == {1: OrderState.ACCEPTED, 2: OrderState.DONE}
+
+
+def test_a_modify_kiwoom_refused_is_no_link() -> None:
+    """kt00007 lists a refused modify (접수구분 거부) with its orig_ord_no: it moved
+    nothing, so the order stays on its number and the request is rejected."""
+    target = journal_order(1, OrderState.ACCEPTED, "0000003")
+    modify = journal_order(
+        2, OrderState.UNKNOWN, action=OrderAction.MODIFY, target=1, qty=0, price=199_000
+    )
+    refused = OrderRow(
+        "0000004", SYM, Side.BUY, "modify", 2, 199_000, 0, 0, 0, "0000003", "100000", True
+    )
+    still = open_order("0000003")
+    plan = resolve([target, modify], view([still], history=[refused]), today_start=TODAY)
+    by_id = {r.order_id: r for r in plan.resolved}
+    assert (by_id[1].state, by_id[1].broker_order_no) == (OrderState.ACCEPTED, "0000003")
+    assert by_id[2].state is OrderState.REJECTED

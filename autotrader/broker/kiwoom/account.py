@@ -1,5 +1,6 @@
 """Account queries as typed values: balance (kt00018), deposit (kt00001), orderable
-amount (kt00010), open orders (ka10075) and fills (ka10076), with continuation.
+amount (kt00010), open orders (ka10075), fills (ka10076) and the day's order history
+(kt00007: every order number, modifies and cancels included), with continuation.
 
 Parsing is split from I/O (``parse_*`` are pure) so that the reconciler and the tests can
 feed recorded answers. Numbers are read defensively (see ``fields``): a row whose key
@@ -98,6 +99,27 @@ class FillRow:
     time: str
     original_order_no: str = ""  # a modify's number points back to the order it changed
     order_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """kt00007 ``acnt_ord_cntr_prps_dtl`` row: one order number of the day, whatever became
+    of it. Only this list holds a modify's number that neither works nor filled (its
+    remainder moved on to a later modify): the link that joins an order's first number to
+    its newest one."""
+
+    order_no: str
+    symbol: str
+    side: Side | None
+    kind: str  # "new", "modify" or "cancel"
+    qty: int
+    price: int
+    filled_qty: int
+    fill_price: int
+    remaining: int
+    original_order_no: str  # '' for a new order
+    time: str
+    refused: bool = False  # acpt_tp says 거부: Kiwoom refused it, it changed nothing
 
 
 def side_from_text(text: str) -> Side | None:
@@ -199,6 +221,42 @@ def parse_fills(rows: Iterable[Mapping[str, Any]]) -> list[FillRow]:
     return result
 
 
+def order_kind(*texts: str) -> str:
+    """``mdfy_cncl`` / ``io_tp_nm`` texts (``정정``, ``-매도취소``...) -> new, modify or cancel."""
+    joined = "".join(texts)
+    if "취소" in joined:
+        return "cancel"
+    return "modify" if "정정" in joined else "new"
+
+
+def parse_order_history(rows: Iterable[Mapping[str, Any]]) -> list[OrderRow]:
+    result: list[OrderRow] = []
+    for row in rows:
+        order_no = fields.text(row.get("ord_no"))
+        if not order_no:
+            log.warning("kt00007: skipping a row without order number")
+            continue
+        io_tp = fields.text(row.get("io_tp_nm"))
+        original = fields.text(row.get("ori_ord") or row.get("orig_ord_no"))
+        result.append(
+            OrderRow(
+                order_no=order_no,
+                symbol=fields.symbol(row.get("stk_cd")),
+                side=side_from_text(io_tp),
+                kind=order_kind(fields.text(row.get("mdfy_cncl")), io_tp),
+                qty=fields.int_or(row.get("ord_qty")),
+                price=fields.price(row.get("ord_uv")),
+                filled_qty=fields.int_or(row.get("cntr_qty")),
+                fill_price=fields.price(row.get("cntr_uv")),
+                remaining=fields.int_or(row.get("ord_remnq")),
+                original_order_no=original if original.strip("0") else "",
+                time=fields.hhmmss(row.get("ord_tm")),
+                refused="거부" in fields.text(row.get("acpt_tp")),
+            )
+        )
+    return result
+
+
 def parse_deposit(body: Mapping[str, Any]) -> Deposit:
     return Deposit(
         cash=fields.int_or(body.get("entr")),
@@ -273,3 +331,20 @@ class AccountQueries:
         if self._on_numbers is not None:
             self._on_numbers(r.order_no for r in rows)
         return rows
+
+    async def order_history(self, day: str, symbol: str = "") -> list[OrderRow]:
+        """kt00007: every order number of ``day`` (YYYYMMDD, Korea time), oldest first."""
+        body = {
+            "ord_dt": day,
+            "qry_tp": "1",  # 1 in order-number order, 2 newest first, 3 open, 4 filled
+            "stk_bond_tp": "1",  # stocks
+            "sell_tp": "0",
+            "stk_cd": symbol,
+            "fr_ord_no": "",
+            "dmst_stex_tp": "%",  # every exchange
+        }
+        rows = await self._rest.call_all("kt00007", body, "acnt_ord_cntr_prps_dtl")
+        result = parse_order_history(rows)
+        if self._on_numbers is not None:
+            self._on_numbers(r.order_no for r in result)
+        return result

@@ -68,6 +68,7 @@ from autotrader.broker.kiwoom.reconcile import (
     Resolution,
     candidates,
     clock_offset,
+    history_candidates,
     match,
 )
 from autotrader.broker.kiwoom.rest import KiwoomRest
@@ -174,6 +175,7 @@ class KiwoomBroker:
     def submit(self, order: OrderRequest) -> None:
         """Schedule the request; the outcome comes back through ``emit``."""
         crash_point("before-send")  # tests only: see autotrader/crashpoint.py
+        crash_point(f"before-send:{order.action.value}")  # the same, for one action
         self._orders[order.order_id] = _copy(order)
         self._floors[order.order_id] = self._highest_no
         self._in_flight += 1
@@ -522,14 +524,22 @@ class KiwoomBroker:
         targets = {
             o.order_id: o.broker_order_no for o in self._orders.values() if o.broker_order_no
         }
+        offset = self._clock_offset(found)
+        news = [o for o in in_doubt if o.action.is_new]
+        changes = [o for o in in_doubt if not o.action.is_new]
         resolutions = match(
-            in_doubt,
-            found,
-            claimed=self._by_order_no,
-            target_order_nos=targets,
-            floors=self._floors,
-            offset=self._clock_offset(found),
+            news, found, claimed=self._by_order_no, floors=self._floors, offset=offset
         )
+        if changes:  # their own numbers: kt00007 lists them, the other lists may not
+            history = await self._day_history({c.order_no for c in found})
+            resolutions += match(
+                changes,
+                found + history,
+                claimed=self._by_order_no,
+                target_order_nos=targets,
+                floors=self._floors,
+                offset=offset,
+            )
         for r in resolutions:
             if r.outcome == "ambiguous":  # stays in doubt; never guessed
                 order = next(o for o in in_doubt if o.order_id == r.order_id)
@@ -543,6 +553,15 @@ class KiwoomBroker:
                 self._accept(r.order_id, r.broker_order_no)
         self._replay_orphans()
         return resolutions
+
+    async def _day_history(self, known: set[str]) -> list[Candidate]:
+        """kt00007's modify/cancel numbers; none (the other lists only) if it fails."""
+        try:
+            rows = await self.account.order_history(to_seoul(self._clock()).strftime("%Y%m%d"))
+        except BrokerError as exc:
+            log.warning("reconcile: the day's order history (kt00007) failed: %s", exc)
+            return []
+        return history_candidates(rows, known)
 
     def _clock_offset(self, found: list[Candidate]) -> float | None:
         # Our new orders whose first number we know: our send time against the venue's.

@@ -61,7 +61,10 @@ _MODIFY_OR_CANCEL = frozenset({"kt10002", "kt10003", "kt10008", "kt10009", "kt50
 API_PATHS: dict[str, str] = {
     **{api_id: ORDER_PATH for api_id in ORDER_API_IDS | GOLD_ORDER_API_IDS},
     **{api_id: CREDIT_ORDER_PATH for api_id in CREDIT_ORDER_API_IDS},
-    **{api_id: ACCOUNT_PATH for api_id in ("kt00001", "kt00010", "kt00018", "ka10075", "ka10076")},
+    **{
+        api_id: ACCOUNT_PATH
+        for api_id in ("kt00001", "kt00007", "kt00010", "kt00018", "ka10075", "ka10076")
+    },
     **{api_id: ACCOUNT_PATH for api_id in ("kt50020", "kt50021", "kt50030", "kt50031", "kt50075")},
     **{
         api_id: MARKET_PATH

@@ -7,7 +7,8 @@ order among the account's orders by what it looked like. The rule (pure, determi
   ka10076 fills) with the same symbol, side, order quantity, order type (when the row
   says) and price (priced types only: market-like orders report 0 or the fill price),
   whose number no order of ours already holds. A *modify/cancel*'s candidates are the
-  unclaimed orders whose original order number is its target's.
+  unclaimed orders whose original order number is its target's, kt00007's day history
+  included (a cancel's number appears in no other list).
 * **Order-number order.** Kiwoom numbers an account's orders in the order it accepts
   them. A number seen before our request left (in an answer or a ``00`` frame) was
   given before ours could be: candidates must be above that ``floor``.
@@ -35,7 +36,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from autotrader.broker.kiwoom import fields
-from autotrader.broker.kiwoom.account import FillRow, OpenOrder
+from autotrader.broker.kiwoom.account import FillRow, OpenOrder, OrderRow
 from autotrader.broker.kiwoom.orders import TRDE_TP
 from autotrader.model import OrderRequest, Side
 
@@ -95,6 +96,30 @@ def candidates(open_orders: Iterable[OpenOrder], fills: Iterable[FillRow]) -> li
             o.order_type or (known.order_type if known else ""),
         )  # fmt: skip
     return sorted(merged.values(), key=lambda c: _number_key(c.order_no))
+
+
+def history_candidates(rows: Iterable[OrderRow], known: Iterable[str] = ()) -> list[Candidate]:
+    """kt00007's modify and cancel numbers that the other lists do not show (a cancel
+    never works nor fills; a modify moved on again did not either): the candidates a
+    modify or cancel in doubt needs. New orders are left out: they are matched on the
+    lists that know their fills."""
+    seen = set(known)
+    return [
+        Candidate(
+            r.order_no,
+            r.symbol,
+            r.side,
+            r.qty,
+            r.price,
+            r.filled_qty,
+            r.fill_price,
+            r.remaining,
+            r.original_order_no,
+            r.time,
+        )  # fmt: skip
+        for r in rows
+        if r.kind != "new" and r.original_order_no and not r.refused and r.order_no not in seen
+    ]
 
 
 def clock_offset(samples: Iterable[tuple[float, str]], *, max_spread: float = 5.0) -> float | None:
