@@ -97,7 +97,7 @@ class PaperBroker:
         price = order.price or target.price
         qty = target.filled_qty + order.qty if order.qty else target.qty
         remaining = order.qty or working.qty
-        self.matcher.modify(target.symbol, target.order_id, remaining, price)
+        self.matcher.modify(target.symbol, target.order_id, remaining, price, order.condition_price)
         self._send(OrderAccepted(order.order_id, f"M{target.order_id:07d}", ts))
         self._send(OrderModified(target.order_id, qty, price, ts))
 

@@ -32,6 +32,7 @@ from autotrader.rules.expr import Node, parse
 from autotrader.rules.loader import LoadedStrategy
 from autotrader.rules.names import NameInfo, names_for
 from autotrader.rules.prices import PriceExpr, parse_price
+from autotrader.rules.protect import ProtectSpec
 from autotrader.rules.remainder import Remainder
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import OnSpec
@@ -82,6 +83,8 @@ class CompiledRule:
     once_per_symbol: bool = False
     remainder: Remainder = "keep"  # what happens to the unfilled rest of its orders
     universe: bool = False  # also runs on the stocks the condition searches admit
+    protect: ProtectSpec | None = None  # stops resting at the venue for what it buys
+    protect_prices: dict[str, CompiledPrice] = field(default_factory=dict)  # stop/take_profit
     last_fired: dict[str, float] = field(default_factory=dict)  # symbol -> ts
     fires: int = 0
 
@@ -124,12 +127,14 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
     nodes = {r.name: loaded.conditions.get(r.name) or parse(r.when) for _, r in enabled}
     vocab = {r.name: names_for(r.on.kind) for _, r in enabled}
     prices = {r.name: [_prices(a, vocab[r.name]) for a in r.do] for _, r in enabled}
+    levels = {r.name: _levels(r.protect, vocab[r.name]) for _, r in enabled}
     # Rolling values: one slot per distinct value, kept only for the symbols that read it.
     slots: dict[RollKey, int] = {}
     per_symbol: dict[str, dict[RollKey, None]] = {}
     names: set[str] = set()
     for _, rule in enabled:
         exprs = [nodes[rule.name]] + [p.node for ps in prices[rule.name] for p in ps if p]
+        exprs += [p.node for p in levels[rule.name].values()]
         keys = [k for e in exprs for k in rolling_keys(e)]
         names.update(n for e in exprs for n in used_names(e))
         for key in keys:
@@ -164,6 +169,12 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
                 once_per_symbol=rule.once_per_symbol,
                 remainder=rule.remainder,
                 universe=spec.universe is not None and not rule.symbols,
+                protect=rule.protect,
+                protect_prices={
+                    key: c
+                    for key, expr in levels[rule.name].items()
+                    if (c := _compiled(expr, label, slots, vocab[rule.name])) is not None
+                },
             )
         )
     index: dict[str, list[CompiledRule]] = {s: [] for s in spec.symbols}
@@ -230,6 +241,14 @@ def _prices(
     if spec.condition_price is not None:
         cond = parse_price(spec.condition_price, names)
     return price, cond
+
+
+def _levels(protect: ProtectSpec | None, names: dict[str, NameInfo]) -> dict[str, PriceExpr]:
+    """``protect``'s stop / take_profit written as price expressions, parsed."""
+    if protect is None:
+        return {}
+    written = {"stop": protect.stop, "take_profit": protect.take_profit}
+    return {k: parse_price(v, names) for k, v in written.items() if isinstance(v, str)}
 
 
 def _compiled(

@@ -371,7 +371,12 @@ def explain_rule(
         "SELECT COUNT(*) FROM (SELECT DISTINCT ts, symbol, event FROM decisions "
         "WHERE run_id = ? AND rule = ? AND event NOT IN (SELECT value FROM json_each(?)) "
         "AND outcome NOT IN (SELECT value FROM json_each(?)))",
-        [rid, rule_name, json.dumps(sorted(CONTINUATION_EVENTS)), json.dumps(sorted(HELD_BACK))],
+        [
+            rid,
+            rule_name,
+            json.dumps(sorted(CONTINUATION_EVENTS | {"protect"})),
+            json.dumps(sorted(HELD_BACK)),
+        ],
     ).fetchone()[0]
     out = probe.result()
     out.update(run_id=rid, journal_fired=int(journaled), notes=notes)

@@ -34,6 +34,7 @@ from autotrader.engine.marks import MarkSampler
 from autotrader.engine.noop import blocked_reason
 from autotrader.engine.orders import snapshot
 from autotrader.engine.positions import apply_fill
+from autotrader.engine.protect import Protector, is_protective
 from autotrader.engine.reload import Reloads
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.rule_errors import RuleErrors, event_excerpt
@@ -137,7 +138,11 @@ class Engine:
         self.triggers.stats = self.stats
         self.triggers.held_back = self.held_back
         self.ledger.on_change = self._order_changed
-        self.ledger.on_event = self.triggers.on_order
+        self.ledger.on_event = self._order_event
+        self.protector = Protector(
+            plan.rules, self.ledger, journal, self.book, self.states, plan.strategy.strategy,
+            lambda order, st: self.place(order, st),
+        )  # fmt: skip
         self._next_due = self.triggers.scheduler.next_due  # first time rule due
         self.enable_rules()
         self.reloads = Reloads(self)  # hot reload: request file, replay schedule, versions
@@ -184,6 +189,7 @@ class Engine:
         book.level, book.level_reason = level, reason
         self.journal.error(self.market.now, "killswitch", f"{level.value}: {reason}")
         if level is TradingLevel.HALTED:
+            self.protector.halted(self.market.now)  # says so: the stops go too
             self.cancel_open(reason)
 
     def _check_loss(self) -> None:
@@ -197,10 +203,12 @@ class Engine:
         self.killswitch.set(level, reason)
 
     def cancel_open(self, reason: str) -> None:
-        """Ask the broker to cancel every working new order (once each)."""
+        """Ask the broker to cancel every working new order (once each); at ``reducing``
+        protective orders stay resting (they only take risk away)."""
         now = self.market.now
+        keep = self.book.level is not TradingLevel.HALTED
         for order in self.ledger.new_orders():
-            if order.order_id in self.ledger.halting:
+            if order.order_id in self.ledger.halting or (keep and is_protective(order)):
                 continue
             cancel = self.actions.change_whole(order, "cancel", "kill-switch", now)
             self.journal.commit_intent(cancel, now, reason)
@@ -224,6 +232,8 @@ class Engine:
             st.mark = st.price
         if st.open_orders and self._paper_ticks is not None:
             self._paper_ticks(st.symbol, st.price, st.ask, st.bid, st.ts)
+        if st.pos_qty and self.protector.guards:
+            self.protector.on_trade(st, self.market.now)
         evaluate = st.evaluate
         if evaluate is not None:
             try:  # free unless something raises
@@ -497,6 +507,11 @@ class Engine:
         elif isinstance(ev, OrderOutcomeUnknown):
             ledger.unknown(order, ev.ts, ev.reason)
 
+    def _order_event(self, order: OrderRequest, event: str, fill: Fill | None) -> None:
+        if self.protector.guards:
+            self.protector.on_order_event(order, event)
+        self.triggers.on_order(order, event, fill)
+
     def _order_changed(self, order: OrderRequest) -> None:
         self.universe.settle()  # a leaving symbol whose last order ended is dropped
         if self.on_order_event is not None:
@@ -520,6 +535,8 @@ class Engine:
             self.journal.error(fill.ts, "broker", f"fill for unknown order {fill.order_id}")
             return
         self.ledger.filled(order, fill)
+        if st is not None and (self.protector.specs or self.protector.guards):
+            self.protector.on_fill(order, fill, st)
         self.universe.settle()
         self._check_loss()
 

@@ -289,6 +289,8 @@ class Ledger:
         if order_no:
             order.broker_order_no = order_no
         order.qty, order.price = qty, price
+        if request is not None and request.condition_price:  # mdfy_cond_uv moved a stop
+            order.condition_price = request.condition_price
         self._hold(order)
         moved = f" ({link.order_no} -> {link.new_order_no})" if order_no else ""
         self.journal.order_state(order, ts, f"modified to {qty}@{price}{moved}")

@@ -144,7 +144,7 @@ class Book:
             if extra > self.orderable_cash():
                 raise Refused(codes.rejected_body(codes.REJECT_NO_CASH))
         orig.closed += qty
-        self.matcher.move(self._item(orig), orig.ord_no, qty, price)
+        self.matcher.move(self._item(orig), orig.ord_no, qty, price, cond_price)
         new = Order(
             self._next_no(), stk_cd, orig.side, Kind.MODIFY, qty, price, orig.trde_tp, self._now()
         )

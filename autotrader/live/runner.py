@@ -461,6 +461,9 @@ class LiveRunner:
             now=self.clock(),
         )
         self.adopted, self.resumed = loaded.adopted, loaded.resumed
+        relinked = self.engine.protector.relink(self.resumed, self.journal.conn)
+        if relinked:
+            log.info("live: %d protective order(s) resting at Kiwoom relinked", relinked)
 
     # -- events --------------------------------------------------------------------------
 

@@ -228,19 +228,20 @@ class Matcher:
             del self.orders[symbol][key]
         return qty
 
-    def move(self, symbol: str, key: object, qty: int, price: int) -> None:
+    def move(self, symbol: str, key: object, qty: int, price: int, condition: int = 0) -> None:
         """Kiwoom's modify: ``qty`` of the order's remainder moves to ``price`` (``rekey``
-        then names it after the new order number); the rest stays where it was."""
+        then names it after the new order number); the rest stays where it was.
+        ``condition``: a stop-limit's new condition price (``mdfy_cond_uv``), 0 keeps it."""
         order = self.working(symbol, key)
         if order is None:
             return
         if qty >= order.qty:
-            self.modify(symbol, key, order.qty, price)
+            self.modify(symbol, key, order.qty, price, condition)
             return
         order.qty -= qty
         moved = replace(order, key=("moved", key), qty=qty)
         self.orders[symbol][moved.key] = moved
-        self.modify(symbol, moved.key, qty, price)
+        self.modify(symbol, moved.key, qty, price, condition)
 
     def rekey(self, symbol: str, key: object, new_key: object) -> None:
         """The moved part of ``key`` (or all of it) now answers to ``new_key``."""
@@ -250,14 +251,19 @@ class Matcher:
             order.key = new_key
             book[new_key] = order
 
-    def modify(self, symbol: str, key: object, remaining: int, price: int) -> None:
-        """A modified order keeps its place in no queue: it stands behind ``queue_ahead``."""
+    def modify(
+        self, symbol: str, key: object, remaining: int, price: int, condition: int = 0
+    ) -> None:
+        """A modified order keeps its place in no queue: it stands behind ``queue_ahead``.
+        An untriggered stop-limit takes a new ``condition`` (a trailing stop moves it)."""
         order = self.working(symbol, key)
         if order is None:
             return
         order.qty = remaining
         if price:
             order.limit = price
+        if condition and order.order_type is T.STOP_LIMIT and not order.triggered:
+            order.condition = condition
         order.ahead = self.config.queue_ahead
         if not remaining:
             del self.orders[symbol][key]

@@ -35,11 +35,15 @@ def _checks(reason: str) -> list[str]:
     return [part.split(":", 1)[0].strip() for part in text.split("; ") if part]
 
 
+# decision rows that are not a rule firing: a remainder's re-price, a protective order
+NOT_FIRES = frozenset({"remainder", "protect"})
+
+
 def _decision_prices(rows: RunRows) -> dict[int, int]:
     """Order id -> the last trade price when its rule decided (remainder re-prices excluded)."""
     out: dict[int, int] = {}
     for d in rows.decisions:
-        if d["order_id"] is None or d["event"] == "remainder":
+        if d["order_id"] is None or d["event"] in NOT_FIRES:
             continue
         values = orjson.loads(d["values_json"] or "{}")
         price = values.get("price")
@@ -147,6 +151,8 @@ def build_report(db: sqlite_utils.Database, run_ids: list[int]) -> dict[str, Any
 
         for d in rows.decisions:
             acc_keys = (rules[d["rule"] or ""], symbols[d["symbol"] or ""], total)
+            if d["event"] == "protect":  # the engine's protective orders, not a fire
+                continue
             outcome = d["outcome"] or ""
             held = outcome in HELD_BACK
             reason = _reason(d) if outcome not in SENT else ""

@@ -18,6 +18,8 @@ from autotrader.market.fees import Fees
 from autotrader.model import Fill, OrderRequest, Side
 from autotrader.risk.credit import CreditLoans
 
+ANSWERS = "answers"  # tag: the event an order answers (a protective stop: its entry fill)
+
 if TYPE_CHECKING:
     from autotrader.engine.state import SymbolState
 
@@ -54,7 +56,7 @@ class RiskBook:
     held: dict[str, SymbolState] = field(default_factory=dict)  # symbols with a position
     sent_times: deque[float] = field(default_factory=deque)  # approvals, last minute
     sent_by_symbol: dict[str, deque[float]] = field(default_factory=dict)
-    last_sent: dict[tuple[str, str, str, int, int], float] = field(default_factory=dict)
+    last_sent: dict[tuple[str, str, str, int, int, str], float] = field(default_factory=dict)
     credit: CreditLoans = field(default_factory=CreditLoans)  # kt20017 answers (risk/credit.py)
 
     # -- reads (used by the checks) -----------------------------------------------------
@@ -101,8 +103,9 @@ class RiskBook:
             per.popleft()
         if side is None:
             return
-        # rule, symbol, side, qty, price: what makes an order a duplicate (checks.duplicate)
-        self.last_sent[(order.rule, order.symbol, side.value, order.qty, order.price)] = now
+        # rule, symbol, side, qty, price, event answered: a duplicate (checks.duplicate)
+        key = (order.rule, order.symbol, side.value, order.qty, order.price)
+        self.last_sent[(*key, order.tags.get(ANSWERS, ""))] = now
 
     def filled(self, fill: Fill, st: SymbolState | None) -> None:
         """Move cash by a fill (the ledger releases the reserve it used)."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from autotrader.market.grid import limits, on_grid
 from autotrader.market.phases import Venue, describe, phase_for, refusal, venue_of
 from autotrader.model import Loan, OrderAction, OrderRequest, Side
-from autotrader.risk.book import RiskBook
+from autotrader.risk.book import ANSWERS, RiskBook
 from autotrader.risk.credit import CreditLoans, korea_day
 
 if TYPE_CHECKING:
@@ -111,10 +111,19 @@ def is_cancel(order: OrderRequest) -> bool:
 LEDGER_SIZED = "ledger_sized"  # an order tag: its quantity is what the ledger left free
 
 
-def duplicate_key(order: OrderRequest) -> tuple[str, str, str, int, int]:
-    """What makes two new orders the same: rule, symbol, side, quantity and price."""
+def duplicate_key(order: OrderRequest) -> tuple[str, str, str, int, int, str]:
+    """What makes two new orders the same: rule, symbol, side, quantity and price, and
+    the event they answer when they say (two fills' stops are two orders)."""
     side = order.side
-    return (order.rule, order.symbol, "" if side is None else side.value, order.qty, order.price)
+    side_name = "" if side is None else side.value
+    return (
+        order.rule,
+        order.symbol,
+        side_name,
+        order.qty,
+        order.price,
+        order.tags.get(ANSWERS, ""),
+    )
 
 
 # -- the trading state ---------------------------------------------------------------

@@ -21,6 +21,7 @@ from autotrader.rules.actions import (
     OrderSpec,
 )
 from autotrader.rules.on_error import describe as describe_on_error
+from autotrader.rules.protect import describe_protect
 from autotrader.rules.remainder import CancelAfter, Remainder, RepriceAfter
 from autotrader.rules.schema import RuleSpec, StrategySpec, UniverseSpec
 from autotrader.rules.triggers import TRIGGER_WORDS, OnSpec
@@ -151,6 +152,8 @@ def explain(spec: StrategySpec) -> list[str]:
         rest = _remainder(rule.remainder)
         if rest:
             lines.append(f"   Unfilled: {rest}")
+        if rule.protect is not None:
+            lines.extend("   " + line for line in describe_protect(rule.protect))
     return lines
 
 

@@ -32,6 +32,7 @@ from autotrader.rules.locate import Marks, locate, marks_of, value_start
 from autotrader.rules.names import NameInfo, names_for
 from autotrader.rules.params import Loc, ParamValue, Spans, back, bind_params
 from autotrader.rules.prices import parse_price
+from autotrader.rules.protect import parse_level_safe
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import TRIGGER_KEYS
 from autotrader.rules.typecheck import ConditionError, check_condition, suggest
@@ -283,6 +284,19 @@ def _check_prices(
     """Parse every price written as text ('bid - 1 tick'), where it stands in the file."""
     rules = plain.get("rules") if isinstance(plain, dict) else None
     for i, rule in enumerate(rules if isinstance(rules, list) else ()):
+        protect = rule.get("protect") if isinstance(rule, dict) else None
+        for key, text in protect.items() if isinstance(protect, dict) else ():
+            if key not in ("stop", "take_profit") or not isinstance(parse_level_safe(text), str):
+                continue
+            loc: tuple[str | int, ...] = ("rules", i, "protect", key)
+            try:
+                parse_price(text, _vocabulary(rule))
+            except (ExprSyntaxError, ConditionError) as exc:
+                offset = back((spans or {}).get(loc, []), exc.offset)
+                line, col = _text_position(root, source, loc, offset)
+                field = ".".join(str(p) for p in loc)
+                what = "neither a distance ('2%', '5 ticks') nor a price"
+                errors.append(StrategyError(path, line, col, f"{field}: {what}: {exc.message}"))
         steps = rule.get("do") if isinstance(rule, dict) else None
         for j, step in enumerate(steps if isinstance(steps, list) else ()):
             for kind in _PRICED:
@@ -291,7 +305,7 @@ def _check_prices(
                     continue
                 for key in ("price", "condition_price"):
                     text = spec.get(key)
-                    loc: tuple[str | int, ...] = ("rules", i, "do", j, kind, key)
+                    loc = ("rules", i, "do", j, kind, key)
                     off_grid = _off_grid(text)
                     if off_grid:
                         line, col = locate(root, loc)

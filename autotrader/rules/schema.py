@@ -10,14 +10,24 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from autotrader.market.gold import is_gold
+from autotrader.model import Side
 from autotrader.rules.actions import ActionSpec, OrderSpec
 from autotrader.rules.bounds import Count, Label, Money, Qty, Seconds
 from autotrader.rules.durations import parse_duration
 from autotrader.rules.on_error import OnRuleError
 from autotrader.rules.on_reload import OnReload
+from autotrader.rules.protect import ProtectSpec
 from autotrader.rules.remainder import Remainder
 from autotrader.rules.triggers import TICK, OnSpec, condition_ref, on_before
 
@@ -76,6 +86,17 @@ class RuleSpec(_Model):
         default="keep", description="the unfilled rest of its orders: keep, cancel, re-price"
     )
     do: list[ActionSpec] = Field(min_length=1)
+    protect: ProtectSpec | None = Field(
+        default=None, description="stop / take_profit / trail resting at the venue per fill"
+    )
+
+    @field_validator("protect")
+    @classmethod
+    def _protect(cls, v: ProtectSpec | None, info: ValidationInfo) -> ProtectSpec | None:
+        do = info.data.get("do") or ()
+        if v is not None and not any(a.action.side is Side.BUY for a in do):
+            raise ValueError("protect goes on an entry rule: one with a buy or credit_buy step")
+        return v
 
     @field_validator("on", mode="before")
     @classmethod

@@ -194,7 +194,7 @@ def test_symbol_order_rate() -> None:
 def test_duplicate_same_rule_symbol_side_within_window() -> None:
     """The same rule, symbol, side, qty and price 1 s later is refused; another rule is not."""
     now = 1_000_000.0
-    book = RiskBook(cash=10**9, last_sent={("r", "005930", "buy", 10, 0): now - 1})
+    book = RiskBook(cash=10**9, last_sent={("r", "005930", "buy", 10, 0, ""): now - 1})
     reason, _ = run(c.duplicate, check_input(order(rule="r"), book=book, now=now))
     assert reason == "rule 'r' sent the same buy of 005930 (10) 1.0 s ago (duplicate_window 2 s)"
     assert run(c.duplicate, check_input(order(rule="other"), book=book, now=now))[0] is None
