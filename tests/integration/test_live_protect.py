@@ -32,6 +32,12 @@ def legs(live: Live, leg: str) -> list[OrderRequest]:
     return [o for o in live.orders() if o.side is not None and o.tags.get(PROTECT) == leg]
 
 
+def stop_accepted(live: Live) -> bool:
+    """The client has the stop's answer too (the fake's book may show it a moment before)."""
+    stops = legs(live, "stop")
+    return bool(stops) and all(o.state is OrderState.ACCEPTED for o in stops)
+
+
 def venue_stops(live: Live) -> list[tuple[int, int, int]]:
     """The fake's resting stop-limit sells of SYM: (remaining, condition, limit)."""
     return [
@@ -91,6 +97,7 @@ async def test_a_trailing_stop_moves_up_at_kiwoom_never_down(tmp_path: Path) -> 
     async with live_run(tmp_path, entry("{stop: 2%, trail: 2%}")) as live:
         await live.push(tick(SYM, 200_000, ask=200_000, bid=199_500))
         await live.until(lambda: len(venue_stops(live)) == 1)
+        await live.until(lambda: stop_accepted(live))  # trailing moves working stops
         assert venue_stops(live) == [(10, 196_000, 195_700)]
         await live.push(tick(SYM, 210_000, ask=210_500, bid=210_000))  # high: 2% under 205,800
         await live.until(lambda: venue_stops(live) == [(10, 205_500, 204_000)])
@@ -112,6 +119,7 @@ async def test_halt_reduce_leaves_the_stop_at_kiwoom_and_halt_cancels_it(tmp_pat
         engine = live.runner.engine
         await live.push(tick(SYM, 200_000, ask=200_000, bid=199_500))
         await live.until(lambda: len(venue_stops(live)) == 1)
+        await live.until(lambda: stop_accepted(live))
         engine.set_level(TradingLevel.REDUCING, "halt --reduce")
         engine.cancel_open("halt --reduce")  # as the loss limit does at reducing
         await live.push(tick(SYM, 200_000, ask=200_000, bid=199_500))
