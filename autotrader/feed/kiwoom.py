@@ -133,19 +133,8 @@ class FrameDecoder:
         except (KeyError, TypeError, IndexError, AttributeError):
             self._malformed("frame without trnm/data")
             return
-        if rt is not None:
-            # The common case inline: a receive time in the second of the previous one.
-            if type(rt) is str and rt[:6] == self._rt_second and len(rt) == 10 and not self.live:
-                ms = rt[7:]
-                if rt[6] != "." or not ms.isdigit():
-                    self._malformed(f"bad receive time: {rt!r}")
-                    return
-                ts = self._rt_base + int(ms) * 0.001
-                if ts > self._last_ts:
-                    self._last_ts = ts
-                    self.set_time(ts)
-            elif not self._receive(rt):
-                return
+        if rt is not None and not self._clock_to(rt):
+            return
         if type(entries) is not list:
             self._malformed("data is not a list")
             return
@@ -206,18 +195,8 @@ class FrameDecoder:
             c.control += 1
             return
         rt = line.rt
-        if rt is not None:
-            if rt[:6] == self._rt_second and len(rt) == 10 and not self.live:
-                ms = rt[7:]
-                if rt[6] != "." or not ms.isdigit():
-                    self._malformed(f"bad receive time: {rt!r}")
-                    return
-                ts = self._rt_base + int(ms) * 0.001
-                if ts > self._last_ts:
-                    self._last_ts = ts
-                    self.set_time(ts)
-            elif not self._receive(rt):
-                return
+        if rt is not None and not self._clock_to(rt):
+            return
         states, bands, checks = self.states, self.bands.bands, self.checks
         last = checks.last_price
         known = last.known
@@ -323,6 +302,21 @@ class FrameDecoder:
                 while self._band_day_end <= ts:
                     self._band_day_end += 86_400.0
             self.set_time(ts)
+
+    def _clock_to(self, rt: Any) -> bool:
+        """A line's receive time moves the clock; False (counted malformed) when unreadable.
+        The common case first: a receive time in the second of the previous one."""
+        if type(rt) is str and rt[:6] == self._rt_second and len(rt) == 10 and not self.live:
+            ms = rt[7:]
+            if rt[6] != "." or not ms.isdigit():
+                self._malformed(f"bad receive time: {rt!r}")
+                return False
+            ts = self._rt_base + int(ms) * 0.001
+            if ts > self._last_ts:
+                self._last_ts = ts
+                self.set_time(ts)
+            return True
+        return self._receive(rt)
 
     def _receive(self, rt: Any) -> bool:
         """A tape line's receive time ("HHMMSS.fff") drives the clock, to the millisecond."""
