@@ -154,6 +154,7 @@ class KiwoomBroker:
         # be a later number (reconcile.py).
         self._highest_no = ""
         self._floors: dict[int, str] = {}
+        self._sent_at: dict[int, float] = {}  # order id -> our clock when its request left
         self._orphans: list[Execution] = []  # 00 events held while an order is in doubt
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = 0
@@ -182,6 +183,10 @@ class KiwoomBroker:
         crash_point(f"before-send:{order.action.value}")  # the same, for one action
         self._orders[order.order_id] = _copy(order)
         self._floors[order.order_id] = self._highest_no
+        # The moment the request leaves, on our clock: what the venue's order time is
+        # compared with (created_at is the rule's instant, earlier for a clock rule whose
+        # occurrence the clock passed between two readings).
+        self._sent_at[order.order_id] = self._clock()
         self._in_flight += 1
         task = asyncio.get_running_loop().create_task(self._submit(order))
         self._tasks.add(task)
@@ -539,7 +544,12 @@ class KiwoomBroker:
         news = [o for o in in_doubt if o.action.is_new]
         changes = [o for o in in_doubt if not o.action.is_new]
         resolutions = match(
-            news, found, claimed=self._by_order_no, floors=self._floors, offset=offset
+            news,
+            found,
+            claimed=self._by_order_no,
+            floors=self._floors,
+            offset=offset,
+            sent_at=self._sent_at,
         )
         if changes:  # their own numbers: kt00007 lists them, the other lists may not
             history = await self._day_history({c.order_no for c in found})
@@ -550,6 +560,7 @@ class KiwoomBroker:
                 target_order_nos=targets,
                 floors=self._floors,
                 offset=offset,
+                sent_at=self._sent_at,
             )
         for r in resolutions:
             if r.outcome == "ambiguous":  # stays in doubt; never guessed
@@ -578,7 +589,7 @@ class KiwoomBroker:
         # Our new orders whose first number we know: our send time against the venue's.
         times = {c.order_no: c.time for c in found}
         samples = [
-            (order.created_at, times[numbers[0]])
+            (self._sent_at.get(order_id, order.created_at), times[numbers[0]])
             for order_id, numbers in self._numbers.items()
             if (order := self._orders.get(order_id)) is not None
             and order.action.is_new

@@ -147,6 +147,7 @@ def match(
     offset: float | None = None,
     before: float = 5.0,
     after: float = 120.0,
+    sent_at: Mapping[int, float] | None = None,
 ) -> list[Resolution]:
     """Resolve each in-doubt order by the rule in the module docstring.
 
@@ -159,13 +160,15 @@ def match(
     low = floors or {}
     groups: dict[tuple[object, ...], list[OrderRequest]] = {}
     eligible: dict[int, list[Candidate]] = {}
+    sent_times = sent_at or {}
     for order in sorted(in_doubt, key=lambda o: (o.created_at, o.order_id)):
+        sent = sent_times.get(order.order_id, order.created_at)
         if order.action.is_new:
             key: tuple[object, ...] = _keys(order)
             ok = [
                 c
                 for c in pool
-                if _same_order(order, c) and _in_time(order, c, offset, before, after)
+                if _same_order(order, c) and _in_time(order, c, offset, before, after, sent)
             ]
         else:
             target = targets.get(order.target_id if order.target_id is not None else -1, "")
@@ -239,14 +242,19 @@ def _same_order(order: OrderRequest, c: Candidate) -> bool:
 
 
 def _in_time(
-    order: OrderRequest, c: Candidate, offset: float | None, before: float, after: float
+    order: OrderRequest,
+    c: Candidate,
+    offset: float | None,
+    before: float,
+    after: float,
+    sent: float,
 ) -> bool:
-    if offset is None or not order.created_at:
+    if offset is None or not sent:
         return True  # the clocks cannot be compared: the other keys must do
     placed = fields.seconds_of_day(c.time)
     if placed is None:
         return True
-    expected = seconds_of_day(order.created_at) + offset
+    expected = seconds_of_day(sent) + offset
     delta = (placed - expected) % DAY
     delta = delta - DAY if delta > DAY / 2 else delta
     return -before <= delta <= after

@@ -230,10 +230,12 @@ async def test_reconcile_without_a_reliable_clock_never_guesses_and_halts_the_sy
 
 @pytest.mark.anyio
 async def test_reconcile_uses_time_only_once_the_clock_offset_is_measured(
-    kiwoom: FakeKiwoom, broker: KiwoomBroker
+    kiwoom: FakeKiwoom, make_rest: Callable[..., KiwoomRest]
 ) -> None:
     """With one of our orders known at the venue 10 minutes 'late', the window follows
-    the venue's clock and picks the twin placed right after our request."""
+    the venue's clock and picks the twin placed right after our request. (Our clock
+    reads 09:40:20 when both requests leave: the broker times a request when it sends.)"""
+    broker = KiwoomBroker(settings(), rest=make_rest(), fees=Fees(), clock=lambda: SENT_AT)
     events = Events()
     broker.attach(events)
     kiwoom.script("kt10000", ok({"ord_no": "0000029"}))

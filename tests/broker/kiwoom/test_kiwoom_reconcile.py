@@ -113,3 +113,19 @@ def test_a_modify_in_doubt_matches_the_order_pointing_back_to_its_target() -> No
     found = [row("0000021", SENT, original_order_no="0000020", price=60_100)]
     (r,) = match([modify], found, target_order_nos={1: "0000020"})
     assert (r.outcome, r.broker_order_no) == ("accepted", "0000021")
+
+
+def test_the_venue_time_is_compared_with_the_send_time_not_the_rules_instant() -> None:
+    """A clock rule's order carries its scheduled instant; when the clock passed it
+    between two readings (a quiet tape, a blocked loop), the request left 215 s later.
+    The venue stamps the send, so the time check must use the send time: with the rule's
+    instant the one matching order would be ruled out and its fills lost (found by
+    ``autotrader drill rules/credit-swing.yaml``, profiles http500-after, timeout-after)."""
+    late = 215.0
+    doubt = [order(1, at=0.0)]
+    found = [row("0000003", SENT + timedelta(seconds=late))]
+    rule_instant = match(doubt, found, floors={1: ""}, offset=0.0)
+    assert outcomes(rule_instant) == [(1, "not_found", "")]  # what happened before
+    sent = {1: SENT.timestamp() + late}
+    got = match(doubt, found, floors={1: ""}, offset=0.0, sent_at=sent)
+    assert outcomes(got) == [(1, "accepted", "0000003")]
