@@ -90,13 +90,7 @@ class Actions:
             outcome, values["reason"] = no_order(action, st, self.ledger)
             journal.decision(now, rule.name, st.symbol, event, values, outcome, None)
             return
-
-        def decide(sent: bool) -> None:
-            if not sent:
-                values["reason"] = self.refusal()
-            outcome = "order" if sent else "refused"
-            journal.decision(now, rule.name, st.symbol, event, values, outcome, order.order_id)
-
+        decide = self._decider(now, rule.name, st.symbol, event, values, order)
         sent = self.place(order, st, decide)
         if sent and rule.remainder != "keep":
             self.remainders.add(order.order_id, rule.remainder, now)
