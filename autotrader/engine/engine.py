@@ -456,7 +456,7 @@ class Engine:
                     now=now,
                 )
             )
-        self.journal.risk_verdict(now, order.order_id, verdict.results)
+        self.journal.risk_outcome(now, order.order_id, verdict.passed, verdict.failures)
         if not verdict.approved:
             order.state = OrderState.REJECTED
             self.stats["rejected"] += 1

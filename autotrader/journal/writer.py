@@ -22,7 +22,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -47,6 +47,7 @@ _UPDATE_ORDER = (
     "qty = ?, price = ?, filled_qty = ?, reason = COALESCE(?, reason) WHERE id = ?"
 )
 _EVENT = "order_events (run_id, order_id, ts, state, detail)"
+_RISK_CHECKS = "risk_checks (run_id, order_id, ts, check_name, passed, reason, values_json)"
 BUDGET_WAIT = "budget_wait"  # an order_events state: seconds spent waiting for the pacer
 
 # A batch: rows per "table (columns)" target, and the latest orders-row update per order.
@@ -287,7 +288,7 @@ class Journal:
         values: dict[str, Any] | None = None,
     ) -> None:
         self._add(
-            "risk_checks (run_id, order_id, ts, check_name, passed, reason, values_json)",
+            _RISK_CHECKS,
             (
                 self.run_id,
                 order_id,
@@ -300,20 +301,34 @@ class Journal:
         )
 
     def risk_verdict(self, ts: float, order_id: int, results: Sequence[CheckOutcome]) -> None:
-        """A verdict: one row per failed check, and one row 'passed' for all the others.
-
-        The 'passed' row's ``values_json`` maps each passing check's name to the values
-        it compared, so nothing is lost, at one row per order instead of one per check.
-        """
+        """A verdict given as every check's outcome (``risk_outcome`` writes it)."""
         passed: dict[str, Any] = {}
+        failed: list[tuple[str, str, dict[str, Any]]] = []
         for r in results:
             if r.passed:
                 passed[r.name] = r.values
             else:
-                self.risk_check(ts, order_id, r.name, False, r.reason, r.values)
+                failed.append((r.name, r.reason, r.values))
+        self.risk_outcome(ts, order_id, passed, failed)
+
+    def risk_outcome(
+        self,
+        ts: float,
+        order_id: int,
+        passed: dict[str, dict[str, Any]],
+        failed: Iterable[tuple[str, str, dict[str, Any]]] = (),
+    ) -> None:
+        """A verdict: one row per failed check (name, reason, values), and one row
+        'passed' for all the others.
+
+        The 'passed' row's ``values_json`` maps each passing check's name to the values
+        it compared, so nothing is lost, at one row per order instead of one per check.
+        """
+        for name, reason, values in failed:
+            self.risk_check(ts, order_id, name, False, reason, values)
         if passed:
             self._add(
-                "risk_checks (run_id, order_id, ts, check_name, passed, reason, values_json)",
+                _RISK_CHECKS,
                 (
                     self.run_id,
                     order_id,

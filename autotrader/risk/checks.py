@@ -21,6 +21,7 @@ user made (``RiskLimits.explicit``).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -177,14 +178,15 @@ def trading_hours(x: CheckInput, seen: Seen) -> str | None:
         return None
     entry = _guarded_as_entry(x.order)
     window = (x.limits.trading_start, x.limits.trading_end) if entry else x.limits.exit_hours
-    setting = "trading_hours" if entry else "exit_hours"
     sod = x.state.market.sod
-    seen.update(time=_hms(sod), side="entry" if entry else "exit")
+    seen["time"] = _hms(sod)
+    seen["side"] = "entry" if entry else "exit"
     if window is None:
         return None  # exits: whenever the venue takes them (venue_phase)
     start, end = window
-    seen.update(start=_hms(start), end=_hms(end))
-    if start <= sod < end or _closing_notice_rule(x, setting):
+    seen["start"] = _hms(start)
+    seen["end"] = _hms(end)
+    if start <= sod < end or _closing_notice_rule(x, "trading_hours" if entry else "exit_hours"):
         return None
     what = "trading hours" if entry else "exit hours"
     return f"{_hms(sod)} is outside {what} {_hms(start)}-{_hms(end)}"
@@ -470,7 +472,9 @@ def credit_loan(x: CheckInput, seen: Seen) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _hms(sod: int) -> str:
+    """'HH:MM:SS' (cached: the trading-hours check formats three on every order)."""
     return f"{sod // 3600:02d}:{sod // 60 % 60:02d}:{sod % 60:02d}"
 
 

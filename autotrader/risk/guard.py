@@ -1,8 +1,12 @@
 """The risk guard: every new order passes every check, or it does not leave.
 
 The guard fails closed: a check that raises rejects the order, with the exception named
-as the reason. Its verdict lists every check with its outcome and the values it
-compared, so the journal can show exactly why an order was approved or denied.
+as the reason. Its verdict keeps every check's outcome and the values it compared, so
+the journal can show exactly why an order was approved or denied.
+
+A review is on every order's path, so the verdict is lean: the values each check wrote,
+in check order, and the reasons of the checks that failed (usually none). The per-check
+records (``results``) are built only when someone asks for them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from autotrader.risk.checks import DEFAULT_CHECKS, Check, CheckInput
 
 
 class CheckResult(NamedTuple):
-    """One check's outcome (a tuple: twenty of these are built for every order)."""
+    """One check's outcome."""
 
     name: str
     passed: bool
@@ -24,31 +28,65 @@ class CheckResult(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """The checks' names and the values each wrote (aligned, in check order), and the
+    reason of each check that failed, by its position."""
+
     approved: bool
-    results: tuple[CheckResult, ...]
+    names: tuple[str, ...]
+    seen: list[dict[str, Any]]
+    failed: dict[int, str]
+
+    @property
+    def results(self) -> tuple[CheckResult, ...]:
+        """Every check's outcome, in check order."""
+        failed = self.failed
+        return tuple(
+            CheckResult(name, i not in failed, failed.get(i, ""), values)
+            for i, (name, values) in enumerate(zip(self.names, self.seen, strict=True))
+        )
+
+    @property
+    def passed(self) -> dict[str, dict[str, Any]]:
+        """The passing checks' values by name, in check order (the journal's 'passed' row)."""
+        if not self.failed:
+            return dict(zip(self.names, self.seen, strict=True))
+        failed, pairs = self.failed, zip(self.names, self.seen, strict=True)
+        return {n: v for i, (n, v) in enumerate(pairs) if i not in failed}
+
+    @property
+    def failures(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The failed checks' names, reasons and values, in check order."""
+        names, seen = self.names, self.seen
+        return [(names[i], why, seen[i]) for i, why in self.failed.items()]
 
     @property
     def reason(self) -> str:
         """The reasons of the failed checks, joined; '' if approved."""
-        return "; ".join(f"{r.name}: {r.reason}" for r in self.results if not r.passed)
+        return "; ".join(f"{self.names[i]}: {why}" for i, why in self.failed.items())
 
 
 class RiskGuard:
     """Runs named checks over an order; pure and fast (no I/O)."""
 
     def __init__(self, checks: tuple[tuple[str, Check], ...] = DEFAULT_CHECKS) -> None:
-        self.checks = checks
+        self._checks = checks
+        self.names = tuple(name for name, _ in checks)
+        self._functions = tuple(check for _, check in checks)
+
+    @property
+    def checks(self) -> tuple[tuple[str, Check], ...]:
+        return self._checks
 
     def review(self, x: CheckInput) -> Verdict:
-        results = []
-        approved = True
-        for name, check in self.checks:
+        seen_all: list[dict[str, Any]] = []
+        failed: dict[int, str] = {}
+        for i, check in enumerate(self._functions):
             seen: dict[str, Any] = {}
+            seen_all.append(seen)
             try:
                 reason = check(x, seen)
             except Exception as exc:  # noqa: BLE001 - fail closed on any error
                 reason = f"check failed with {type(exc).__name__}: {exc}"
-            passed = reason is None
-            approved = approved and passed
-            results.append(CheckResult(name, passed, reason or "", seen))
-        return Verdict(approved, tuple(results))
+            if reason is not None:
+                failed[i] = reason
+        return Verdict(not failed, self.names, seen_all, failed)

@@ -172,3 +172,29 @@ def test_intent_that_cannot_be_committed_never_leaves_and_halts(tmp_path: Path) 
     assert spy.submitted == []
     assert h.engine.book.level is TradingLevel.HALTED
     assert OrderAction.BUY not in {o.action for o in h.placed()}
+
+
+def test_a_check_that_raises_inside_the_engine_rejects_and_is_journaled(tmp_path: Path) -> None:
+    """Fail closed in the engine: the order never reaches the broker; the failed check's
+    row names the exception, the decision and the order row say 'refused' and why."""
+    from typing import Any
+
+    from autotrader.risk import RiskGuard
+    from autotrader.risk.checks import DEFAULT_CHECKS, CheckInput
+
+    def broken(x: CheckInput, seen: dict[str, Any]) -> str | None:
+        seen["qty"] = x.order.qty
+        raise KeyError("no such field")
+
+    spy = FailingJournalBroker()
+    h = Harness(RESTING_BUY, tmp_path, broker=spy)
+    h.engine.guard = RiskGuard((*DEFAULT_CHECKS, ("broken", broken)))
+    h.feed([real(trade("005930", "100000", 70_000))])
+    h.journal.flush()
+    assert spy.submitted == [] and h.engine.stats["rejected"] == 1
+    why = "broken: check failed with KeyError: 'no such field'"
+    failed = h.rows("SELECT check_name, passed, reason, values_json FROM risk_checks "
+                    "WHERE check_name != 'passed'")  # fmt: skip
+    assert failed == [("broken", 0, why.split(": ", 1)[1], '{"qty":1}')]
+    assert h.rows("SELECT state, reason FROM orders") == [("rejected", "risk: " + why)]
+    assert h.rows("SELECT outcome FROM decisions") == [("refused",)]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from autotrader.journal import Journal
 from autotrader.risk import RiskGuard
-from autotrader.risk.checks import CheckInput
-from tests.risk.support import check_input, order
+from autotrader.risk.checks import DEFAULT_CHECKS, CheckInput
+from tests.risk.support import check_input, order, state
 
 
 def test_a_check_that_raises_rejects_the_order() -> None:
@@ -29,3 +34,50 @@ def test_verdict_lists_every_check_with_its_values() -> None:
     assert by_name["max_order_value"].values == {
         "qty": 10, "price": 70_000, "value": 700_000, "limit": 10_000_000,
     }  # fmt: skip
+
+
+def _rows(tmp_path: Path, name: str, write: Callable[[Journal], None]) -> list[tuple[Any, ...]]:
+    j = Journal(tmp_path / f"{name}.db")
+    j.start_run(strategy="t", mode="test")
+    write(j)
+    j.flush()
+    rows = j.conn.execute(
+        "SELECT order_id, ts, check_name, passed, reason, values_json FROM risk_checks ORDER BY id"
+    ).fetchall()
+    j.close()
+    return list(rows)
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        check_input(order(10, price=70_000)),  # every check passes
+        check_input(order(10_000, price=91_100)),  # several fail
+        check_input(order(10, price=70_000), state(sod=8 * 3600)),  # before the open
+    ],
+    ids=["approved", "rejected", "early"],
+)
+def test_lean_verdict_journals_the_rows_of_the_per_check_results(
+    tmp_path: Path, x: CheckInput
+) -> None:
+    """The engine journals the verdict from its lean form (passing values by name, the
+    failures); the rows are the same as from every check's full result."""
+
+    def broken(x: CheckInput, seen: dict[str, Any]) -> str | None:
+        seen["half"] = 1
+        raise ValueError("bad")
+
+    guard = RiskGuard((*DEFAULT_CHECKS[:3], ("broken", broken), *DEFAULT_CHECKS[3:]))
+    for g in (RiskGuard(), guard):
+        verdict = g.review(x)
+        passed, failures, results = verdict.passed, verdict.failures, verdict.results
+        lean = _rows(tmp_path, "lean", lambda j: j.risk_outcome(5.0, 7, passed, failures))  # noqa: B023
+        full = _rows(tmp_path, "full", lambda j: j.risk_verdict(5.0, 7, results))  # noqa: B023
+        assert lean == full and lean
+        assert verdict.approved == all(r.passed for r in verdict.results)
+        assert verdict.reason == "; ".join(
+            f"{r.name}: {r.reason}" for r in verdict.results if not r.passed
+        )
+        (tmp_path / "lean.db").unlink()
+        (tmp_path / "full.db").unlink()
+    assert not guard.review(x).approved  # the raising check rejects, whatever the rest say
