@@ -39,11 +39,12 @@ class MarkSampler:
         self.due = 0.0
         self.full_due = 0.0
         self._seen: dict[str, int] = {}  # symbol -> its tick count at its last mark
-        self._held: set[str] = set()  # symbols with a position (told by the engine's fills)
+        # symbols with a position (told by the engine's fills), in the order they came
+        self._held: dict[str, None] = {}
 
     def track(self, symbol: str) -> None:
         """A fill moved ``symbol``'s position: mark it on the held schedule from now on."""
-        self._held.add(symbol)
+        self._held[symbol] = None
 
     def sample(self, now: float, *, force: bool = False) -> None:
         if now < self.due and not force:
@@ -53,16 +54,28 @@ class MarkSampler:
         if full:
             self.full_due = now + self.full_interval
         states, seen = self.states, self._seen
-        # a symbol's tick count moves with every trade: compare it, not its price
-        names = states if full else [s for s in self._held if s in states]
-        prices = {
-            sym: st.price
-            for sym in names
-            if (st := states[sym]).ticks != seen.get(sym, 0) and st.price
-        }
-        if full:  # positions that came without a fill here (a live run's opening account)
-            self._held.update(sym for sym, st in states.items() if st.pos_qty)
-        self._held = {sym for sym in self._held if sym in states and states[sym].pos_qty}
+        prices: dict[str, int] = {}
+        held: dict[str, None] = {}  # still held: the next samples' symbols
+        # One pass: a symbol's tick count moves with every trade, so compare it, not its
+        # price. A full sample covers every symbol (and picks up positions that came
+        # without a fill here, a live run's opening account); the others the held ones.
+        if full:
+            for sym, st in states.items():
+                if st.ticks != seen.get(sym, 0) and st.price:
+                    prices[sym] = st.price
+                    seen[sym] = st.ticks
+                if st.pos_qty:
+                    held[sym] = None
+        else:
+            for sym in self._held:
+                found = states.get(sym)
+                if found is None:
+                    continue
+                if found.ticks != seen.get(sym, 0) and found.price:
+                    prices[sym] = found.price
+                    seen[sym] = found.ticks
+                if found.pos_qty:
+                    held[sym] = None
+        self._held = held
         if prices:
-            seen.update({sym: states[sym].ticks for sym in prices})
             self.journal.marks(now, prices)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from autotrader.clock import to_seoul
+from autotrader.clock import DAY, SEOUL_OFFSET
 from autotrader.engine.ledger import Ledger, tag_of
 from autotrader.model import Side
 
@@ -24,8 +24,17 @@ MAX_LISTED = 3  # working orders named in a reason; the rest are counted
 
 
 def hms(ts: float) -> str:
-    """'09:05:00.250', Asia/Seoul."""
-    return to_seoul(ts).strftime("%H:%M:%S.%f")[:-3]
+    """'09:05:00.250', Asia/Seoul (a fixed +9 h): as ``to_seoul(ts)`` would print it,
+    microseconds rounded half-even as ``datetime.fromtimestamp`` does, then cut to the
+    millisecond, without building a datetime (a held-back firing writes two)."""
+    frac, whole = math.modf(ts)
+    us = round(frac * 1e6)
+    if us >= 1_000_000:
+        whole, us = whole + 1, us - 1_000_000
+    elif us < 0:
+        whole, us = whole - 1, us + 1_000_000
+    sod = (int(whole) + SEOUL_OFFSET) % DAY
+    return f"{sod // 3600:02d}:{sod // 60 % 60:02d}:{sod % 60:02d}.{us // 1000:03d}"
 
 
 def offered_by(ledger: Ledger, symbol: str, side: Side = Side.SELL) -> str:

@@ -73,6 +73,11 @@ class CheckOutcome(Protocol):
 # often an order intent; instead they run right after batch writes, off the intent path.
 CHECKPOINT_EVERY_BATCHES = 2
 CHECKPOINT_EVERY_INTENTS = 256  # in case no batch is written for a long while
+# A replay with batched intents (nothing leaves the process) writes batches this many
+# times larger, and checkpoints after this many times more rows: fewer commits and
+# fewer fsyncs; the WAL stays a few megabytes.
+REPLAY_BATCH_SCALE = 4
+REPLAY_CHECKPOINT_SCALE = 8
 
 
 def _checkpoint(conn: sqlite3.Connection) -> None:
@@ -89,6 +94,7 @@ class _Batches:
         self.error: BaseException | None = None
         self.rows_written = 0
         self.since_checkpoint = 0  # batches and intents (weighted) since the last one
+        self.batch_weight = CHECKPOINT_EVERY_INTENTS // CHECKPOINT_EVERY_BATCHES
 
     def write(self, conn: sqlite3.Connection) -> None:
         while self.failed:
@@ -99,7 +105,7 @@ class _Batches:
                 self.error = exc
                 return
             self.failed.pop(0)
-            self.checkpoint_soon(conn, CHECKPOINT_EVERY_INTENTS // CHECKPOINT_EVERY_BATCHES)
+            self.checkpoint_soon(conn, self.batch_weight)
         self.error = None
 
     def checkpoint_soon(self, conn: sqlite3.Connection, weight: int = 1) -> None:
@@ -138,6 +144,7 @@ class Journal:
         self.conn = self.db.conn
         self.conn.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY_BATCHES
         self.batch_rows = batch_rows
+        self._batch_limit = batch_rows  # rows buffered before a write (see batched_intents)
         self.raw_frames = raw_frames
         self.run_id = 0
         self.interrupted: list[runs.Interrupted] = []  # what start_run found and marked
@@ -149,11 +156,9 @@ class Journal:
         self._next_order_id = int(row[0]) + 1
         self.commits = 0
         self.version: int | None = None  # the strategy version decisions are taken under
-        # Replay with the in-process paper broker only (engine/replay.py batched_intents):
-        # intents go with the batches. Live runs never set it.
-        self.batched_intents = False
         self._closed = False
         self._writer = _Batches()
+        self._batched_intents = False
         atexit.register(self.close)
 
     # -- writing -----------------------------------------------------------------------
@@ -183,6 +188,22 @@ class Journal:
         batch: Batch = (self._pending, self._order_updates)
         self._pending, self._pending_rows, self._order_updates = {}, 0, {}
         self._put(batch)
+
+    @property
+    def batched_intents(self) -> bool:
+        """Replay with the in-process paper broker only (engine/replay.py
+        batched_intents): intents go with the batches, and the batches are larger
+        (``REPLAY_BATCH_SCALE``). Live runs never set it."""
+        return self._batched_intents
+
+    @batched_intents.setter
+    def batched_intents(self, on: bool) -> None:
+        self._batched_intents = on
+        self._batch_limit = self.batch_rows * (REPLAY_BATCH_SCALE if on else 1)
+        base = CHECKPOINT_EVERY_INTENTS // CHECKPOINT_EVERY_BATCHES
+        self._writer.batch_weight = (
+            max(base * REPLAY_BATCH_SCALE // REPLAY_CHECKPOINT_SCALE, 1) if on else base
+        )
 
     @property
     def rows_written(self) -> int:
@@ -249,7 +270,7 @@ class Journal:
     def _add(self, table: str, row: tuple[Any, ...]) -> None:
         self._pending.setdefault(table, []).append(row)
         self._pending_rows += 1
-        if self._pending_rows >= self.batch_rows:
+        if self._pending_rows >= self._batch_limit:
             self._raise_if_failed()
             self._handoff()
 
@@ -461,7 +482,7 @@ class Journal:
         """
         row = _order_row(order, self.run_id, ts, reason)
         self._raise_if_failed()  # a journal that failed stops every order
-        if self.batched_intents:  # a replay: nothing leaves the process (README, Performance)
+        if self._batched_intents:  # a replay: nothing leaves the process (README, Performance)
             self._add(f"orders ({_ORDER_COLUMNS})", row)
             self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
             return

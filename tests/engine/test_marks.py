@@ -46,3 +46,45 @@ def test_held_symbols_are_marked_often_the_rest_every_five_minutes(tmp_path: Pat
     assert middle[0][1] == {"000001": 1030}
     assert rows[-1] == (300.0, {"000001": 1290, "000002": 9999})
     j.close()
+
+
+def test_a_held_symbol_that_went_flat_gets_its_last_mark_then_none(tmp_path: Path) -> None:
+    """Held symbols keep the order they were tracked in (rows are the same in every
+    run); one sold out is marked once more, then leaves the held schedule; a position
+    that came without a fill joins it at the next full sample."""
+    j = Journal(tmp_path / "j.db")
+    j.start_run(strategy="t", mode="test")
+    market = MarketState()
+    a, b, c = (SymbolState(s, market) for s in ("000003", "000001", "000002"))
+    states = {s.symbol: s for s in (a, b, c)}
+    sampler = MarkSampler(states, j)
+    sampler.sample(0.0)  # full, nothing traded yet: no row
+    for st in (a, b):
+        st.pos_qty = 5
+        sampler.track(st.symbol)
+    c.pos_qty = 7  # held without a fill here: not on the held schedule until a full one
+    for st, px in ((a, 100), (b, 200), (c, 300)):
+        _trade(st, px)
+    sampler.sample(30.0)
+    a.pos_qty = 0  # sold out
+    for st, px in ((a, 101), (b, 201), (c, 301)):
+        _trade(st, px)
+    sampler.sample(60.0)
+    for st, px in ((a, 102), (b, 202), (c, 302)):
+        _trade(st, px)
+    sampler.sample(90.0)
+    sampler.sample(300.0)  # full: c's position joins, a is flat
+    for st, px in ((a, 103), (b, 203), (c, 303)):
+        _trade(st, px)
+    sampler.sample(330.0)
+    j.flush()
+    rows = [(ts, list(json.loads(p).items())) for ts, p in j.conn.execute(
+        "SELECT ts, prices_json FROM marks ORDER BY id")]  # fmt: skip
+    assert rows == [
+        (30.0, [("000003", 100), ("000001", 200)]),
+        (60.0, [("000003", 101), ("000001", 201)]),
+        (90.0, [("000001", 202)]),
+        (300.0, [("000003", 102), ("000002", 302)]),
+        (330.0, [("000001", 203), ("000002", 303)]),
+    ]
+    j.close()

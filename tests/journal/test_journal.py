@@ -141,3 +141,34 @@ def test_an_intent_that_cannot_commit_keeps_the_rows_buffered_before_it(tmp_path
     assert blocker.execute("SELECT COUNT(*) FROM risk_checks").fetchone() == (1,)
     assert blocker.execute("SELECT COUNT(*) FROM orders").fetchone() == (0,)
     j.close()
+
+
+def test_a_replay_writes_larger_batches_and_keeps_the_wal_bounded(tmp_path: Path) -> None:
+    """With batched intents (a paper replay) a batch is REPLAY_BATCH_SCALE times larger
+    and checkpoints come after more rows; the WAL still stays well below the data, and
+    leaving the mode brings the ordinary batch back."""
+    from autotrader.journal.writer import REPLAY_BATCH_SCALE
+
+    j = Journal(tmp_path / "j.db", batch_rows=512)
+    j.start_run(strategy="s", mode="test")
+    j.batched_intents = True
+    blob = {"x": "y" * 400}
+    big = 512 * REPLAY_BATCH_SCALE
+    for i in range(big - 1):
+        j.risk_check(1.0, i, "c", True, "", blob)
+    assert j.rows_written == 0  # still one batch
+    j.risk_check(1.0, big, "c", True, "", blob)
+    assert j.rows_written == big
+    for i in range(15 * big):
+        j.risk_check(1.0, i, "c", True, "", blob)
+    assert j.rows_written == 16 * big
+    wal = (tmp_path / "j.db-wal").stat().st_size
+    assert wal < 16 * big * 400 / 2, wal
+    for i in range(16 * big):  # twice the data: the log does not grow with it
+        j.risk_check(1.0, i, "c", True, "", blob)
+    assert (tmp_path / "j.db-wal").stat().st_size <= wal * 1.1
+    j.batched_intents = False
+    for i in range(512):
+        j.risk_check(1.0, i, "c", True, "", blob)
+    assert j.rows_written == 32 * big + 512
+    j.close()
