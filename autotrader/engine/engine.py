@@ -58,7 +58,7 @@ from autotrader.model import (
 )
 from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import CheckInput, RiskLimits, base_price, reference_price
-from autotrader.risk.guard import RiskGuard
+from autotrader.risk.guard import RiskGuard, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -443,19 +443,13 @@ class Engine:
         now = self.market.now
         ledger = self.ledger
         target = ledger.modify_target(order)  # a modify is judged as the order it leaves
-        subject = projected(order, target) if target is not None else order
-        with ledger.set_aside(target, st):
-            verdict = self.guard.review(
-                CheckInput(
-                    order=subject,
-                    state=st,
-                    limits=self.limits,
-                    pending_buy_qty=ledger.pending_qty(order.symbol, Side.BUY),
-                    pending_sell_qty=ledger.pending_qty(order.symbol, Side.SELL),
-                    book=self.book,
-                    now=now,
-                )
-            )
+        if target is None:
+            subject = order
+            verdict = self._review(order, st, now)
+        else:
+            subject = projected(order, target)
+            with ledger.set_aside(target, st):
+                verdict = self._review(subject, st, now)
         self.journal.risk_outcome(now, order.order_id, verdict.passed, verdict.failures)
         if not verdict.approved:
             order.state = OrderState.REJECTED
@@ -478,6 +472,20 @@ class Engine:
         self.stats["orders"] += 1
         self.broker.submit(order)
         return True
+
+    def _review(self, subject: OrderRequest, st: SymbolState, now: float) -> Verdict:
+        ledger = self.ledger
+        return self.guard.review(
+            CheckInput(
+                order=subject,
+                state=st,
+                limits=self.limits,
+                pending_buy_qty=ledger.pending_qty(subject.symbol, Side.BUY),
+                pending_sell_qty=ledger.pending_qty(subject.symbol, Side.SELL),
+                book=self.book,
+                now=now,
+            )
+        )
 
     # -- broker events ------------------------------------------------------------------
     def on_broker_event(self, ev: BrokerEvent) -> None:

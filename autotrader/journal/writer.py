@@ -46,6 +46,7 @@ _UPDATE_ORDER = (
     "UPDATE orders SET updated_at = ?, state = ?, broker_order_no = ?, "
     "qty = ?, price = ?, filled_qty = ?, reason = COALESCE(?, reason) WHERE id = ?"
 )
+_ORDERS = f"orders ({_ORDER_COLUMNS})"
 _EVENT = "order_events (run_id, order_id, ts, state, detail)"
 _RISK_CHECKS = "risk_checks (run_id, order_id, ts, check_name, passed, reason, values_json)"
 BUDGET_WAIT = "budget_wait"  # an order_events state: seconds spent waiting for the pacer
@@ -152,6 +153,9 @@ class Journal:
         self._pending: dict[str, list[tuple[Any, ...]]] = {}
         self._pending_rows = 0
         self._order_updates: dict[int, tuple[Any, ...]] = {}
+        # orders rows waiting in this batch, by id -> their place in its orders list: a
+        # transition of such an order changes the row before it is inserted (no UPDATE)
+        self._order_rows: dict[int, int] = {}
         row = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()
         self._next_order_id = int(row[0]) + 1
         self.commits = 0
@@ -185,9 +189,14 @@ class Journal:
     def _handoff(self) -> None:
         if not self._pending_rows and not self._order_updates:
             return
+        self._put(self._take_batch())
+
+    def _take_batch(self) -> Batch:
+        """Everything buffered, as one batch; the buffers start empty again."""
         batch: Batch = (self._pending, self._order_updates)
         self._pending, self._pending_rows, self._order_updates = {}, 0, {}
-        self._put(batch)
+        self._order_rows = {}
+        return batch
 
     @property
     def batched_intents(self) -> bool:
@@ -273,6 +282,12 @@ class Journal:
         if self._pending_rows >= self._batch_limit:
             self._raise_if_failed()
             self._handoff()
+
+    def _add_order(self, row: tuple[Any, ...]) -> None:
+        """An orders row, buffered (replay intents, rejected orders)."""
+        rows = self._pending.get(_ORDERS)
+        self._order_rows[row[0]] = len(rows) if rows is not None else 0
+        self._add(_ORDERS, row)
 
     def decision(
         self,
@@ -364,8 +379,30 @@ class Journal:
     def order_state(
         self, order: OrderRequest, ts: float, detail: str = "", reason: str = ""
     ) -> None:
-        """Record a transition; the orders row is updated in the same batch."""
+        """Record a transition; the orders row is updated in the same batch (or, when
+        its insert waits in this batch too, changed before it is inserted)."""
         self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, detail))
+        i = self._order_rows.get(order.order_id)
+        if i is not None:
+            rows = self._pending[_ORDERS]
+            row = rows[i]
+            # the columns _UPDATE_ORDER sets: updated_at, qty, price, state,
+            # broker_order_no, filled_qty, and reason unless none is given
+            rows[i] = (
+                *row[:3],
+                ts,
+                *row[4:9],
+                order.qty,
+                row[10],
+                order.price,
+                row[12],
+                order.state.value,
+                order.broker_order_no,
+                order.filled_qty,
+                reason or row[16],
+                row[17],
+            )
+            return
         self._order_updates[order.order_id] = (
             ts,
             order.state.value,
@@ -467,7 +504,7 @@ class Journal:
 
     def rejected_order(self, order: OrderRequest, ts: float, reason: str) -> None:
         """An order the risk guard denied: it never leaves, so a buffered row suffices."""
-        self._add(f"orders ({_ORDER_COLUMNS})", _order_row(order, self.run_id, ts, reason))
+        self._add_order(_order_row(order, self.run_id, ts, reason))
         self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, reason[:500]))
 
     # -- durable writes -----------------------------------------------------------------
@@ -483,13 +520,12 @@ class Journal:
         row = _order_row(order, self.run_id, ts, reason)
         self._raise_if_failed()  # a journal that failed stops every order
         if self._batched_intents:  # a replay: nothing leaves the process (README, Performance)
-            self._add(f"orders ({_ORDER_COLUMNS})", row)
+            self._add_order(row)
             self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
             return
         batch: Batch | None = None
         if self._pending_rows or self._order_updates:
-            batch = (self._pending, self._order_updates)
-            self._pending, self._pending_rows, self._order_updates = {}, 0, {}
+            batch = self._take_batch()
 
         def insert(conn: sqlite3.Connection) -> None:
             with conn:

@@ -78,16 +78,17 @@ class RiskBook:
         return self.held_value + self.reserved
 
     def recent(self, times: deque[float] | None, now: float) -> int:
-        """Approvals in the last minute (``times`` is ordered; pruned on write)."""
+        """Approvals in the last minute (``times`` is ordered; pruned on write, so at
+        most a few entries at its start are older: count those, not the rest)."""
         if not times:
             return 0
         start = now - RATE_WINDOW
-        n = 0
-        for t in reversed(times):
-            if t <= start:
+        old = 0
+        for t in times:
+            if t > start:
                 break
-            n += 1
-        return n
+            old += 1
+        return len(times) - old
 
     # -- writes --------------------------------------------------------------------------
     def approved(self, order: OrderRequest, now: float) -> None:

@@ -13,6 +13,7 @@ is an error in the file, not at the exchange.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Literal
 
@@ -329,8 +330,10 @@ class ActionSpec(_Model):
             raise ValueError("an action is exactly one of: " + ", ".join(STEP_KEYS))
         return self
 
-    @property
+    @functools.cached_property
     def kind(self) -> str:
+        """The step's one key (cached: every order a rule sends asks several times; the
+        model is frozen, and nothing copies it with changes)."""
         return next(k for k in STEP_KEYS if getattr(self, k) is not None)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -172,3 +173,42 @@ def test_a_replay_writes_larger_batches_and_keeps_the_wal_bounded(tmp_path: Path
         j.risk_check(1.0, i, "c", True, "", blob)
     assert j.rows_written == 32 * big + 512
     j.close()
+
+
+def test_transitions_folded_into_a_buffered_orders_row_match_updates(tmp_path: Path) -> None:
+    """A replay's orders row waits in the batch; its transitions change it before the
+    insert instead of queuing UPDATEs. The rows read the same as when every row and
+    update is written on its own (batch_rows=1)."""
+    from autotrader.model import OrderState
+
+    def run(name: str, batch_rows: int) -> list[tuple[Any, ...]]:
+        j = Journal(tmp_path / name, batch_rows=batch_rows)
+        j.start_run(strategy="s", mode="test")
+        j.batched_intents = True
+        a = OrderRequest(j.next_order_id(), OrderAction.BUY, "005930", 10, price=70_000)
+        b = OrderRequest(j.next_order_id(), OrderAction.SELL, "000660", 5)
+        c = OrderRequest(j.next_order_id(), OrderAction.BUY, "035720", 1)
+        c.state = OrderState.REJECTED
+        j.rejected_order(c, 1.0, "risk: no")
+        for o in (a, b):
+            j.commit_intent(o, 1.0)
+            o.state = OrderState.SENT
+            j.order_state(o, 1.0)
+        a.state, a.broker_order_no = OrderState.ACCEPTED, "P0000001"
+        j.order_state(a, 1.5)
+        a.state, a.filled_qty = OrderState.PARTIALLY_FILLED, 4
+        j.order_state(a, 2.0, "4@70000")
+        a.qty, a.price = 8, 69_900  # a modify took effect
+        j.order_state(a, 2.5, "modified to 8@69900")
+        b.state = OrderState.CANCELLED
+        j.order_state(b, 3.0, "5 cancelled: IOC", reason="5 cancelled: IOC")
+        a.state, a.filled_qty = OrderState.FILLED, 8
+        j.order_state(a, 4.0, "4@69900")
+        j.batched_intents = False
+        j.flush()
+        rows = j.conn.execute("SELECT * FROM orders ORDER BY id").fetchall()
+        events = j.conn.execute("SELECT * FROM order_events ORDER BY id").fetchall()
+        j.close()
+        return [*rows, *events]
+
+    assert run("folded.db", 512) == run("one_by_one.db", 1)
