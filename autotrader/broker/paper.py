@@ -111,8 +111,11 @@ class PaperBroker:
             limit=order.price,
             condition=order.condition_price,
         )
-        books = {item: self._quote(item) for item in _books(order.symbol)}
-        quote = arrival_quote(order.symbol, working.side, working.order_type, ts, books)
+        if order.symbol.endswith("_AL"):  # SOR: the better book of the venues taking it
+            books = {item: self._quote(item) for item in _books(order.symbol)}
+            quote = arrival_quote(order.symbol, working.side, working.order_type, ts, books)
+        else:
+            quote = self._quote(order.symbol)  # what arrival_quote answers for one venue
         why = self.matcher.refuse(order.symbol, working, ts, quote)
         if why is not None:
             self._send(OrderRejected(order.order_id, why, REJECTED, ts))

@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 DEFAULT_PAPER_CASH = 100_000_000  # KRW a paper run starts with unless configured
 LOSS_CHECK_INTERVAL = 5.0  # clock seconds between marks of open positions to the market
 HELD_NOTE_INTERVAL = 60.0  # a held rule's firings: one decision row a minute per symbol
+_UNMATCHED = (Execution, BalanceUpdate)  # account events the broker could not place
 
 
 class Engine:
@@ -497,7 +498,7 @@ class Engine:
         if isinstance(ev, OrderFilled):
             self._on_fill(ev.fill)
             return
-        if isinstance(ev, Execution | BalanceUpdate):
+        if isinstance(ev, _UNMATCHED):
             self.journal.error(self.market.now, "broker", f"unmatched {type(ev).__name__}: {ev}")
             return
         ledger = self.ledger

@@ -277,7 +277,11 @@ class Journal:
 
     # -- buffered records ---------------------------------------------------------------
     def _add(self, table: str, row: tuple[Any, ...]) -> None:
-        self._pending.setdefault(table, []).append(row)
+        rows = self._pending.get(table)
+        if rows is None:
+            self._pending[table] = [row]
+        else:
+            rows.append(row)
         self._pending_rows += 1
         if self._pending_rows >= self._batch_limit:
             self._raise_if_failed()
