@@ -37,7 +37,9 @@ def _tick_field(fid: str, kind: str) -> str:
     A missing or empty field reads as 0; a garbled one raises ValueError, which the feed
     decoder counts as a malformed frame (the tick's rules are skipped: fail closed).
     """
-    raw = f"(s.values.get({fid!r}) or 0)"
+    if not fid.isdigit():
+        raise ValueError(f"field {fid!r}")
+    raw = f"(s.values.f{fid} or 0)"  # a feed/fastline.py Tick: one attribute read
     if kind == "price":  # Kiwoom signs prices by direction: the price is the magnitude
         return f"_abs(_int{raw})"
     if kind == "rate":  # percent -> ratio

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from autotrader.engine.trigger_event import NO_EVENT, TriggerEvent
-from autotrader.feed import fields
+from autotrader.feed.fastline import EMPTY, Tick
 from autotrader.model.quotes import PriceLimits
 
 
@@ -42,8 +42,8 @@ class MarketState:
 class SymbolState:
     """Latest tick, position and order counts for one feed item (e.g. '005930').
 
-    The decoder sets ``price``, ``ts`` and ``values`` (the tick's decoded field dict,
-    not copied); the other tick fields are properties parsed from ``values`` on read.
+    The decoder sets ``price``, ``ts`` and ``values`` (the tick's checked fields, a
+    ``Tick``); the other tick fields are properties parsed from ``values`` on read.
     """
 
     __slots__ = (
@@ -86,7 +86,7 @@ class SymbolState:
         self.symbol = symbol
         self.market = market
         self.price = 0
-        self.values: dict[str, Any] = {}
+        self.values: Tick = EMPTY
         self.ts = 0.0
         self.ticks = 0
         self.pos_qty = 0
@@ -140,41 +140,41 @@ class SymbolState:
 
     @property
     def ask(self) -> int:
-        return fields.price(self.values, fields.ASK)
+        return _price(self.values.f27)
 
     @property
     def bid(self) -> int:
-        return fields.price(self.values, fields.BID)
+        return _price(self.values.f28)
 
     @property
     def volume(self) -> int:
         """Signed: + buyer-initiated, - seller-initiated."""
-        return fields.signed(self.values, fields.VOLUME)
+        return _signed(self.values.f15)
 
     @property
     def change_rate(self) -> float:
         """A ratio: 0.0123 is +1.23 % against the previous close."""
-        return fields.number(self.values, fields.RATE) / 100.0
+        return _number(self.values.f12) / 100.0
 
     @property
     def cum_volume(self) -> int:
-        return fields.signed(self.values, fields.CUM_VOLUME)
+        return _signed(self.values.f13)
 
     @property
     def open(self) -> int:
-        return fields.price(self.values, fields.OPEN)
+        return _price(self.values.f16)
 
     @property
     def high(self) -> int:
-        return fields.price(self.values, fields.HIGH)
+        return _price(self.values.f17)
 
     @property
     def low(self) -> int:
-        return fields.price(self.values, fields.LOW)
+        return _price(self.values.f18)
 
     @property
     def strength(self) -> float:
-        return fields.number(self.values, fields.STRENGTH)
+        return _number(self.values.f228)
 
     @property
     def base_price(self) -> int:
@@ -184,10 +184,10 @@ class SymbolState:
         values, price = self.values, self.price
         if not price:
             return 0
-        if values.get(fields.CHANGE) not in (None, ""):
-            return price - int(values[fields.CHANGE])
-        if values.get(fields.RATE) not in (None, ""):
-            return round(price / (1 + float(values[fields.RATE]) / 100))
+        if values.f11:
+            return price - int(values.f11)
+        if values.f12:
+            return round(price / (1 + float(values.f12) / 100))
         return 0
 
     @property
@@ -204,3 +204,30 @@ class SymbolState:
         if not self.pos_qty or not self.pos_avg:
             return 0.0
         return (self.price - self.pos_avg) / self.pos_avg
+
+
+# Defensive readers of a tick's text fields: absent, empty or garbled reads as 0 (bad
+# feed data must never stop a run; the decoder already refused ticks whose read fields
+# are garbled).
+
+
+def _price(raw: str | None) -> int:
+    """An unsigned price (Kiwoom prefixes a direction sign), or 0."""
+    try:
+        return abs(int(raw or 0))
+    except ValueError:
+        return 0
+
+
+def _signed(raw: str | None) -> int:
+    try:
+        return int(raw or 0)
+    except ValueError:
+        return 0
+
+
+def _number(raw: str | None) -> float:
+    try:
+        return float(raw or 0)
+    except ValueError:
+        return 0.0

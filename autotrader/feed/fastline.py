@@ -44,8 +44,16 @@ TICK_FIELDS: tuple[str, ...] = (
 ATTR: dict[str, str] = {fid: "f" + fid for fid in TICK_FIELDS}
 
 
+GARBLED = "\x00"
+"""What ``Tick.of`` keeps for a value that is not text: no field pattern accepts it."""
+
+
 class Tick(msgspec.Struct, gc=False, rename=lambda name: name[1:]):
-    """A ``0B`` tick's values: the fields the engine reads (None when absent)."""
+    """A ``0B`` tick's values: the fields the engine reads (None when absent).
+
+    Every trade tick the engine keeps is one, from either path: msgspec decodes it
+    straight from a tape line, ``Tick.of`` builds it from a dict decoded by orjson (live
+    frames, lines the fast path declines). Rules read its fields by attribute."""
 
     f20: str
     f10: str
@@ -60,6 +68,13 @@ class Tick(msgspec.Struct, gc=False, rename=lambda name: name[1:]):
     f17: str | None = None
     f18: str | None = None
     f228: str | None = None
+
+    @classmethod
+    def of(cls, values: Any) -> Tick:
+        """The tick of a values dict as orjson decodes it; a value that is not a string
+        is kept as ``GARBLED`` (a field a rule reads then refuses the tick)."""
+        get = values.get
+        return cls(*[_text(get(fid)) for fid in TICK_FIELDS])
 
     def get(self, fid: str, default: Any = None) -> Any:
         attr = ATTR.get(fid)
@@ -86,6 +101,14 @@ class Tick(msgspec.Struct, gc=False, rename=lambda name: name[1:]):
 
     def items(self) -> list[tuple[str, str]]:
         return [(fid, self[fid]) for fid in self.keys()]
+
+
+def _text(value: Any) -> Any:
+    return value if value is None or type(value) is str else GARBLED
+
+
+EMPTY = Tick("", "")
+"""A symbol's values before its first trade."""
 
 
 class Entry(msgspec.Struct, gc=False):

@@ -27,6 +27,7 @@ import orjson
 
 from autotrader.clock import hms_to_seconds, receive_seconds
 from autotrader.feed import validate
+from autotrader.feed.fastline import Tick
 from autotrader.feed.orderbook import price_limits
 from autotrader.market.limits import MAX_PRICE
 from autotrader.market.sessions import session_name
@@ -43,12 +44,14 @@ from autotrader.safetext import escape
 
 if TYPE_CHECKING:
     from autotrader.engine.state import MarketState, SymbolState
-    from autotrader.feed.fastline import Line, Tick
+    from autotrader.feed.fastline import Line
 
 # 1h fields (see NOTES.md: 9068 is the VI kind, 1224 "000000" while triggered)
 _VI_KIND = {"1": "static", "2": "dynamic", "3": "both"}
 _VI_DIR = {"1": "up", "2": "down"}
 _CONDITION_TRNMS = frozenset({"CNSRLST", "CNSRREQ"})
+# A receive time's ".fff" -> seconds: the same float ``_receive`` computes from it.
+_MILLIS = {f".{ms:03d}": ms * 0.001 for ms in range(1000)}
 
 
 @dataclass(slots=True)
@@ -113,6 +116,7 @@ class FrameDecoder:
         self._last_ts = day_start
         self.checks = validate.checks_for(validate.ALL_NAMES if reads is None else reads)
         self.bands = validate.PriceBand()
+        self._bands = self.bands.bands
         self._band_day_end = day_start + 86_400.0  # a new day has new bases (live runs)
         self.on_depth: Callable[[Depth], None] | None = None  # 0D, for a simulated venue
 
@@ -138,48 +142,16 @@ class FrameDecoder:
         if type(entries) is not list:
             self._malformed("data is not a list")
             return
-        states, bands, checks = self.states, self.bands.bands, self.checks
-        last = checks.last_price
-        known = last.known
-        check_fields = bool(checks)
         for entry in entries:
             try:
                 kind = entry["type"]
                 if kind != "0B":
                     self._other(kind, entry)
                     continue
-                # The hot path, inlined: one 0B trade tick.
-                item = entry["item"]
-                v = entry["values"]
-                hms = v["20"]
-                if hms != self._last_hms:  # every trade moves the clock, subscribed or not
-                    if not validate.valid_hms(hms):
-                        raise Unusable(f"0B {item}: field 20 garbled")
-                    self._advance(hms)
-                st = states.get(item)
-                if st is None:
-                    c.unsubscribed += 1
-                    continue
-                raw = v["10"]  # the one field parsed per tick; see fields.py
-                if type(raw) is not str:
-                    raise Unusable(f"0B {item}: field 10 garbled")
-                price = known.get(raw)
-                if price is None:
-                    price = last.learn(raw)
-                if price <= 0:
-                    raise Unusable(f"0B {item}: field 10 garbled")
-                band = bands.get(item) or self._first_band(item, price, v)
-                if not band[0] <= price <= band[1]:
-                    raise Unusable(f"0B {item}: price {price} outside the day's band")
-                if check_fields:
-                    problem = validate.tick_problem(v, checks, band)
-                    if problem:
-                        raise Unusable(f"0B {item}: {problem}")
-                st.price = price
-                st.values = v
-                st.ts = self._last_ts
-                st.ticks += 1
-                self.on_trade(st)
+                values = entry["values"]
+                if type(values) is not dict:
+                    raise Unusable("0B: values are not an object")
+                self._trade(entry["item"], Tick.of(values))
             except Unusable as exc:
                 self._malformed(str(exc), entry)
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
@@ -187,8 +159,8 @@ class FrameDecoder:
 
     def feed_line(self, line: Line, source: bytes) -> None:
         """``feed`` for a tape line msgspec decoded (feed/fastline.py): only 0B ticks,
-        their fields strings or absent. The same steps and checks, read by attribute;
-        a skipped entry is shown as ``feed`` shows it, from the ``source`` line."""
+        their fields strings or absent. The same steps and checks; a skipped entry is
+        shown as ``feed`` shows it, from the ``source`` line."""
         c = self.counters
         c.frames += 1
         if line.trnm != "REAL":
@@ -197,49 +169,58 @@ class FrameDecoder:
         rt = line.rt
         if rt is not None and not self._clock_to(rt):
             return
-        states, bands, checks = self.states, self.bands.bands, self.checks
-        last = checks.last_price
-        known = last.known
-        check_fields = bool(checks)
+        trade = self._trade
         for i, entry in enumerate(line.data):
-            v = entry.values
             try:
-                item = entry.item
-                hms = v.f20
-                if hms != self._last_hms:
-                    if not validate.valid_hms(hms):
-                        raise Unusable(f"0B {item}: field 20 garbled")
-                    self._advance(hms)
-                st = states.get(item)
-                if st is None:
-                    c.unsubscribed += 1
-                    continue
-                raw = v.f10
-                price = known.get(raw)
-                if price is None:
-                    price = last.learn(raw)
-                if price <= 0:
-                    raise Unusable(f"0B {item}: field 10 garbled")
-                band = bands.get(item) or self._first_band(item, price, v)
-                if not band[0] <= price <= band[1]:
-                    raise Unusable(f"0B {item}: price {price} outside the day's band")
-                if check_fields:
-                    problem = validate.tick_problem(v, checks, band, attrs=True)
-                    if problem:
-                        raise Unusable(f"0B {item}: {problem}")
-                st.price = price
-                st.values = v  # type: ignore[assignment]  # a Tick reads like the dict
-                st.ts = self._last_ts
-                st.ticks += 1
-                self.on_trade(st)
+                trade(entry.item, entry.values)
             except Unusable as exc:
                 self._malformed(str(exc), _entry(source, i))
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
                 self._malformed(f"{type(exc).__name__}: {exc}", _entry(source, i))
 
-    def _first_band(
-        self, item: str, price: int, values: Mapping[str, Any] | Tick
-    ) -> tuple[int, int]:
+    def _trade(self, item: str, v: Tick) -> None:
+        """The hot path: one 0B trade tick, checked whole, then handed to the engine."""
+        hms = v.f20
+        if hms != self._last_hms:  # every trade moves the clock, subscribed or not
+            if not validate.valid_hms(hms):
+                raise Unusable(f"0B {item}: field 20 garbled")
+            self._advance(hms)
+        st = self.states.get(item)
+        if st is None:
+            self.counters.unsubscribed += 1
+            return
+        raw = v.f10  # the one field parsed per tick; see fields.py
+        price = self._known_last(raw)
+        if price is None:
+            price = self._checks.last_price.learn(raw)
+        if price <= 0:
+            raise Unusable(f"0B {item}: field 10 garbled")
+        low, high = self._bands.get(item) or self._first_band(item, price, v)
+        if not low <= price <= high:
+            raise Unusable(f"0B {item}: price {price} outside the day's band")
+        problem = self._problem
+        if problem is not None:
+            why = problem(v, low, high)
+            if why:
+                raise Unusable(f"0B {item}: {why}")
+        st.price = price
+        st.values = v
+        st.ts = self._last_ts
+        st.ticks += 1
+        self.on_trade(st)
+
+    @property
+    def checks(self) -> validate.TickChecks:
+        """The fields checked on every tick: those the plan's rules read."""
+        return self._checks
+
+    @checks.setter
+    def checks(self, checks: validate.TickChecks) -> None:
+        self._checks = checks
+        self._known_last = checks.last_price.known.get
+        self._problem = checks.problem if checks else None
+
+    def _first_band(self, item: str, price: int, values: Tick) -> tuple[int, int]:
         if not 0 < price <= MAX_PRICE:
             raise Unusable(f"0B {item}: price {price} out of range")
         band = self.bands.first(item, price, values)
@@ -305,17 +286,16 @@ class FrameDecoder:
 
     def _clock_to(self, rt: Any) -> bool:
         """A line's receive time moves the clock; False (counted malformed) when unreadable.
-        The common case first: a receive time in the second of the previous one."""
-        if type(rt) is str and rt[:6] == self._rt_second and len(rt) == 10 and not self.live:
-            ms = rt[7:]
-            if rt[6] != "." or not ms.isdigit():
-                self._malformed(f"bad receive time: {rt!r}")
-                return False
-            ts = self._rt_base + int(ms) * 0.001
-            if ts > self._last_ts:
-                self._last_ts = ts
-                self.set_time(ts)
-            return True
+        The common case first: a receive time in the second of the previous one, its
+        ``.fff`` read by one lookup (a live feed never sets ``_rt_second``)."""
+        if type(rt) is str and rt[:6] == self._rt_second:
+            ms = _MILLIS.get(rt[6:])
+            if ms is not None:
+                ts = self._rt_base + ms
+                if ts > self._last_ts:
+                    self._last_ts = ts
+                    self.set_time(ts)
+                return True
         return self._receive(rt)
 
     def _receive(self, rt: Any) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autotrader.feed.fastline import Tick
 from autotrader.market.ticks import tick_size
 from autotrader.model.quotes import OrderBook, PriceLimits
 
@@ -92,10 +93,10 @@ def order_book(values: Any) -> OrderBook:
     return OrderBook(asks, bids, total_ask, total_bid, str(hhmmss or ""))
 
 
-def quote_values(depth: Any) -> dict[str, str]:
+def quote_values(depth: Any) -> Tick:
     """A trade tick's best ask/bid fields (27/28) from a book, for a symbol that has not
     traded yet: ``ask``/``bid`` read the book until the first ``0B`` replaces them."""
-    return {"27": str(best_ask(depth)), "28": str(best_bid(depth))}
+    return Tick("", "", f27=str(best_ask(depth)), f28=str(best_bid(depth)))
 
 
 def price_limits(values: Any) -> PriceLimits | None:

@@ -14,9 +14,8 @@ must lie in, from the first price seen.
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from autotrader.feed import fields
@@ -81,6 +80,8 @@ class ShapeCache:
 
     def learn(self, raw: str) -> int:
         """-1 when ``raw`` does not fit the pattern, else its absolute value (or 0)."""
+        if type(raw) is not str:
+            return -1  # absent (None), or not text
         fits = self.match(raw) is not None
         value = (abs(int(raw)) if self.as_int else 0) if fits else -1
         known = self.known
@@ -91,27 +92,23 @@ class ShapeCache:
 
 
 class TickChecks:
-    """The 0B fields a plan reads, checked together: one C-level fetch of all of them,
-    one regex over their values joined (each field's pattern in its place), then the
-    band for the prices through ``price_cache``. Only a tick that fails is examined
-    field by field, to name the field."""
+    """The 0B fields a plan reads, checked by one function made for that set of fields.
 
-    __slots__ = (
-        "prices", "shaped", "last_price", "price_cache", "fetch", "fetch_attrs", "pattern", "n"
-    )  # fmt: skip
+    ``problem(tick, low, high)`` reads each field by attribute and looks its text up in
+    the field's ``ShapeCache`` (a regex runs only for text not seen before), then holds
+    the prices to the day's band ``low``-``high``; it returns why the tick is unusable,
+    or ``""``. The function is generated from the field numbers alone (fixed templates,
+    no outside text), so the per-tick cost is a few dict lookups and no Python loop."""
+
+    __slots__ = ("prices", "shaped", "last_price", "price_cache", "problem", "n")
 
     def __init__(self, prices: tuple[str, ...] = (), shaped: tuple[str, ...] = ()) -> None:
         self.prices = prices
         self.shaped = tuple((fid, ShapeCache(_SHAPES[fid], as_int=False)) for fid in shaped)
         self.last_price = ShapeCache(_LAST, as_int=True)  # field 10, on every tick
         self.price_cache = ShapeCache(_PRICE, as_int=True)
-        fids = (*prices, *shaped)
-        self.n = len(fids)
-        self.fetch = operator.itemgetter(*fids) if fids else None
-        # The same fields off a msgspec ``Tick`` (feed/fastline.py): attribute f<fid>.
-        self.fetch_attrs = operator.attrgetter(*(f"f{f}" for f in fids)) if fids else None
-        parts = [_PRICE_RE] * len(prices) + [_SHAPE_RES[f] for f in shaped]
-        self.pattern = re.compile("\x1f".join(f"(?:{p})" for p in parts), re.ASCII).fullmatch
+        self.n = len(prices) + len(shaped)
+        self.problem: Callable[[Tick, int, int], str] = self._build()
 
     def __bool__(self) -> bool:
         return self.n > 0
@@ -120,6 +117,38 @@ class TickChecks:
     def fields(self) -> list[str]:
         return sorted([*self.prices, *(fid for fid, _ in self.shaped)], key=int)
 
+    def _build(self) -> Callable[[Tick, int, int], str]:
+        """Every field's shape first (prices, then the others), then the prices' band."""
+        env: dict[str, Any] = {
+            "__builtins__": {},
+            "_pk": self.price_cache.known.get,
+            "_pl": self.price_cache.learn,
+            "_why": _why,
+        }
+        lines = ["def _problem(v, low, high):"]
+        for i, fid in enumerate(self.prices):
+            lines += [
+                f"    p{i} = _pk(v.f{fid})",
+                f"    if p{i} is None: p{i} = _pl(v.f{fid})",
+                f"    if p{i} < 0: return _why({fid!r}, v.f{fid})",
+            ]
+        for i, (fid, cache) in enumerate(self.shaped):
+            env[f"_sk{i}"], env[f"_sl{i}"] = cache.known.get, cache.learn
+            lines += [
+                f"    k = _sk{i}(v.f{fid})",
+                f"    if k is None: k = _sl{i}(v.f{fid})",
+                f"    if k < 0: return _why({fid!r}, v.f{fid})",
+            ]
+        for i, fid in enumerate(self.prices):
+            outside = f"field {fid} outside the day's price band"
+            lines.append(f"    if p{i} and not low <= p{i} <= high:")
+            lines.append(f"        return {outside!r}")
+        lines.append("    return ''")
+        namespace: dict[str, Any] = {}
+        exec(compile("\n".join(lines) + "\n", "<tick checks>", "exec"), env, namespace)  # noqa: S102
+        problem: Callable[[Tick, int, int], str] = namespace["_problem"]
+        return problem
+
 
 def checks_for(names: Iterable[str]) -> TickChecks:
     """The checks for every 0B field that the vocabulary ``names`` read."""
@@ -127,53 +156,6 @@ def checks_for(names: Iterable[str]) -> TickChecks:
     return TickChecks(
         tuple(f for f in _PRICES if f in fids), tuple(f for f in _SHAPES if f in fids)
     )
-
-
-def tick_problem(
-    values: Mapping[str, Any] | Tick,
-    checks: TickChecks,
-    band: tuple[int, int],
-    *,
-    attrs: bool = False,
-) -> str:
-    """Why a tick cannot be used ('' when it can): the first field absent or garbled.
-
-    ``attrs``: ``values`` is a msgspec ``Tick`` (feed/fastline.py), read by attribute."""
-    fetch = checks.fetch_attrs if attrs else checks.fetch
-    if fetch is None:
-        return ""
-    try:
-        got: Any = fetch(values)
-        joined = "\x1f".join(got) if checks.n > 1 else got
-        fits = checks.pattern(joined) is not None
-    except (KeyError, TypeError):  # a field missing, or not a string
-        fits = False
-    if not fits:
-        return _first_problem(values, checks)
-    prices = checks.prices
-    if prices:
-        low, high = band
-        cache = checks.price_cache
-        known = cache.known
-        for i, raw in enumerate(got[: len(prices)] if checks.n > 1 else (got,)):
-            price = known.get(raw)
-            if price is None:
-                price = cache.learn(raw)
-            if price and not low <= price <= high:
-                return f"field {prices[i]} outside the day's price band"
-    return ""
-
-
-def _first_problem(values: Mapping[str, Any] | Tick, checks: TickChecks) -> str:
-    for fid in checks.prices:
-        raw = values.get(fid)
-        if type(raw) is not str or _PRICE(raw) is None:
-            return _why(fid, raw)
-    for fid, shape in checks.shaped:
-        raw = values.get(fid)
-        if type(raw) is not str or shape.match(raw) is None:
-            return _why(fid, raw)
-    return "fields garbled"  # pragma: no cover - the joined check and these agree
 
 
 def _why(fid: str, raw: Any) -> str:
@@ -190,12 +172,10 @@ class PriceBand:
     def __init__(self) -> None:
         self.bands: dict[str, tuple[int, int]] = {}
 
-    def first(
-        self, item: str, price: int, values: Mapping[str, Any] | Tick
-    ) -> tuple[int, int] | None:
+    def first(self, item: str, price: int, values: Tick) -> tuple[int, int] | None:
         """Fix ``item``'s band from this tick; None when the tick contradicts itself."""
-        change = values.get("11")
-        if type(change) is str and _INT(change):
+        change = values.f11
+        if change is not None and _INT(change):
             base = price - int(change)
             if base <= 0 or not within_band(price, base):
                 return None

@@ -13,6 +13,7 @@ from autotrader.compile.conditions import (
 )
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState
+from autotrader.feed.fastline import Tick
 from autotrader.rules.expr import parse
 from autotrader.rules.names import EVENT_NAMES, FUNCTIONS, NAMES, names_for
 from autotrader.rules.typecheck import check_condition
@@ -30,18 +31,20 @@ def state() -> SymbolState:
     )
     st = SymbolState("005930", market)
     st.price = 70_500
-    st.values = {
-        "10": "+70500",
-        "27": "+70600",
-        "28": "+70500",
-        "15": "-120",
-        "13": "99000",
-        "12": "+1.50",
-        "16": "70000",
-        "17": "+71000",
-        "18": "-69500",
-        "228": "110.5",
-    }
+    st.values = Tick.of(
+        {
+            "10": "+70500",
+            "27": "+70600",
+            "28": "+70500",
+            "15": "-120",
+            "13": "99000",
+            "12": "+1.50",
+            "16": "70000",
+            "17": "+71000",
+            "18": "-69500",
+            "228": "110.5",
+        }
+    )
     st.pos_qty, st.pos_avg, st.realized = 10, 70_000, 1_234
     st.open_orders, st.open_buy, st.open_sell, st.open_since = 2, 1, 1, T0 + 30
     st.vi_active, st.vi_kind, st.vi_direction = True, "static", "up"
@@ -120,7 +123,7 @@ def test_each_name_reads_its_value(name: str) -> None:
 
 def feed(rolling: Rolling, st: SymbolState, ticks: list[tuple[float, int, int]]) -> None:
     for ts, price, vol in ticks:
-        st.price, st.ts, st.values = price, ts, {"15": str(vol)}
+        st.price, st.ts, st.values = price, ts, Tick.of({"15": str(vol)})
         rolling.update(st)
 
 

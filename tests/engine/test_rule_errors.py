@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from autotrader.broker.base import Emit
@@ -90,7 +91,9 @@ def test_a_raising_condition_does_not_silence_the_rules_below_it(tmp_path: Path)
     h.feed([real(trade("005930", "090000", 60_000))])
     st = h.engine.states["005930"]
     second_before = h.plan.rules[1].fires
-    st.values = {**st.values, "27": "garbled"}  # past the decoder: only a bug gets here
+    st.values = msgspec.structs.replace(
+        st.values, f27="garbled"
+    )  # past the decoder: only a bug gets here
     h.engine.on_trade(st)
     h.journal.flush()
     assert h.plan.rules[1].fires == second_before + 1

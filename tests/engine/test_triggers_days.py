@@ -12,6 +12,7 @@ from autotrader.compile.conditions import RollKey, rolling_keys
 from autotrader.engine.replay import make_decoder
 from autotrader.engine.rolling import Rolling
 from autotrader.engine.state import MarketState, SymbolState
+from autotrader.feed.fastline import Tick
 from autotrader.rules.expr import parse
 from tests.engine.test_triggers import HEAD, decisions
 from tests.frames import real, trade
@@ -44,7 +45,7 @@ def test_rolling_value_resets_at_the_first_tick_of_a_new_day(expr: str, day2: fl
         (DAY1 + 15 * 3600 + 30 * 60, 120, 9),  # the close
         (DAY2 + 9 * 3600, 80, 5),  # next morning
     ]:
-        st.price, st.ts, st.values = price, ts, {"15": str(vol)}
+        st.price, st.ts, st.values = price, ts, Tick.of({"15": str(vol)})
         rolling.update(st)
     assert rolling.values[0] == pytest.approx(day2)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from autotrader.engine.state import MarketState, SymbolState
+from autotrader.feed.fastline import Tick
 from autotrader.model import OrderAction, OrderRequest, OrderType
 from autotrader.risk import CheckInput, RiskBook, RiskLimits
 
@@ -29,7 +30,7 @@ def state(
     values: dict[str, Any] = {"10": f"+{price}", "27": str(ask or price), "28": str(bid or price)}
     if change is not None:
         values["11"] = str(change)
-    st.values = values
+    st.values = Tick.of(values)
     st.pos_qty, st.pos_avg = pos, avg
     return st
 

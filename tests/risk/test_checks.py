@@ -6,6 +6,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from autotrader.model import OrderAction
 from autotrader.risk import RiskBook, RiskLimits, TradingLevel
 from autotrader.risk import checks as c
@@ -217,7 +219,7 @@ def test_daily_price_limit_from_field_11_or_rate() -> None:
     )
     assert seen["base"] == 70_000
     st = state(71_400, change=None)
-    st.values["12"] = "+2.00"
+    st.values = msgspec.structs.replace(st.values, f12="+2.00")
     assert c.base_price(st) == 70_000
 
 
