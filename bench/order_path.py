@@ -1,0 +1,70 @@
+"""What one order decision costs: the same day replayed with orders and without.
+
+    python bench/order_path.py [--ticks 200000] [--symbols 300] [--rules 100] [--repeat 3]
+
+Replays ``bench/engine.py``'s day twice per repetition, alternating: its strategy, whose
+rules send ~2,300 orders and fill ~2,150 (risk guard, journal, paper fills), and the
+same strategy with every entry condition false at its end (``--never-fire``: the tick
+path alone, the conditions still evaluated in full). The difference of the best times,
+divided by the order decisions (orders sent plus risk rejections), is the cost of one
+decision with everything it sets off: the guard, the journal rows and their SQLite
+writes, the paper venue, its fills and the position and ledger updates, the held-back
+firings' decisions, the marks of held symbols, and the exit rules that positions wake.
+Prints the seconds of both loops and ``us_per_decision=<figure>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine import make_strategy, run_engine  # noqa: E402
+
+from autotrader.clock import day_start  # noqa: E402
+from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
+from autotrader.feed.tape import read_frames  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ticks", type=int, default=200_000)
+    ap.add_argument("--symbols", type=int, default=300)
+    ap.add_argument("--rules", type=int, default=100)
+    ap.add_argument("--repeat", type=int, default=3, help="best of N for each loop")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tape = Path(tmp) / "bench.jsonl.gz"
+        write_tape(tape, SynthConfig(seed=11, n_symbols=args.symbols, ticks=args.ticks),
+                   compresslevel=1)  # fmt: skip
+        header, lines = read_frames(tape)
+        symbols, day = list(header.symbols), day_start(header.date)
+        orders = make_strategy(symbols, args.rules)
+        never = make_strategy(symbols, args.rules, never_fire=True)
+        best = {"orders": float("inf"), "never": float("inf")}
+        stats: dict[str, int] = {}
+        for i in range(args.repeat):  # alternating: both loops see the same load
+            engine, seconds = run_engine(orders, lines, day, Path(tmp) / f"o{i}.db")
+            best["orders"] = min(best["orders"], seconds)
+            stats = engine.stats
+            _, seconds = run_engine(never, lines, day, Path(tmp) / f"n{i}.db")
+            best["never"] = min(best["never"], seconds)
+    decisions = stats["orders"] + stats["rejected"]
+    extra = best["orders"] - best["never"]
+    print(
+        f"{len(lines):,} frames; {decisions:,} order decisions ({stats['orders']:,} orders, "
+        f"{stats['rejected']:,} rejected), {stats['fills']:,} fills"
+    )
+    print(f"with orders: {best['orders']:.3f} s   never firing: {best['never']:.3f} s   "
+          f"(best of {args.repeat}, {time.strftime('%H:%M:%S')})")  # fmt: skip
+    print(f"order path: {extra:.3f} s = {extra / len(lines) * 1e6:.2f} us a frame")
+    print(f"us_per_decision={extra / decisions * 1e6:.0f}")
+
+
+if __name__ == "__main__":
+    main()
