@@ -35,22 +35,21 @@ class OrderAction(enum.StrEnum):
     CREDIT_MODIFY = "credit_modify"  # kt10008
     CREDIT_CANCEL = "credit_cancel"  # kt10009
 
-    @property
-    def side(self) -> Side | None:
-        return _ACTION_SIDE.get(self)
-
-    @property
-    def is_new(self) -> bool:
-        return self in _ACTION_SIDE
+    # Set on each member below: read on every order event and by every risk check, so a
+    # plain attribute, not a property.
+    side: Side | None  # a new order's side; None for a modify or cancel
+    is_new: bool  # a new order (buy, sell and their credit variants)
 
 
-# Looked up on every order event: a dict beats tuple membership tests on enum members.
 _ACTION_SIDE: dict[OrderAction, Side] = {
     OrderAction.BUY: Side.BUY,
     OrderAction.CREDIT_BUY: Side.BUY,
     OrderAction.SELL: Side.SELL,
     OrderAction.CREDIT_SELL: Side.SELL,
 }
+for _action in OrderAction:
+    _action.side = _ACTION_SIDE.get(_action)
+    _action.is_new = _action in _ACTION_SIDE
 
 
 class Loan(enum.StrEnum):
@@ -83,13 +82,9 @@ class OrderType(enum.StrEnum):
     AFTER_HOURS_SINGLE = "after_hours_single"  # 시간외단일가
     AFTER_HOURS_CLOSE = "after_hours_close"  # 장마감후시간외
 
-    @property
-    def needs_price(self) -> bool:
-        return self in _PRICED
-
-    @property
-    def needs_condition_price(self) -> bool:
-        return self is OrderType.STOP_LIMIT
+    # Set on each member below (plain attributes: read for every order).
+    needs_price: bool  # a price (ord_uv) is required; it must be empty for the rest
+    needs_condition_price: bool  # a stop-limit's condition price
 
 
 # From NOTES.md: a price (ord_uv) is required for these types and must be empty for the rest.
@@ -103,6 +98,9 @@ _PRICED = frozenset(
         OrderType.AFTER_HOURS_SINGLE,
     }
 )
+for _type in OrderType:
+    _type.needs_price = _type in _PRICED
+    _type.needs_condition_price = _type is OrderType.STOP_LIMIT
 
 
 class OrderState(enum.StrEnum):
@@ -118,17 +116,16 @@ class OrderState(enum.StrEnum):
     UNKNOWN = "unknown"  # request outcome unknown: must be reconciled, never resent
     DONE = "done"  # a modify/cancel request whose effect showed on its target order
 
-    @property
-    def is_final(self) -> bool:
-        return self in _FINAL
-
-    @property
-    def is_open(self) -> bool:
-        return self in _OPEN
+    # Set on each member below (plain attributes: read on every order event).
+    is_final: bool  # never changes again
+    is_open: bool  # working at the broker
 
 
 _FINAL = frozenset({OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED, OrderState.DONE})
 _OPEN = frozenset({OrderState.ACCEPTED, OrderState.PARTIALLY_FILLED})
+for _state in OrderState:
+    _state.is_final = _state in _FINAL
+    _state.is_open = _state in _OPEN
 
 
 @dataclass(slots=True)
