@@ -54,28 +54,22 @@ class MarkSampler:
         if full:
             self.full_due = now + self.full_interval
         states, seen = self.states, self._seen
+        last = seen.get
         prices: dict[str, int] = {}
         held: dict[str, None] = {}  # still held: the next samples' symbols
         # One pass: a symbol's tick count moves with every trade, so compare it, not its
         # price. A full sample covers every symbol (and picks up positions that came
         # without a fill here, a live run's opening account); the others the held ones.
-        if full:
-            for sym, st in states.items():
-                if st.ticks != seen.get(sym, 0) and st.price:
-                    prices[sym] = st.price
-                    seen[sym] = st.ticks
-                if st.pos_qty:
-                    held[sym] = None
-        else:
-            for sym in self._held:
-                found = states.get(sym)
-                if found is None:
-                    continue
-                if found.ticks != seen.get(sym, 0) and found.price:
-                    prices[sym] = found.price
-                    seen[sym] = found.ticks
-                if found.pos_qty:
-                    held[sym] = None
+        for sym in states if full else self._held:
+            st = states.get(sym)
+            if st is None:
+                continue  # dropped from the universe since
+            ticks = st.ticks
+            if ticks != last(sym, 0) and st.price:
+                prices[sym] = st.price
+                seen[sym] = ticks
+            if st.pos_qty:
+                held[sym] = None
         self._held = held
         if prices:
             self.journal.marks(now, prices)
