@@ -17,6 +17,7 @@ from autotrader.broker.kiwoom.orders import api_id_for
 from autotrader.broker.kiwoom.settings import KiwoomSettings
 from autotrader.compile.budget import DEFAULT_TICK_RATE, request_budget
 from autotrader.config import AppConfig
+from autotrader.market.gold import GOLD_PRODUCTS
 from autotrader.rules.schema import StrategySpec
 
 ACCOUNT_QUERIES = ("ka10075", "ka10076", "kt00018")
@@ -52,18 +53,16 @@ def budget(
     spec: StrategySpec, cfg: AppConfig, tick_rate: float = DEFAULT_TICK_RATE
 ) -> list[BudgetLine]:
     settings = limits(cfg)
-    return [
-        BudgetLine(
-            api_id_for(d.action),
-            d.action.value,
-            d.peak,
-            settings.rate_for(api_id_for(d.action), order=True),
-            settings.order_burst,
-            d.driver,
-        )  # fmt: skip
-        for d in request_budget(spec, tick_rate)
-        if d.peak > 0
-    ]
+    lines = []
+    for d in request_budget(spec, tick_rate):
+        if d.peak <= 0:
+            continue
+        api_id = api_id_for(d.action, next(iter(GOLD_PRODUCTS)) if d.gold else "")
+        rate = settings.rate_for(api_id, order=True)
+        lines.append(
+            BudgetLine(api_id, d.action.value, d.peak, rate, settings.order_burst, d.driver)
+        )
+    return lines
 
 
 def warnings(spec: StrategySpec, cfg: AppConfig) -> list[str]:

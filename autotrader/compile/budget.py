@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from autotrader.market.gold import is_gold
 from autotrader.model import OrderAction
 from autotrader.rules.remainder import RepriceAfter
 from autotrader.rules.schema import RuleSpec, StrategySpec
@@ -36,9 +37,11 @@ _EVERY_SYMBOL_AT_ONCE = ("at", "cron", "session", "vi", "start", "stop", "every"
 
 @dataclass
 class Demand:
-    """Requests of one action kind in the worst second, and who sends them."""
+    """Requests of one action kind in the worst second, and who sends them. Gold's
+    orders are a demand of their own: Kiwoom sends them as other api-ids (kt5000x)."""
 
     action: OrderAction
+    gold: bool = False
     peak: float = 0.0
     by_rule: dict[str, float] = field(default_factory=dict)
 
@@ -106,30 +109,40 @@ def request_budget(spec: StrategySpec, tick_rate: float = DEFAULT_TICK_RATE) -> 
         if r.cooldown > 0:
             events = min(events, _symbols(r, spec) * max(1.0, 1 / r.cooldown))
         fires[r.name] = min(events, r.max_per_day) if r.max_per_day else events
-    demands: dict[OrderAction, Demand] = {}
+    demands: dict[tuple[OrderAction, bool], Demand] = {}
+
+    def add(action: OrderAction, gold: bool, rule: str, n: float) -> None:
+        demands.setdefault((action, gold), Demand(action, gold)).add(rule, n)
+
     for r in rules:
-        for a in r.do:
-            d = demands.setdefault(a.action, Demand(a.action))
-            d.add(r.name, fires[r.name])
-            if a.is_flatten:  # it cancels the working sells first
-                cancels = demands.setdefault(OrderAction.CANCEL, Demand(OrderAction.CANCEL))
-                cancels.add(r.name, fires[r.name])
-            if a.action.is_new and r.remainder != "keep":
-                follow = OrderAction.MODIFY if _reprices(r) else OrderAction.CANCEL
-                if a.action in (OrderAction.CREDIT_BUY, OrderAction.CREDIT_SELL):
-                    follow = (
-                        OrderAction.CREDIT_MODIFY if _reprices(r) else OrderAction.CREDIT_CANCEL
-                    )
-                demands.setdefault(follow, Demand(follow)).add(r.name, fires[r.name])
+        symbols = r.symbols or spec.symbols
+        n_gold = sum(1 for s in symbols if is_gold(s))
+        # The rule's fires split over its symbols' markets, in proportion.
+        shares = [
+            (g, k / len(symbols)) for g, k in ((True, n_gold), (False, len(symbols) - n_gold)) if k
+        ]
+        for gold, share in shares:
+            n = fires[r.name] * share
+            for a in r.do:
+                add(a.action, gold, r.name, n)
+                if a.is_flatten:  # it cancels the working sells first
+                    add(OrderAction.CANCEL, gold, r.name, n)
+                if a.action.is_new and r.remainder != "keep":
+                    follow = OrderAction.MODIFY if _reprices(r) else OrderAction.CANCEL
+                    if a.action in (OrderAction.CREDIT_BUY, OrderAction.CREDIT_SELL):
+                        follow = (
+                            OrderAction.CREDIT_MODIFY if _reprices(r) else OrderAction.CREDIT_CANCEL
+                        )
+                    add(follow, gold, r.name, n)
     cap = spec.risk.max_orders_per_minute  # all new orders together, whichever rule
-    new = [d for a, d in demands.items() if a.is_new]
+    new = [d for (a, _), d in demands.items() if a.is_new]
     total = sum(d.peak for d in new)
     if cap and total > cap:
         for d in new:
             d.peak *= cap / total
             d.by_rule = {k: v * cap / total for k, v in d.by_rule.items()}
     order = list(OrderAction)
-    return sorted(demands.values(), key=lambda d: order.index(d.action))
+    return sorted(demands.values(), key=lambda d: (d.gold, order.index(d.action)))
 
 
 def _reprices(rule: RuleSpec) -> bool:

@@ -12,6 +12,7 @@ reads per tick instead of a chain of closures (about 5x faster).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -183,12 +184,35 @@ def render(node: Node, slots: Slots | None = None) -> str:
     if isinstance(node, Between):
         low, mid, high = (render(n, slots) for n in (node.low, node.value, node.high))
         return f"({low} <= {mid} <= {high})"
+    if node.op == "and":
+        # Cheap tests first: conditions have no side effects and the fields they parse
+        # were checked whole before any rule runs, so the order changes only the cost.
+        # ``position.qty == 0`` then stops a rule before it parses ``change_rate``.
+        parts = sorted((render(n, slots) for n in _conjuncts(node)), key=_costly)
+        return "(" + " and ".join(parts) + ")"
     left, right = render(node.left, slots), render(node.right, slots)
     if node.op == "/":
         return f"_div({left}, {right})"
     if node.op not in _OPS:
         raise ValueError(f"operator {node.op!r}")
     return f"({left} {node.op} {right})"
+
+
+def _conjuncts(node: Node) -> Iterator[Node]:
+    """The operands of a chain of ``and``, left to right."""
+    if isinstance(node, Binary) and node.op == "and":
+        yield from _conjuncts(node.left)
+        yield from _conjuncts(node.right)
+    else:
+        yield node
+
+
+_CALL = re.compile(r"(?<![\w.])_\w+\(")
+
+
+def _costly(fragment: str) -> bool:
+    """A test that parses a tick field or calls a reader (a slot read or the clock is cheap)."""
+    return "s.values." in fragment or _CALL.search(fragment) is not None
 
 
 def compile_condition(

@@ -146,6 +146,7 @@ def start_day(engine: Engine, day0: float) -> None:
         scheduler.started = False
         scheduler.next_due = -math.inf
         engine._next_due = -math.inf  # the engine's cached copy of next_due
+        engine.wake_by(-math.inf)
     engine.set_time(day0)
 
 

@@ -12,6 +12,7 @@ turns each action into an order, which goes to the risk guard, then to the journ
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -91,6 +92,7 @@ class Engine:
         self.killswitch = killswitch or KillSwitch(halt_path(journal.path))
         self._watch_at = 0.0
         self._loss_at = 0.0
+        self._quiet_until = -math.inf  # set_time's fast path, until the first reading
         self.market = MarketState()
         self.states: dict[str, SymbolState] = {
             s: SymbolState(s, self.market) for s in plan.by_symbol if s != UNIVERSE
@@ -118,6 +120,7 @@ class Engine:
             lambda: self.refusal,
         )  # fmt: skip
         self.remainders = self.actions.remainders
+        self.remainders.on_sooner = self.wake_by
         self.controls = Controls()
         self.marks = MarkSampler(self.states, journal)
         for rst in self.states.values():
@@ -157,17 +160,41 @@ class Engine:
 
     # -- clock ---------------------------------------------------------------------------
     def set_time(self, ts: float) -> None:
-        if ts >= self._next_due:  # a time rule is due: one float compare per clock change
+        """Move the clock. Most readings fall in the clock second of the last one with
+        nothing due (no time rule, remainder or watch): one compare and the time. The
+        others go through ``_wake``, which also moves ``time`` (whole seconds)."""
+        if ts < self._quiet_until:
+            self.market.now = ts
+            return
+        self._wake(ts)
+
+    def _wake(self, ts: float) -> None:
+        if ts >= self._next_due:  # a time rule is due
             self.triggers.scheduler.run_due(ts)  # each at its own time, before ``ts``
             self._next_due = self.triggers.scheduler.next_due
-        market = self.market  # called on every frame of a tape with receive times
+        market = self.market
         market.now = ts
-        market.sod = int(ts + SEOUL_OFFSET) % DAY  # seconds_of_day, inlined
+        second = int(ts + SEOUL_OFFSET)
+        market.sod = second % DAY  # seconds_of_day, inlined
         if ts >= self.remainders.next_due:  # an order's remainder policy is due
             self.actions.settle_remainders(ts)
         if ts >= self._watch_at:  # at most once per clock second, never per tick
             self._watch_at = min(ts + 1.0, self.reloads.next_due)
             self.watch()
+        # Until the next clock second starts (a microsecond early: float sums), or
+        # something falls due, a reading changes nothing but the time.
+        self._quiet_until = min(
+            second + 1 - SEOUL_OFFSET - 1e-6,
+            self._next_due,
+            self.remainders.next_due,
+            self._watch_at,
+        )
+
+    def wake_by(self, ts: float) -> None:
+        """Something falls due at ``ts`` (a time rule, a remainder, a reload): the clock
+        looks at it then, not after the current clock second."""
+        if ts < self._quiet_until:
+            self._quiet_until = ts
 
     def watch(self, *, force: bool = False) -> None:
         """Apply the kill switch file if it changed; trip the daily loss limit if reached;
@@ -175,6 +202,7 @@ class Engine:
         self.marks.sample(self.market.now)
         self.reloads.poll(self.market.now)
         self._watch_at = min(self._watch_at, self.reloads.next_due)
+        self.wake_by(self._watch_at)
         command = self.killswitch.poll(force=force)
         if command is not None:
             self.set_level(command.level, command.reason or "kill switch file")

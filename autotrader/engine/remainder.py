@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from autotrader.market.grid import round_price, shift_price
@@ -33,6 +34,7 @@ class RemainderWatch:
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, int, CancelAfter | RepriceAfter]] = []
         self.next_due = math.inf
+        self.on_sooner: Callable[[float], None] | None = None  # told each new deadline
 
     def add(self, order_id: int, policy: Remainder, now: float, tries: int = 0) -> None:
         if isinstance(policy, CancelAfter):
@@ -43,6 +45,8 @@ class RemainderWatch:
             return  # "keep"
         heapq.heappush(self._heap, (now + after, order_id, tries, policy))
         self.next_due = self._heap[0][0]
+        if self.on_sooner is not None:
+            self.on_sooner(self.next_due)
 
     def due(self, now: float) -> list[Due]:
         """Every deadline that has passed, oldest first."""

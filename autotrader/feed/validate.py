@@ -74,7 +74,7 @@ class ShapeCache:
     __slots__ = ("known", "match", "as_int")
 
     def __init__(self, match: Match, *, as_int: bool) -> None:
-        self.known: dict[str, int] = {}  # string -> |value| (prices) or 0; -1: garbled
+        self.known: dict[str, int] = {}  # text that fits -> |value| (prices) or 0
         self.match = match
         self.as_int = as_int
 
@@ -82,8 +82,9 @@ class ShapeCache:
         """-1 when ``raw`` does not fit the pattern, else its absolute value (or 0)."""
         if type(raw) is not str:
             return -1  # absent (None), or not text
-        fits = self.match(raw) is not None
-        value = (abs(int(raw)) if self.as_int else 0) if fits else -1
+        if self.match(raw) is None:
+            return -1  # not remembered: garbled text is rare, and told every time
+        value = abs(int(raw)) if self.as_int else 0
         known = self.known
         if len(known) >= CACHE_LIMIT:
             known.clear()
@@ -118,31 +119,32 @@ class TickChecks:
         return sorted([*self.prices, *(fid for fid, _ in self.shaped)], key=int)
 
     def _build(self) -> Callable[[Tick, int, int], str]:
-        """Every field's shape first (prices, then the others), then the prices' band."""
+        """Every field's shape first (prices, then the others), then the prices' band.
+        A text in a field's cache fit its pattern before: ``in`` and no call."""
         env: dict[str, Any] = {
             "__builtins__": {},
-            "_pk": self.price_cache.known.get,
+            "_pk": self.price_cache.known,
             "_pl": self.price_cache.learn,
             "_why": _why,
         }
         lines = ["def _problem(v, low, high):"]
         for i, fid in enumerate(self.prices):
             lines += [
-                f"    p{i} = _pk(v.f{fid})",
-                f"    if p{i} is None: p{i} = _pl(v.f{fid})",
-                f"    if p{i} < 0: return _why({fid!r}, v.f{fid})",
+                f"    r = v.f{fid}",
+                f"    if r in _pk: p{i} = _pk[r]",
+                "    else:",
+                f"        p{i} = _pl(r)",
+                f"        if p{i} < 0: return _why({fid!r}, r)",
             ]
         for i, (fid, cache) in enumerate(self.shaped):
-            env[f"_sk{i}"], env[f"_sl{i}"] = cache.known.get, cache.learn
+            env[f"_sk{i}"], env[f"_sl{i}"] = cache.known, cache.learn
             lines += [
-                f"    k = _sk{i}(v.f{fid})",
-                f"    if k is None: k = _sl{i}(v.f{fid})",
-                f"    if k < 0: return _why({fid!r}, v.f{fid})",
+                f"    r = v.f{fid}",
+                f"    if r not in _sk{i} and _sl{i}(r) < 0: return _why({fid!r}, r)",
             ]
         for i, fid in enumerate(self.prices):
             outside = f"field {fid} outside the day's price band"
-            lines.append(f"    if p{i} and not low <= p{i} <= high:")
-            lines.append(f"        return {outside!r}")
+            lines.append(f"    if p{i} and not low <= p{i} <= high: return {outside!r}")
         lines.append("    return ''")
         namespace: dict[str, Any] = {}
         exec(compile("\n".join(lines) + "\n", "<tick checks>", "exec"), env, namespace)  # noqa: S102

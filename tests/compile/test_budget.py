@@ -91,3 +91,22 @@ def test_validate_and_explain_show_the_budget(tmp_path: Path, verb: str) -> None
     assert quiet.exit_code == 0 and "warning" not in quiet.output
     if verb == "explain":
         assert "kt10000 buy: up to 1/s" in quiet.output
+
+
+def test_gold_orders_are_budgeted_under_gold_api_ids() -> None:
+    """Kiwoom sends a gold sell as kt50001, not kt10001, and paces it separately: a rule
+    over a stock and gold counts each market's share under its own api-id."""
+    spec = load_strategy_text(
+        """\
+strategy: mixed
+symbols: ["005930", "M04020000"]
+rules:
+  - name: out-at-close
+    on: {at: "15:15"}
+    when: position.qty > 0
+    do:
+      - sell: {qty: available, type: limit, price: bid}
+"""
+    ).spec
+    lines = {(b.api_id, b.action): b.peak for b in budget(spec, AppConfig())}
+    assert lines == {("kt10001", "sell"): 1.0, ("kt50001", "sell"): 1.0}

@@ -89,3 +89,14 @@ def test_bad_remainder_is_an_error_at_its_position() -> None:
         load_strategy_text(text, "s.yaml")
     first = info.value.errors[0]
     assert first.line == 8 and "remainder" in first.message
+
+
+def test_a_deadline_inside_the_current_clock_second_is_met(tmp_path: Path) -> None:
+    """The clock skips its checks until the next clock second when nothing is due; a
+    deadline set inside the second (cancel after 250 ms) still lands on time."""
+    h = Harness(BID_LOW.format(policy="{cancel_after: 250ms}"), tmp_path)
+    placed = {**_tick("100000", 70_000, 70_100), "rt": "100000.100"}
+    h.feed([placed, {**_tick("100000", 70_000, 70_100), "rt": "100000.300"}])
+    assert [o[:2] for o in _orders(h)] == [("buy", "accepted")]  # due at .350
+    h.feed([{**_tick("100000", 70_000, 70_100), "rt": "100000.400"}])
+    assert [o[:2] for o in _orders(h)] == [("buy", "cancelled"), ("cancel", "done")]

@@ -8,51 +8,36 @@ SIGKILLed at a named step, restarted against the fake Kiwoom in this process.
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from autotrader.fake_kiwoom import FakeKiwoom
 from autotrader.fake_kiwoom.orders import Kind
-from tests.integration.live_support import APPKEY, MORNING, SECRETKEY, tick
-from tests.recovery.test_crash import SYM, Rig
+from tests.integration.live_support import tick
+from tests.recovery.test_crash import BID_LOW, HEAD, SYM, Rig, crash_rig
 
 pytestmark = pytest.mark.anyio
 
-STRATEGY = """\
-strategy: crash-test
-symbols: ["000660"]
-risk:
-  max_order_value: 50_000_000
-  trading_hours: ["09:00", "15:20"]
-rules:
-  - name: bid-low
-    symbols: ["000660"]
-    when: position.qty == 0 and open_orders == 0
-    once_per_symbol: true
-    do:
-      - buy: {qty: 2, type: limit, price: 199000, tag: entry}
+STRATEGY = (
+    HEAD
+    + BID_LOW
+    + """\
   - name: chase
     symbols: ["000660"]
     when: open_orders.buy == 1
     do:
       - modify: {tag: entry, which: newest, price: 200000}
 """
+)
 QUIET = tick(SYM, 200_500, ask=200_500, bid=200_000)  # crosses neither price
 CROSSING = tick(SYM, 200_000, ask=200_000, bid=199_500)  # fills the modified buy, not 199,000
 
 
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    offset = MORNING - time.time()
-    (tmp_path / "crash-test.yaml").write_text(STRATEGY, encoding="utf-8")
-    async with FakeKiwoom(
-        appkey=APPKEY, secretkey=SECRETKEY, holdings={"005930": (10, 58_000)},
-        clock=lambda: time.time() + offset, max_fill_qty=1,
-    ) as fake:  # fmt: skip
-        yield Rig(fake, tmp_path, offset)
+    async with crash_rig(tmp_path, STRATEGY) as r:
+        yield r
 
 
 async def test_killed_right_after_a_modify_the_fill_under_its_new_number_is_found(

@@ -35,18 +35,32 @@ ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("driver.py")
 WAIT = 10.0  # per subprocess step: start-up (imports, login) takes about a second
 SYM = "000660"
-STRATEGY = """\
+HEAD = """\
 strategy: crash-test
 symbols: ["000660"]
 risk:
   max_order_value: 50_000_000
   trading_hours: ["09:00", "15:20"]
 rules:
+"""
+STRATEGY = (
+    HEAD
+    + """\
   - name: buy-once
     symbols: ["000660"]
     when: position.qty == 0 and open_orders == 0
     do:
       - buy: {qty: 2, type: limit, price: 200000}
+"""
+)
+# A resting buy tagged ``entry``, once: what the modify and cancel crash tests act on.
+BID_LOW = """\
+  - name: bid-low
+    symbols: ["000660"]
+    when: position.qty == 0 and open_orders == 0
+    once_per_symbol: true
+    do:
+      - buy: {qty: 2, type: limit, price: 199000, tag: entry}
 """
 RESTING = tick(SYM, 200_500, ask=200_500, bid=200_000)  # fires the rule; does not cross
 CROSSING = tick(SYM, 200_000, ask=200_000, bid=199_500)  # fills the resting buy
@@ -150,15 +164,22 @@ class Rig:
             assert numbers.count(number) == 1, (number, numbers)
 
 
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+@contextlib.asynccontextmanager
+async def crash_rig(tmp_path: Path, strategy: str) -> AsyncIterator[Rig]:
+    """The fake Kiwoom on a trading morning's clock, and ``strategy`` in ``tmp_path``."""
     offset = MORNING - time.time()
-    (tmp_path / "crash-test.yaml").write_text(STRATEGY, encoding="utf-8")
+    (tmp_path / "crash-test.yaml").write_text(strategy, encoding="utf-8")
     async with FakeKiwoom(
         appkey=APPKEY, secretkey=SECRETKEY, holdings={"005930": (10, 58_000)},
         clock=lambda: time.time() + offset, max_fill_qty=1,
     ) as fake:  # fmt: skip
         yield Rig(fake, tmp_path, offset)
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    async with crash_rig(tmp_path, STRATEGY) as r:
+        yield r
 
 
 @pytest.mark.anyio

@@ -136,7 +136,7 @@ def parse_balance(pages: Iterable[Mapping[str, Any]]) -> Balance:
     first = pages[0] if pages else {}
     holdings: list[Holding] = []
     for page in pages:
-        for row in _rows(page, "acnt_evlt_remn_indv_tot"):
+        for row in fields.rows(page, "acnt_evlt_remn_indv_tot"):
             symbol = fields.symbol(row.get("stk_cd"))
             qty = fields.parse_int(row.get("rmnd_qty"))
             if not symbol or qty is None:
@@ -270,11 +270,6 @@ def parse_orderable(body: Mapping[str, Any]) -> OrderableAmount:
         orderable=fields.int_or(body.get("ord_alowa")),
         withdrawable=fields.int_or(body.get("wthd_alowa")),
     )
-
-
-def _rows(page: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    items = page.get(key)
-    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
 
 class AccountQueries:

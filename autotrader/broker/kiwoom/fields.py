@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from autotrader.market.gold import is_gold
 from autotrader.market.limits import INT64_MAX, MAX_PRICE, MAX_QTY
@@ -137,3 +139,9 @@ def seconds_of_day(hms: str) -> int | None:
     if len(hms) != 6 or not (hms.isascii() and hms.isdigit()):
         return None
     return int(hms[:2]) * 3600 + int(hms[2:4]) * 60 + int(hms[4:])
+
+
+def rows(page: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    """The objects of the list ``page[key]`` (an answer's table); anything else is no row."""
+    items = page.get(key)
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []

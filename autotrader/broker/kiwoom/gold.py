@@ -78,7 +78,7 @@ def gold_order_body(order: OrderRequest, *, original_order_no: str = "") -> dict
 def parse_gold_holdings(body: Mapping[str, Any]) -> list[Holding]:
     """kt50020 rows -> holdings (grams and KRW per gram)."""
     out: list[Holding] = []
-    for row in _rows(body, "gold_acnt_evlt_prst"):
+    for row in fields.rows(body, "gold_acnt_evlt_prst"):
         symbol = fields.text(row.get("stk_cd"))
         qty = fields.parse_int(row.get("real_qty"))
         if not symbol or qty is None:
@@ -172,8 +172,3 @@ class GoldAccount:
         body = {"ord_dt": day, "qry_tp": "4", "stk_bond_tp": "0", "sell_tp": "0"}
         body |= {"stk_cd": "", "fr_ord_no": "", "dmst_stex_tp": "%"}
         return parse_gold_fills(await self.rest.call_all("kt50031", body, "acnt_ord_cntr_prps_dtl"))
-
-
-def _rows(body: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    items = body.get(key)
-    return [r for r in items if isinstance(r, dict)] if isinstance(items, list) else []
