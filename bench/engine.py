@@ -149,12 +149,17 @@ def run_engine(
     return engine, elapsed
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def day_options(ap: argparse.ArgumentParser) -> None:
+    """The generated day and strategy, and the repetitions: shared with order_path.py."""
     ap.add_argument("--ticks", type=int, default=200_000)
     ap.add_argument("--symbols", type=int, default=300)
     ap.add_argument("--rules", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3, help="best of N for each loop")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    day_options(ap)
     ap.add_argument(
         "--never-fire",
         action="store_true",

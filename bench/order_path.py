@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import make_strategy, run_engine  # noqa: E402
+from engine import day_options, make_strategy, run_engine  # noqa: E402
 
 from autotrader.clock import day_start  # noqa: E402
 from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
@@ -34,10 +34,7 @@ from autotrader.feed.tape import read_frames  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ticks", type=int, default=200_000)
-    ap.add_argument("--symbols", type=int, default=300)
-    ap.add_argument("--rules", type=int, default=100)
-    ap.add_argument("--repeat", type=int, default=3, help="best of N for each loop")
+    day_options(ap)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tape = Path(tmp) / "bench.jsonl.gz"
