@@ -11,9 +11,10 @@ Only a line that fits exactly takes this path: ``trnm`` a string, every entry a 
 with an ``item`` string and ``values`` whose fields are strings (or absent). Anything
 else (VI and session entries, a number where a string belongs, a line that is not
 JSON) fails ``decode_line`` and is decoded again by orjson and judged by the general
-``FrameDecoder.feed``, so a bad line is told exactly as before. A ``Tick`` reads like
-the values dict it replaces (``get``, ``[fid]``, ``items``): conditions, the paper
-broker, the risk guard and error excerpts read it unchanged.
+``FrameDecoder.feed``, so a bad line is told exactly as before; that path turns the
+entry's values dict into the same ``Tick`` (``Tick.of``). Rules and ``SymbolState``
+read a field as an attribute (``f12``); a ``Tick`` also reads like a values dict
+(``get``, ``[fid]``, ``items``) for error excerpts and tests.
 """
 
 from __future__ import annotations
