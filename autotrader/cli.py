@@ -171,10 +171,11 @@ def run(
     except AutotraderError as exc:
         raise _fail(exc) from None
     c = result.counters
-    if result.silent:
+    for note in idle_warnings(result.silent, result.empty_universe, strategy):
+        from rich.markup import escape as markup_escape
+
         err.print(
-            f"[yellow]warning:[/] no trade in the tape for {', '.join(result.silent)}: "
-            "their tick rules never ran (a wrong code, or a tape of other symbols?)",
+            "[yellow]warning:[/] " + markup_escape(note),
             markup=True,
             highlight=False,
             soft_wrap=True,
@@ -374,11 +375,44 @@ def resume(
     typer.echo(f"active: wrote {path}{was}")
 
 
+def idle_warnings(silent: tuple[str, ...], empty_universe: bool, strategy: Path) -> list[str]:
+    """What the run never got to act on, and how to make a tape that has it."""
+    from autotrader.market.gold import is_gold
+    from autotrader.safetext import escape
+
+    out = []
+    if silent:
+        hint = (
+            "record or download days of them"
+            if any(is_gold(s) for s in silent)
+            else f"'autotrader tape synth --strategy {escape(str(strategy))} day.jsonl.gz' "
+            "makes a synthetic day of the strategy's stocks"
+        )
+        out.append(
+            f"no trade in the tape for {', '.join(silent)}: their tick rules never ran "
+            f"(a wrong code, or a tape of other symbols? {hint})"
+        )
+    if empty_universe:
+        out.append(
+            "no stock entered the universe: its condition searches admitted none, so the "
+            "rules never ran (a tape without the searches' answers? 'autotrader tape synth "
+            "--condition SEQ:NAME:SCREEN day.jsonl.gz' plays a condition over a synthetic day)"
+        )
+    return out
+
+
 @tape_app.command("synth")
 def tape_synth(
     out: Annotated[Path, typer.Argument(help="output tape (.jsonl.gz)")],
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     symbols: Annotated[int, typer.Option(help="number of symbols")] = 12,
+    code: Annotated[
+        list[str] | None, typer.Option(help="a stock code to trade (repeat; instead of --symbols)")
+    ] = None,
+    strategy: Annotated[
+        Path | None, typer.Option(help="trade the symbols of this strategy file")
+    ] = None,
+    date: Annotated[str, typer.Option(help="the KRX session day, YYYYMMDD")] = "20261120",
     ticks: Annotated[int, typer.Option(help="number of trade ticks")] = 30_000,
     order_book: Annotated[
         float, typer.Option(min=0.0, max=0.95, help="share of frames that are 0D order books")
@@ -397,17 +431,27 @@ def tape_synth(
     """Write a deterministic synthetic trading day (with 02 hits for each --condition)."""
     from dataclasses import replace
 
-    from autotrader.feed.synth import SynthConfig, write_tape
+    from autotrader.feed.synth import SynthConfig, day_codes, session_day, write_tape
     from autotrader.market.screen import condition_option
+    from autotrader.rules import load_strategy
 
-    cfg = SynthConfig(
-        seed=seed,
-        n_symbols=symbols,
-        ticks=ticks,
-        order_book_ratio=order_book,
-        price_limit_frames=price_limits,
-        conditions=tuple(condition_option(c) for c in condition or ()),
-    )
+    try:
+        spec_symbols = load_strategy(strategy).spec.symbols if strategy is not None else ()
+        codes = day_codes(code or (), spec_symbols)
+        cfg = SynthConfig(
+            seed=seed,
+            date=session_day(date),
+            n_symbols=symbols,
+            symbols=codes,
+            ticks=ticks,
+            order_book_ratio=order_book,
+            price_limit_frames=price_limits,
+            conditions=tuple(condition_option(c) for c in condition or ()),
+        )
+    except StrategyErrors as exc:
+        raise _fail(exc) from None
+    except ValueError as exc:
+        raise _fail(AutotraderError(str(exc))) from None
     if venue:  # the whole venue: docs/paper-fills.md
         cfg = replace(cfg, auctions=True, after_hours=True, nextrade=cfg.codes()[:1])
     try:

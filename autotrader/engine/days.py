@@ -37,6 +37,7 @@ from autotrader.engine.engine import Engine
 from autotrader.engine.replay import (
     RunResult,
     _stats,
+    empty_universe,
     end_of_tape,
     feed_tape,
     hold,
@@ -76,6 +77,7 @@ class DaysResult:
     missing: list[datetime.date] = field(default_factory=list)  # sessions without a tape
     start_equity: int = 0
     silent: tuple[str, ...] = ()  # the strategy's symbols no day had a trade for
+    empty_universe: bool = False  # its condition searches admitted no stock on any day
 
 
 class Progress:
@@ -240,6 +242,7 @@ def replay_days(
             "feed",
             f"no trade on any day for {', '.join(result.silent)}: their tick rules never ran",
         )
+    result.empty_universe = empty_universe(engine)
     result.seconds = time.perf_counter() - started
     stats = _stats(engine, counters, result.seconds) | {"days": len(days)}
     if missing:

@@ -42,6 +42,7 @@ class RunResult:
     counters: FeedCounters
     seconds: float
     silent: tuple[str, ...] = ()  # the strategy's symbols the tape had no trade for
+    empty_universe: bool = False  # its condition searches admitted no stock all run
 
 
 def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
@@ -116,8 +117,9 @@ def replay(
             "feed",
             f"no trade in the tape for {', '.join(silent)}: their tick rules never ran",
         )
+    empty = empty_universe(engine)
     journal.end_run(_stats(engine, decoder.counters, elapsed))
-    return RunResult(journal.run_id, engine, decoder.counters, elapsed, silent)
+    return RunResult(journal.run_id, engine, decoder.counters, elapsed, silent, empty)
 
 
 def silent_symbols(engine: Engine) -> tuple[str, ...]:
@@ -125,6 +127,22 @@ def silent_symbols(engine: Engine) -> tuple[str, ...]:
     return tuple(
         s for s in engine.plan.symbols if s in engine.states and not engine.states[s].ticks
     )
+
+
+def empty_universe(engine: Engine) -> bool:
+    """A strategy trading a condition search's stocks whose searches admitted none all
+    run (a tape without the search's answers, or no stock matched): journaled, since
+    its rules never ran."""
+    universe = engine.universe
+    if not universe.active or universe.stats["admitted"]:
+        return False
+    engine.journal.error(
+        engine.market.now,
+        "feed",
+        "no stock entered the universe: its condition searches admitted none, so the "
+        "rules never ran (a tape without the searches' answers?)",
+    )
+    return True
 
 
 def feed_tape(

@@ -46,13 +46,15 @@ import math
 import os
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
 
 from autotrader.feed.tape import TAPE_VERSION, TapeHeader, TapeWriter
+from autotrader.market.calendar import KrxCalendar
+from autotrader.market.gold import is_gold
 from autotrader.market.screen import Screen, day_values
 from autotrader.market.ticks import daily_limits, round_to_tick, shift_ticks, tick_size
 
@@ -136,6 +138,28 @@ class SynthConfig:
         if self.symbols is not None:
             return tuple(self.symbols)
         return _default_codes(self.n_symbols)
+
+
+def day_codes(codes: Iterable[str], strategy_symbols: Iterable[str] = ()) -> tuple[str, ...] | None:
+    """The codes a synthetic day trades, from ``--code`` and a strategy's symbols (None:
+    the generator's default list). Gold (``M0402...``) is refused by name: the generator
+    models KRX stocks only (tick grid, +-30% limits, VI)."""
+    wanted = tuple(dict.fromkeys([*codes, *strategy_symbols]))
+    gold = [c for c in wanted if is_gold(c)]
+    if gold:
+        raise ValueError(f"the synthetic day models KRX stocks only, not gold ({', '.join(gold)})")
+    return wanted or None
+
+
+def session_day(date: str) -> str:
+    """``date`` (YYYYMMDD) if KRX trades that day; a multi-day replay refuses other days."""
+    try:
+        day = datetime.datetime.strptime(date, "%Y%m%d").date()  # noqa: DTZ007 - a bare date
+    except ValueError:
+        raise ValueError(f"--date must be YYYYMMDD, got {date[:20]!r}") from None
+    if not KrxCalendar().is_session(day):
+        raise ValueError(f"{date} is not a KRX trading day (a weekend or a holiday)")
+    return date
 
 
 def _hms_to_offset(hms: str) -> int:
