@@ -377,20 +377,14 @@ def resume(
 
 def idle_warnings(silent: tuple[str, ...], empty_universe: bool, strategy: Path) -> list[str]:
     """What the run never got to act on, and how to make a tape that has it."""
-    from autotrader.market.gold import is_gold
     from autotrader.safetext import escape
 
     out = []
     if silent:
-        hint = (
-            "record or download days of them"
-            if any(is_gold(s) for s in silent)
-            else f"'autotrader tape synth --strategy {escape(str(strategy))} day.jsonl.gz' "
-            "makes a synthetic day of the strategy's stocks"
-        )
         out.append(
             f"no trade in the tape for {', '.join(silent)}: their tick rules never ran "
-            f"(a wrong code, or a tape of other symbols? {hint})"
+            "(a wrong code, or a tape of other symbols? 'autotrader tape synth --strategy "
+            f"{escape(str(strategy))} day.jsonl.gz' makes a synthetic day of its symbols)"
         )
     if empty_universe:
         out.append(

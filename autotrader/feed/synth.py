@@ -15,9 +15,11 @@ With ``conditions``, condition search is played over the day (``with_conditions`
 ``02`` hits follow the trades that cross each screen.
 
 Prices live on the KRX tick grid, inside the daily +-30% limits and within 8% of the
-static VI reference (so no other VI would have fired). The path is a mean-reverting walk
-in log price toward a slow daily trend. ``cfg.ticks`` is the exact number of ``0B``
-entries (opening, continuous, VI auction and closing trades together).
+static VI reference (so no other VI would have fired). Gold spot codes (``M04020000``,
+``M04020100``) trade on gold's grid instead: 10 won a gram, +-10% limits, no VI. The
+path is a mean-reverting walk in log price toward a slow daily trend. ``cfg.ticks`` is
+the exact number of ``0B`` entries (opening, continuous, VI auction and closing trades
+together).
 
 Three options (off by default, so a seed's base day stays byte-identical) add the rest of
 the venue, drawn from their own random stream: ``auctions`` adds ``0H`` expected-price
@@ -54,9 +56,10 @@ import orjson
 
 from autotrader.feed.tape import TAPE_VERSION, TapeHeader, TapeWriter
 from autotrader.market.calendar import KrxCalendar
-from autotrader.market.gold import is_gold
+from autotrader.market.gold import GOLD_PRODUCTS, GOLD_TICK, is_gold
+from autotrader.market.grid import limits, round_price, shift_price
 from autotrader.market.screen import Screen, day_values
-from autotrader.market.ticks import daily_limits, round_to_tick, shift_ticks, tick_size
+from autotrader.market.ticks import round_to_tick, tick_size
 
 _OPEN_S = 9 * 3600  # 09:00:00
 _CONT_END = 22_800  # 15:20:00, seconds after the open: continuous trading stops
@@ -115,8 +118,12 @@ class SynthConfig:
         codes = self.codes()
         if not codes:
             raise ValueError("a synthetic day needs at least one symbol")
-        if len(set(codes)) != len(codes) or not all(_CODE_RE.match(c) for c in codes):
-            raise ValueError(f"symbols must be distinct 6-character KRX codes: {codes}")
+        if len(set(codes)) != len(codes) or not all(_CODE_RE.match(c) or is_gold(c) for c in codes):
+            raise ValueError(
+                f"symbols must be distinct 6-character KRX codes or gold products: {codes}"
+            )
+        if self.vi_symbol is not None and is_gold(self.vi_symbol):
+            raise ValueError("gold has no VI: vi_symbol must be a stock")
         if self.ticks < 2 * len(codes) + 1:
             raise ValueError(f"ticks must be at least {2 * len(codes) + 1} (open, close, VI)")
         if self.vi_symbol is not None and self.vi_symbol not in codes:
@@ -142,13 +149,8 @@ class SynthConfig:
 
 def day_codes(codes: Iterable[str], strategy_symbols: Iterable[str] = ()) -> tuple[str, ...] | None:
     """The codes a synthetic day trades, from ``--code`` and a strategy's symbols (None:
-    the generator's default list). Gold (``M0402...``) is refused by name: the generator
-    models KRX stocks only (tick grid, +-30% limits, VI)."""
-    wanted = tuple(dict.fromkeys([*codes, *strategy_symbols]))
-    gold = [c for c in wanted if is_gold(c)]
-    if gold:
-        raise ValueError(f"the synthetic day models KRX stocks only, not gold ({', '.join(gold)})")
-    return wanted or None
+    the generator's default list)."""
+    return tuple(dict.fromkeys([*codes, *strategy_symbols])) or None
 
 
 def session_day(date: str) -> str:
@@ -242,6 +244,12 @@ def _make_symbols(cfg: SynthConfig) -> list[_Symbol]:
         if real is not None:
             _, name, base, shares, weight = real
             kospi200, market = True, "101"
+        elif is_gold(code):  # KRW a gram on a 10-won grid, +-10% a day (market/gold.py)
+            name = GOLD_PRODUCTS[code]
+            base = round_price(code, int(r.uniform(140_000, 200_000)), "nearest")
+            shares = r.randrange(1_000_000, 5_000_000)  # grams in the KRX depository
+            weight = 1.0 / (1 + i) ** 0.6 * r.uniform(0.5, 1.5)
+            kospi200, market = False, "101"
         else:
             name = f"합성종목{i:03d}"
             raw = int(math.exp(r.uniform(math.log(1_500), math.log(400_000))))
@@ -255,6 +263,16 @@ def _make_symbols(cfg: SynthConfig) -> list[_Symbol]:
             _Symbol(code, name, base, shares, weight, kospi200, market, lot, str(r.randint(5, 90)))
         )
     return out
+
+
+def _tick_above(code: str, p: int) -> int:
+    """The step from ``p`` to the next price up on ``code``'s grid."""
+    return GOLD_TICK if is_gold(code) else tick_size(p)
+
+
+def _tick_below(code: str, p: int) -> int:
+    """The step from ``p`` to the next price down on ``code``'s grid."""
+    return GOLD_TICK if is_gold(code) else tick_size(p - 1)
 
 
 def tape_header(cfg: SynthConfig) -> TapeHeader:
@@ -314,13 +332,13 @@ class _Day:
         self.book_debt = 0.0
         for s in self.syms:
             expected = max(1.0, n_cont * s.weight / total_w)
-            s.lower, s.upper = daily_limits(s.base)
+            s.lower, s.upper = limits(s.code, s.base)
             gap = max(-0.03, min(0.03, rng.gauss(0.0, 0.008)))
             trend = max(-0.04, min(0.04, rng.gauss(0.0, 0.012)))
             daily_sd = rng.uniform(0.012, 0.025)
-            s.sd = max(daily_sd / math.sqrt(expected), 0.3 * tick_size(s.base) / s.base)
+            s.sd = max(daily_sd / math.sqrt(expected), 0.3 * _tick_above(s.code, s.base) / s.base)
             s.pull = min(0.2, max(0.002, 2.0 / expected))
-            s.open = self._clamp_limits(s, round_to_tick(int(s.base * (1 + gap)), "nearest"))
+            s.open = self._clamp_limits(s, round_price(s.code, int(s.base * (1 + gap)), "nearest"))
             s.x = math.log(s.open / s.base)
             self._set_line(s, s.x, s.x + trend, 0)
             self._set_band(s, s.open)
@@ -328,8 +346,9 @@ class _Day:
             s.prev_vol = max(1, int(day_vol * rng.uniform(0.7, 1.3)))
             s.prev_value = s.prev_vol * s.base
         self.vi: _Symbol | None = None
-        if cfg.vi_kind is not None:
-            code = cfg.vi_symbol if cfg.vi_symbol is not None else self.syms[0].code
+        stocks = [s.code for s in self.syms if not is_gold(s.code)]  # gold has no VI
+        if cfg.vi_kind is not None and (cfg.vi_symbol is not None or stocks):
+            code = cfg.vi_symbol if cfg.vi_symbol is not None else stocks[0]
             self.vi = next(s for s in self.syms if s.code == code)
         self.vi_up = cfg.vi_direction == "up"
         self.vi_trig = _hms_to_offset(cfg.vi_time)
@@ -344,7 +363,7 @@ class _Day:
 
     @staticmethod
     def _clamp_limits(s: _Symbol, p: int) -> int:
-        return max(shift_ticks(s.lower, 1), min(shift_ticks(s.upper, -1), p))
+        return max(shift_price(s.code, s.lower, 1), min(shift_price(s.code, s.upper, -1), p))
 
     @staticmethod
     def _set_line(s: _Symbol, c0: float, c1: float, t0: int) -> None:
@@ -354,8 +373,9 @@ class _Day:
     def _set_band(self, s: _Symbol, ref: int) -> None:
         # within 8% of the static reference, so no unplanned static VI would fire
         s.ref = ref
-        s.pmin = max(shift_ticks(s.lower, 1), round_to_tick(int(ref * 0.92) + 1, "up"))
-        s.pmax = min(shift_ticks(s.upper, -1), round_to_tick(int(ref * 1.08), "down"))
+        low, high = int(ref * 0.92) + 1, int(ref * 1.08)
+        s.pmin = max(shift_price(s.code, s.lower, 1), round_price(s.code, low, "up"))
+        s.pmax = min(shift_price(s.code, s.upper, -1), round_price(s.code, high, "down"))
 
     def _step(self, s: _Symbol, t: int) -> int:
         target = s.c0 + (s.c1 - s.c0) * (t - s.t0) / s.span
@@ -365,22 +385,22 @@ class _Day:
                 self.vi_x0 = s.x
                 self.vi_price = self._static_trigger(s)
                 if self.vi_up:
-                    s.pmax = shift_ticks(self.vi_price, -1)
+                    s.pmax = shift_price(s.code, self.vi_price, -1)
                 else:
-                    s.pmin = shift_ticks(self.vi_price, 1)
+                    s.pmin = shift_price(s.code, self.vi_price, 1)
             goal = math.log(self.vi_price / s.base)
             frac = (t - self.vi_ramp) / max(1, self.vi_trig - self.vi_ramp)
             target = self.vi_x0 + (goal - self.vi_x0) * frac
             pull = 0.25
         x = s.x + pull * (target - s.x) + self.rng.gauss(0.0, s.sd)
         s.x = x
-        p = round_to_tick(int(s.base * math.exp(x) + 0.5), "nearest")
+        p = round_price(s.code, int(s.base * math.exp(x) + 0.5), "nearest")
         return s.pmin if p < s.pmin else s.pmax if p > s.pmax else p
 
     def _static_trigger(self, s: _Symbol) -> int:
         if self.vi_up:
-            return self._clamp_limits(s, round_to_tick(-(-s.ref * 11 // 10), "up"))
-        return self._clamp_limits(s, round_to_tick(s.ref * 9 // 10, "down"))
+            return self._clamp_limits(s, round_price(s.code, -(-s.ref * 11 // 10), "up"))
+        return self._clamp_limits(s, round_price(s.code, s.ref * 9 // 10, "down"))
 
     # --- entries ------------------------------------------------------------------
 
@@ -394,11 +414,11 @@ class _Day:
         elif p < s.low:
             s.low, s.low_t = p, hms
         if buyer:
-            ask, bid = p, p - tick_size(p - 1)
+            ask, bid = p, p - _tick_below(s.code, p)
             s.buy_vol += vol
             s.buy_n += 1
         else:
-            ask, bid = p + tick_size(p), p
+            ask, bid = p + _tick_above(s.code, p), p
             s.sell_vol += vol
             s.sell_n += 1
         s.last = p
@@ -472,8 +492,8 @@ class _Day:
         """Ten levels a side around the trade, one tick apart; depth grows away from the
         touch, and each side's size is drawn so the imbalance wanders."""
         base, rng = s.base, self.book_rng
-        ask = p if buyer else p + tick_size(p)
-        bid = p - tick_size(p - 1) if buyer else p
+        ask = p if buyer else p + _tick_above(s.code, p)
+        bid = p - _tick_below(s.code, p) if buyer else p
         ask_f, bid_f = rng.uniform(0.3, 3.0), rng.uniform(0.3, 3.0)
         values: dict[str, str] = {"21": self.times[t]}
         total_ask = total_bid = 0
@@ -489,8 +509,8 @@ class _Day:
             values[str(91 + n)] = "0"
             total_ask += qa if a <= s.upper else 0
             total_bid += qb if b >= s.lower else 0
-            a += tick_size(a)
-            b -= tick_size(b - 1) if b > 1 else 0
+            a += _tick_above(s.code, a)
+            b -= _tick_below(s.code, b) if b > 1 else 0
         values |= {"121": str(total_ask), "122": "0", "125": str(total_bid), "126": "0"}
         values |= {"23": "0", "24": "0", "128": _plus(total_bid - total_ask)}
         values["129"] = f"{total_bid * 100 / max(1, total_ask):.2f}"
@@ -543,16 +563,16 @@ class _Day:
             self.vi_ref = s.last
             th = 3 if s.kospi200 else 6
             if self.vi_up:
-                raw = round_to_tick(-(-s.last * (100 + th) // 100), "up")
+                raw = round_price(s.code, -(-s.last * (100 + th) // 100), "up")
             else:
-                raw = round_to_tick(s.last * (100 - th) // 100, "down")
+                raw = round_price(s.code, s.last * (100 - th) // 100, "down")
             self.vi_price = self._clamp_limits(s, raw)
         return [_frame(e) for e in self._vi_entries(s, released=False)]
 
     def _release(self, s: _Symbol) -> list[bytes]:
         frames = [_frame(e) for e in self._vi_entries(s, released=True)]
         n = self.rng.randint(-2, 3) * (1 if self.vi_up else -1)
-        p = self._clamp_limits(s, shift_ticks(self.vi_price, n))
+        p = self._clamp_limits(s, shift_price(s.code, self.vi_price, n))
         frames.append(_frame(self._auction_trade(s, self.vi_rel, p, 40)))
         s.x = math.log(p / s.base)
         self._set_line(s, s.x, s.x + (-0.02 if self.vi_up else 0.02), self.vi_rel)
@@ -635,7 +655,7 @@ class _Day:
         yield from venue.closing_auction()
         for s in syms:
             n_ticks = rng.randint(-2, 2)
-            p = min(s.pmax, max(s.pmin, shift_ticks(s.last, n_ticks)))
+            p = min(s.pmax, max(s.pmin, shift_price(s.code, s.last, n_ticks)))
             yield _frame(self._auction_trade(s, _CONT_END + 600, p, 60))
         yield _session("4", _CLOSE_T)
         yield from venue.after_close()
@@ -658,7 +678,7 @@ class _Venue:
             "10": _signed(p, s.base),
             "11": _plus(diff),
             "12": _pct(diff * 100 / s.base),
-            "27": _signed(p + tick_size(p), s.base),
+            "27": _signed(p + _tick_above(s.code, p), s.base),
             "28": _signed(p, s.base),
             "15": f"-{vol}",
             "13": str(vol),
@@ -669,7 +689,7 @@ class _Venue:
 
     def expected(self, s: _Symbol, hms: str, near: int) -> bytes:
         """A ``0H`` expected price near ``near``: it never fills anything."""
-        p = min(s.upper, max(s.lower, shift_ticks(near, self.rng.randint(-3, 3))))
+        p = min(s.upper, max(s.lower, shift_price(s.code, near, self.rng.randint(-3, 3))))
         diff = p - s.base
         values = {
             "20": hms,
@@ -684,7 +704,7 @@ class _Venue:
         return max(1, int(size * self.rng.uniform(0.5, 1.5)))
 
     def _near(self, s: _Symbol, p: int, ticks: int = 2) -> int:
-        return min(s.pmax, max(s.pmin, shift_ticks(p, self.rng.randint(-ticks, ticks))))
+        return min(s.pmax, max(s.pmin, shift_price(s.code, p, self.rng.randint(-ticks, ticks))))
 
     def pre_open(self) -> Iterator[bytes]:
         timed: list[tuple[str, bytes]] = [("084000", _session("0", "084000"))]
@@ -750,10 +770,10 @@ class _Venue:
                 for k in range(1, 13):  # a single price every 10 minutes, 16:10-18:00
                     t = 16 * 60 + 10 * k
                     hms = f"{t // 60:02d}{t % 60:02d}00"
-                    p = shift_ticks(p, self.rng.randint(-2, 2))
+                    p = shift_price(s.code, p, self.rng.randint(-2, 2))
                     p = min(
-                        round_to_tick(close + band, "down"),
-                        max(round_to_tick(close - band, "up"), p),
+                        round_price(s.code, close + band, "down"),
+                        max(round_price(s.code, close - band, "up"), p),
                     )
                     timed.append((hms, self._print(s, s.code, hms, p, self._lot(s.lot), "3")))
         timed.sort(key=lambda x: x[0])

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from autotrader.feed.synth import SAMPLE_CONFIG, SynthConfig, generate_frames, write_tape
 from autotrader.feed.tape import open_tape
+from autotrader.market.gold import gold_limits
 from autotrader.market.ticks import daily_limits, is_on_grid, shift_ticks, tick_size
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-day.jsonl.gz"
@@ -356,3 +357,27 @@ def test_receive_times_can_be_left_out() -> None:
     """receive_times=False gives the frames exactly as Kiwoom sends them."""
     cfg = SynthConfig(seed=3, n_symbols=2, ticks=300, receive_times=False)
     assert all(f.startswith(b'{"trnm":"REAL"') for f in generate_frames(cfg))
+
+
+def test_gold_trades_on_its_own_grid_without_vi() -> None:
+    """A day of a stock and gold spot: gold prices on the 10-won grid inside +-10% of the
+    base, its quotes one 10-won step apart, and the VI on the stock (gold has none)."""
+    cfg = SynthConfig(seed=3, symbols=("M04020000", "005930"), ticks=4_000)
+    day = entries(cfg)
+    gold = [e["values"] for e in day if e["type"] == "0B" and e["item"] == "M04020000"]
+    assert len(gold) > 100
+    for v in gold:
+        last, ask, bid = (abs(int(v[f])) for f in ("10", "27", "28"))
+        base = last - int(v["11"])
+        lower, upper = gold_limits(base)
+        for f in PRICE_FIELDS:
+            p = abs(int(v[f]))
+            assert p % 10 == 0 and lower <= p <= upper, (f, v)
+        assert ask - bid == 10, v
+    vi_items = {e["item"] for e in day if e["type"] == "1h"}
+    assert vi_items and all(item.startswith("005930") for item in vi_items)
+
+
+def test_a_gold_vi_is_refused() -> None:
+    with pytest.raises(ValueError, match="gold has no VI"):
+        SynthConfig(symbols=("M04020000", "005930"), vi_symbol="M04020000")

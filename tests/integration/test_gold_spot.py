@@ -9,14 +9,20 @@ from typing import Any
 import pytest
 
 from autotrader.broker.kiwoom.gold import gold_order_body
+from autotrader.broker.paper import PaperBroker
+from autotrader.compile import compile_strategy
+from autotrader.engine.replay import replay
 from autotrader.errors import BadRequestError, StrategyErrors
+from autotrader.feed.synth import SynthConfig, write_tape
+from autotrader.journal import Journal
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType
-from autotrader.rules import load_strategy_text
+from autotrader.rules import load_strategy, load_strategy_text
 from tests.frames import real
 from tests.harness import Harness
 from tests.integration.live_support import HEADER, accepted, live_run
 
 GOLD = "M04020000"
+EXAMPLES = Path(__file__).resolve().parents[2] / "rules"
 
 
 def gold_trade(hms: str, price: int, *, ask: int = 0, bid: int = 0) -> dict[str, Any]:
@@ -93,6 +99,22 @@ def test_dry_run_gold_prices_on_its_10_won_grid_and_sells_without_tax(tmp_path: 
     fills = h.rows("SELECT side, qty, price, commission, tax FROM fills ORDER BY id")
     assert fills[0][:3] == ("buy", 4, 150_010)
     assert fills[1][:3] == ("sell", 4, 150_100) and fills[1][4] == 0 and fills[1][3] > 0
+
+
+def test_the_gold_example_trades_a_synthetic_gold_day(tmp_path: Path) -> None:
+    """``tape synth --strategy rules/gold-spot-dip.yaml`` makes a day the example can
+    trade: it buys and sells gold on its grid, and its sales pay no tax."""
+    tape = tmp_path / "gold.jsonl.gz"
+    write_tape(tape, SynthConfig(seed=5, symbols=(GOLD, "005930"), ticks=20_000))
+    plan = compile_strategy(load_strategy(EXAMPLES / "gold-spot-dip.yaml"))
+    journal = Journal(tmp_path / "j.db")
+    try:
+        replay(plan, tape, PaperBroker(), journal)
+        rows = journal.conn.execute("SELECT side, price, tax FROM fills").fetchall()
+    finally:
+        journal.close()
+    assert {side for side, _, _ in rows} == {"buy", "sell"}
+    assert all(price % 10 == 0 and tax == 0 for _, price, tax in rows)
 
 
 LIVE = f"""\

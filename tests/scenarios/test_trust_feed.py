@@ -71,8 +71,8 @@ def test_a_universe_that_admitted_no_stock_is_a_warning(tmp_path: Path) -> None:
 def test_tape_synth_makes_a_day_of_a_strategys_stocks_on_a_given_session(
     tmp_path: Path,
 ) -> None:
-    """--strategy takes its symbols, --code adds one, --date must be a KRX session; gold
-    is refused by name (the generator models stocks only)."""
+    """--strategy takes its symbols, --code adds one (gold too), --date must be a KRX
+    session."""
     (tmp_path / "s.yaml").write_text(STRATEGY)
     day = tmp_path / "day.jsonl.gz"
     args = ["tape", "synth", str(day), "--strategy", str(tmp_path / "s.yaml")]
@@ -84,4 +84,6 @@ def test_tape_synth_makes_a_day_of_a_strategys_stocks_on_a_given_session(
     saturday = CliRunner().invoke(app, ["tape", "synth", str(day), "--date", "20261205"])
     assert saturday.exit_code != 0 and "not a KRX trading day" in saturday.output
     gold = CliRunner().invoke(app, ["tape", "synth", str(day), "--code", "M04020000"])
-    assert gold.exit_code != 0 and "not gold (M04020000)" in gold.output
+    assert gold.exit_code == 0 and open_tape(day)[0].symbols == ("M04020000",)
+    bad = CliRunner().invoke(app, ["tape", "synth", str(day), "--code", "5930"])
+    assert bad.exit_code != 0 and "6-character KRX codes" in bad.output
