@@ -51,6 +51,9 @@ class PaperBroker:
         self._seq = 0
         self._quote: QuoteLookup = _no_quote
         self.now = 0.0
+        # The latest 0D of each item, and the one the matcher last took (docs/paper-fills.md)
+        self._depths: dict[str, Depth] = {}
+        self._seen_depth: dict[str, Depth] = {}
 
     def attach(self, emit: Emit) -> None:
         self._emit = emit
@@ -65,7 +68,17 @@ class PaperBroker:
         if isinstance(event, ViEvent):
             self.matcher.on_vi(event.symbol, event.released, event.ts)
         elif isinstance(event, Depth):
-            self.matcher.on_depth(event.symbol, dict(event.asks), dict(event.bids))
+            self._depths[event.symbol] = event  # read when an order meets the item
+
+    def _books_now(self, symbol: str) -> None:
+        """Give the matcher the latest book of ``symbol`` (and of the venues an SOR order
+        may meet) that it has not seen, parsed only now: the matcher reads a book's sizes
+        when an order arrives (``Matcher.on_depth``), never on a print."""
+        for item in _books(symbol):
+            depth = self._depths.get(item)
+            if depth is not None and self._seen_depth.get(item) is not depth:
+                self._seen_depth[item] = depth
+                self.matcher.on_depth(item, dict(depth.asks), dict(depth.bids))
 
     def _send(self, event: object) -> None:
         assert self._emit is not None, "attach() the broker before submitting"
@@ -76,6 +89,7 @@ class PaperBroker:
 
     def submit(self, order: OrderRequest) -> None:
         ts = order.created_at
+        self._books_now(order.symbol)
         if order.action.is_new:
             self._new(order, ts)
             return

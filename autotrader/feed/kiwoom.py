@@ -363,7 +363,7 @@ class FrameDecoder:
         ts = self._clock(hms) if hms else self._last_ts
         handler = self.on_depth
         if handler is not None:
-            handler(Depth(str(entry["item"]), _levels(v, 41, 61), _levels(v, 51, 71), ts))
+            handler(Depth(str(entry["item"]), ts, lambda: (_levels(v, 41, 61), _levels(v, 51, 71))))
 
     def _session(self, entry: Any) -> None:
         v = entry["values"]

@@ -88,7 +88,9 @@ class Matcher:
         self.depth: dict[str, tuple[dict[int, int], dict[int, int]]] = {}  # item -> asks, bids
 
     def on_depth(self, symbol: str, asks: dict[int, int], bids: dict[int, int]) -> None:
-        """The item's latest ``0D``: shares offered and bid at each of ten prices."""
+        """The item's latest ``0D``: shares offered and bid at each of ten prices. Read
+        when an order arrives (what it takes, the queue it joins), so a caller may hand
+        over a book as late as just before an order of the item."""
         self.depth[symbol] = (asks, bids)
 
     def _book_size(self, symbol: str, side: Side, price: int, opposite: bool) -> int | None:

@@ -38,7 +38,9 @@ def test_unknown_types_are_skipped_and_counted(tmp_path: Path) -> None:
     c = h.decoder.counters
     assert c.skipped_types == {"0H": 1}
     assert h.engine.states["005930"].ticks == 1
-    assert h.broker.matcher.depth["005930"] == ({70_100: 7}, {})  # type: ignore[attr-defined]
+    # handed to the paper venue, which parses it when an order meets the item
+    depth = h.broker._depths["005930"]  # type: ignore[attr-defined]
+    assert (depth.asks, depth.bids) == (((70_100, 7),), ())
 
 
 def test_malformed_entries_are_counted_and_state_is_untouched(tmp_path: Path) -> None:

@@ -1,0 +1,90 @@
+"""The paper venue parses a ``0D`` book only when an order meets its item, and trades a
+day exactly as when it took every book as it came: the same orders, fills (sizes capped
+by the books) and positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autotrader.broker.paper import PaperBroker
+from autotrader.compile import compile_strategy
+from autotrader.engine.replay import replay
+from autotrader.feed.synth import SynthConfig, write_tape
+from autotrader.journal import Journal
+from autotrader.model import Depth
+from autotrader.rules import load_strategy_text
+
+STRATEGY = """\
+strategy: books
+symbols: [{symbols}]
+rules:
+  - name: join-bid
+    when: position.qty == 0 and open_orders == 0 and book.imbalance_5 >= 0.55
+    cooldown: 2m
+    do:
+      - buy: {{qty: 300, type: limit, price: bid}}
+  - name: lift
+    when: position.qty == 0 and open_orders == 0 and change_rate < -0.4%
+    cooldown: 5m
+    do:
+      - buy: {{qty: 200, type: limit, price: ask}}
+  - name: out
+    when: position.qty > 0 and open_orders == 0
+    do:
+      - sell: {{qty: available, type: limit, price: ask}}
+"""
+TABLES = (
+    "SELECT symbol, side, qty, price, state, filled_qty FROM orders ORDER BY id",
+    "SELECT order_id, ts, qty, price FROM fills ORDER BY id",
+    "SELECT ts, symbol, qty, avg_price FROM position_snapshots ORDER BY id",
+)
+
+
+def _run(tape: Path, db: Path, symbols: tuple[str, ...]) -> tuple[Any, ...]:
+    text = STRATEGY.format(symbols=", ".join(f'"{s}"' for s in symbols))
+    journal = Journal(db)
+    result = replay(
+        compile_strategy(load_strategy_text(text, "b.yaml")), tape, PaperBroker(), journal
+    )
+    journal.close()
+    rows = Journal(db)
+    try:
+        return (result.engine.stats, *(rows.conn.execute(q).fetchall() for q in TABLES))
+    finally:
+        rows.close()
+
+
+def test_books_read_when_needed_trade_as_books_taken_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tape = tmp_path / "books.jsonl.gz"
+    header = write_tape(tape, SynthConfig(seed=4, n_symbols=8, ticks=6_000, order_book_ratio=0.5))
+    symbols = tuple(header.symbols)
+    parsed: list[str] = []
+    read = Depth._book
+
+    def counting(self: Depth) -> Any:
+        if self._levels is None:
+            parsed.append(self.symbol)
+        return read(self)
+
+    monkeypatch.setattr(Depth, "_book", counting)
+    lazy = _run(tape, tmp_path / "lazy.db", symbols)
+    lazy_parsed = len(parsed)
+
+    as_built = PaperBroker.on_market
+
+    def eager(self: PaperBroker, event: object) -> None:  # every book to the matcher at once
+        if isinstance(event, Depth):
+            self.matcher.on_depth(event.symbol, dict(event.asks), dict(event.bids))
+        else:
+            as_built(self, event)
+
+    monkeypatch.setattr(PaperBroker, "on_market", eager)
+    parsed.clear()
+    assert _run(tape, tmp_path / "eager.db", symbols) == lazy
+    assert lazy[0]["fills"] > 0  # the day traded
+    assert lazy_parsed < len(parsed) / 2  # most books were never parsed
