@@ -572,7 +572,7 @@ async def recover_account(
     changes = [j for j in inputs.orders if not j.order.action.is_new]
     for attempt in range(2):
         snapshot = await broker.load_account()
-        fills = await broker.account.fills()
+        fills = await broker.fills()
         history: list[OrderRow] = []
         unavailable = ""
         if changes:

@@ -133,7 +133,10 @@ class KiwoomBroker:
         self.quotes = QuoteQueries(self.rest)  # ka10004 snapshots (quotes.py)
         self.programs = ProgramQueries(self.rest)  # ka90004 (program.py)
         self.gold = GoldAccount(self.rest)  # kt50020/kt50075 (gold.py)
-        self.trades_gold = False  # set by the runner: gold codes are subscribed
+        # Whether the gold account (kt50020/kt50075/kt50031) is asked with the stock one
+        # by every account query (open_orders, fills, balance): set by the runner when
+        # gold codes are subscribed, and by the first gold order submitted.
+        self.trades_gold = False
         self._fees = fees or Fees()
         self._clock = clock
         self._emit: Emit | None = None
@@ -182,6 +185,8 @@ class KiwoomBroker:
         crash_point("before-send")  # tests only: see autotrader/crashpoint.py
         crash_point(f"before-send:{order.action.value}")  # the same, for one action
         self._orders[order.order_id] = _copy(order)
+        # a gold order lives in the gold account: every account query asks it from now on
+        self.trades_gold = self.trades_gold or is_gold(order.symbol)
         self._floors[order.order_id] = self._highest_no
         # The moment the request leaves, on our clock: what the venue's order time is
         # compared with (created_at is the rule's instant, earlier for a clock rule whose
@@ -506,15 +511,34 @@ class KiwoomBroker:
 
     # -- account, reconciliation, shutdown ---------------------------------------------
 
+    async def open_orders(self) -> list[OpenOrder]:
+        """Every open order of the run's accounts: ka10075, plus kt50075 when the run
+        trades gold (gold lives in its own account, which ka10075 leaves out)."""
+        rows = await self.account.open_orders()
+        if self.trades_gold:
+            rows = [*rows, *await self.gold.open_orders(self._today())]
+        return rows
+
+    async def fills(self) -> list[FillRow]:
+        """Today's orders with fills in the run's accounts: ka10076, plus kt50031 when
+        the run trades gold."""
+        rows = await self.account.fills()
+        if self.trades_gold:
+            rows = [*rows, *await self.gold.fills(self._today())]
+        return rows
+
+    async def balance(self) -> Balance:
+        """Holdings of the run's accounts: kt00018, plus kt50020 when the run trades gold."""
+        balance = await self.account.balance()
+        if self.trades_gold:
+            balance = replace(balance, holdings=[*balance.holdings, *await self.gold.holdings()])
+        return balance
+
     async def load_account(self) -> AccountSnapshot:
         """Holdings, open orders and orderable cash, for the engine to start from what
         is true."""
-        balance = await self.account.balance()
-        open_orders = await self.account.open_orders()
-        if self.trades_gold:  # gold lives in its own account: kt50020 and kt50075
-            gold = await self.gold.holdings()
-            balance = replace(balance, holdings=[*balance.holdings, *gold])
-            open_orders = [*open_orders, *await self.gold.open_orders(self._today())]
+        balance = await self.balance()
+        open_orders = await self.open_orders()
         try:
             deposit: Deposit | None = await self.account.deposit()
         except BrokerError as exc:  # no cash figure: the risk book holds 0, buys fail closed
@@ -531,11 +555,7 @@ class KiwoomBroker:
         in_doubt = list(orders_in_doubt)
         if not in_doubt:
             return []
-        open_orders, fills = await self.account.open_orders(), await self.account.fills()
-        if any(is_gold(o.symbol) for o in in_doubt):  # gold's own account: kt50075, kt50031
-            day = self._today()
-            open_orders = [*open_orders, *await self.gold.open_orders(day)]
-            fills = [*fills, *await self.gold.fills(day)]
+        open_orders, fills = await self.open_orders(), await self.fills()
         found = candidates(open_orders, fills)
         targets = {
             o.order_id: o.broker_order_no for o in self._orders.values() if o.broker_order_no
@@ -631,8 +651,8 @@ class KiwoomBroker:
             for o in self._orders.values()
             if o.side is not None and o.broker_order_no and not o.state.is_final
         }
-        open_rows = await self.account.open_orders()
-        fill_rows = await self.account.fills()
+        open_rows = await self.open_orders()
+        fill_rows = await self.fills()
         ts = self._clock()
         still_open: set[int] = set()
         for row in open_rows:
@@ -677,7 +697,7 @@ class KiwoomBroker:
         if not symbols:
             return
         try:
-            balance = await self.account.balance()
+            balance = await self.balance()
         except BrokerError as exc:  # the next resync asks again
             log.warning("resync: kt00018 failed (%s); holdings not compared", exc)
             return
