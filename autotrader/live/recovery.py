@@ -577,7 +577,7 @@ async def recover_account(
         unavailable = ""
         if changes:
             try:
-                history = await broker.account.order_history(to_seoul(now).strftime("%Y%m%d"))
+                history = await broker.order_history(to_seoul(now).strftime("%Y%m%d"))
             except BrokerError as exc:
                 unavailable = f"{exc}"
         holdings: dict[str, int] = {}

@@ -56,6 +56,7 @@ from autotrader.broker.kiwoom.account import (
     Deposit,
     FillRow,
     OpenOrder,
+    OrderRow,
 )
 from autotrader.broker.kiwoom.credit import CreditQueries
 from autotrader.broker.kiwoom.gold import GoldAccount
@@ -527,6 +528,14 @@ class KiwoomBroker:
             rows = [*rows, *await self.gold.fills(self._today())]
         return rows
 
+    async def order_history(self, day: str) -> list[OrderRow]:
+        """Every order number of ``day`` in the run's accounts: kt00007, plus kt50031's
+        full list when the run trades gold (a gold modify's or cancel's number)."""
+        rows = await self.account.order_history(day)
+        if self.trades_gold:
+            rows = [*rows, *await self.gold.order_history(day)]
+        return rows
+
     async def balance(self) -> Balance:
         """Holdings of the run's accounts: kt00018, plus kt50020 when the run trades gold."""
         balance = await self.account.balance()
@@ -599,7 +608,7 @@ class KiwoomBroker:
     async def _day_history(self, known: set[str]) -> list[Candidate]:
         """kt00007's modify/cancel numbers; none (the other lists only) if it fails."""
         try:
-            rows = await self.account.order_history(to_seoul(self._clock()).strftime("%Y%m%d"))
+            rows = await self.order_history(self._today())
         except BrokerError as exc:
             log.warning("reconcile: the day's order history (kt00007) failed: %s", exc)
             return []
