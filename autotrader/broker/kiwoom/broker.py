@@ -10,9 +10,12 @@ doubt (they may be its own: ``reconcile`` replays them once it has matched it). 
 execution no order of ours can claim is emitted raw, and the engine journals it.
 
 After a websocket gap or a stall ``catch_up`` asks ka10075 (open orders), then ka10076
-(fills), then kt00018 (holdings): fills we missed are emitted; an order of ours no longer
-open is modified (a new number points back to it, ``orig_ord_no``) or closed (its unfilled
-rest was cancelled, by us or by the exchange); holdings that changed are passed on as
+(fills), then kt00018 (holdings), each with its gold account twin (kt50075, kt50031,
+kt50020) when the run trades gold (``open_orders``, ``fills``, ``balance``: every
+account query of the broker and of restart recovery goes through them): fills we missed
+are emitted; an order of ours no longer open is modified (a new number points back to
+it, ``orig_ord_no``) or closed (its unfilled rest was cancelled, by us or by the
+exchange); holdings that changed are passed on as
 ``BalanceUpdate``. ``resync_soon`` runs the same in the background when a fill names no
 order of ours, a modify/cancel finds nothing left, or a ``04`` disagrees.
 
