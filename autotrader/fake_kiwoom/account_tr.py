@@ -259,8 +259,9 @@ def _open_extra(ctx: RestContext, o: Order) -> Body:
 
 
 def _history(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
-    """kt00007: the account's orders of the day (the fake's book is one day), in
-    order-number order (qry_tp 1) or newest first (2); 3 open only, 4 filled only."""
+    """kt00007: the account's stock orders of the day (the fake's book is one day), in
+    order-number order (qry_tp 1) or newest first (2); 3 open only, 4 filled only. Gold
+    is the gold account's (kt50031), as in the other stock queries."""
     text(body, "ord_dt")
     order = choice(body, "qry_tp", {"1", "2", "3", "4"})
     choice(body, "stk_bond_tp", {"0", "1", "2"})
@@ -272,6 +273,7 @@ def _history(ctx: RestContext, body: Body, headers: dict[str, str]) -> Response:
         _history_row(ctx, o)
         for o in orders
         if _side_ok(o, side, sell="1")
+        and not is_gold(o.stk_cd)  # the gold account's: kt50031
         and (not stk_cd or o.stk_cd == stk_cd)
         and (order != "3" or o.remaining > 0)
         and (order != "4" or o.filled > 0)

@@ -4,8 +4,9 @@ On start in live mode, before any rule may fire, every order an earlier live run
 same strategy on the same Kiwoom domain left in a non-final state (pending, sent,
 accepted, partially filled, unknown) is resolved against the broker's answers: open
 orders (ka10075), fills (ka10076), the day's order history (kt00007) and the balance
-(kt00018). The decision is pure (``resolve``: journal rows + broker answers ->
-``RecoveryPlan``); ``apply`` journals it.
+(kt00018), with the gold account's (kt50075, kt50031, kt50020) when the run trades gold
+(``KiwoomBroker``'s account queries). The decision is pure (``resolve``: journal rows +
+broker answers -> ``RecoveryPlan``); ``apply`` journals it.
 
 * An order with a Kiwoom number (or matched to one by the reconciliation rule of
   ``broker/kiwoom/reconcile.py``, claimed numbers excluded) that is **still working** is
@@ -572,12 +573,12 @@ async def recover_account(
     changes = [j for j in inputs.orders if not j.order.action.is_new]
     for attempt in range(2):
         snapshot = await broker.load_account()
-        fills = await broker.account.fills()
+        fills = await broker.fills()
         history: list[OrderRow] = []
         unavailable = ""
         if changes:
             try:
-                history = await broker.account.order_history(to_seoul(now).strftime("%Y%m%d"))
+                history = await broker.order_history(to_seoul(now).strftime("%Y%m%d"))
             except BrokerError as exc:
                 unavailable = f"{exc}"
         holdings: dict[str, int] = {}

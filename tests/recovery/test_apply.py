@@ -107,21 +107,17 @@ def test_orders_of_other_strategies_and_dry_runs_are_left_alone(tmp_path: Path) 
     j.close()
 
 
-class _Account:
+class _Broker:
+    """Kiwoom answering every account query but the day's order history."""
+
+    async def load_account(self) -> AccountSnapshot:
+        return AccountSnapshot(Balance(0, 0, 0, 0), [open_order("0000003")])
+
     async def fills(self) -> list[FillRow]:
         return []
 
     async def order_history(self, day: str) -> list[OrderRow]:
         raise BrokerError(None, "API not supported in mock [8104]", api_id="kt00007")
-
-
-class _Broker:
-    """Kiwoom answering every account query but the day's order history."""
-
-    account = _Account()
-
-    async def load_account(self) -> AccountSnapshot:
-        return AccountSnapshot(Balance(0, 0, 0, 0), [open_order("0000003")])
 
 
 def test_without_the_order_history_a_modify_in_doubt_halts_instead_of_guessing(

@@ -10,9 +10,12 @@ doubt (they may be its own: ``reconcile`` replays them once it has matched it). 
 execution no order of ours can claim is emitted raw, and the engine journals it.
 
 After a websocket gap or a stall ``catch_up`` asks ka10075 (open orders), then ka10076
-(fills), then kt00018 (holdings): fills we missed are emitted; an order of ours no longer
-open is modified (a new number points back to it, ``orig_ord_no``) or closed (its unfilled
-rest was cancelled, by us or by the exchange); holdings that changed are passed on as
+(fills), then kt00018 (holdings), each with its gold account twin (kt50075, kt50031,
+kt50020) when the run trades gold (``open_orders``, ``fills``, ``balance``: every
+account query of the broker and of restart recovery goes through them): fills we missed
+are emitted; an order of ours no longer open is modified (a new number points back to
+it, ``orig_ord_no``) or closed (its unfilled rest was cancelled, by us or by the
+exchange); holdings that changed are passed on as
 ``BalanceUpdate``. ``resync_soon`` runs the same in the background when a fill names no
 order of ours, a modify/cancel finds nothing left, or a ``04`` disagrees.
 
@@ -56,6 +59,7 @@ from autotrader.broker.kiwoom.account import (
     Deposit,
     FillRow,
     OpenOrder,
+    OrderRow,
 )
 from autotrader.broker.kiwoom.credit import CreditQueries
 from autotrader.broker.kiwoom.gold import GoldAccount
@@ -133,7 +137,10 @@ class KiwoomBroker:
         self.quotes = QuoteQueries(self.rest)  # ka10004 snapshots (quotes.py)
         self.programs = ProgramQueries(self.rest)  # ka90004 (program.py)
         self.gold = GoldAccount(self.rest)  # kt50020/kt50075 (gold.py)
-        self.trades_gold = False  # set by the runner: gold codes are subscribed
+        # Whether the gold account (kt50020/kt50075/kt50031) is asked with the stock one
+        # by every account query (open_orders, fills, balance): set by the runner when
+        # gold codes are subscribed, and by the first gold order submitted.
+        self.trades_gold = False
         self._fees = fees or Fees()
         self._clock = clock
         self._emit: Emit | None = None
@@ -182,6 +189,8 @@ class KiwoomBroker:
         crash_point("before-send")  # tests only: see autotrader/crashpoint.py
         crash_point(f"before-send:{order.action.value}")  # the same, for one action
         self._orders[order.order_id] = _copy(order)
+        # a gold order lives in the gold account: every account query asks it from now on
+        self.trades_gold = self.trades_gold or is_gold(order.symbol)
         self._floors[order.order_id] = self._highest_no
         # The moment the request leaves, on our clock: what the venue's order time is
         # compared with (created_at is the rule's instant, earlier for a clock rule whose
@@ -506,15 +515,42 @@ class KiwoomBroker:
 
     # -- account, reconciliation, shutdown ---------------------------------------------
 
+    async def open_orders(self) -> list[OpenOrder]:
+        """Every open order of the run's accounts: ka10075, plus kt50075 when the run
+        trades gold (gold lives in its own account, which ka10075 leaves out)."""
+        rows = await self.account.open_orders()
+        if self.trades_gold:
+            rows = [*rows, *await self.gold.open_orders(self._today())]
+        return rows
+
+    async def fills(self) -> list[FillRow]:
+        """Today's orders with fills in the run's accounts: ka10076, plus kt50031 when
+        the run trades gold."""
+        rows = await self.account.fills()
+        if self.trades_gold:
+            rows = [*rows, *await self.gold.fills(self._today())]
+        return rows
+
+    async def order_history(self, day: str) -> list[OrderRow]:
+        """Every order number of ``day`` in the run's accounts: kt00007, plus kt50031's
+        full list when the run trades gold (a gold modify's or cancel's number)."""
+        rows = await self.account.order_history(day)
+        if self.trades_gold:
+            rows = [*rows, *await self.gold.order_history(day)]
+        return rows
+
+    async def balance(self) -> Balance:
+        """Holdings of the run's accounts: kt00018, plus kt50020 when the run trades gold."""
+        balance = await self.account.balance()
+        if self.trades_gold:
+            balance = replace(balance, holdings=[*balance.holdings, *await self.gold.holdings()])
+        return balance
+
     async def load_account(self) -> AccountSnapshot:
         """Holdings, open orders and orderable cash, for the engine to start from what
         is true."""
-        balance = await self.account.balance()
-        open_orders = await self.account.open_orders()
-        if self.trades_gold:  # gold lives in its own account: kt50020 and kt50075
-            gold = await self.gold.holdings()
-            balance = replace(balance, holdings=[*balance.holdings, *gold])
-            open_orders = [*open_orders, *await self.gold.open_orders(self._today())]
+        balance = await self.balance()
+        open_orders = await self.open_orders()
         try:
             deposit: Deposit | None = await self.account.deposit()
         except BrokerError as exc:  # no cash figure: the risk book holds 0, buys fail closed
@@ -531,11 +567,7 @@ class KiwoomBroker:
         in_doubt = list(orders_in_doubt)
         if not in_doubt:
             return []
-        open_orders, fills = await self.account.open_orders(), await self.account.fills()
-        if any(is_gold(o.symbol) for o in in_doubt):  # gold's own account: kt50075, kt50031
-            day = self._today()
-            open_orders = [*open_orders, *await self.gold.open_orders(day)]
-            fills = [*fills, *await self.gold.fills(day)]
+        open_orders, fills = await self.open_orders(), await self.fills()
         found = candidates(open_orders, fills)
         targets = {
             o.order_id: o.broker_order_no for o in self._orders.values() if o.broker_order_no
@@ -579,7 +611,7 @@ class KiwoomBroker:
     async def _day_history(self, known: set[str]) -> list[Candidate]:
         """kt00007's modify/cancel numbers; none (the other lists only) if it fails."""
         try:
-            rows = await self.account.order_history(to_seoul(self._clock()).strftime("%Y%m%d"))
+            rows = await self.order_history(self._today())
         except BrokerError as exc:
             log.warning("reconcile: the day's order history (kt00007) failed: %s", exc)
             return []
@@ -631,8 +663,8 @@ class KiwoomBroker:
             for o in self._orders.values()
             if o.side is not None and o.broker_order_no and not o.state.is_final
         }
-        open_rows = await self.account.open_orders()
-        fill_rows = await self.account.fills()
+        open_rows = await self.open_orders()
+        fill_rows = await self.fills()
         ts = self._clock()
         still_open: set[int] = set()
         for row in open_rows:
@@ -677,7 +709,7 @@ class KiwoomBroker:
         if not symbols:
             return
         try:
-            balance = await self.account.balance()
+            balance = await self.balance()
         except BrokerError as exc:  # the next resync asks again
             log.warning("resync: kt00018 failed (%s); holdings not compared", exc)
             return

@@ -5,9 +5,10 @@ Gold order bodies differ from stock ones: no ``dmst_stex_tp``, no ``cond_uv``, `
 ``00``/``10``/``20`` (limit, IOC, FOK; always priced); a modify sends ``mdfy_qty`` and
 ``mdfy_uv``, a cancel ``cncl_qty`` (``'0'`` = the whole remainder), as the stock TRs
 spell them (docs/gold-spot.md has the guide's OCR corrections). Gold holdings, open
-orders and fills live in the gold account, outside kt00018/ka10075/ka10076: ``GoldAccount``
-reads them (kt50020, kt50075, kt50031) so a live run starts from what is true in gold and
-resolves a gold order in doubt like a stock one.
+orders and fills live in the gold account, outside kt00018/ka10075/ka10076/kt00007:
+``GoldAccount`` reads them (kt50020, kt50075, kt50031), and ``KiwoomBroker``'s account
+queries add them to the stock account's whenever the run trades gold, so start-up, the
+resync after a gap, reconciliation and restart recovery all see gold like stocks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autotrader.broker.kiwoom import fields
-from autotrader.broker.kiwoom.account import FillRow, Holding, OpenOrder, side_from_text
+from autotrader.broker.kiwoom.account import (
+    FillRow,
+    Holding,
+    OpenOrder,
+    OrderRow,
+    parse_order_history,
+    side_from_text,
+)
 from autotrader.broker.kiwoom.rest import KiwoomRest
 from autotrader.errors import BadRequestError
 from autotrader.model import OrderAction, OrderRequest, OrderType
@@ -118,7 +126,7 @@ def parse_gold_open_orders(rows: Iterable[Mapping[str, Any]]) -> list[OpenOrder]
                 filled_qty=fields.int_or(row.get("cntr_qty")),
                 fill_price=fields.price(row.get("cntr_uv")),
                 original_order_no=fields.text(row.get("orig_ord_no")),
-                order_type="0",
+                order_type="",  # the row names the type (지정가...), no trde_tp code: unknown
                 time="",
                 exchange="KRX",
             )
@@ -148,13 +156,14 @@ def parse_gold_fills(rows: Iterable[Mapping[str, Any]]) -> list[FillRow]:
                 tax=0,
                 status=fields.text(row.get("acpt_tp")),
                 time=fields.hhmmss(row.get("ord_tm")),
+                original_order_no=fields.text(row.get("ori_ord") or row.get("orig_ord_no")),
             )
         )
     return out
 
 
 class GoldAccount:
-    """The gold account's holdings and open orders."""
+    """The gold account's holdings, open orders, orders with fills and day history."""
 
     def __init__(self, rest: KiwoomRest) -> None:
         self.rest = rest
@@ -172,3 +181,11 @@ class GoldAccount:
         body = {"ord_dt": day, "qry_tp": "4", "stk_bond_tp": "0", "sell_tp": "0"}
         body |= {"stk_cd": "", "fr_ord_no": "", "dmst_stex_tp": "%"}
         return parse_gold_fills(await self.rest.call_all("kt50031", body, "acnt_ord_cntr_prps_dtl"))
+
+    async def order_history(self, day: str) -> list[OrderRow]:
+        """kt50031 in order-number order (``qry_tp`` 1): every gold order number of the
+        day, modifies and cancels included (kt00007 lists stocks), with kt00007's fields."""
+        body = {"ord_dt": day, "qry_tp": "1", "stk_bond_tp": "0", "sell_tp": "0"}
+        body |= {"stk_cd": "", "fr_ord_no": "", "dmst_stex_tp": "%"}
+        rows = await self.rest.call_all("kt50031", body, "acnt_ord_cntr_prps_dtl")
+        return parse_order_history(rows)
