@@ -2,8 +2,10 @@
 
 Read from the source with ``ast`` (nothing is imported). A stage is a folder of
 ``autotrader`` (``broker.kiwoom`` counts as its own); ``ALLOWED`` says which stages each
-may import at run time. Imports under ``if TYPE_CHECKING:`` only name types; the few
-that point upstream are listed in ``TYPE_ONLY`` and nothing else may join them. The
+may import at run time, and imports under ``if TYPE_CHECKING:`` are held to the same
+contract: a stage that reads the engine's state (the feed writes it, compiled rules and
+the risk guard read it) names what it reads as a protocol of its own
+(``feed.kiwoom.TradeTarget``, ``risk.view.SymbolView``) instead of importing upward. The
 README's design section draws the same picture.
 """
 
@@ -68,11 +70,6 @@ ALLOWED: dict[str, set[str]] = {
     },
 }
 ENTRY_POINTS = {"autotrader", "__main__", "config", "settings"}  # and every cli*: they wire stages
-TYPE_ONLY = {  # upstream names used in annotations only: the engine's per-symbol state
-    ("compile", "engine"),
-    ("feed", "engine"),
-    ("risk", "engine"),
-}
 
 
 def module_name(path: Path) -> str:
@@ -141,11 +138,9 @@ def forbidden(g: dict[str, list[tuple[str, bool, int]]]) -> list[str]:
                 f"{module}: stage {src!r} is not in the import contract (tests/test_imports.py)"
             )
             continue
-        for target, typing_only, line in targets:
+        for target, _, line in targets:
             dst = stage(target)
             if dst == src or dst in ALLOWED[src]:
-                continue
-            if typing_only and (src, dst) in TYPE_ONLY:
                 continue
             found.append(f"{module}:{line} imports {target} ({src} may not import {dst})")
     return found

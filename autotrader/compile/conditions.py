@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autotrader.clock import seconds_of_day
 from autotrader.feed import fields, orderbook, program
@@ -22,11 +22,11 @@ from autotrader.rules.expr import Between, Binary, Bool, Call, Name, Node, Num, 
 from autotrader.rules.names import EVENT_NAMES, NameInfo
 from autotrader.rules.typecheck import check_condition, check_number
 
-if TYPE_CHECKING:
-    from autotrader.engine.state import SymbolState
-
-Condition = Callable[["SymbolState"], bool]
-Value = Callable[["SymbolState"], float]
+# What compiled code reads: the engine's ``SymbolState`` (its slots, by the names in
+# FRAGMENTS). Compile stands below the engine, so it names no engine type.
+State = Any
+Condition = Callable[[State], bool]
+Value = Callable[[State], float]
 RollKey = tuple[str, tuple[tuple[float | int, str], ...]]
 Slots = Mapping[RollKey, int]
 DAY_VWAP: RollKey = ("vwap", ())

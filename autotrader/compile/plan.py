@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from autotrader.compile.conditions import (
     ENTRY_NAMES,
     Condition,
     RollKey,
+    State,
     Value,
     build_function,
     compile_condition,
@@ -37,16 +37,13 @@ from autotrader.rules.remainder import Remainder
 from autotrader.rules.schema import StrategySpec
 from autotrader.rules.triggers import OnSpec
 
-if TYPE_CHECKING:
-    from autotrader.engine.state import SymbolState
-
 # The key, in a plan's per-symbol tables, of what a stock admitted by the universe's
 # condition searches gets: the rules written without 'symbols' (not a stock code).
 UNIVERSE = "*"
 
 # evaluate(state, now, blocked_until, fire): calls fire(i) for each rule i that fires, and
 # fire(~i) for a rule whose condition holds while its controls hold it back (once a window).
-Evaluator = Callable[["SymbolState", float, list[float], Callable[[int], None]], None]
+Evaluator = Callable[[State, float, list[float], Callable[[int], None]], None]
 
 
 @dataclass(frozen=True, slots=True)

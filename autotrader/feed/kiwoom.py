@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -40,10 +40,10 @@ from autotrader.model import (
     SessionChange,
     ViEvent,
 )
+from autotrader.model.quotes import PriceLimits
 from autotrader.safetext import escape
 
 if TYPE_CHECKING:
-    from autotrader.engine.state import MarketState, SymbolState
     from autotrader.feed.fastline import Line
 
 # 1h fields (see NOTES.md: 9068 is the VI kind, 1224 "000000" while triggered)
@@ -77,15 +77,28 @@ class Unusable(ValueError):
     """An entry the decoder refuses; the message names the type, item and field."""
 
 
+class TradeTarget(Protocol):
+    """Where a trade tick is written (the engine's ``SymbolState``): the feed stands below
+    the engine, so it names what it writes, not the engine's type."""
+
+    price: int
+    values: Tick
+    ts: float
+    ticks: int
+    depth: dict[str, Any]  # the latest 0D values, as decoded
+    program: dict[str, Any]  # the latest 0w values
+    limits: PriceLimits | None  # today's 0g limits
+
+
 class FrameDecoder:
     """Routes the entries of decoded frames to the engine's callbacks."""
 
     def __init__(
         self,
-        states: Mapping[str, SymbolState],
-        market: MarketState,
+        states: Mapping[str, TradeTarget],
+        market: object,
         day_start: float,
-        on_trade: Callable[[SymbolState], None],
+        on_trade: Callable[[Any], None],  # given the state it was written into
         on_vi: Callable[[ViEvent], None],
         on_session: Callable[[SessionChange], None],
         set_time: Callable[[float], None],

@@ -12,16 +12,14 @@ from __future__ import annotations
 import enum
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from autotrader.market.fees import Fees
 from autotrader.model import Fill, OrderRequest, Side
 from autotrader.risk.credit import CreditLoans
+from autotrader.risk.view import SymbolView
 
 ANSWERS = "answers"  # tag: the event an order answers (a protective stop: its entry fill)
 
-if TYPE_CHECKING:
-    from autotrader.engine.state import SymbolState
 
 RATE_WINDOW = 60.0  # seconds: the order-rate limits are per minute
 
@@ -53,7 +51,7 @@ class RiskBook:
     level_reason: str = ""
     open_orders: int = 0  # working new orders, every symbol: written by the ledger
     realized: int = 0  # today's realized P&L after fees and tax
-    held: dict[str, SymbolState] = field(default_factory=dict)  # symbols with a position
+    held: dict[str, SymbolView] = field(default_factory=dict)  # symbols with a position
     sent_times: deque[float] = field(default_factory=deque)  # approvals, last minute
     sent_by_symbol: dict[str, deque[float]] = field(default_factory=dict)
     last_sent: dict[tuple[str, str, str, int, int, str], float] = field(default_factory=dict)
@@ -108,7 +106,7 @@ class RiskBook:
         key = (order.rule, order.symbol, side.value, order.qty, order.price)
         self.last_sent[(*key, order.tags.get(ANSWERS, ""))] = now
 
-    def filled(self, fill: Fill, st: SymbolState | None) -> None:
+    def filled(self, fill: Fill, st: SymbolView | None) -> None:
         """Move cash by a fill (the ledger releases the reserve it used)."""
         value = fill.qty * fill.price
         if fill.side is Side.BUY:
@@ -118,7 +116,7 @@ class RiskBook:
         if st is not None:
             self.track(st)
 
-    def track(self, st: SymbolState) -> None:
+    def track(self, st: SymbolView) -> None:
         """Re-mark one symbol after its position changed (a fill, the account loaded).
 
         Between position changes the engine moves ``held_value`` tick by tick by the

@@ -24,16 +24,14 @@ import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from autotrader.market.grid import limits, on_grid
 from autotrader.market.phases import Venue, describe, phase_for, refusal, venue_of
 from autotrader.model import Loan, OrderAction, OrderRequest, Side
 from autotrader.risk.book import ANSWERS, RiskBook
 from autotrader.risk.credit import CreditLoans, korea_day
-
-if TYPE_CHECKING:
-    from autotrader.engine.state import SymbolState
+from autotrader.risk.view import SymbolView
 
 LOANS = frozenset(Loan)
 
@@ -71,7 +69,7 @@ class CheckInput:
     """What a check may look at."""
 
     order: OrderRequest
-    state: SymbolState
+    state: SymbolView
     limits: RiskLimits
     pending_buy_qty: int  # shares in working buy orders for this symbol
     pending_sell_qty: int
@@ -83,7 +81,7 @@ Seen = dict[str, Any]
 Check = Callable[[CheckInput, Seen], str | None]
 
 
-def reference_price(order: OrderRequest, state: SymbolState) -> int:
+def reference_price(order: OrderRequest, state: SymbolView) -> int:
     """The price an order's value is judged at: its limit, else the side's best quote."""
     if order.price:
         return order.price
@@ -92,7 +90,7 @@ def reference_price(order: OrderRequest, state: SymbolState) -> int:
     return state.bid or state.price
 
 
-def base_price(state: SymbolState) -> int:
+def base_price(state: SymbolView) -> int:
     """The day's base (previous close) price, or 0 when unknown."""
     return state.base_price
 
@@ -392,7 +390,7 @@ def tick_grid(x: CheckInput, seen: Seen) -> str | None:
 
 
 def daily_price_limit(x: CheckInput, seen: Seen) -> str | None:
-    """Within today's limits: the exchange's own (``SymbolState.limits``, from the feed)
+    """Within today's limits: the exchange's own (``SymbolView.limits``, from the feed)
     when they arrived, else +-30% of the base price estimated from the last tick."""
     if not x.order.order_type.needs_price or is_cancel(x.order):
         return None
