@@ -56,10 +56,10 @@ import orjson
 
 from autotrader.feed.tape import TAPE_VERSION, TapeHeader, TapeWriter
 from autotrader.market.calendar import KrxCalendar
-from autotrader.market.gold import GOLD_PRODUCTS, GOLD_TICK, is_gold
-from autotrader.market.grid import limits, round_price, shift_price
+from autotrader.market.gold import GOLD_PRODUCTS, is_gold
+from autotrader.market.grid import limits, round_price, shift_price, tick_down, tick_up
 from autotrader.market.screen import Screen, day_values
-from autotrader.market.ticks import round_to_tick, tick_size
+from autotrader.market.ticks import round_to_tick
 
 _OPEN_S = 9 * 3600  # 09:00:00
 _CONT_END = 22_800  # 15:20:00, seconds after the open: continuous trading stops
@@ -265,16 +265,6 @@ def _make_symbols(cfg: SynthConfig) -> list[_Symbol]:
     return out
 
 
-def _tick_above(code: str, p: int) -> int:
-    """The step from ``p`` to the next price up on ``code``'s grid."""
-    return GOLD_TICK if is_gold(code) else tick_size(p)
-
-
-def _tick_below(code: str, p: int) -> int:
-    """The step from ``p`` to the next price down on ``code``'s grid."""
-    return GOLD_TICK if is_gold(code) else tick_size(p - 1)
-
-
 def tape_header(cfg: SynthConfig) -> TapeHeader:
     """The header ``write_tape`` puts on line 1 for ``cfg``."""
     d = datetime.datetime.strptime(cfg.date, "%Y%m%d").date()  # noqa: DTZ007 - a bare date
@@ -336,7 +326,7 @@ class _Day:
             gap = max(-0.03, min(0.03, rng.gauss(0.0, 0.008)))
             trend = max(-0.04, min(0.04, rng.gauss(0.0, 0.012)))
             daily_sd = rng.uniform(0.012, 0.025)
-            s.sd = max(daily_sd / math.sqrt(expected), 0.3 * _tick_above(s.code, s.base) / s.base)
+            s.sd = max(daily_sd / math.sqrt(expected), 0.3 * tick_up(s.code, s.base) / s.base)
             s.pull = min(0.2, max(0.002, 2.0 / expected))
             s.open = self._clamp_limits(s, round_price(s.code, int(s.base * (1 + gap)), "nearest"))
             s.x = math.log(s.open / s.base)
@@ -414,11 +404,11 @@ class _Day:
         elif p < s.low:
             s.low, s.low_t = p, hms
         if buyer:
-            ask, bid = p, p - _tick_below(s.code, p)
+            ask, bid = p, p - tick_down(s.code, p)
             s.buy_vol += vol
             s.buy_n += 1
         else:
-            ask, bid = p + _tick_above(s.code, p), p
+            ask, bid = p + tick_up(s.code, p), p
             s.sell_vol += vol
             s.sell_n += 1
         s.last = p
@@ -492,8 +482,8 @@ class _Day:
         """Ten levels a side around the trade, one tick apart; depth grows away from the
         touch, and each side's size is drawn so the imbalance wanders."""
         base, rng = s.base, self.book_rng
-        ask = p if buyer else p + _tick_above(s.code, p)
-        bid = p - _tick_below(s.code, p) if buyer else p
+        ask = p if buyer else p + tick_up(s.code, p)
+        bid = p - tick_down(s.code, p) if buyer else p
         ask_f, bid_f = rng.uniform(0.3, 3.0), rng.uniform(0.3, 3.0)
         values: dict[str, str] = {"21": self.times[t]}
         total_ask = total_bid = 0
@@ -509,8 +499,8 @@ class _Day:
             values[str(91 + n)] = "0"
             total_ask += qa if a <= s.upper else 0
             total_bid += qb if b >= s.lower else 0
-            a += _tick_above(s.code, a)
-            b -= _tick_below(s.code, b) if b > 1 else 0
+            a += tick_up(s.code, a)
+            b -= tick_down(s.code, b) if b > 1 else 0
         values |= {"121": str(total_ask), "122": "0", "125": str(total_bid), "126": "0"}
         values |= {"23": "0", "24": "0", "128": _plus(total_bid - total_ask)}
         values["129"] = f"{total_bid * 100 / max(1, total_ask):.2f}"
@@ -678,7 +668,7 @@ class _Venue:
             "10": _signed(p, s.base),
             "11": _plus(diff),
             "12": _pct(diff * 100 / s.base),
-            "27": _signed(p + _tick_above(s.code, p), s.base),
+            "27": _signed(p + tick_up(s.code, p), s.base),
             "28": _signed(p, s.base),
             "15": f"-{vol}",
             "13": str(vol),

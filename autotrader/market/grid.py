@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from autotrader.market.gold import GOLD_TICK, gold_limits, gold_on_grid, is_gold
-from autotrader.market.ticks import daily_limits, is_on_grid, round_to_tick, shift_ticks
+from autotrader.market.ticks import daily_limits, is_on_grid, round_to_tick, shift_ticks, tick_size
 
 
 def on_grid(symbol: str, price: int) -> bool:
@@ -38,3 +38,13 @@ def shift_price(symbol: str, price: int, n: int) -> int:
 def limits(symbol: str, base: int) -> tuple[int, int]:
     """(lower, upper) daily limits around ``base``."""
     return gold_limits(base) if is_gold(symbol) else daily_limits(base)
+
+
+def tick_up(symbol: str, price: int) -> int:
+    """The step from ``price`` to the next price up on ``symbol``'s grid."""
+    return GOLD_TICK if is_gold(symbol) else tick_size(price)
+
+
+def tick_down(symbol: str, price: int) -> int:
+    """The step from ``price`` to the next price down on ``symbol``'s grid."""
+    return GOLD_TICK if is_gold(symbol) else tick_size(price - 1)
