@@ -171,9 +171,9 @@ def run(
     except AutotraderError as exc:
         raise _fail(exc) from None
     c = result.counters
-    for note in idle_warnings(result.silent, result.empty_universe, strategy):
-        from rich.markup import escape as markup_escape
+    from rich.markup import escape as markup_escape
 
+    for note in idle_warnings(result.silent, result.empty_universe, strategy):
         err.print(
             "[yellow]warning:[/] " + markup_escape(note),
             markup=True,
@@ -401,7 +401,8 @@ def tape_synth(
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     symbols: Annotated[int, typer.Option(help="number of symbols")] = 12,
     code: Annotated[
-        list[str] | None, typer.Option(help="a stock code to trade (repeat; instead of --symbols)")
+        list[str] | None,
+        typer.Option(help="a stock or gold code to trade (repeat; instead of --symbols)"),
     ] = None,
     strategy: Annotated[
         Path | None, typer.Option(help="trade the symbols of this strategy file")
