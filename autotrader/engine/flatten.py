@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from autotrader.engine.ledger import TAG, Ledger
 from autotrader.engine.noop import hms, offered_by
-from autotrader.engine.orders import change_whole, exchange_of, resolve_price, snapshot
+from autotrader.engine.orders import change_whole, new_order, order_prices, snapshot
 from autotrader.model import OrderAction, OrderRequest, Side
 from autotrader.risk.checks import LEDGER_SIZED
 
@@ -234,30 +234,15 @@ class Flattener:
         action = flat.action
         spec = action.spec.flatten
         assert spec is not None
-        order_type = spec.order_type
-        price = condition = 0
-        if order_type.needs_price:
-            price = resolve_price(action.price, Side.SELL, st)
-            if price <= 0:
-                return None
-        if order_type.needs_condition_price:
-            condition = resolve_price(action.condition_price, Side.SELL, st)
-            if condition <= 0:
-                return None
-        return OrderRequest(
-            order_id=self.journal.next_order_id(),
-            action=OrderAction.SELL,
-            symbol=st.symbol,
-            qty=qty,
-            order_type=order_type,
-            price=price,
-            condition_price=condition,
-            exchange=exchange_of(st.symbol),
-            rule=flat.rule,
-            strategy=self.strategy,
-            created_at=now,
-            tags={TAG: action.tag, LEDGER_SIZED: "flatten"},  # not a duplicate of its parts
-        )
+        prices = order_prices(action, spec.order_type, Side.SELL, st)
+        if prices is None:
+            return None
+        tags = {TAG: action.tag, LEDGER_SIZED: "flatten"}  # not a duplicate of its parts
+        return new_order(
+            OrderAction.SELL, st, qty, spec.order_type, prices,
+            order_id=self.journal.next_order_id(), rule=flat.rule, strategy=self.strategy,
+            now=now, tags=tags,
+        )  # fmt: skip
 
 
 def _cancel_in_flight(ledger: Ledger, order_id: int) -> bool:

@@ -82,35 +82,68 @@ def build_order(
     kind = action.spec.action
     side = kind.side or Side.BUY
     order_type = spec.order_type
-    price = resolve_price(action.price, side, st) if order_type.needs_price else 0
-    if order_type.needs_price and price <= 0:
+    prices = order_prices(action, order_type, side, st)
+    if prices is None:
         return None
-    condition_price = 0
-    if order_type.needs_condition_price:
-        condition_price = resolve_price(action.condition_price, side, st)
-        if condition_price <= 0:
-            return None
-    qty = resolve_qty(spec.qty, spec.amount, side, price, st, pending_sell)
+    qty = resolve_qty(spec.qty, spec.amount, side, prices[0], st, pending_sell)
     if qty <= 0:
         return None
-    order = OrderRequest(
-        order_id=order_id,
-        action=kind,
-        symbol=st.symbol,
-        qty=qty,
-        order_type=order_type,
-        price=price,
-        condition_price=condition_price,
-        exchange=exchange_of(st.symbol),
-        rule=rule,
-        strategy=strategy,
-        created_at=now,
-        tags={TAG: action.tag},
-    )
+    order = new_order(
+        kind, st, qty, order_type, prices, order_id=order_id, rule=rule, strategy=strategy,
+        now=now, tags={TAG: action.tag},
+    )  # fmt: skip
     if isinstance(spec, CreditSellSpec):
         order.loan_type = Loan(spec.loan).value
         order.loan_date = spec.loan_date or ""
     return order
+
+
+def order_prices(
+    action: CompiledAction, order_type: OrderType, side: Side, st: SymbolState
+) -> tuple[int, int] | None:
+    """(price, condition price) of an order of ``order_type`` the action asks for now, 0
+    where the type takes none; None when one it needs resolves to nothing."""
+    price = condition = 0
+    if order_type.needs_price:
+        price = resolve_price(action.price, side, st)
+        if price <= 0:
+            return None
+    if order_type.needs_condition_price:
+        condition = resolve_price(action.condition_price, side, st)
+        if condition <= 0:
+            return None
+    return price, condition
+
+
+def new_order(
+    action: OrderAction,
+    st: SymbolState,
+    qty: int,
+    order_type: OrderType,
+    prices: tuple[int, int],
+    *,
+    order_id: int,
+    rule: str,
+    strategy: str,
+    now: float,
+    tags: dict[str, str],
+) -> OrderRequest:
+    """A new order in ``st``'s symbol on its exchange: what rules, a flatten and the
+    protection send. ``prices``: (price, condition price), 0 where the type takes none."""
+    return OrderRequest(
+        order_id=order_id,
+        action=action,
+        symbol=st.symbol,
+        qty=qty,
+        order_type=order_type,
+        price=prices[0],
+        condition_price=prices[1],
+        exchange=exchange_of(st.symbol),
+        rule=rule,
+        strategy=strategy,
+        created_at=now,
+        tags=tags,
+    )
 
 
 def build_change(

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 from autotrader.compile.plan import CompiledPrice, CompiledRule
 from autotrader.engine.ledger import CANCELS, TAG, Ledger
-from autotrader.engine.orders import exchange_of, resolve_price
+from autotrader.engine.orders import new_order, resolve_price
 from autotrader.engine.state import SymbolState
 from autotrader.journal.writer import Journal
 from autotrader.market.ticks import round_to_tick, shift_ticks
@@ -420,20 +420,11 @@ class Protector:
         leg: str,
         condition: int,
     ) -> OrderRequest:
-        return OrderRequest(
-            order_id=self.journal.next_order_id(),
-            action=OrderAction.SELL,
-            symbol=st.symbol,
-            qty=qty,
-            order_type=order_type,
-            price=price,
-            condition_price=condition,
-            exchange=exchange_of(st.symbol),
-            rule=guard.rule,
-            strategy=self.strategy,
-            created_at=st.market.now,
-            tags={TAG: PROTECT, PROTECT: leg},
-        )
+        return new_order(
+            OrderAction.SELL, st, qty, order_type, (price, condition),
+            order_id=self.journal.next_order_id(), rule=guard.rule, strategy=self.strategy,
+            now=st.market.now, tags={TAG: PROTECT, PROTECT: leg},
+        )  # fmt: skip
 
     def _cancel(self, guard: Guard, st: SymbolState, target: OrderRequest, why: str) -> None:
         request = OrderRequest(
