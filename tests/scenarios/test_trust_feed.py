@@ -87,3 +87,12 @@ def test_tape_synth_makes_a_day_of_a_strategys_stocks_on_a_given_session(
     assert gold.exit_code == 0 and open_tape(day)[0].symbols == ("M04020000",)
     bad = CliRunner().invoke(app, ["tape", "synth", str(day), "--code", "5930"])
     assert bad.exit_code != 0 and "6-character KRX codes" in bad.output
+    dashes = CliRunner().invoke(app, ["tape", "synth", str(day), "--date", "2026-12-04\x1b[2J"])
+    assert dashes.exit_code != 0 and "--date must be YYYYMMDD" in dashes.output
+    assert "\x1b" not in dashes.output  # the terminal escape is shown escaped, not run
+    (tmp_path / "broken.yaml").write_text("strategy: [unclosed\n")
+    broken = CliRunner().invoke(
+        app, ["tape", "synth", str(day), "--strategy", str(tmp_path / "broken.yaml")]
+    )
+    assert broken.exit_code != 0 and "broken.yaml" in broken.output
+    assert "Traceback" not in broken.output
