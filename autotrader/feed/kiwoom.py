@@ -444,11 +444,17 @@ def _code(value: Any) -> str:
 
 
 def _levels(v: Any, price_fid: int, size_fid: int) -> tuple[tuple[int, int], ...]:
-    """The ten (price, size) levels of one side of a 0D; empty levels are dropped."""
+    """The ten (price, size) levels of one side of a 0D. Empty levels are dropped, and so
+    is a level whose price or size cannot be read: the book is read late (``Depth``), by
+    the paper venue as an order arrives, where a garbled frame must not stop the order,
+    and the ``book.*`` readers take the same frame defensively (feed/orderbook.py)."""
     out = []
     for i in range(10):
-        price = abs(int(v.get(str(price_fid + i)) or 0))
-        size = abs(int(v.get(str(size_fid + i)) or 0))
-        if price:
+        try:
+            price = abs(int(v.get(str(price_fid + i)) or 0))
+            size = abs(int(v.get(str(size_fid + i)) or 0))
+        except (ValueError, TypeError):
+            continue
+        if 0 < price <= MAX_PRICE:
             out.append((price, size))
     return tuple(out)

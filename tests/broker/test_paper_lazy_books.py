@@ -16,6 +16,8 @@ from autotrader.feed.synth import SynthConfig, write_tape
 from autotrader.journal import Journal
 from autotrader.model import Depth
 from autotrader.rules import load_strategy_text
+from tests.frames import real, trade
+from tests.harness import Harness
 
 STRATEGY = """\
 strategy: books
@@ -88,3 +90,32 @@ def test_books_read_when_needed_trade_as_books_taken_at_once(
     assert _run(tape, tmp_path / "eager.db", symbols) == lazy
     assert lazy[0]["fills"] > 0  # the day traded
     assert lazy_parsed < len(parsed) / 2  # most books were never parsed
+
+
+BUY_ONCE = """
+strategy: t
+symbols: ["005930"]
+rules:
+  - name: lift
+    when: position.qty == 0 and open_orders == 0
+    once_per_symbol: true
+    do:
+      - buy: {qty: 5, type: limit, price: ask}
+"""
+
+
+def test_a_garbled_book_read_as_an_order_arrives_does_not_stop_it(tmp_path: Path) -> None:
+    """The book is read late, inside the order's placement: a garbled level is dropped
+    (the readable one still caps the fill), and the order goes on as the file says."""
+    h = Harness(BUY_ONCE, tmp_path)
+    book = {
+        "type": "0D",
+        "item": "005930",
+        "values": {"41": "+70100", "61": "3", "42": "+7O200", "62": "9", "43": "+70300"},
+    }
+    book["values"]["63"] = "٣" * 5000  # not a size int() can read
+    h.feed([real(book), real(trade("005930", "090001", 70_100, ask=70_100, bid=70_000))])
+    orders = h.rows("SELECT side, qty, price, filled_qty FROM orders")
+    assert orders == [("buy", 5, 70_100, 3)]  # the book shows 3 at 70,100: 3 fill now
+    assert h.rows("SELECT source, detail FROM errors") == []  # nothing raised, no rule held
+    assert h.engine.stats["fills"] == 1
