@@ -89,7 +89,6 @@ class PaperBroker:
 
     def submit(self, order: OrderRequest) -> None:
         ts = order.created_at
-        self._books_now(order.symbol)
         if order.action.is_new:
             self._new(order, ts)
             return
@@ -125,6 +124,7 @@ class PaperBroker:
             limit=order.price,
             condition=order.condition_price,
         )
+        self._books_now(order.symbol)  # the books this arrival may take from
         if order.symbol.endswith("_AL"):  # SOR: the better book of the venues taking it
             books = {item: self._quote(item) for item in _books(order.symbol)}
             quote = arrival_quote(order.symbol, working.side, working.order_type, ts, books)
