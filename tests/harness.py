@@ -12,7 +12,7 @@ from autotrader.broker.paper import PaperBroker
 from autotrader.clock import day_start
 from autotrader.compile import compile_strategy
 from autotrader.engine import Engine
-from autotrader.engine.replay import make_decoder
+from autotrader.engine.replay import make_decoder, replay
 from autotrader.feed.kiwoom import FrameDecoder
 from autotrader.journal import Journal
 from autotrader.model import OrderRequest
@@ -73,3 +73,19 @@ class Harness:
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return list(self.journal.conn.execute(sql, params).fetchall())
+
+
+def replay_rows(
+    text: str, tape: Path, db: Path, queries: Iterable[str]
+) -> tuple[Any, tuple[list[Any], ...]]:
+    """Replay strategy ``text`` over ``tape`` with the paper broker into journal ``db``;
+    the run's result, and the rows of each query read back from the closed journal."""
+    plan = compile_strategy(load_strategy_text(text, db.stem))
+    journal = Journal(db)
+    result = replay(plan, tape, PaperBroker(), journal)
+    journal.close()
+    rows = Journal(db)
+    try:
+        return result, tuple(rows.conn.execute(q).fetchall() for q in queries)
+    finally:
+        rows.close()

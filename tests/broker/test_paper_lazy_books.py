@@ -10,14 +10,10 @@ from typing import Any
 import pytest
 
 from autotrader.broker.paper import PaperBroker
-from autotrader.compile import compile_strategy
-from autotrader.engine.replay import replay
 from autotrader.feed.synth import SynthConfig, write_tape
-from autotrader.journal import Journal
 from autotrader.model import Depth
-from autotrader.rules import load_strategy_text
 from tests.frames import real, trade
-from tests.harness import Harness
+from tests.harness import Harness, replay_rows
 
 STRATEGY = """\
 strategy: books
@@ -47,16 +43,8 @@ TABLES = (
 
 def _run(tape: Path, db: Path, symbols: tuple[str, ...]) -> tuple[Any, ...]:
     text = STRATEGY.format(symbols=", ".join(f'"{s}"' for s in symbols))
-    journal = Journal(db)
-    result = replay(
-        compile_strategy(load_strategy_text(text, "b.yaml")), tape, PaperBroker(), journal
-    )
-    journal.close()
-    rows = Journal(db)
-    try:
-        return (result.engine.stats, *(rows.conn.execute(q).fetchall() for q in TABLES))
-    finally:
-        rows.close()
+    result, rows = replay_rows(text, tape, db, TABLES)
+    return (result.engine.stats, *rows)
 
 
 def test_books_read_when_needed_trade_as_books_taken_at_once(

@@ -10,13 +10,9 @@ from typing import Any
 
 import pytest
 
-from autotrader.broker.paper import PaperBroker
-from autotrader.compile import compile_strategy
 from autotrader.engine import Engine
-from autotrader.engine.replay import replay
 from autotrader.feed.synth import SynthConfig, write_tape
-from autotrader.journal import Journal
-from autotrader.rules import load_strategy_text
+from tests.harness import replay_rows
 
 STRATEGY = """\
 strategy: clock
@@ -56,16 +52,8 @@ TABLES = (
 
 def _run(tape: Path, db: Path, symbols: tuple[str, ...]) -> tuple[Any, ...]:
     text = STRATEGY.format(symbols=", ".join(f'"{s}"' for s in symbols))
-    plan = compile_strategy(load_strategy_text(text, "clock.yaml"))
-    journal = Journal(db)
-    result = replay(plan, tape, PaperBroker(), journal)
-    journal.close()
-    rows = Journal(db)
-    try:
-        got = tuple(rows.conn.execute(sql).fetchall() for sql in TABLES)
-    finally:
-        rows.close()
-    return (result.engine.stats, *got)
+    result, rows = replay_rows(text, tape, db, TABLES)
+    return (result.engine.stats, *rows)
 
 
 def test_the_fast_path_replays_a_day_as_waking_on_every_reading(

@@ -13,13 +13,14 @@ import pytest
 from autotrader.broker.paper import PaperBroker
 from autotrader.compile import compile_strategy
 from autotrader.engine import Engine
-from autotrader.engine.replay import make_decoder, replay
+from autotrader.engine.replay import make_decoder
 from autotrader.feed import fastline, lines
 from autotrader.feed.synth import SynthConfig, write_tape
 from autotrader.journal import Journal
 from autotrader.rules import load_strategy_text
 from tests.frames import line, trade
 from tests.frames import write_tape as write_lines
+from tests.harness import replay_rows
 
 STRATEGY = """\
 strategy: fast
@@ -46,23 +47,13 @@ def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _run(tape: Path, db: Path, symbols: tuple[str, ...]) -> tuple[Any, ...]:
     text = STRATEGY.format(symbols=", ".join(f'"{s}"' for s in symbols))
-    plan = compile_strategy(load_strategy_text(text, "fast.yaml"))
-    journal = Journal(db)
-    result = replay(plan, tape, PaperBroker(), journal)
-    journal.close()
-    rows = Journal(db)
-    try:
-        got = tuple(
-            rows.conn.execute(sql).fetchall()
-            for sql in (
-                "SELECT symbol, side, qty, price, state, filled_qty FROM orders ORDER BY id",
-                "SELECT order_id, ts, qty, price FROM fills ORDER BY id",
-                "SELECT symbol, qty, avg_price, realized FROM position_snapshots ORDER BY id",
-                "SELECT source, detail FROM errors ORDER BY id",
-            )
-        )
-    finally:
-        rows.close()
+    queries = (
+        "SELECT symbol, side, qty, price, state, filled_qty FROM orders ORDER BY id",
+        "SELECT order_id, ts, qty, price FROM fills ORDER BY id",
+        "SELECT symbol, qty, avg_price, realized FROM position_snapshots ORDER BY id",
+        "SELECT source, detail FROM errors ORDER BY id",
+    )
+    result, got = replay_rows(text, tape, db, queries)
     return (result.engine.stats, result.counters.frames, result.counters.malformed, *got)
 
 

@@ -9,16 +9,12 @@ from typing import Any
 import pytest
 
 from autotrader.broker.kiwoom.gold import gold_order_body
-from autotrader.broker.paper import PaperBroker
-from autotrader.compile import compile_strategy
-from autotrader.engine.replay import replay
 from autotrader.errors import BadRequestError, StrategyErrors
 from autotrader.feed.synth import SynthConfig, write_tape
-from autotrader.journal import Journal
 from autotrader.model import OrderAction, OrderRequest, OrderState, OrderType
-from autotrader.rules import load_strategy, load_strategy_text
+from autotrader.rules import load_strategy_text
 from tests.frames import real
-from tests.harness import Harness
+from tests.harness import Harness, replay_rows
 from tests.integration.live_support import HEADER, accepted, live_run
 
 GOLD = "M04020000"
@@ -106,13 +102,8 @@ def test_the_gold_example_trades_a_synthetic_gold_day(tmp_path: Path) -> None:
     trade: it buys and sells gold on its grid, and its sales pay no tax."""
     tape = tmp_path / "gold.jsonl.gz"
     write_tape(tape, SynthConfig(seed=5, symbols=(GOLD, "005930"), ticks=20_000))
-    plan = compile_strategy(load_strategy(EXAMPLES / "gold-spot-dip.yaml"))
-    journal = Journal(tmp_path / "j.db")
-    try:
-        replay(plan, tape, PaperBroker(), journal)
-        rows = journal.conn.execute("SELECT side, price, tax FROM fills").fetchall()
-    finally:
-        journal.close()
+    text = (EXAMPLES / "gold-spot-dip.yaml").read_text(encoding="utf-8")
+    _, (rows,) = replay_rows(text, tape, tmp_path / "j.db", ["SELECT side, price, tax FROM fills"])
     assert {side for side, _, _ in rows} == {"buy", "sell"}
     assert all(price % 10 == 0 and tax == 0 for _, price, tax in rows)
 
