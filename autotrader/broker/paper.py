@@ -124,7 +124,8 @@ class PaperBroker:
             limit=order.price,
             condition=order.condition_price,
         )
-        self._books_now(order.symbol)  # the books this arrival may take from
+        if self._depths:  # a tape with 0D books
+            self._books_now(order.symbol)  # the books this arrival may take from
         if order.symbol.endswith("_AL"):  # SOR: the better book of the venues taking it
             books = {item: self._quote(item) for item in _books(order.symbol)}
             quote = arrival_quote(order.symbol, working.side, working.order_type, ts, books)

@@ -479,7 +479,10 @@ class Engine:
             subject = projected(order, target)
             with ledger.set_aside(target, st):
                 verdict = self._review(subject, st, now)
-        self.journal.risk_outcome(now, order.order_id, verdict.passed, verdict.failures)
+        if verdict.by_name is not None:  # approved: one 'passed' row, names joined once
+            self.journal.risk_passed(now, order.order_id, verdict.by_name, verdict.joined)
+        else:
+            self.journal.risk_outcome(now, order.order_id, verdict.passed, verdict.failures)
         if not verdict.approved:
             order.state = OrderState.REJECTED
             self.stats["rejected"] += 1
@@ -503,16 +506,17 @@ class Engine:
         return True
 
     def _review(self, subject: OrderRequest, st: SymbolState, now: float) -> Verdict:
-        ledger = self.ledger
+        pending = self.ledger.pending  # the ledger's pending_qty, read directly
+        symbol = subject.symbol
         return self.guard.review(
             CheckInput(
-                order=subject,
-                state=st,
-                limits=self.limits,
-                pending_buy_qty=ledger.pending_qty(subject.symbol, Side.BUY),
-                pending_sell_qty=ledger.pending_qty(subject.symbol, Side.SELL),
-                book=self.book,
-                now=now,
+                subject,  # order, state, limits, pending buy and sell, book, now
+                st,
+                self.limits,
+                pending.get((symbol, Side.BUY), 0),
+                pending.get((symbol, Side.SELL), 0),
+                self.book,
+                now,
             )
         )
 

@@ -34,7 +34,7 @@ from autotrader.clock import to_seoul
 from autotrader.errors import JournalError
 from autotrader.journal import runs
 from autotrader.journal.schema import open_journal
-from autotrader.model import Fill, OrderRequest, OrderState
+from autotrader.model import Fill, OrderAction, OrderRequest, OrderState, OrderType, Side
 from autotrader.safetext import scrub_urls
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ _RISK_CHECKS = "risk_checks (run_id, order_id, ts, check_name, passed, reason, v
 BUDGET_WAIT = "budget_wait"  # an order_events state: seconds spent waiting for the pacer
 
 # A batch: rows per "table (columns)" target, and the latest orders-row update per order.
-Batch = tuple[dict[str, list[tuple[Any, ...]]], dict[int, tuple[Any, ...]]]
+Row = tuple[Any, ...] | list[Any]  # a buffered orders row is a list: changed in place
+Batch = tuple[dict[str, list[Row]], dict[int, tuple[Any, ...]]]
 _Call = Callable[[sqlite3.Connection], Any]
 
 
@@ -152,12 +153,12 @@ class Journal:
         self.run_id = 0
         self.interrupted: list[runs.Interrupted] = []  # what start_run found and marked
         self.continues: runs.Interrupted | None = None  # the interrupted run this one continues
-        self._pending: dict[str, list[tuple[Any, ...]]] = {}
+        self._pending: dict[str, list[Row]] = {}
         self._pending_rows = 0
         self._order_updates: dict[int, tuple[Any, ...]] = {}
-        # orders rows waiting in this batch, by id -> their place in its orders list: a
-        # transition of such an order changes the row before it is inserted (no UPDATE)
-        self._order_rows: dict[int, int] = {}
+        # orders rows waiting in this batch, by id: a transition of such an order changes
+        # the row before it is inserted (no UPDATE)
+        self._order_rows: dict[int, list[Any]] = {}
         row = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()
         self._next_order_id = int(row[0]) + 1
         self.commits = 0
@@ -278,7 +279,7 @@ class Journal:
         return oid
 
     # -- buffered records ---------------------------------------------------------------
-    def _add(self, table: str, row: tuple[Any, ...]) -> None:
+    def _add(self, table: str, row: Row) -> None:
         rows = self._pending.get(table)
         if rows is None:
             self._pending[table] = [row]
@@ -289,10 +290,9 @@ class Journal:
             self._raise_if_failed()
             self._handoff()
 
-    def _add_order(self, row: tuple[Any, ...]) -> None:
+    def _add_order(self, row: list[Any]) -> None:
         """An orders row, buffered (replay intents, rejected orders)."""
-        rows = self._pending.get(_ORDERS)
-        self._order_rows[row[0]] = len(rows) if rows is not None else 0
+        self._order_rows[row[0]] = row
         self._add(_ORDERS, row)
 
     def decision(
@@ -369,6 +369,14 @@ class Journal:
         for name, reason, values in failed:
             self.risk_check(ts, order_id, name, False, reason, values)
         if passed:
+            self.risk_passed(ts, order_id, passed, ", ".join(passed))
+
+    def risk_passed(
+        self, ts: float, order_id: int, passed: dict[str, dict[str, Any]], names: str
+    ) -> None:
+        """The 'passed' row of a verdict: ``names`` is ``', '.join(passed)``, which the
+        guard joins once for all its approvals instead of once per order."""
+        if passed:
             self._add(
                 _RISK_CHECKS,
                 (
@@ -377,7 +385,7 @@ class Journal:
                     ts,
                     "passed",
                     1,
-                    ", ".join(passed),
+                    names,
                     orjson.dumps(passed, default=str).decode(),
                 ),
             )
@@ -387,31 +395,24 @@ class Journal:
     ) -> None:
         """Record a transition; the orders row is updated in the same batch (or, when
         its insert waits in this batch too, changed before it is inserted)."""
-        self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, detail))
-        i = self._order_rows.get(order.order_id)
-        if i is not None:
-            rows = self._pending[_ORDERS]
-            row = rows[i]
+        state = _STATE[order.state]
+        self._add(_EVENT, (self.run_id, order.order_id, ts, state, detail))
+        row = self._order_rows.get(order.order_id)
+        if row is not None:
             # the columns _UPDATE_ORDER sets: updated_at, qty, price, state,
             # broker_order_no, filled_qty, and reason unless none is given
-            rows[i] = (
-                *row[:3],
-                ts,
-                *row[4:9],
-                order.qty,
-                row[10],
-                order.price,
-                row[12],
-                order.state.value,
-                order.broker_order_no,
-                order.filled_qty,
-                reason or row[16],
-                row[17],
-            )
+            row[3] = ts
+            row[9] = order.qty
+            row[11] = order.price
+            row[13] = state
+            row[14] = order.broker_order_no
+            row[15] = order.filled_qty
+            if reason:
+                row[16] = reason
             return
         self._order_updates[order.order_id] = (
             ts,
-            order.state.value,
+            state,
             order.broker_order_no,
             order.qty,  # a modify or a partial cancel changes what is working
             order.price,
@@ -429,7 +430,7 @@ class Journal:
                 fill.order_id,
                 fill.ts,
                 fill.symbol,
-                fill.side.value,
+                _SIDE[fill.side],
                 fill.qty,
                 fill.price,
                 fill.commission,
@@ -511,7 +512,7 @@ class Journal:
     def rejected_order(self, order: OrderRequest, ts: float, reason: str) -> None:
         """An order the risk guard denied: it never leaves, so a buffered row suffices."""
         self._add_order(_order_row(order, self.run_id, ts, reason))
-        self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, reason[:500]))
+        self._add(_EVENT, (self.run_id, order.order_id, ts, _STATE[order.state], reason[:500]))
 
     # -- durable writes -----------------------------------------------------------------
     def commit_intent(self, order: OrderRequest, ts: float, reason: str = "") -> None:
@@ -527,7 +528,7 @@ class Journal:
         self._raise_if_failed()  # a journal that failed stops every order
         if self._batched_intents:  # a replay: nothing leaves the process (README, Performance)
             self._add_order(row)
-            self._add(_EVENT, (self.run_id, order.order_id, ts, order.state.value, "intent"))
+            self._add(_EVENT, (self.run_id, order.order_id, ts, _STATE[order.state], "intent"))
             return
         batch: Batch | None = None
         if self._pending_rows or self._order_updates:
@@ -614,9 +615,15 @@ def _when(ts: float) -> str:
     return to_seoul(ts).isoformat(timespec="milliseconds")
 
 
-def _order_row(order: OrderRequest, run_id: int, ts: float, reason: str) -> tuple[Any, ...]:
-    side = order.side.value if order.side else ""
-    return (
+_STATE = {s: s.value for s in OrderState}  # enum text by member: .value is a slow property
+_SIDE = {s: s.value for s in Side}
+_ACTION = {a: a.value for a in OrderAction}
+_TYPE = {t: t.name.lower() for t in OrderType}
+
+
+def _order_row(order: OrderRequest, run_id: int, ts: float, reason: str) -> list[Any]:
+    side = order.action.side
+    return [
         order.order_id,
         run_id,
         ts,
@@ -624,18 +631,18 @@ def _order_row(order: OrderRequest, run_id: int, ts: float, reason: str) -> tupl
         order.strategy,
         order.rule,
         order.symbol,
-        order.action.value,
-        side,
+        _ACTION[order.action],
+        _SIDE[side] if side else "",
         order.qty,
-        order.order_type.name.lower(),
+        _TYPE[order.order_type],
         order.price,
         order.target_id,
-        order.state.value,
+        _STATE[order.state],
         order.broker_order_no,
         order.filled_qty,
         reason,
         order.tags.get("tag") or None,  # the rule's label (engine/ledger.py TAG)
-    )
+    ]
 
 
 __all__ = ["Journal", "OrderState"]

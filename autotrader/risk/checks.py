@@ -29,7 +29,7 @@ from typing import Any
 from autotrader.market.grid import limits, on_grid
 from autotrader.market.phases import Venue, describe, phase_for, refusal, venue_of
 from autotrader.model import Loan, OrderAction, OrderRequest, Side
-from autotrader.risk.book import ANSWERS, RiskBook
+from autotrader.risk.book import ANSWERS, RiskBook, TradingLevel
 from autotrader.risk.credit import CreditLoans, korea_day
 from autotrader.risk.view import SymbolView
 
@@ -85,7 +85,7 @@ def reference_price(order: OrderRequest, state: SymbolView) -> int:
     """The price an order's value is judged at: its limit, else the side's best quote."""
     if order.price:
         return order.price
-    if order.side is Side.BUY:
+    if order.action.side is Side.BUY:
         return state.ask or state.price
     return state.bid or state.price
 
@@ -113,8 +113,8 @@ LEDGER_SIZED = "ledger_sized"  # an order tag: its quantity is what the ledger l
 def duplicate_key(order: OrderRequest) -> tuple[str, str, str, int, int, str]:
     """What makes two new orders the same: rule, symbol, side, quantity and price, and
     the event they answer when they say (two fills' stops are two orders)."""
-    side = order.side
-    side_name = "" if side is None else side.value
+    side = order.action.side
+    side_name = "" if side is None else side._value_  # .value: a slow enum property
     return (
         order.rule,
         order.symbol,
@@ -130,8 +130,8 @@ def duplicate_key(order: OrderRequest) -> tuple[str, str, str, int, int, str]:
 
 def kill_switch(x: CheckInput, seen: Seen) -> str | None:
     level = x.book.level
-    seen["level"] = level.value
-    if level.blocks(x.order.side) and not is_cancel(x.order):
+    seen["level"] = level._value_
+    if level is not TradingLevel.ACTIVE and level.blocks(x.order.side) and not is_cancel(x.order):
         why = f" ({x.book.level_reason})" if x.book.level_reason else ""
         kind = "no new orders" if level.value == "halted" else "exits only"
         return f"kill switch is {level.value}{why}: {kind}"
@@ -148,8 +148,9 @@ def account_loaded(x: CheckInput, seen: Seen) -> str | None:
 def daily_loss(x: CheckInput, seen: Seen) -> str | None:
     pnl = x.book.day_pnl()
     limit = x.limits.daily_loss_limit
-    seen.update(day_pnl=pnl, limit=-limit)
-    if pnl > -limit or is_cancel(x.order):
+    seen["day_pnl"] = pnl
+    seen["limit"] = -limit
+    if pnl > -limit or x.order.action in _CANCELS:
         return None
     if x.order.side is Side.SELL and x.limits.exits_after_loss_limit:
         return None
@@ -172,9 +173,9 @@ def _closing_notice_rule(x: CheckInput, setting: str) -> bool:
 
 
 def trading_hours(x: CheckInput, seen: Seen) -> str | None:
-    if is_cancel(x.order):
+    if x.order.action in _CANCELS:
         return None
-    entry = _guarded_as_entry(x.order)
+    entry = x.order.action.side is not Side.SELL  # _guarded_as_entry
     window = (x.limits.trading_start, x.limits.trading_end) if entry else x.limits.exit_hours
     sod = x.state.market.sod
     seen["time"] = _hms(sod)
@@ -198,7 +199,8 @@ def session(x: CheckInput, seen: Seen) -> str | None:
     market = x.state.market
     nxt = venue_of(x.order.symbol) is Venue.NXT
     name = market.nxt_session if nxt else market.session  # each venue's own 0s codes
-    seen.update(session=name, allowed=None if allowed is None else list(allowed))
+    seen["session"] = name
+    seen["allowed"] = None if allowed is None else list(allowed)
     if allowed is None or not name or name in allowed:
         return None
     if _closing_notice_rule(x, "allowed_sessions" if entry else "exit_sessions"):
@@ -212,7 +214,9 @@ def vi_auction(x: CheckInput, seen: Seen) -> str | None:
         return None
     st = x.state
     market_order = not x.order.order_type.needs_price
-    seen.update(vi_active=st.vi_active, market_order=market_order, blocks=x.limits.vi_blocks)
+    seen["vi_active"] = st.vi_active
+    seen["market_order"] = market_order
+    seen["blocks"] = x.limits.vi_blocks
     if not st.vi_active or x.limits.vi_blocks == "none":
         return None
     if x.limits.vi_blocks == "all":
@@ -229,7 +233,9 @@ def venue_phase(x: CheckInput, seen: Seen) -> str | None:
     st = x.state
     venue = venue_of(x.order.symbol)
     phase = phase_for(venue, st.market.sod, x.order.order_type, vi=st.vi_active)
-    seen.update(venue=venue.value, phase=phase.value, type=describe(x.order.order_type))
+    seen["venue"] = venue.value
+    seen["phase"] = phase.value
+    seen["type"] = describe(x.order.order_type)
     why = refusal(phase, x.order.order_type)
     return None if why is None else f"{venue.value} {why} at {_hms(st.market.sod)}"
 
@@ -263,7 +269,8 @@ def credit_eligibility(x: CheckInput, seen: Seen) -> str | None:
 
 
 def max_order_qty(x: CheckInput, seen: Seen) -> str | None:
-    seen.update(qty=x.order.qty, limit=x.limits.max_order_qty)
+    seen["qty"] = x.order.qty
+    seen["limit"] = x.limits.max_order_qty
     if x.order.qty > x.limits.max_order_qty:
         return f"order of {x.order.qty:,} shares exceeds max_order_qty {x.limits.max_order_qty:,}"
     return None
@@ -272,20 +279,24 @@ def max_order_qty(x: CheckInput, seen: Seen) -> str | None:
 def max_order_value(x: CheckInput, seen: Seen) -> str | None:
     price = reference_price(x.order, x.state)
     value = x.order.qty * price
-    seen.update(qty=x.order.qty, price=price, value=value, limit=x.limits.max_order_value)
+    seen["qty"] = x.order.qty
+    seen["price"] = price
+    seen["value"] = value
+    seen["limit"] = x.limits.max_order_value
     if value > x.limits.max_order_value:
         return f"order value {value:,} KRW exceeds max_order_value {x.limits.max_order_value:,} KRW"
     return None
 
 
 def max_position_qty(x: CheckInput, seen: Seen) -> str | None:
-    if not _is_entry(x.order):
+    if x.order.action.side is not Side.BUY:  # entries only
         return None
     after = x.state.pos_qty + x.pending_buy_qty + x.order.qty
-    seen.update(
-        held=x.state.pos_qty, working=x.pending_buy_qty, qty=x.order.qty, after=after,
-        limit=x.limits.max_position_qty,
-    )  # fmt: skip
+    seen["held"] = x.state.pos_qty
+    seen["working"] = x.pending_buy_qty
+    seen["qty"] = x.order.qty
+    seen["after"] = after
+    seen["limit"] = x.limits.max_position_qty
     if after > x.limits.max_position_qty:
         return (
             f"position would reach {after:,} shares (held {x.state.pos_qty:,}, "
@@ -296,12 +307,15 @@ def max_position_qty(x: CheckInput, seen: Seen) -> str | None:
 
 
 def max_position_value(x: CheckInput, seen: Seen) -> str | None:
-    if not _is_entry(x.order):
+    if x.order.action.side is not Side.BUY:  # entries only
         return None
     price = reference_price(x.order, x.state)
     shares = x.state.pos_qty + x.pending_buy_qty + x.order.qty
     value = shares * price
-    seen.update(shares=shares, price=price, value=value, limit=x.limits.max_position_value)
+    seen["shares"] = shares
+    seen["price"] = price
+    seen["value"] = value
+    seen["limit"] = x.limits.max_position_value
     if value > x.limits.max_position_value:
         return (
             f"position in {x.order.symbol} would be worth {value:,} KRW ({shares:,} shares "
@@ -311,11 +325,13 @@ def max_position_value(x: CheckInput, seen: Seen) -> str | None:
 
 
 def gross_exposure(x: CheckInput, seen: Seen) -> str | None:
-    if not _is_entry(x.order):
+    if x.order.action.side is not Side.BUY:  # entries only
         return None
     now = x.book.exposure()
     value = x.order.qty * reference_price(x.order, x.state)
-    seen.update(exposure=now, order_value=value, limit=x.limits.max_gross_exposure)
+    seen["exposure"] = now
+    seen["order_value"] = value
+    seen["limit"] = x.limits.max_gross_exposure
     if now + value > x.limits.max_gross_exposure:
         return (
             f"gross exposure would reach {now + value:,} KRW (now {now:,}, this {value:,}), "
@@ -325,10 +341,11 @@ def gross_exposure(x: CheckInput, seen: Seen) -> str | None:
 
 
 def max_open_orders(x: CheckInput, seen: Seen) -> str | None:
-    if x.order.side is None:  # a modify or cancel adds no working order
+    if x.order.action.side is None:  # a modify or cancel adds no working order
         return None
     n = x.book.open_orders
-    seen.update(open_orders=n, limit=x.limits.max_open_orders)
+    seen["open_orders"] = n
+    seen["limit"] = x.limits.max_open_orders
     if n >= x.limits.max_open_orders:
         return f"{n} orders already working, max_open_orders is {x.limits.max_open_orders}"
     return None
@@ -339,7 +356,8 @@ def max_open_orders(x: CheckInput, seen: Seen) -> str | None:
 
 def order_rate(x: CheckInput, seen: Seen) -> str | None:
     n = x.book.recent(x.book.sent_times, x.now)
-    seen.update(last_minute=n, limit=x.limits.max_orders_per_minute)
+    seen["last_minute"] = n
+    seen["limit"] = x.limits.max_orders_per_minute
     if n >= x.limits.max_orders_per_minute:
         return f"{n} orders in the last minute, max_orders_per_minute is {seen['limit']}"
     return None
@@ -348,7 +366,8 @@ def order_rate(x: CheckInput, seen: Seen) -> str | None:
 def symbol_order_rate(x: CheckInput, seen: Seen) -> str | None:
     n = x.book.recent(x.book.sent_by_symbol.get(x.order.symbol), x.now)
     limit = x.limits.max_orders_per_symbol_per_minute
-    seen.update(last_minute=n, limit=limit)
+    seen["last_minute"] = n
+    seen["limit"] = limit
     if n >= limit:
         return (
             f"{n} orders for {x.order.symbol} in the last minute, "
@@ -362,11 +381,13 @@ def duplicate(x: CheckInput, seen: Seen) -> str | None:
     window; other rules, or other quantities or prices, are distinct orders. A sell the
     order ledger sized (a flatten's: the shares held and offered by no working sell)
     cannot repeat one: two parts of one flatten may be equal, and are not duplicates."""
-    side = x.order.side
-    if side is None or LEDGER_SIZED in x.order.tags:
+    order = x.order
+    side = order.action.side
+    if side is None or LEDGER_SIZED in order.tags:
         return None
-    last = x.book.last_sent.get(duplicate_key(x.order))
-    seen.update(last_sent=last, window=x.limits.duplicate_window)
+    last = x.book.last_sent.get(duplicate_key(order))
+    seen["last_sent"] = last
+    seen["window"] = x.limits.duplicate_window
     if last is not None and x.now - last < x.limits.duplicate_window:
         what = f"{x.order.qty:,} @ {x.order.price:,}" if x.order.price else f"{x.order.qty:,}"
         return (
@@ -434,7 +455,7 @@ def price_distance(x: CheckInput, seen: Seen) -> str | None:
 
 
 def sellable_qty(x: CheckInput, seen: Seen) -> str | None:
-    if x.order.side is not Side.SELL:
+    if x.order.action.side is not Side.SELL:
         return None
     free = x.state.pos_qty - x.pending_sell_qty
     seen.update(qty=x.order.qty, held=x.state.pos_qty, working=x.pending_sell_qty, free=free)
@@ -444,12 +465,16 @@ def sellable_qty(x: CheckInput, seen: Seen) -> str | None:
 
 
 def orderable_cash(x: CheckInput, seen: Seen) -> str | None:
-    if not _is_entry(x.order):
+    if x.order.action.side is not Side.BUY:  # entries only
         return None
+    book = x.book
     value = x.order.qty * reference_price(x.order, x.state)
-    cost = value + x.book.fees.commission(value)
-    free = x.book.available_cash
-    seen.update(cost=cost, cash=x.book.cash, reserved=x.book.reserved, available=free)
+    cost = value + book.fees.commission(value)
+    free = book.available_cash
+    seen["cost"] = cost
+    seen["cash"] = book.cash
+    seen["reserved"] = book.reserved
+    seen["available"] = free
     if cost > free:
         return f"buy costs {cost:,} KRW with commission, only {free:,} KRW is orderable"
     return None

@@ -35,6 +35,8 @@ class Verdict:
     names: tuple[str, ...]
     seen: list[dict[str, Any]]
     failed: dict[int, str]
+    by_name: dict[str, dict[str, Any]] | None = None  # the values by check name
+    joined: str = ""  # the names joined with ', ' (the 'passed' row's reason when approved)
 
     @property
     def results(self) -> tuple[CheckResult, ...]:
@@ -49,6 +51,8 @@ class Verdict:
     def passed(self) -> dict[str, dict[str, Any]]:
         """The passing checks' values by name, in check order (the journal's 'passed' row)."""
         if not self.failed:
+            if self.by_name is not None:
+                return dict(self.by_name)
             return dict(zip(self.names, self.seen, strict=True))
         failed, pairs = self.failed, zip(self.names, self.seen, strict=True)
         return {n: v for i, (n, v) in enumerate(pairs) if i not in failed}
@@ -72,6 +76,7 @@ class RiskGuard:
         self._checks = checks
         self.names = tuple(name for name, _ in checks)
         self._functions = tuple(check for _, check in checks)
+        self._joined = ", ".join(dict.fromkeys(self.names))  # the names of a 'passed' row
 
     @property
     def checks(self) -> tuple[tuple[str, Check], ...]:
@@ -79,14 +84,19 @@ class RiskGuard:
 
     def review(self, x: CheckInput) -> Verdict:
         seen_all: list[dict[str, Any]] = []
+        by_name: dict[str, dict[str, Any]] = {}  # the 'passed' row's values, when approved
         failed: dict[int, str] = {}
-        for i, check in enumerate(self._functions):
+        append = seen_all.append
+        for i, (name, check) in enumerate(self._checks):
             seen: dict[str, Any] = {}
-            seen_all.append(seen)
+            append(seen)
+            by_name[name] = seen
             try:
                 reason = check(x, seen)
             except Exception as exc:  # noqa: BLE001 - fail closed on any error
                 reason = f"check failed with {type(exc).__name__}: {exc}"
             if reason is not None:
                 failed[i] = reason
-        return Verdict(not failed, self.names, seen_all, failed)
+        if failed:
+            return Verdict(False, self.names, seen_all, failed)
+        return Verdict(True, self.names, seen_all, failed, by_name, self._joined)

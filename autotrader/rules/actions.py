@@ -336,13 +336,13 @@ class ActionSpec(_Model):
         model is frozen, and nothing copies it with changes)."""
         return next(k for k in STEP_KEYS if getattr(self, k) is not None)
 
-    @property
+    @functools.cached_property
     def is_flatten(self) -> bool:
         return self.flatten is not None
 
-    @property
+    @functools.cached_property
     def action(self) -> OrderAction:
-        """The Kiwoom request the step sends (a flatten: its sell)."""
+        """The Kiwoom request the step sends (a flatten: its sell; cached like ``kind``)."""
         return OrderAction.SELL if self.flatten is not None else ACTION_KINDS[self.kind]
 
     @property
@@ -350,9 +350,9 @@ class ActionSpec(_Model):
         s = self.action.side
         return None if s is None else ("buy" if s.value == "buy" else "sell")
 
-    @property
+    @functools.cached_property
     def order(self) -> OrderSpec:
-        """The new-order part (buy, sell and their credit variants)."""
+        """The new-order part (buy, sell and their credit variants; cached like ``kind``)."""
         spec = getattr(self, self.kind)
         if not isinstance(spec, OrderSpec):
             raise TypeError(f"{self.kind} is not a new order")
