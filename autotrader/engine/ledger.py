@@ -311,12 +311,15 @@ class Ledger:
             self._leave(order, 0)
             self._set(order, OrderState.FILLED, fill.ts, detail)
             self._settle(order.order_id, fill.ts, OrderState.FILLED)
-        self._trigger(order, order.state.value, fill)
+        self._trigger(order, order.state._value_, fill)  # not .value: a slow enum property
 
     # -- reservations --------------------------------------------------------------------
     def _release(self, order: OrderRequest, qty: int) -> None:
         working = self.working
-        if any(working[r].target_id == order.order_id for r in self.projections if r in working):
+        projections = self.projections  # modifies in flight (usually none)
+        if projections and any(
+            working[r].target_id == order.order_id for r in projections if r in working
+        ):
             self._hold(order)  # a modify in flight: hold for either outcome, recomputed
         else:
             self.reserve.release(order.order_id, qty)
@@ -418,7 +421,7 @@ class Ledger:
         shows on the target (modified; cancelled, in part or whole), or -> ``rejected``
         when the target ended first (filled, or cancelled under a waiting modify). A
         refusal of the request itself arrives as a rejection of the request."""
-        waiting = self.changes.get(target_id, [])
+        waiting = self.changes.get(target_id) or []
         for req in list(waiting):
             is_modify = req.action in MODIFIES
             if req.state.is_final:
@@ -474,7 +477,15 @@ class Ledger:
         return any(o.target_id == target_id for o in self.working.values())
 
     def _count(self, symbol: str, st: SymbolState) -> None:
-        orders = self.by_symbol.get(symbol, ())
-        st.open_buy = sum(1 for o in orders if o.side is Side.BUY)
-        st.open_sell = len(orders) - st.open_buy
-        st.open_since = orders[0].created_at if orders else 0.0
+        orders = self.by_symbol.get(symbol)
+        if not orders:
+            st.open_buy = st.open_sell = 0
+            st.open_since = 0.0
+            return
+        buys = 0
+        for o in orders:
+            if o.action.side is Side.BUY:
+                buys += 1
+        st.open_buy = buys
+        st.open_sell = len(orders) - buys
+        st.open_since = orders[0].created_at

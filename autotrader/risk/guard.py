@@ -83,20 +83,39 @@ class RiskGuard:
         return self._checks
 
     def review(self, x: CheckInput) -> Verdict:
-        seen_all: list[dict[str, Any]] = []
-        by_name: dict[str, dict[str, Any]] = {}  # the 'passed' row's values, when approved
-        failed: dict[int, str] = {}
-        append = seen_all.append
-        for i, (name, check) in enumerate(self._checks):
-            seen: dict[str, Any] = {}
-            append(seen)
-            by_name[name] = seen
+        functions = self._functions
+        seen_all: list[dict[str, Any]] = [{} for _ in functions]
+        reasons: list[str | None] = []  # by check; None: passed
+        append = reasons.append
+        try:  # one try for the whole pass (free unless a check raises)
+            for check, seen in zip(functions, seen_all, strict=True):
+                append(check(x, seen))
+        except Exception as exc:  # noqa: BLE001 - fail closed on any error
+            self._after_error(x, seen_all, reasons, exc)
+        if reasons.count(None) == len(reasons):
+            by_name = dict(zip(self.names, seen_all, strict=True))
+            return Verdict(True, self.names, seen_all, {}, by_name, self._joined)
+        failed = {i: why for i, why in enumerate(reasons) if why is not None}
+        return Verdict(False, self.names, seen_all, failed)
+
+    def _after_error(
+        self,
+        x: CheckInput,
+        seen_all: list[dict[str, Any]],
+        reasons: list[str | None],
+        exc: Exception,
+    ) -> None:
+        """The check at ``len(reasons)`` raised ``exc``: it fails with the exception as its
+        reason, and the checks after it run one by one, each failing closed alike."""
+        reasons.append(_raised(exc))
+        functions = self._functions
+        for i in range(len(reasons), len(functions)):
             try:
-                reason = check(x, seen)
-            except Exception as exc:  # noqa: BLE001 - fail closed on any error
-                reason = f"check failed with {type(exc).__name__}: {exc}"
-            if reason is not None:
-                failed[i] = reason
-        if failed:
-            return Verdict(False, self.names, seen_all, failed)
-        return Verdict(True, self.names, seen_all, failed, by_name, self._joined)
+                reason = functions[i](x, seen_all[i])
+            except Exception as raised:  # noqa: BLE001 - fail closed on any error
+                reason = _raised(raised)
+            reasons.append(reason)
+
+
+def _raised(exc: Exception) -> str:
+    return f"check failed with {type(exc).__name__}: {exc}"

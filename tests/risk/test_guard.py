@@ -25,6 +25,39 @@ def test_a_check_that_raises_rejects_the_order() -> None:
     assert verdict.reason == "broken: check failed with ZeroDivisionError: boom"
 
 
+def test_checks_after_one_that_raises_still_run_and_each_raise_fails_closed() -> None:
+    """The guard runs its checks in one pass: a check that raises fails with the exception
+    (and keeps what it wrote before), and every check after it still runs and is judged
+    on its own, as one try per check would."""
+    calls: list[str] = []
+
+    def ok(x: CheckInput, seen: dict[str, Any]) -> str | None:
+        calls.append("ok")
+        seen["n"] = len(calls)
+        return None
+
+    def boom(x: CheckInput, seen: dict[str, Any]) -> str | None:
+        calls.append("boom")
+        seen["before"] = 1
+        raise KeyError("gone")
+
+    def no(x: CheckInput, seen: dict[str, Any]) -> str | None:
+        calls.append("no")
+        return "too big"
+
+    guard = RiskGuard((("a", ok), ("b", boom), ("c", no), ("d", boom), ("e", ok)))
+    verdict = guard.review(check_input())
+    assert calls == ["ok", "boom", "no", "boom", "ok"]  # each once, in order
+    assert not verdict.approved
+    assert verdict.reason == (
+        "b: check failed with KeyError: 'gone'; c: too big; d: check failed with KeyError: 'gone'"
+    )
+    assert verdict.passed == {"a": {"n": 1}, "e": {"n": 5}}
+    assert [f[0] for f in verdict.failures] == ["b", "c", "d"]
+    assert verdict.failures[0][2] == {"before": 1}
+    assert verdict.by_name is None  # a denial: no 'passed' row of every check
+
+
 def test_verdict_lists_every_check_with_its_values() -> None:
     """Each default check appears once, with the values it compared."""
     verdict = RiskGuard().review(check_input(order(10, price=70_000)))
