@@ -115,14 +115,14 @@ class PaperBroker:
         self._send(OrderModified(target.order_id, qty, price, ts))
 
     def _new(self, order: OrderRequest, ts: float) -> None:
-        working = Working(
-            key=order.order_id,
-            symbol=order.symbol,
-            side=order.side or Side.BUY,
-            order_type=order.order_type,
-            qty=order.remaining,
-            limit=order.price,
-            condition=order.condition_price,
+        working = Working(  # key, symbol, side, order_type, qty, limit, condition
+            order.order_id,
+            order.symbol,
+            order.action.side or Side.BUY,
+            order.order_type,
+            order.qty - order.filled_qty,  # remaining
+            order.price,
+            order.condition_price,
         )
         if self._depths:  # a tape with 0D books
             self._books_now(order.symbol)  # the books this arrival may take from
