@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from autotrader.clock import hms_to_seconds, receive_seconds
+from autotrader.clock import hms_to_seconds, receive_second
 from autotrader.feed import validate
 from autotrader.feed.fastline import Tick
 from autotrader.feed.orderbook import price_limits
@@ -316,7 +316,7 @@ class FrameDecoder:
         if self.live:
             return True
         try:
-            second = int(receive_seconds(rt))  # checks the whole of HHMMSS.fff
+            second = receive_second(rt)  # checks the whole of HHMMSS.fff
             self._rt_base = base = self.day_start + second  # for the lines of this second
             self._rt_second = rt[:6]
             ts = base + int(rt[7:]) * 0.001  # the same sum as the inline path's
