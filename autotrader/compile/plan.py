@@ -106,6 +106,8 @@ class Plan:
     triggered: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict)  # kind -> rules
     rolling: dict[RollKey, int] = field(default_factory=dict)  # rolling value -> slot
     rolling_by_symbol: dict[str, tuple[RollKey, ...]] = field(default_factory=dict)
+    # per symbol key: the names its rules read, on any trigger (the fields its ticks check)
+    reads_by_symbol: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -115,6 +117,11 @@ class Plan:
     def key_of(self, symbol: str) -> str:
         """Which per-symbol tables a symbol uses: its own, or the universe's."""
         return symbol if symbol in self.by_symbol else UNIVERSE
+
+    def reads_of(self, symbol: str) -> frozenset[str]:
+        """The names the rules of ``symbol`` read (on ticks, times or events): the feed
+        checks those fields of its ticks."""
+        return self.reads_by_symbol.get(self.key_of(symbol), frozenset())
 
 
 def compile_strategy(loaded: LoadedStrategy) -> Plan:
@@ -129,11 +136,15 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
     slots: dict[RollKey, int] = {}
     per_symbol: dict[str, dict[RollKey, None]] = {}
     names: set[str] = set()
+    reads: dict[str, set[str]] = {}
     for _, rule in enabled:
         exprs = [nodes[rule.name]] + [p.node for ps in prices[rule.name] for p in ps if p]
         exprs += [p.node for p in levels[rule.name].values()]
         keys = [k for e in exprs for k in rolling_keys(e)]
-        names.update(n for e in exprs for n in used_names(e))
+        used = {n for e in exprs for n in used_names(e)}
+        names.update(used)
+        for sym in _targets(rule.symbols, spec):
+            reads.setdefault(sym, set()).update(used)
         for key in keys:
             slots.setdefault(key, len(slots))
             for sym in _targets(rule.symbols, spec):
@@ -210,6 +221,7 @@ def compile_strategy(loaded: LoadedStrategy) -> Plan:
         {k: tuple(v) for k, v in triggered.items()},
         slots,
         rolling_by_symbol,
+        {sym: frozenset(used) for sym, used in reads.items()},
     )
 
 

@@ -27,7 +27,6 @@ from autotrader.engine.engine import Engine
 from autotrader.feed.kiwoom import FeedCounters, FrameDecoder
 from autotrader.feed.lines import BadLines, feed_numbered
 from autotrader.feed.tape import numbered_frames, open_tape
-from autotrader.feed.validate import checks_for
 from autotrader.journal.skips import SkipLog
 from autotrader.journal.writer import Journal
 from autotrader.risk.book import RiskBook
@@ -55,7 +54,7 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
         engine.on_session,
         engine.set_time,
         on_condition=engine.on_condition,
-        reads=engine.plan.names,
+        reads=engine.plan.reads_of,
     )
     decoder.on_depth = engine.on_depth  # None unless the broker simulates the venue
     engine.reloads.listeners["decoder"] = lambda plan: reads_changed(decoder, plan)
@@ -64,7 +63,7 @@ def make_decoder(engine: Engine, day0: float) -> FrameDecoder:
 
 def reads_changed(decoder: FrameDecoder, plan: Plan) -> None:
     """After a reload: check the fields the new rules read on every tick."""
-    decoder.checks = checks_for(plan.names)
+    decoder.reads = plan.reads_of
 
 
 def replay(

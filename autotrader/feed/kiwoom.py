@@ -11,7 +11,7 @@ replay applies them exactly as the live run did. Kiwoom's field numbers stay
 in this module. Anything malformed is counted and skipped: a bad frame must never stop
 a run. Prices arrive with a direction sign (``+60700``): the absolute value is the price.
 A tick is checked whole before any rule runs (``feed/validate.py``): its price (ASCII
-digits, inside the day's +-30% band), its time, and every field the plan's rules read;
+digits, inside the day's +-30% band), its time, and every field its symbol's rules read;
 a tick that fails is skipped, counted, and told to ``FeedCounters.listener`` (type,
 item, reason, a short excerpt), which a run points at its journal.
 """
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from autotrader.clock import hms_to_seconds, receive_seconds
+from autotrader.clock import hms_to_seconds, receive_second
 from autotrader.feed import validate
 from autotrader.feed.fastline import Tick
 from autotrader.feed.orderbook import price_limits
@@ -105,10 +105,12 @@ class FrameDecoder:
         *,
         wall_clock: bool = False,
         on_condition: Callable[[ConditionEvent], None] | None = None,
-        reads: Iterable[str] | None = None,
+        reads: Iterable[str] | Callable[[str], Iterable[str]] | None = None,
     ) -> None:
-        """``reads``: the vocabulary names the rules read (``Plan.names``); their fields
-        are checked on every tick. None checks every field a rule could read."""
+        """``reads``: the vocabulary names the rules read, the same for every symbol, or
+        a function of the symbol (``Plan.reads_of``: what that symbol's rules read);
+        those fields are checked on every tick. None checks every field a rule could
+        read."""
         self.states = states
         self.market = market
         self.day_start = day_start
@@ -127,7 +129,7 @@ class FrameDecoder:
         self._rt_base = day_start
         self._last_hms = ""
         self._last_ts = day_start
-        self.checks = validate.checks_for(validate.ALL_NAMES if reads is None else reads)
+        self.reads = reads  # sets the checks
         self.bands = validate.PriceBand()
         self._bands = self.bands.bands
         self._band_day_end = day_start + 86_400.0  # a new day has new bases (live runs)
@@ -205,13 +207,16 @@ class FrameDecoder:
         raw = v.f10  # the one field parsed per tick; see fields.py
         price = self._known_last(raw)
         if price is None:
-            price = self._checks.last_price.learn(raw)
+            price = self._last_price.learn(raw)
         if price <= 0:
             raise Unusable(f"0B {item}: field 10 garbled")
         low, high = self._bands.get(item) or self._first_band(item, price, v)
         if not low <= price <= high:
             raise Unusable(f"0B {item}: price {price} outside the day's band")
-        problem = self._problem
+        try:
+            problem = self._problems[item]
+        except KeyError:
+            problem = self._problem_of(item)
         if problem is not None:
             why = problem(v, low, high)
             if why:
@@ -223,15 +228,30 @@ class FrameDecoder:
         self.on_trade(st)
 
     @property
-    def checks(self) -> validate.TickChecks:
-        """The fields checked on every tick: those the plan's rules read."""
-        return self._checks
+    def reads(self) -> Callable[[str], Iterable[str]]:
+        """What the rules of a symbol read: its ticks' checked fields (see ``__init__``)."""
+        return self._symbol_checks.reads_of
 
-    @checks.setter
-    def checks(self, checks: validate.TickChecks) -> None:
-        self._checks = checks
-        self._known_last = checks.last_price.known.get
-        self._problem = checks.problem if checks else None
+    @reads.setter
+    def reads(self, reads: Iterable[str] | Callable[[str], Iterable[str]] | None) -> None:
+        """New rules (a reload): each symbol's checks are made afresh on its next tick."""
+        if reads is None or not callable(reads):
+            names = frozenset(validate.ALL_NAMES if reads is None else reads)
+            self._symbol_checks = validate.SymbolChecks(lambda item: names)
+        else:
+            self._symbol_checks = validate.SymbolChecks(reads)
+        self._last_price = self._symbol_checks.caches.last_price  # field 10, every tick
+        self._known_last = self._last_price.known.get
+        self._problems: dict[str, Callable[[Tick, int, int], str] | None] = {}
+
+    def checks_of(self, item: str) -> validate.TickChecks:
+        """The fields checked on ``item``'s ticks: those its rules read."""
+        return self._symbol_checks.of(item)
+
+    def _problem_of(self, item: str) -> Callable[[Tick, int, int], str] | None:
+        checks = self._symbol_checks.of(item)
+        problem = self._problems[item] = checks.problem if checks else None
+        return problem
 
     def _first_band(self, item: str, price: int, values: Tick) -> tuple[int, int]:
         if not 0 < price <= MAX_PRICE:
@@ -316,7 +336,7 @@ class FrameDecoder:
         if self.live:
             return True
         try:
-            second = int(receive_seconds(rt))  # checks the whole of HHMMSS.fff
+            second = receive_second(rt)  # checks the whole of HHMMSS.fff
             self._rt_base = base = self.day_start + second  # for the lines of this second
             self._rt_second = rt[:6]
             ts = base + int(rt[7:]) * 0.001  # the same sum as the inline path's

@@ -169,7 +169,7 @@ class LiveRunner:
             engine.set_time,
             wall_clock=True,
             on_condition=engine.on_condition,
-            reads=engine.plan.names,
+            reads=engine.plan.reads_of,
         )
         self.realtime = self.broker.realtime(
             self._on_market,

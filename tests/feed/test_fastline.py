@@ -127,7 +127,7 @@ def test_lines_that_are_not_plain_trade_ticks_take_the_general_path() -> None:
     for raw in (
         b'{"trnm":"REAL","data":[{"type":"0s","item":"","values":{"215":"3"}}]}',
         b'{"trnm":"REAL","data":[{"type":"0B","item":"005930","values":{"20":"090000"}}]}',
-        b'{"trnm":"REAL","data":[{"type":"0B","name":"\xff","item":"1","values":{}}]}',
+        b'{"trnm":"REAL","data":[{"type":"0B","item":"1","values":{"20":"090000","10":"\xff"}}]}',
         b'{"trnm":"REAL","data":[]} trailing',
     ):
         with pytest.raises(fastline.NotFast):
@@ -154,3 +154,14 @@ def test_a_skipped_tick_is_told_to_the_listener_with_the_same_excerpt(
         told.append(heard)
     assert told[0] == told[1]
     assert told[0][0][0] == "0B 005930: field 27 garbled" and "6O100" in told[0][0][1]
+
+
+def test_text_no_rule_reads_is_skipped_not_decoded() -> None:
+    """A name that is not UTF-8 does not cost a tick whose fields are good: the fast path
+    does not decode the name (nor the fields outside ``TICK_FIELDS``)."""
+    raw = (
+        b'{"trnm":"REAL","data":[{"type":"0B","name":"\xff\xfe","item":"005930",'
+        b'"values":{"20":"090000","10":"+60000","9081":"\xff"}}]}'
+    )
+    tick = fastline.decode_line(raw).data[0]
+    assert (tick.item, tick.values.f20, tick.values.f10) == ("005930", "090000", "+60000")

@@ -47,9 +47,12 @@ def test_receive_time_sets_the_clock_to_the_millisecond() -> None:
 def test_a_bad_receive_time_skips_the_line_as_malformed() -> None:
     """An rt that is not HHMMSS.fff is a malformed line: counted, not applied."""
     d, times = decoder()
-    for bad in ("0900", "090000.25", "090000,250", 9.5):
+    bad_times = ("0900", "090000.25", "090000,250", 9.5)
+    # the shapes ``int`` would read: a sign, an underscore, a minute or hour out of range
+    bad_times += ("+90000.250", "0_9000.250", "096000.250", "240000.000", "０90000.250")
+    for bad in bad_times:
         d.feed(with_rt(bad, real(trade("005930", "090000", 70000))))  # type: ignore[arg-type]
-    assert times == [] and d.counters.malformed == 4
+    assert times == [] and d.counters.malformed == len(bad_times)
     assert d.states["005930"].ticks == 0
 
 
