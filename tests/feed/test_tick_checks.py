@@ -32,13 +32,17 @@ texts = st.one_of(
 )
 
 
-def expected(values: dict[str, str | None], prices: tuple[str, ...]) -> str:
+def expected(
+    values: dict[str, str | None], prices: tuple[str, ...], shaped: set[str] | None = None
+) -> str:
     """The reference: the first bad shape (prices, then the others), then the band."""
     for fid in prices:
         raw = values.get(fid)
         if raw is None or PRICE(raw) is None:
             return validate._why(fid, raw)
     for fid, match in SHAPES.items():
+        if shaped is not None and fid not in shaped:
+            continue
         raw = values.get(fid)
         if raw is None or match(raw) is None:
             return validate._why(fid, raw)
@@ -61,3 +65,22 @@ def test_problem_agrees_with_the_patterns_seen_or_not(ticks: list[dict[str, str 
 
 def test_a_plan_reading_no_checked_field_has_no_check() -> None:
     assert not validate.checks_for({"price", "time", "position.qty"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.fixed_dictionaries({f: texts for f in ("27", "28", "15", "12", "228")})))
+def test_checks_of_different_fields_sharing_caches_agree_with_the_patterns(
+    ticks: list[dict[str, str | None]],
+) -> None:
+    """Symbols whose rules read different fields (``SymbolChecks``) share one decoder's
+    caches: what one symbol's check learnt never changes another's verdict."""
+    reads = {"A": {"spread", "volume"}, "B": {"ask", "change_rate", "strength"}, "C": set()}
+    checks = validate.SymbolChecks(lambda item: reads[item])
+    for values in ticks * 2:
+        tick = Tick.of({"20": "090000", "10": "+60000", **values})
+        for item in reads:
+            of = checks.of(item)
+            shaped = {fid for fid, _ in of.shaped}
+            want = expected({k: v for k, v in values.items() if k in shaped or k in of.prices},
+                            of.prices, shaped)  # fmt: skip
+            assert (of.problem(tick, LOW, HIGH) if of else "") == want
