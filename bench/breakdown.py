@@ -31,14 +31,12 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import bare_loop, day_options, make_strategy, run_engine  # noqa: E402
+from engine import bare_loop, day_frames, day_options, make_strategy, run_engine  # noqa: E402
 
 from autotrader.clock import day_start  # noqa: E402
 from autotrader.engine.engine import Engine  # noqa: E402
 from autotrader.feed.fastline import NotFast, decode_line  # noqa: E402
 from autotrader.feed.kiwoom import FrameDecoder  # noqa: E402
-from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
-from autotrader.feed.tape import read_frames  # noqa: E402
 
 
 def _no_checks(self: FrameDecoder, item: str) -> None:
@@ -95,10 +93,7 @@ def main() -> None:
     day_options(ap)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        tape = Path(tmp) / "bench.jsonl.gz"
-        write_tape(tape, SynthConfig(seed=11, n_symbols=args.symbols, ticks=args.ticks),
-                   compresslevel=1)  # fmt: skip
-        header, lines = read_frames(tape)
+        header, lines = day_frames(tmp, args)
         day = day_start(header.date)
         strategy = make_strategy(list(header.symbols), args.rules, never_fire=True)
         loops: dict[str, Callable[[], object]] = {

@@ -46,7 +46,7 @@ from autotrader.engine.replay import batched_intents, make_decoder  # noqa: E402
 from autotrader.feed.fastline import NotFast, decode_line  # noqa: E402
 from autotrader.feed.lines import feed_numbered  # noqa: E402
 from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
-from autotrader.feed.tape import read_frames  # noqa: E402
+from autotrader.feed.tape import TapeHeader, read_frames  # noqa: E402
 from autotrader.journal import Journal  # noqa: E402
 from autotrader.risk import RiskLimits  # noqa: E402
 from autotrader.risk.book import RiskBook  # noqa: E402
@@ -188,11 +188,20 @@ def bare_loop(lines: list[bytes], symbols: tuple[str, ...]) -> float:
 
 
 def day_options(ap: argparse.ArgumentParser) -> None:
-    """The generated day and strategy, and the repetitions: shared with order_path.py."""
+    """The generated day and strategy, and the repetitions: shared with order_path.py
+    and breakdown.py."""
     ap.add_argument("--ticks", type=int, default=200_000)
     ap.add_argument("--symbols", type=int, default=300)
     ap.add_argument("--rules", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3, help="best of N for each loop")
+
+
+def day_frames(tmp: str, args: argparse.Namespace) -> tuple[TapeHeader, list[bytes]]:
+    """The day ``day_options`` describes, written to ``tmp`` and read into memory."""
+    tape = Path(tmp) / "bench.jsonl.gz"
+    write_tape(tape, SynthConfig(seed=11, n_symbols=args.symbols, ticks=args.ticks),
+               compresslevel=1)  # fmt: skip
+    return read_frames(tape)
 
 
 def main() -> None:

@@ -25,11 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import day_options, make_strategy, run_engine  # noqa: E402
+from engine import day_frames, day_options, make_strategy, run_engine  # noqa: E402
 
 from autotrader.clock import day_start  # noqa: E402
-from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
-from autotrader.feed.tape import read_frames  # noqa: E402
 
 
 def main() -> None:
@@ -37,10 +35,7 @@ def main() -> None:
     day_options(ap)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        tape = Path(tmp) / "bench.jsonl.gz"
-        write_tape(tape, SynthConfig(seed=11, n_symbols=args.symbols, ticks=args.ticks),
-                   compresslevel=1)  # fmt: skip
-        header, lines = read_frames(tape)
+        header, lines = day_frames(tmp, args)
         symbols, day = list(header.symbols), day_start(header.date)
         orders = make_strategy(symbols, args.rules)
         never = make_strategy(symbols, args.rules, never_fire=True)
