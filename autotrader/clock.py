@@ -41,12 +41,11 @@ def hms_to_seconds(hms: str) -> int:
 
 def receive_second(rt: str) -> int:
     """The whole second of 'HHMMSS.fff' (a tape line's receive time), since midnight;
-    ValueError unless it is exactly that: one regex and one ``int``, as it runs once per
-    clock second of a replay (``int`` alone would take "+0_100", a minute of 60...)."""
+    ValueError unless it is exactly that (``int`` alone would take "+0_100", a minute
+    of 60...)."""
     if type(rt) is not str or _RECEIVE_TIME.fullmatch(rt) is None:
         raise ValueError(f"not a HHMMSS.fff time: {rt!r}")
-    n = int(rt[:6])
-    return (n // 10_000) * 3600 + (n // 100 % 100) * 60 + n % 100
+    return hms_to_seconds(rt[:6])
 
 
 def to_seoul(ts: float) -> datetime:

@@ -105,7 +105,7 @@ class Caches:
 
 
 class TickChecks:
-    """The 0B fields a plan reads, checked by one function made for that set of fields.
+    """The 0B fields some rules read, checked by one function made for that set of fields.
 
     ``problem(tick, low, high)`` reads each field by attribute and looks its text up in
     the field's ``ShapeCache`` (a regex runs only for text not seen before), then holds
