@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autotrader.market.grid import limits, on_grid
-from autotrader.market.phases import Venue, describe, phase_for, refusal, venue_of
+from autotrader.market.phases import ACCEPTS, TYPE_NAMES, phase_for, refusal, venue_of
 from autotrader.model import Loan, OrderAction, OrderRequest, Side
 from autotrader.risk.book import ANSWERS, RiskBook, TradingLevel
 from autotrader.risk.credit import CreditLoans, korea_day
@@ -64,9 +64,10 @@ class RiskLimits:
     explicit: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CheckInput:
-    """What a check may look at."""
+    """What a check may look at (checks only read it; not frozen: one is built per
+    order, and a frozen init costs a microsecond)."""
 
     order: OrderRequest
     state: SymbolView
@@ -131,7 +132,9 @@ def duplicate_key(order: OrderRequest) -> tuple[str, str, str, int, int, str]:
 def kill_switch(x: CheckInput, seen: Seen) -> str | None:
     level = x.book.level
     seen["level"] = level._value_
-    if level is not TradingLevel.ACTIVE and level.blocks(x.order.side) and not is_cancel(x.order):
+    if level is TradingLevel.ACTIVE:
+        return None
+    if level.blocks(x.order.side) and not is_cancel(x.order):
         why = f" ({x.book.level_reason})" if x.book.level_reason else ""
         kind = "no new orders" if level.value == "halted" else "exits only"
         return f"kill switch is {level.value}{why}: {kind}"
@@ -139,8 +142,8 @@ def kill_switch(x: CheckInput, seen: Seen) -> str | None:
 
 
 def account_loaded(x: CheckInput, seen: Seen) -> str | None:
-    seen["account_loaded"] = x.state.market.account_loaded
-    if not x.state.market.account_loaded:
+    loaded = seen["account_loaded"] = x.state.market.account_loaded
+    if not loaded:
         return "the account state is not loaded yet"
     return None
 
@@ -150,20 +153,15 @@ def daily_loss(x: CheckInput, seen: Seen) -> str | None:
     limit = x.limits.daily_loss_limit
     seen["day_pnl"] = pnl
     seen["limit"] = -limit
-    if pnl > -limit or x.order.action in _CANCELS:
+    action = x.order.action
+    if pnl > -limit or action in _CANCELS:
         return None
-    if x.order.side is Side.SELL and x.limits.exits_after_loss_limit:
+    if action.side is Side.SELL and x.limits.exits_after_loss_limit:
         return None
     return f"day P&L {pnl:,} KRW has reached the daily loss limit of -{limit:,} KRW"
 
 
 # -- market state ------------------------------------------------------------------------
-
-
-def _guarded_as_entry(order: OrderRequest) -> bool:
-    """Session policy: sells are exits; buys, and a modify whose target is not known, are
-    held to the entry rules."""
-    return order.side is not Side.SELL
 
 
 def _closing_notice_rule(x: CheckInput, setting: str) -> bool:
@@ -173,10 +171,12 @@ def _closing_notice_rule(x: CheckInput, setting: str) -> bool:
 
 
 def trading_hours(x: CheckInput, seen: Seen) -> str | None:
-    if x.order.action in _CANCELS:
+    action = x.order.action
+    if action in _CANCELS:
         return None
-    entry = x.order.action.side is not Side.SELL  # _guarded_as_entry
-    window = (x.limits.trading_start, x.limits.trading_end) if entry else x.limits.exit_hours
+    entry = action.side is not Side.SELL  # entry rules: buys, and modifies (no side)
+    limits = x.limits
+    window = (limits.trading_start, limits.trading_end) if entry else limits.exit_hours
     sod = x.state.market.sod
     seen["time"] = _hms(sod)
     seen["side"] = "entry" if entry else "exit"
@@ -192,12 +192,14 @@ def trading_hours(x: CheckInput, seen: Seen) -> str | None:
 
 
 def session(x: CheckInput, seen: Seen) -> str | None:
-    if is_cancel(x.order):
+    order = x.order
+    action = order.action
+    if action in _CANCELS:
         return None
-    entry = _guarded_as_entry(x.order)
+    entry = action.side is not Side.SELL  # entry rules: buys, and modifies (no side)
     allowed = x.limits.allowed_sessions if entry else x.limits.exit_sessions
     market = x.state.market
-    nxt = venue_of(x.order.symbol) is Venue.NXT
+    nxt = order.symbol.endswith("_NX")  # venue_of(...) is Venue.NXT
     name = market.nxt_session if nxt else market.session  # each venue's own 0s codes
     seen["session"] = name
     seen["allowed"] = None if allowed is None else list(allowed)
@@ -210,10 +212,11 @@ def session(x: CheckInput, seen: Seen) -> str | None:
 
 def vi_auction(x: CheckInput, seen: Seen) -> str | None:
     """Entries only: KRX takes exits in a VI auction, and a flattening rule wants out."""
-    if is_cancel(x.order) or not _guarded_as_entry(x.order):
+    order = x.order
+    if order.action in _CANCELS or order.action.side is Side.SELL:  # exits: no VI rule
         return None
     st = x.state
-    market_order = not x.order.order_type.needs_price
+    market_order = not order.order_type.needs_price
     seen["vi_active"] = st.vi_active
     seen["market_order"] = market_order
     seen["blocks"] = x.limits.vi_blocks
@@ -228,16 +231,19 @@ def vi_auction(x: CheckInput, seen: Seen) -> str | None:
 
 def venue_phase(x: CheckInput, seen: Seen) -> str | None:
     """The order type must be one the venue takes in its phase now (docs/paper-fills.md)."""
-    if not x.order.action.is_new:
+    order = x.order
+    if not order.action.is_new:
         return None  # a modify keeps its order's type; a cancel only takes risk away
     st = x.state
-    venue = venue_of(x.order.symbol)
-    phase = phase_for(venue, st.market.sod, x.order.order_type, vi=st.vi_active)
-    seen["venue"] = venue.value
-    seen["phase"] = phase.value
-    seen["type"] = describe(x.order.order_type)
-    why = refusal(phase, x.order.order_type)
-    return None if why is None else f"{venue.value} {why} at {_hms(st.market.sod)}"
+    venue = venue_of(order.symbol)
+    order_type = order.order_type
+    phase = phase_for(venue, st.market.sod, order_type, vi=st.vi_active)
+    seen["venue"] = venue._value_  # not .value: a slow enum property
+    seen["phase"] = phase._value_
+    seen["type"] = TYPE_NAMES[order_type]  # describe()
+    if order_type in ACCEPTS[phase]:  # refusal() is None
+        return None
+    return f"{venue._value_} {refusal(phase, order_type)} at {_hms(st.market.sod)}"
 
 
 def credit_eligibility(x: CheckInput, seen: Seen) -> str | None:
@@ -269,35 +275,35 @@ def credit_eligibility(x: CheckInput, seen: Seen) -> str | None:
 
 
 def max_order_qty(x: CheckInput, seen: Seen) -> str | None:
-    seen["qty"] = x.order.qty
-    seen["limit"] = x.limits.max_order_qty
-    if x.order.qty > x.limits.max_order_qty:
+    qty = seen["qty"] = x.order.qty
+    limit = seen["limit"] = x.limits.max_order_qty
+    if qty > limit:
         return f"order of {x.order.qty:,} shares exceeds max_order_qty {x.limits.max_order_qty:,}"
     return None
 
 
 def max_order_value(x: CheckInput, seen: Seen) -> str | None:
-    price = reference_price(x.order, x.state)
-    value = x.order.qty * price
-    seen["qty"] = x.order.qty
+    order = x.order
+    price = reference_price(order, x.state)
+    qty = seen["qty"] = order.qty
     seen["price"] = price
-    seen["value"] = value
-    seen["limit"] = x.limits.max_order_value
-    if value > x.limits.max_order_value:
+    value = seen["value"] = qty * price
+    limit = seen["limit"] = x.limits.max_order_value
+    if value > limit:
         return f"order value {value:,} KRW exceeds max_order_value {x.limits.max_order_value:,} KRW"
     return None
 
 
 def max_position_qty(x: CheckInput, seen: Seen) -> str | None:
-    if x.order.action.side is not Side.BUY:  # entries only
+    order = x.order
+    if order.action.side is not Side.BUY:  # entries only
         return None
-    after = x.state.pos_qty + x.pending_buy_qty + x.order.qty
-    seen["held"] = x.state.pos_qty
-    seen["working"] = x.pending_buy_qty
-    seen["qty"] = x.order.qty
-    seen["after"] = after
-    seen["limit"] = x.limits.max_position_qty
-    if after > x.limits.max_position_qty:
+    held = seen["held"] = x.state.pos_qty
+    working = seen["working"] = x.pending_buy_qty
+    qty = seen["qty"] = order.qty
+    after = seen["after"] = held + working + qty
+    limit = seen["limit"] = x.limits.max_position_qty
+    if after > limit:
         return (
             f"position would reach {after:,} shares (held {x.state.pos_qty:,}, "
             f"working {x.pending_buy_qty:,}, this {x.order.qty:,}), "
@@ -307,16 +313,15 @@ def max_position_qty(x: CheckInput, seen: Seen) -> str | None:
 
 
 def max_position_value(x: CheckInput, seen: Seen) -> str | None:
-    if x.order.action.side is not Side.BUY:  # entries only
+    order = x.order
+    if order.action.side is not Side.BUY:  # entries only
         return None
-    price = reference_price(x.order, x.state)
-    shares = x.state.pos_qty + x.pending_buy_qty + x.order.qty
-    value = shares * price
-    seen["shares"] = shares
+    price = reference_price(order, x.state)
+    shares = seen["shares"] = x.state.pos_qty + x.pending_buy_qty + order.qty
     seen["price"] = price
-    seen["value"] = value
-    seen["limit"] = x.limits.max_position_value
-    if value > x.limits.max_position_value:
+    value = seen["value"] = shares * price
+    limit = seen["limit"] = x.limits.max_position_value
+    if value > limit:
         return (
             f"position in {x.order.symbol} would be worth {value:,} KRW ({shares:,} shares "
             f"at {price:,}), over max_position_value {x.limits.max_position_value:,} KRW"
@@ -325,14 +330,13 @@ def max_position_value(x: CheckInput, seen: Seen) -> str | None:
 
 
 def gross_exposure(x: CheckInput, seen: Seen) -> str | None:
-    if x.order.action.side is not Side.BUY:  # entries only
+    order = x.order
+    if order.action.side is not Side.BUY:  # entries only
         return None
-    now = x.book.exposure()
-    value = x.order.qty * reference_price(x.order, x.state)
-    seen["exposure"] = now
-    seen["order_value"] = value
-    seen["limit"] = x.limits.max_gross_exposure
-    if now + value > x.limits.max_gross_exposure:
+    now = seen["exposure"] = x.book.exposure()
+    value = seen["order_value"] = order.qty * reference_price(order, x.state)
+    limit = seen["limit"] = x.limits.max_gross_exposure
+    if now + value > limit:
         return (
             f"gross exposure would reach {now + value:,} KRW (now {now:,}, this {value:,}), "
             f"over max_gross_exposure {x.limits.max_gross_exposure:,} KRW"
@@ -343,10 +347,9 @@ def gross_exposure(x: CheckInput, seen: Seen) -> str | None:
 def max_open_orders(x: CheckInput, seen: Seen) -> str | None:
     if x.order.action.side is None:  # a modify or cancel adds no working order
         return None
-    n = x.book.open_orders
-    seen["open_orders"] = n
-    seen["limit"] = x.limits.max_open_orders
-    if n >= x.limits.max_open_orders:
+    n = seen["open_orders"] = x.book.open_orders
+    limit = seen["limit"] = x.limits.max_open_orders
+    if n >= limit:
         return f"{n} orders already working, max_open_orders is {x.limits.max_open_orders}"
     return None
 
@@ -355,19 +358,18 @@ def max_open_orders(x: CheckInput, seen: Seen) -> str | None:
 
 
 def order_rate(x: CheckInput, seen: Seen) -> str | None:
-    n = x.book.recent(x.book.sent_times, x.now)
-    seen["last_minute"] = n
-    seen["limit"] = x.limits.max_orders_per_minute
-    if n >= x.limits.max_orders_per_minute:
+    book = x.book
+    n = seen["last_minute"] = book.recent(book.sent_times, x.now)
+    limit = seen["limit"] = x.limits.max_orders_per_minute
+    if n >= limit:
         return f"{n} orders in the last minute, max_orders_per_minute is {seen['limit']}"
     return None
 
 
 def symbol_order_rate(x: CheckInput, seen: Seen) -> str | None:
-    n = x.book.recent(x.book.sent_by_symbol.get(x.order.symbol), x.now)
-    limit = x.limits.max_orders_per_symbol_per_minute
-    seen["last_minute"] = n
-    seen["limit"] = limit
+    book = x.book
+    n = seen["last_minute"] = book.recent(book.sent_by_symbol.get(x.order.symbol), x.now)
+    limit = seen["limit"] = x.limits.max_orders_per_symbol_per_minute
     if n >= limit:
         return (
             f"{n} orders for {x.order.symbol} in the last minute, "
@@ -385,10 +387,9 @@ def duplicate(x: CheckInput, seen: Seen) -> str | None:
     side = order.action.side
     if side is None or LEDGER_SIZED in order.tags:
         return None
-    last = x.book.last_sent.get(duplicate_key(order))
-    seen["last_sent"] = last
-    seen["window"] = x.limits.duplicate_window
-    if last is not None and x.now - last < x.limits.duplicate_window:
+    last = seen["last_sent"] = x.book.last_sent.get(duplicate_key(order))
+    window = seen["window"] = x.limits.duplicate_window
+    if last is not None and x.now - last < window:
         what = f"{x.order.qty:,} @ {x.order.price:,}" if x.order.price else f"{x.order.qty:,}"
         return (
             f"rule '{x.order.rule}' sent the same {side.value} of {x.order.symbol} ({what}) "
@@ -401,11 +402,11 @@ def duplicate(x: CheckInput, seen: Seen) -> str | None:
 
 
 def tick_grid(x: CheckInput, seen: Seen) -> str | None:
-    if is_cancel(x.order):
+    order = x.order
+    if order.action in _CANCELS:
         return None
-    price = x.order.price
-    seen["price"] = price
-    if x.order.order_type.needs_price and not on_grid(x.order.symbol, price):
+    price = seen["price"] = order.price
+    if order.order_type.needs_price and not on_grid(order.symbol, price):
         return f"limit price {price:,} is not on the KRX tick grid"
     return None
 
@@ -413,7 +414,7 @@ def tick_grid(x: CheckInput, seen: Seen) -> str | None:
 def daily_price_limit(x: CheckInput, seen: Seen) -> str | None:
     """Within today's limits: the exchange's own (``SymbolView.limits``, from the feed)
     when they arrived, else +-30% of the base price estimated from the last tick."""
-    if not x.order.order_type.needs_price or is_cancel(x.order):
+    if not x.order.order_type.needs_price or x.order.action in _CANCELS:
         return None
     exact = x.state.limits
     if exact is not None:
@@ -435,7 +436,7 @@ def daily_price_limit(x: CheckInput, seen: Seen) -> str | None:
 
 
 def price_distance(x: CheckInput, seen: Seen) -> str | None:
-    if not x.order.order_type.needs_price or is_cancel(x.order):
+    if not x.order.order_type.needs_price or x.order.action in _CANCELS:
         return None
     last = x.state.price
     seen.update(price=x.order.price, last=last, limit=x.limits.max_price_deviation)
@@ -465,16 +466,15 @@ def sellable_qty(x: CheckInput, seen: Seen) -> str | None:
 
 
 def orderable_cash(x: CheckInput, seen: Seen) -> str | None:
-    if x.order.action.side is not Side.BUY:  # entries only
+    order = x.order
+    if order.action.side is not Side.BUY:  # entries only
         return None
     book = x.book
-    value = x.order.qty * reference_price(x.order, x.state)
-    cost = value + book.fees.commission(value)
-    free = book.available_cash
-    seen["cost"] = cost
-    seen["cash"] = book.cash
-    seen["reserved"] = book.reserved
-    seen["available"] = free
+    value = order.qty * reference_price(order, x.state)
+    cost = seen["cost"] = value + book.fees.commission(value)
+    cash = seen["cash"] = book.cash
+    reserved = seen["reserved"] = book.reserved
+    free = seen["available"] = cash - reserved  # book.available_cash
     if cost > free:
         return f"buy costs {cost:,} KRW with commission, only {free:,} KRW is orderable"
     return None
