@@ -87,6 +87,9 @@ class Ledger:
         self.book = book
         self.states = states
         self.working: dict[int, OrderRequest] = {}  # every order not yet final, by id
+        # working modify/cancel requests by the order they address (``_work``): whether a
+        # target still has one is asked at every order's end, without a scan of working
+        self.requests: dict[int, set[int]] = {}
         self.pending: dict[tuple[str, Side], int] = {}  # working shares by symbol and side
         self.by_symbol: dict[str, list[OrderRequest]] = {}  # working new orders, oldest first
         self.cancelling: set[int] = set()  # targets of a rule's cancel in flight
@@ -180,7 +183,7 @@ class Ledger:
         ``after``: for a modify, its target as the request would leave it. While the
         modify is in flight a buy holds back enough for either outcome (the larger
         quantity at the higher price); once the broker answers, exactly what is left."""
-        self.working[order.order_id] = order
+        self._work(order)
         self.book.approved(order, now)
         side = order.side
         if order.action in CANCELS and order.target_id in self.working:
@@ -205,7 +208,7 @@ class Ledger:
     def forced(self, cancel: OrderRequest, now: float) -> None:
         """A kill-switch cancel of a working order: sent without review (a cancel only
         takes risk away), once per order."""
-        self.working[cancel.order_id] = cancel
+        self._work(cancel)
         if cancel.target_id is not None:
             self.halting.add(cancel.target_id)
         self._set(cancel, OrderState.SENT, now, "")
@@ -215,7 +218,7 @@ class Ledger:
         row says (state, filled, number). Kiwoom's orderable cash already excludes a
         working buy: with ``reserve_from_cash`` its reserve is moved out of the cash, so
         its fills and its cancel move cash the usual way."""
-        self.working[order.order_id] = order
+        self._work(order)
         side = order.side
         if side is None:
             return
@@ -302,12 +305,12 @@ class Ledger:
         order.filled_qty += fill.qty
         key = (order.symbol, fill.side)
         self.pending[key] = max(self.pending.get(key, 0) - fill.qty, 0)
-        if fill.side is Side.BUY:
-            self._release(order, fill.qty)
         detail = f"{fill.qty}@{fill.price}"
         if order.filled_qty < order.qty:
+            if fill.side is Side.BUY:
+                self._release(order, fill.qty)
             self._set(order, OrderState.PARTIALLY_FILLED, fill.ts, detail)
-        else:
+        else:  # it ends: _leave releases its whole reserve
             self._leave(order, 0)
             self._set(order, OrderState.FILLED, fill.ts, detail)
             self._settle(order.order_id, fill.ts, OrderState.FILLED)
@@ -315,11 +318,8 @@ class Ledger:
 
     # -- reservations --------------------------------------------------------------------
     def _release(self, order: OrderRequest, qty: int) -> None:
-        working = self.working
         projections = self.projections  # modifies in flight (usually none)
-        if projections and any(
-            working[r].target_id == order.order_id for r in projections if r in working
-        ):
+        if projections and any(r in projections for r in self.requests.get(order.order_id, ())):
             self._hold(order)  # a modify in flight: hold for either outcome, recomputed
         else:
             self.reserve.release(order.order_id, qty)
@@ -331,9 +331,9 @@ class Ledger:
             return
         qty = order.remaining
         price = order.price or self.reserve.price.get(order.order_id, 0)
-        for req in self.working.values():
-            if req.target_id == order.order_id and req.order_id in self.projections:
-                q, p = self.projections[req.order_id]
+        for req_id in self.requests.get(order.order_id, ()):
+            if req_id in self.projections:
+                q, p = self.projections[req_id]
                 qty, price = max(qty, q or order.remaining), max(price, p)
         self.reserve.release_all(order.order_id)
         self.reserve.hold(order.order_id, qty, price)
@@ -368,9 +368,24 @@ class Ledger:
         self._settle(order.order_id, ts, state)
         self._trigger(order, state.value)
 
+    def _work(self, order: OrderRequest) -> None:
+        """``order`` works from now on (a request: indexed by the order it addresses)."""
+        self.working[order.order_id] = order
+        if order.target_id is not None:
+            self.requests.setdefault(order.target_id, set()).add(order.order_id)
+
+    def _unwork(self, order_id: int) -> None:
+        order = self.working.pop(order_id, None)
+        if order is not None and order.target_id is not None:
+            ids = self.requests.get(order.target_id)
+            if ids is not None:
+                ids.discard(order_id)
+                if not ids:
+                    del self.requests[order.target_id]
+
     def _leave(self, order: OrderRequest, remaining: int) -> None:
         """The order leaves the working set: pending, counts and its whole reserve."""
-        self.working.pop(order.order_id, None)
+        self._unwork(order.order_id)
         self.chain.pop(order.order_id, None)
         self.cancelling.discard(order.order_id)
         self.halting.discard(order.order_id)
@@ -454,7 +469,7 @@ class Ledger:
                 self.ended.pop(target_id, None)
 
     def _end_change(self, req: OrderRequest, state: OrderState, ts: float, why: str) -> None:
-        self.working.pop(req.order_id, None)
+        self._unwork(req.order_id)
         self._set(req, state, ts, why, why if state is OrderState.REJECTED else "")
         self._request_ended(req)
 
@@ -474,7 +489,7 @@ class Ledger:
             del self.ended[target_id]
 
     def _requests_for(self, target_id: int) -> bool:
-        return any(o.target_id == target_id for o in self.working.values())
+        return target_id in self.requests
 
     def _count(self, symbol: str, st: SymbolState) -> None:
         orders = self.by_symbol.get(symbol)

@@ -483,4 +483,4 @@ class Protector:
         """A modify or cancel of ``order`` is in flight: do not stack another on it."""
         if order.order_id in self.ledger.cancelling:
             return True
-        return any(r.target_id == order.order_id for r in self.ledger.working.values())
+        return order.order_id in self.ledger.requests  # a request addresses it

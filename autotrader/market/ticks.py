@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal
 
@@ -63,6 +64,7 @@ def shift_ticks(price: int, n: int, *, etf: bool = False) -> int:
     return p
 
 
+@functools.lru_cache(maxsize=4096)  # a stock's base is fixed for the day: read per order
 def daily_limits(base_price: int, *, etf: bool = False) -> tuple[int, int]:
     """(lower, upper) limit: base +-30%, each rounded toward the base to its own tick."""
     upper_raw = base_price * 13 // 10
