@@ -131,14 +131,15 @@ class PaperBroker:
             quote = arrival_quote(order.symbol, working.side, working.order_type, ts, books)
         else:
             quote = self._quote(order.symbol)  # what arrival_quote answers for one venue
-        why = self.matcher.refuse(order.symbol, working, ts, quote)
+        phase = self.matcher.phase(order.symbol, working.order_type, ts)  # once, for both
+        why = self.matcher.refuse(order.symbol, working, ts, quote, phase)
         if why is not None:
             self._send(OrderRejected(order.order_id, why, REJECTED, ts))
             return
         self._seq += 1
         self._send(OrderAccepted(order.order_id, f"P{self._seq:07d}", ts))
         self._orders[order.order_id] = order
-        self._apply(order.symbol, self.matcher.arrive(working, ts, quote))
+        self._apply(order.symbol, self.matcher.arrive(working, ts, quote, phase))
 
     def on_tick(self, symbol: str, price: int, ask: int, bid: int, ts: float) -> None:
         if not self.matcher.orders.get(symbol):

@@ -109,12 +109,21 @@ class Matcher:
 
     # -- arrival ----------------------------------------------------------------------
     def phase(self, symbol: str, order_type: OrderType, now: float) -> Phase:
-        vi = base_code(symbol) in self.vi
+        vi = bool(self.vi) and base_code(symbol) in self.vi  # VIs are rare: no split
         return phase_for(venue_of(symbol), _sod(now), order_type, vi=vi)
 
-    def refuse(self, symbol: str, order: Working, now: float, quote: Print | None) -> str | None:
-        """Why the venue refuses ``order`` now (its phase, or 62 outside +-10%), or None."""
-        phase = self.phase(symbol, order.order_type, now)
+    def refuse(
+        self,
+        symbol: str,
+        order: Working,
+        now: float,
+        quote: Print | None,
+        phase: Phase | None = None,
+    ) -> str | None:
+        """Why the venue refuses ``order`` now (its phase, or 62 outside +-10%), or None.
+        ``phase``: ``self.phase(...)`` at ``now`` when the caller has it (``arrive`` too)."""
+        if phase is None:
+            phase = self.phase(symbol, order.order_type, now)
         why = refusal(phase, order.order_type)
         if why is None and order.order_type is T.AFTER_HOURS_SINGLE:
             close = self.closes.get(symbol) or (quote.price if quote else 0)
@@ -123,10 +132,12 @@ class Matcher:
                 why = f"after_hours_single (62) at {order.limit:,} is outside +-10% of {close:,}"
         return why
 
-    def arrive(self, order: Working, now: float, quote: Print | None) -> Iterator[Outcome]:
+    def arrive(
+        self, order: Working, now: float, quote: Print | None, phase: Phase | None = None
+    ) -> Iterator[Outcome]:
         """Accept ``order`` (``refuse`` said yes) and fill what is marketable at once."""
         sym, t = order.symbol, order.order_type
-        order.phase = self.phase(sym, t, now)
+        order.phase = self.phase(sym, t, now) if phase is None else phase
         order.day, order.seen = _day(now), now
         order.ahead = self.config.queue_ahead
         order.market = t in MARKET

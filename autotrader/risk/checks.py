@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from autotrader.market.grid import limits, on_grid
@@ -76,6 +76,14 @@ class CheckInput:
     pending_sell_qty: int
     book: RiskBook
     now: float = 0.0  # epoch seconds, the engine's clock
+    _ref: int = field(default=-1, init=False, repr=False, compare=False)
+
+    def reference(self) -> int:
+        """``reference_price(order, state)``, read once: four checks value the order at
+        it, and the quote behind it is parsed on each read."""
+        if self._ref < 0:
+            self._ref = reference_price(self.order, self.state)
+        return self._ref
 
 
 Seen = dict[str, Any]
@@ -284,7 +292,7 @@ def max_order_qty(x: CheckInput, seen: Seen) -> str | None:
 
 def max_order_value(x: CheckInput, seen: Seen) -> str | None:
     order = x.order
-    price = reference_price(order, x.state)
+    price = x.reference()
     qty = seen["qty"] = order.qty
     seen["price"] = price
     value = seen["value"] = qty * price
@@ -316,7 +324,7 @@ def max_position_value(x: CheckInput, seen: Seen) -> str | None:
     order = x.order
     if order.action.side is not Side.BUY:  # entries only
         return None
-    price = reference_price(order, x.state)
+    price = x.reference()
     shares = seen["shares"] = x.state.pos_qty + x.pending_buy_qty + order.qty
     seen["price"] = price
     value = seen["value"] = shares * price
@@ -334,7 +342,7 @@ def gross_exposure(x: CheckInput, seen: Seen) -> str | None:
     if order.action.side is not Side.BUY:  # entries only
         return None
     now = seen["exposure"] = x.book.exposure()
-    value = seen["order_value"] = order.qty * reference_price(order, x.state)
+    value = seen["order_value"] = order.qty * x.reference()
     limit = seen["limit"] = x.limits.max_gross_exposure
     if now + value > limit:
         return (
@@ -470,7 +478,7 @@ def orderable_cash(x: CheckInput, seen: Seen) -> str | None:
     if order.action.side is not Side.BUY:  # entries only
         return None
     book = x.book
-    value = order.qty * reference_price(order, x.state)
+    value = order.qty * x.reference()
     cost = seen["cost"] = value + book.fees.commission(value)
     cash = seen["cash"] = book.cash
     reserved = seen["reserved"] = book.reserved
