@@ -559,23 +559,24 @@ class Engine:
             self.on_order_event(order)
 
     def _on_fill(self, fill: Fill) -> None:
-        order = self.ledger.get(fill.order_id)
-        self.journal.fill(fill)
+        ledger, journal, book = self.ledger, self.journal, self.book
+        order = ledger.working.get(fill.order_id)  # ledger.get
+        journal.fill(fill)
         self.stats["fills"] += 1
         st = self.states.get(fill.symbol)
         if st is not None:
             realized = st.realized
             apply_fill(st, fill)
-            self.book.realized += st.realized - realized
-            self.journal.position(
+            book.realized += st.realized - realized
+            journal.position(
                 fill.ts, st.symbol, st.pos_qty, st.pos_avg, st.realized, st.unrealized, "fill"
             )
             self.marks.track(st.symbol)  # held: marked every 30 s for the reports
-        self.book.filled(fill, st)
+        book.filled(fill, st)
         if order is None:
-            self.journal.error(fill.ts, "broker", f"fill for unknown order {fill.order_id}")
+            journal.error(fill.ts, "broker", f"fill for unknown order {fill.order_id}")
             return
-        self.ledger.filled(order, fill)
+        ledger.filled(order, fill)
         if st is not None and (self.protector.specs or self.protector.guards):
             self.protector.on_fill(order, fill, st)
         self.universe.settle()

@@ -184,20 +184,28 @@ class Ledger:
         modify is in flight a buy holds back enough for either outcome (the larger
         quantity at the higher price); once the broker answers, exactly what is left."""
         self._work(order)
-        self.book.approved(order, now)
-        side = order.side
-        if order.action in CANCELS and order.target_id in self.working:
+        book = self.book
+        book.approved(order, now)
+        action = order.action
+        side = action.side
+        if action in CANCELS and order.target_id in self.working:
             self.cancelling.add(order.target_id)  # no second cancel while this one flies
         if side is not None:
-            self.book.open_orders += 1
+            book.open_orders += 1
             if side is Side.BUY:
                 self.reserve.hold(order.order_id, order.qty, ref_price)
-            key = (order.symbol, side)
-            self.pending[key] = self.pending.get(key, 0) + order.qty
-            self.by_symbol.setdefault(order.symbol, []).append(order)
+            symbol = order.symbol
+            key = (symbol, side)
+            pending = self.pending
+            pending[key] = pending.get(key, 0) + order.qty
+            orders = self.by_symbol.get(symbol)
+            if orders is None:
+                self.by_symbol[symbol] = [order]
+            else:
+                orders.append(order)
             if st is not None:
                 st.open_orders += 1
-                self._count(order.symbol, st)
+                self._count(symbol, st)
         elif after is not None and order.target_id is not None:
             self.projections[order.order_id] = (order.qty, after.price)  # qty 0: the rest
             target = self.modify_target(order)
@@ -302,9 +310,12 @@ class Ledger:
 
     def filled(self, order: OrderRequest, fill: Fill) -> None:
         """A fill of a working order: its share of the reserve and of pending goes."""
-        order.filled_qty += fill.qty
+        qty = fill.qty
+        order.filled_qty += qty
         key = (order.symbol, fill.side)
-        self.pending[key] = max(self.pending.get(key, 0) - fill.qty, 0)
+        pending = self.pending
+        left = pending.get(key, 0) - qty
+        pending[key] = left if left > 0 else 0
         detail = f"{fill.qty}@{fill.price}"
         if order.filled_qty < order.qty:
             if fill.side is Side.BUY:
@@ -350,7 +361,7 @@ class Ledger:
         self, order: OrderRequest, state: OrderState, ts: float, detail: str, reason: str = ""
     ) -> None:
         order.state = state
-        self.journal.order_state(order, ts, detail, reason=reason)
+        self.journal.order_state(order, ts, detail, reason)
         if self.on_change is not None:
             self.on_change(order)
 
@@ -385,26 +396,32 @@ class Ledger:
 
     def _leave(self, order: OrderRequest, remaining: int) -> None:
         """The order leaves the working set: pending, counts and its whole reserve."""
-        self._unwork(order.order_id)
-        self.chain.pop(order.order_id, None)
-        self.cancelling.discard(order.order_id)
-        self.halting.discard(order.order_id)
-        side = order.side
+        order_id = order.order_id
+        self._unwork(order_id)
+        if self.chain:
+            self.chain.pop(order_id, None)
+        self.cancelling.discard(order_id)
+        self.halting.discard(order_id)
+        side = order.action.side
         if side is None:
             return
-        key = (order.symbol, side)
-        self.pending[key] = max(self.pending.get(key, 0) - remaining, 0)
-        self.book.open_orders = max(self.book.open_orders - 1, 0)
-        self.reserve.end(order.order_id)
-        orders = self.by_symbol.get(order.symbol)
+        symbol = order.symbol
+        key = (symbol, side)
+        pending = self.pending
+        left = pending.get(key, 0) - remaining
+        pending[key] = left if left > 0 else 0
+        book = self.book
+        book.open_orders = book.open_orders - 1 if book.open_orders > 0 else 0
+        self.reserve.end(order_id)
+        orders = self.by_symbol.get(symbol)
         if orders and order in orders:
             orders.remove(order)
             if not orders:
-                del self.by_symbol[order.symbol]
-        st = self.states.get(order.symbol)
+                del self.by_symbol[symbol]
+        st = self.states.get(symbol)
         if st is not None:
-            st.open_orders = max(st.open_orders - 1, 0)
-            self._count(order.symbol, st)
+            st.open_orders = st.open_orders - 1 if st.open_orders > 0 else 0
+            self._count(symbol, st)
 
     def _cancel_part(self, order: OrderRequest, qty: int, ts: float) -> None:
         """Part of a working order's remainder was cancelled (kt10003 ``cncl_qty`` below

@@ -92,13 +92,16 @@ class RiskBook:
     def approved(self, order: OrderRequest, now: float) -> None:
         """Count an order that passed the guard and is about to leave (rate, duplicates)."""
         side = order.action.side
+        old = now - RATE_WINDOW
         times = self.sent_times
         times.append(now)
-        while times and times[0] <= now - RATE_WINDOW:
+        while times[0] <= old:  # never empties: ``now`` itself stays
             times.popleft()
-        per = self.sent_by_symbol.setdefault(order.symbol, deque())
+        per = self.sent_by_symbol.get(order.symbol)
+        if per is None:
+            per = self.sent_by_symbol[order.symbol] = deque()
         per.append(now)
-        while per and per[0] <= now - RATE_WINDOW:
+        while per[0] <= old:
             per.popleft()
         if side is None:
             return
