@@ -257,3 +257,17 @@ def test_a_tick_the_loops_write_is_the_tape_s() -> None:
     assert trades == [
         ("trade", "005930", 60_000, pytest.approx(DAY + 32_400.1), 1, "090000", "+60000")
     ]
+
+
+@needs_speedups
+def test_a_strategy_s_replay_journals_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.feed.test_fastline import _run as replay  # orders, fills, positions, errors
+
+    tape = tmp_path / "day.jsonl.gz"
+    symbols = tuple(write_tape(tape, SynthConfig(seed=5, n_symbols=12, ticks=6_000)).symbols)
+    compiled = replay(tape, tmp_path / "compiled.db", symbols)
+    monkeypatch.setattr(lines, "SPEEDUPS", None)
+    assert compiled == replay(tape, tmp_path / "python.db", symbols)
+    assert compiled[0]["orders"] > 0 and compiled[0]["fills"] > 0
