@@ -15,14 +15,86 @@ line is told exactly as before. ``tests/feed/test_speedups.py`` holds the two eq
 generated and garbled tapes, and ``AUTOTRADER_PURE_PYTHON=1`` runs without this module.
 """
 
+from types import MemberDescriptorType
+
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from libc.string cimport memcmp
+
+from autotrader.feed.fastline import Entry, Line, Tick
 
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     void* PyUnicode_DATA(object o)
-    object PyDict_GetItemWithError(object d, object k)
+
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+
+    enum:
+        T_OBJECT
+        T_OBJECT_EX
+
+
+# -- slots read and written by offset ----------------------------------------------------
+# msgspec's structs and the engine's ``SymbolState`` keep their fields in slots: member
+# descriptors holding an object at a fixed offset. Reading one through ``getattr`` costs
+# a type lookup and a descriptor call, about 15 ns, a dozen times a tick; this reads the
+# slot itself. An offset is taken only from a descriptor that says it holds an object,
+# and only used on an object of exactly that class.
+
+cdef Py_ssize_t _offset(object cls, str name):
+    """The offset of ``cls``'s object slot ``name``; 0 when it has none."""
+    for klass in cls.__mro__:
+        descr = klass.__dict__.get(name)
+        if descr is not None:
+            break
+    else:
+        return 0
+    if type(descr) is not MemberDescriptorType:
+        return 0
+    cdef PyMemberDef* member = (<PyMemberDescrObject*>descr).d_member
+    if member.type != T_OBJECT_EX and member.type != T_OBJECT:
+        return 0
+    return member.offset
+
+
+cdef inline object _get(object obj, Py_ssize_t offset):
+    cdef PyObject* value = (<PyObject**>((<char*><PyObject*>obj) + offset))[0]
+    if value == NULL:
+        raise AttributeError("a field of a decoded line is unset")
+    return <object>value
+
+
+cdef inline void _put(object obj, Py_ssize_t offset, object value):
+    cdef PyObject** slot = <PyObject**>((<char*><PyObject*>obj) + offset)
+    cdef PyObject* old = slot[0]
+    Py_INCREF(value)
+    slot[0] = <PyObject*>value
+    Py_XDECREF(old)
+
+
+cdef Py_ssize_t TRNM, RT, DATA, ITEM, VALUES
+cdef Py_ssize_t F20, F10, F27, F28, F16, F17, F18, F15, F13, F12, F228
+
+
+def _offsets(cls, *names):
+    found = [_offset(cls, name) for name in names]
+    if not all(found):  # another msgspec: lines.py runs the Python loop instead
+        raise ImportError(f"{cls.__name__}: fields not in object slots")
+    return found
+
+
+TRNM, RT, DATA = _offsets(Line, "trnm", "rt", "data")
+ITEM, VALUES = _offsets(Entry, "item", "values")
+F20, F10, F27, F28, F16, F17, F18, F15, F13, F12, F228 = _offsets(
+    Tick, "f20", "f10", "f27", "f28", "f16", "f17", "f18", "f15", "f13", "f12", "f228"
+)
 
 
 # Field bits of a symbol's checks (validate.TickChecks: prices, then shaped fields).
@@ -140,23 +212,23 @@ cdef bint _price_ok(object s, long long low, long long high):
 
 cdef bint _fields_ok(object v, int mask, long long low, long long high):
     """Every field in ``mask`` fits its pattern (validate.py's, as C)."""
-    if mask & ASK and not _price_ok(v.f27, low, high):
+    if mask & ASK and not _price_ok(_get(v, F27), low, high):
         return False
-    if mask & BID and not _price_ok(v.f28, low, high):
+    if mask & BID and not _price_ok(_get(v, F28), low, high):
         return False
-    if mask & OPEN and not _price_ok(v.f16, low, high):
+    if mask & OPEN and not _price_ok(_get(v, F16), low, high):
         return False
-    if mask & HIGH and not _price_ok(v.f17, low, high):
+    if mask & HIGH and not _price_ok(_get(v, F17), low, high):
         return False
-    if mask & LOW and not _price_ok(v.f18, low, high):
+    if mask & LOW and not _price_ok(_get(v, F18), low, high):
         return False
-    if mask & VOLUME and _int(v.f15, 9) < 0:
+    if mask & VOLUME and _int(_get(v, F15), 9) < 0:
         return False
-    if mask & CUM_VOLUME and _int(v.f13, 12) < 0:
+    if mask & CUM_VOLUME and _int(_get(v, F13), 12) < 0:
         return False
-    if mask & RATE and not _decimal(v.f12, 2, 4):
+    if mask & RATE and not _decimal(_get(v, F12), 2, 4):
         return False
-    if mask & STRENGTH and not _decimal(v.f228, 6, 4):
+    if mask & STRENGTH and not _decimal(_get(v, F228), 6, 4):
         return False
     return True
 
@@ -177,6 +249,8 @@ cdef class _Loop:
     cdef object set_time, on_trade, checks_owner
     cdef object refused, trade, clock_to, advance, feed_line
     cdef Py_ssize_t frames  # added to the decoder's counters when the call ends
+    cdef type slotted  # the state class whose slots are written by offset
+    cdef Py_ssize_t price, values, ts, ticks
 
     def __init__(self, decoder):
         self.d = decoder.__dict__
@@ -192,6 +266,16 @@ cdef class _Loop:
         self.masks = {}
         self.checks_owner = None
         self.frames = 0
+        self.slotted = None
+
+    cdef bint learn_slots(self, object cls):
+        """Whether ``cls`` keeps the four fields a tick writes in object slots."""
+        offsets = [_offset(cls, name) for name in ("price", "values", "ts", "ticks")]
+        if not all(offsets):
+            return False
+        self.slotted = cls
+        self.price, self.values, self.ts, self.ticks = offsets
+        return True
 
     cdef int mask(self, item) except -1:
         """The fields ``item``'s rules read, as bits; made afresh after a reload."""
@@ -211,11 +295,11 @@ cdef class _Loop:
         cdef const char* sp
         cdef double ts
         cdef dict d = self.d
-        if parsed.trnm != "REAL":
+        if type(parsed) is not Line or _get(parsed, TRNM) != "REAL":
             self.feed_line(parsed, source)
             return 0
         self.frames += 1
-        rt = parsed.rt
+        rt = _get(parsed, RT)
         if rt is not None:
             # _clock_to's common case: a receive time in the last one's second
             p = _ascii(rt, &n)
@@ -235,9 +319,9 @@ cdef class _Loop:
             elif not self.clock_to(rt):
                 return 0
         i = 0
-        for entry in parsed.data:
+        for entry in <list>_get(parsed, DATA):
             try:
-                self.tick(entry.item, entry.values)
+                self.tick(_get(entry, ITEM), _get(entry, VALUES))
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
                 self.refused(exc, source, i)
             i += 1
@@ -247,7 +331,7 @@ cdef class _Loop:
         """``FrameDecoder._trade`` for a good tick; any other goes to it."""
         cdef long long price, low, high
         cdef dict d = self.d
-        hms = v.f20
+        hms = _get(v, F20)
         if hms is not d["_last_hms"] and hms != d["_last_hms"]:
             if not _hms(hms):
                 self.trade(item, v)
@@ -258,15 +342,21 @@ cdef class _Loop:
         if st is None or band is None:
             self.trade(item, v)
             return 0
-        price = _last(v.f10)
+        price = _last(_get(v, F10))
         low, high = <tuple>band
         if price < low or price > high or not _fields_ok(v, self.mask(item), low, high):
             self.trade(item, v)  # also for price == -1: garbled
             return 0
-        st.price = price
-        st.values = v
-        st.ts = d["_last_ts"]
-        st.ticks += 1
+        if type(st) is self.slotted or self.learn_slots(type(st)):
+            _put(st, self.price, price)
+            _put(st, self.values, v)
+            _put(st, self.ts, d["_last_ts"])
+            _put(st, self.ticks, _get(st, self.ticks) + 1)
+        else:
+            st.price = price
+            st.values = v
+            st.ts = d["_last_ts"]
+            st.ticks += 1
         self.on_trade(st)
         return 0
 
