@@ -188,10 +188,14 @@ class FrameDecoder:
         for i, entry in enumerate(line.data):
             try:
                 trade(entry.item, entry.values)
-            except Unusable as exc:
-                self._malformed(str(exc), _entry(source, i))
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                self._malformed(f"{type(exc).__name__}: {exc}", _entry(source, i))
+                self._refused(exc, source, i)
+
+    def _refused(self, exc: Exception, source: bytes, i: int) -> None:
+        """Entry ``i`` of a tape line raised ``exc`` (``Unusable`` or a lookup error):
+        counted and told, as ``feed`` tells an entry (the compiled loop calls it too)."""
+        why = str(exc) if isinstance(exc, Unusable) else f"{type(exc).__name__}: {exc}"
+        self._malformed(why, _entry(source, i))
 
     def _trade(self, item: str, v: Tick) -> None:
         """The hot path: one 0B trade tick, checked whole, then handed to the engine."""

@@ -12,7 +12,10 @@ outside the day's band...), is *bad*. The user chooses (``autotrader run --bad-l
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Callable, Iterable
+from types import ModuleType
 from typing import Literal
 
 import orjson
@@ -37,9 +40,22 @@ def feed_numbered(
     """The replay loop with line numbers: decode once, dispatch, judge each line.
 
     A line of trade ticks takes msgspec's typed fast path (feed/fastline.py); any other
-    line is decoded by orjson and judged by ``FrameDecoder.feed``."""
-    loads = orjson.loads
-    feed = decoder.feed
+    line is decoded by orjson and judged by ``FrameDecoder.feed``. The compiled loop
+    (feed/_speedups.pyx) runs it when it is built, ``feed_numbered_py`` otherwise."""
+    judge = _judge(decoder, where, bad_lines, on_skip)
+    if SPEEDUPS is not None:
+        SPEEDUPS.feed_numbered(decoder, numbered, decode_line, NotFast, _slow(decoder), judge)
+    else:
+        feed_numbered_py(decoder, numbered, judge)
+
+
+def feed_numbered_py(
+    decoder: FrameDecoder,
+    numbered: Iterable[tuple[int, bytes]],
+    judge: Callable[[int, bytes], None],
+) -> None:
+    """The line loop in Python: the reference the compiled loop is held equal to."""
+    slow = _slow(decoder)
     fast = decoder.feed_line
     c = decoder.counters
     for lineno, line in numbered:
@@ -47,18 +63,41 @@ def feed_numbered(
         try:
             parsed = decode_line(line)
         except NotFast:
-            try:
-                frame = loads(line)
-            except orjson.JSONDecodeError:
-                c.frames += 1
-                c.malformed += 1
-                c.last_error = "not JSON"
-            else:
-                feed(frame)
+            slow(line)
         else:
             fast(parsed, line)
-        if c.malformed == before:
-            continue
+        if c.malformed != before:
+            judge(lineno, line)
+
+
+def _slow(decoder: FrameDecoder) -> Callable[[bytes], None]:
+    """A line msgspec declines: decoded by orjson and judged whole by ``feed``."""
+    feed = decoder.feed
+    c = decoder.counters
+
+    def slow(line: bytes) -> None:
+        try:
+            frame = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            c.frames += 1
+            c.malformed += 1
+            c.last_error = "not JSON"
+        else:
+            feed(frame)
+
+    return slow
+
+
+def _judge(
+    decoder: FrameDecoder,
+    where: str,
+    bad_lines: BadLines,
+    on_skip: Callable[[int, str, bytes], None] | None,
+) -> Callable[[int, bytes], None]:
+    """A line that was counted bad: refused (``TapeError``) or told to ``on_skip``."""
+    c = decoder.counters
+
+    def judge(lineno: int, line: bytes) -> None:
         if bad_lines == "refuse":
             raise TapeError(
                 f"{escape(where)}:{lineno}: {c.last_error} "
@@ -66,3 +105,18 @@ def feed_numbered(
             )
         if on_skip is not None:
             on_skip(lineno, c.last_error, line)
+
+    return judge
+
+
+def _speedups() -> ModuleType | None:
+    """The compiled loop, unless it is not built or ``AUTOTRADER_PURE_PYTHON`` is set."""
+    if os.environ.get("AUTOTRADER_PURE_PYTHON"):
+        return None
+    try:
+        return importlib.import_module("autotrader.feed._speedups")
+    except ImportError:
+        return None
+
+
+SPEEDUPS = _speedups()
