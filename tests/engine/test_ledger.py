@@ -144,3 +144,37 @@ def test_ended_orders_leave_the_ledger_so_memory_stays_flat(tmp_path: Path) -> N
         "SELECT COUNT(*) FROM orders WHERE state NOT IN ('filled', 'cancelled', 'rejected', 'done')"
     )
     assert h.rows(unfinished)[0][0] == 0
+
+
+def test_requests_are_indexed_by_their_target_while_they_work(tmp_path: Path) -> None:
+    """``requests`` holds, per working order, the modify and cancel requests addressing it
+    (what an order's end and the protection ask, without a scan of the working set): a
+    request enters when opened and leaves when it is done, and the index ends empty."""
+    ledger = _ledger(tmp_path, 10_000_000)
+    buy = _open(ledger, order(10, price=60_000), 60_000)
+    ledger.accepted(buy, "0000001", 0.5)
+    assert ledger.requests == {}
+    modify = OrderRequest(
+        order_id=2, action=OrderAction.MODIFY, symbol="005930", qty=0, price=59_000,
+        target_id=buy.order_id,
+    )  # fmt: skip
+    ledger.journal.commit_intent(modify, 1.0)
+    ledger.opened(modify, ledger.states["005930"], 59_000, 1.0, after=replace(buy, price=59_000))
+    assert ledger.requests == {buy.order_id: {modify.order_id}}
+    value = 10 * 59_000  # held for either outcome: the higher of the two prices
+    assert ledger.book.reserved == 10 * 60_000 + FEES.commission(10 * 60_000) > value
+    ledger.accepted(modify, "0000002", 1.1)
+    ledger.modified(buy, 10, 59_000, "0000002", 1.2)
+    assert modify.state is OrderState.DONE and ledger.requests == {}
+    cancel = OrderRequest(
+        order_id=3, action=OrderAction.CANCEL, symbol="005930", qty=0, target_id=buy.order_id
+    )
+    ledger.journal.commit_intent(cancel, 2.0)
+    ledger.opened(cancel, ledger.states["005930"], 0, 2.0)
+    assert ledger.requests == {buy.order_id: {cancel.order_id}}
+    fill = Fill(buy.order_id, "005930", Side.BUY, 10, 59_000, FEES.commission(value), 0, 2.1)
+    ledger.filled(buy, fill)  # the target ends first: the cancel waits for its answer
+    assert ledger.ended == {buy.order_id: OrderState.FILLED}
+    ledger.rejected(cancel, 2.2, "nothing left to cancel")
+    assert ledger.requests == {} and ledger.ended == {} and ledger.working == {}
+    assert ledger.book.reserved == 0

@@ -50,3 +50,23 @@ def test_a_partial_modify_moves_part_of_the_order_and_leaves_the_rest() -> None:
     assert list(m.on_print("005930", p("10:00:05", 69_400, 3))) == [
         Filled("B", 3, 69_500, ts("10:00:05"))
     ]
+
+
+def test_the_phase_a_caller_passes_is_the_one_refuse_and_arrive_work_out() -> None:
+    """The paper broker works out an arriving order's phase once and hands it to both
+    ``refuse`` and ``arrive``: the same refusals, outcomes and phase as without it, in
+    the opening auction, continuous trading, a VI and after hours."""
+    for at, vi in (("08:45:00", False), ("10:00:00", False), ("10:00:00", True),
+                   ("16:30:00", False)):  # fmt: skip
+        for t in (T.MARKET, T.LIMIT, T.AFTER_HOURS_SINGLE):
+            seen = []
+            for passed in (False, True):
+                m = Matcher()
+                if vi:
+                    m.on_vi("005930", False, ts(at))
+                order = Working(1, "005930", Side.BUY, t, 10, 70_000)
+                phase = m.phase("005930", t, ts(at)) if passed else None
+                why = m.refuse("005930", order, ts(at), p(at, 70_000), phase)
+                outs = [] if why else list(m.arrive(order, ts(at), p(at, 70_000), phase))
+                seen.append((why, outs, order.phase))
+            assert seen[0] == seen[1], (at, vi, t)

@@ -114,3 +114,39 @@ def test_lean_verdict_journals_the_rows_of_the_per_check_results(
         (tmp_path / "lean.db").unlink()
         (tmp_path / "full.db").unlink()
     assert not guard.review(x).approved  # the raising check rejects, whatever the rest say
+
+
+def test_the_reference_price_is_read_once_per_review_and_a_failing_quote_fails_closed() -> None:
+    """Four checks value an order at its reference price (its limit, else the side's best
+    quote): ``CheckInput.reference`` reads the quote once for all of them. A quote that
+    raises when read rejects the order at every check that values it."""
+    from autotrader.engine.state import SymbolState
+
+    reads: list[int] = []
+
+    class Counted(SymbolState):
+        __slots__ = ()
+
+        @property
+        def ask(self) -> int:
+            reads.append(1)
+            return 70_100
+
+    class Broken(SymbolState):
+        __slots__ = ()
+
+        @property
+        def ask(self) -> int:
+            raise ValueError("quote unreadable")
+
+    st = state(70_000)
+    counted, broken = Counted("005930", st.market), Broken("005930", st.market)
+    for s in (counted, broken):
+        s.price, s.values = st.price, st.values
+    verdict = RiskGuard(DEFAULT_CHECKS).review(check_input(order(10), counted))
+    assert verdict.approved and len(reads) == 1
+    assert verdict.passed["max_order_value"]["price"] == 70_100
+    verdict = RiskGuard(DEFAULT_CHECKS).review(check_input(order(10), broken))
+    assert not verdict.approved
+    failed = {f[0] for f in verdict.failures}
+    assert {"max_order_value", "max_position_value", "gross_exposure", "orderable_cash"} <= failed
