@@ -59,7 +59,7 @@ from autotrader.model import (
 )
 from autotrader.risk.book import RiskBook, TradingLevel
 from autotrader.risk.checks import CheckInput, RiskLimits, base_price, reference_price
-from autotrader.risk.guard import RiskGuard, Verdict
+from autotrader.risk.guard import RiskGuard
 
 log = logging.getLogger(__name__)
 
@@ -472,13 +472,15 @@ class Engine:
         now = self.market.now
         ledger = self.ledger
         target = ledger.modify_target(order)  # a modify is judged as the order it leaves
+        checked: CheckInput | None = None
         if target is None:
             subject = order
-            verdict = self._review(order, st, now)
+            checked = self._checked(order, st, now)
+            verdict = self.guard.review(checked)
         else:
             subject = projected(order, target)
             with ledger.set_aside(target, st):
-                verdict = self._review(subject, st, now)
+                verdict = self.guard.review(self._checked(subject, st, now))
         if verdict.by_name is not None:  # approved: one 'passed' row, names joined once
             self.journal.risk_passed(now, order.order_id, verdict.by_name, verdict.joined)
         else:
@@ -500,24 +502,25 @@ class Engine:
             self.book.level = TradingLevel.HALTED
             self.book.level_reason = f"journal failure: {exc}"
             raise
-        ledger.opened(order, st, reference_price(order, st), now, subject if target else None)
+        # the price the checks valued the order at (read once), a modify's at its own
+        ref = checked.reference() if checked is not None else reference_price(order, st)
+        ledger.opened(order, st, ref, now, subject if target else None)
         self.stats["orders"] += 1
         self.broker.submit(order)
         return True
 
-    def _review(self, subject: OrderRequest, st: SymbolState, now: float) -> Verdict:
+    def _checked(self, subject: OrderRequest, st: SymbolState, now: float) -> CheckInput:
+        """What the guard reviews ``subject`` on."""
         pending = self.ledger.pending  # the ledger's pending_qty, read directly
         symbol = subject.symbol
-        return self.guard.review(
-            CheckInput(
-                subject,  # order, state, limits, pending buy and sell, book, now
-                st,
-                self.limits,
-                pending.get((symbol, Side.BUY), 0),
-                pending.get((symbol, Side.SELL), 0),
-                self.book,
-                now,
-            )
+        return CheckInput(
+            subject,  # order, state, limits, pending buy and sell, book, now
+            st,
+            self.limits,
+            pending.get((symbol, Side.BUY), 0),
+            pending.get((symbol, Side.SELL), 0),
+            self.book,
+            now,
         )
 
     # -- broker events ------------------------------------------------------------------

@@ -130,20 +130,12 @@ def new_order(
 ) -> OrderRequest:
     """A new order in ``st``'s symbol on its exchange: what rules, a flatten and the
     protection send. ``prices``: (price, condition price), 0 where the type takes none."""
-    return OrderRequest(
-        order_id=order_id,
-        action=action,
-        symbol=st.symbol,
-        qty=qty,
-        order_type=order_type,
-        price=prices[0],
-        condition_price=prices[1],
-        exchange=exchange_of(st.symbol),
-        rule=rule,
-        strategy=strategy,
-        created_at=now,
-        tags=tags,
-    )
+    symbol = st.symbol
+    price, condition_price = prices
+    return OrderRequest(  # positional (one per order: keywords cost more): the fields in order
+        order_id, action, symbol, qty, order_type, price, condition_price,
+        exchange_of(symbol), rule, strategy, now, tags=tags,
+    )  # fmt: skip
 
 
 def build_change(

@@ -24,6 +24,7 @@ import logging
 import os
 import sqlite3
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -153,7 +154,7 @@ class Journal:
         self.run_id = 0
         self.interrupted: list[runs.Interrupted] = []  # what start_run found and marked
         self.continues: runs.Interrupted | None = None  # the interrupted run this one continues
-        self._pending: dict[str, list[Row]] = {}
+        self._pending: dict[str, list[Row]] = defaultdict(list)
         self._pending_rows = 0
         self._order_updates: dict[int, tuple[Any, ...]] = {}
         # orders rows waiting in this batch, by id: a transition of such an order changes
@@ -197,7 +198,7 @@ class Journal:
     def _take_batch(self) -> Batch:
         """Everything buffered, as one batch; the buffers start empty again."""
         batch: Batch = (self._pending, self._order_updates)
-        self._pending, self._pending_rows, self._order_updates = {}, 0, {}
+        self._pending, self._pending_rows, self._order_updates = defaultdict(list), 0, {}
         self._order_rows = {}
         return batch
 
@@ -280,11 +281,7 @@ class Journal:
 
     # -- buffered records ---------------------------------------------------------------
     def _add(self, table: str, row: Row) -> None:
-        rows = self._pending.get(table)
-        if rows is None:
-            self._pending[table] = [row]
-        else:
-            rows.append(row)
+        self._pending[table].append(row)  # a defaultdict: a table's first row makes its list
         self._pending_rows += 1
         if self._pending_rows >= self._batch_limit:
             self._raise_if_failed()
