@@ -554,10 +554,12 @@ class Engine:
     def _order_event(self, order: OrderRequest, event: str, fill: Fill | None) -> None:
         if self.protector.guards:
             self.protector.on_order_event(order, event)
-        self.triggers.on_order(order, event, fill)
+        if self.triggers.order:  # 'on: order' rules (asked here: twice an order)
+            self.triggers.on_order(order, event, fill)
 
     def _order_changed(self, order: OrderRequest) -> None:
-        self.universe.settle()  # a leaving symbol whose last order ended is dropped
+        if self.universe.leaving:  # a leaving symbol whose last order ended is dropped
+            self.universe.settle()
         if self.on_order_event is not None:
             self.on_order_event(order)
 
