@@ -28,7 +28,7 @@ from typing import Any
 
 from autotrader.market.grid import limits, on_grid
 from autotrader.market.phases import ACCEPTS, TYPE_NAMES, phase_for, refusal, venue_of
-from autotrader.model import Loan, OrderAction, OrderRequest, Side
+from autotrader.model import Loan, OrderAction, OrderRequest, OrderType, Side
 from autotrader.risk.book import ANSWERS, RiskBook, TradingLevel
 from autotrader.risk.credit import CreditLoans, korea_day
 from autotrader.risk.view import SymbolView
@@ -534,3 +534,42 @@ DEFAULT_CHECKS: tuple[tuple[str, Check], ...] = (
     ("credit_loan", credit_loan),
     ("credit_eligibility", credit_eligibility),
 )
+
+
+# Orders a check says nothing about (it returns None and writes no value before it reads
+# anything else): judged by the order's action and type alone, so the guard leaves the
+# check out of their pass (guard.py). tests/risk/test_guard.py holds each entry to its
+# check on every action and type.
+Quiet = Callable[[OrderAction, OrderType], bool]
+
+
+def _cancel(a: OrderAction, t: OrderType) -> bool:
+    return a in _CANCELS
+
+
+def _not_buy(a: OrderAction, t: OrderType) -> bool:
+    return a.side is not Side.BUY
+
+
+def _unpriced(a: OrderAction, t: OrderType) -> bool:
+    return not t.needs_price or a in _CANCELS
+
+
+QUIET_FOR: dict[Check, Quiet] = {
+    trading_hours: _cancel,
+    session: _cancel,
+    vi_auction: lambda a, t: a in _CANCELS or a.side is Side.SELL,
+    venue_phase: lambda a, t: not a.is_new,
+    max_position_qty: _not_buy,
+    max_position_value: _not_buy,
+    gross_exposure: _not_buy,
+    max_open_orders: lambda a, t: a.side is None,
+    duplicate: lambda a, t: a.side is None,
+    tick_grid: _cancel,
+    daily_price_limit: _unpriced,
+    price_distance: _unpriced,
+    sellable_qty: lambda a, t: a.side is not Side.SELL,
+    orderable_cash: _not_buy,
+    credit_loan: lambda a, t: a is not OrderAction.CREDIT_SELL,
+    credit_eligibility: lambda a, t: a is not OrderAction.CREDIT_BUY,
+}

@@ -6,7 +6,9 @@ the journal can show exactly why an order was approved or denied.
 
 A review is on every order's path, so the verdict is lean: the values each check wrote,
 in check order, and the reasons of the checks that failed (usually none). The per-check
-records (``results``) are built only when someone asks for them.
+records (``results``) are built only when someone asks for them. A check is not called
+for orders it has nothing to say about (``QUIET_FOR``: a buy's sellable shares, a market
+order's limit price): its values stay empty, as the check itself would leave them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from autotrader.risk.checks import DEFAULT_CHECKS, Check, CheckInput
+from autotrader.model import OrderAction, OrderType
+from autotrader.risk.checks import DEFAULT_CHECKS, QUIET_FOR, Check, CheckInput
 
 
 class CheckResult(NamedTuple):
@@ -78,47 +81,64 @@ class RiskGuard:
         self.names = tuple(name for name, _ in checks)
         self._functions = tuple(check for _, check in checks)
         self._joined = ", ".join(dict.fromkeys(self.names))  # the names of a 'passed' row
+        # per (action, order type): the positions of the checks its orders go through
+        self._runs: dict[tuple[OrderAction, OrderType], tuple[int, ...]] = {}
 
     @property
     def checks(self) -> tuple[tuple[str, Check], ...]:
         return self._checks
 
     def review(self, x: CheckInput) -> Verdict:
-        seen_all: list[dict[str, Any]] = []
+        order = x.order
+        run = self._runs.get((order.action, order.order_type))
+        if run is None:
+            run = self._run_for(order.action, order.order_type)
+        functions = self._functions
+        seen_all: list[dict[str, Any]] = [{} for _ in functions]
         failed: dict[int, str] = {}
-        add = seen_all.append
-        i = 0
+        i = -1
         try:  # one try for the whole pass (free unless a check raises)
-            for check in self._functions:
-                seen: dict[str, Any] = {}
-                add(seen)
-                why = check(x, seen)
+            for i in run:
+                why = functions[i](x, seen_all[i])
                 if why is not None:
                     failed[i] = why
-                i += 1
         except Exception as exc:  # noqa: BLE001 - fail closed on any error
-            self._after_error(x, seen_all, failed, exc)
+            self._after_error(x, run, i, seen_all, failed, exc)
         if not failed:
             by_name = dict(zip(self.names, seen_all, strict=True))
             return Verdict(True, self.names, seen_all, failed, by_name, self._joined)
         return Verdict(False, self.names, seen_all, failed)
 
+    def _run_for(self, action: OrderAction, order_type: OrderType) -> tuple[int, ...]:
+        """The positions of the checks with something to say about orders of ``action``
+        and ``order_type`` (every check but those ``QUIET_FOR`` leaves out), kept."""
+        try:
+            run = tuple(
+                i
+                for i, check in enumerate(self._functions)
+                if (quiet := QUIET_FOR.get(check)) is None or not quiet(action, order_type)
+            )
+        except Exception:  # noqa: BLE001 - an unknown action or type: every check runs
+            return tuple(range(len(self._functions)))
+        self._runs[(action, order_type)] = run
+        return run
+
     def _after_error(
         self,
         x: CheckInput,
+        run: tuple[int, ...],
+        at: int,
         seen_all: list[dict[str, Any]],
         failed: dict[int, str],
         exc: Exception,
     ) -> None:
-        """The last check in ``seen_all`` raised ``exc``: it fails with the exception as
-        its reason, and the checks after it run one by one, each failing closed alike."""
-        failed[len(seen_all) - 1] = _raised(exc)
+        """The check at position ``at`` raised ``exc``: it fails with the exception as its
+        reason, and the checks after it run one by one, each failing closed alike."""
+        failed[at] = _raised(exc)
         functions = self._functions
-        for i in range(len(seen_all), len(functions)):
-            seen: dict[str, Any] = {}
-            seen_all.append(seen)
+        for i in run[run.index(at) + 1 :]:
             try:
-                reason = functions[i](x, seen)
+                reason = functions[i](x, seen_all[i])
             except Exception as raised:  # noqa: BLE001 - fail closed on any error
                 reason = _raised(raised)
             if reason is not None:

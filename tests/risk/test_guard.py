@@ -150,3 +150,51 @@ def test_the_reference_price_is_read_once_per_review_and_a_failing_quote_fails_c
     assert not verdict.approved
     failed = {f[0] for f in verdict.failures}
     assert {"max_order_value", "max_position_value", "gross_exposure", "orderable_cash"} <= failed
+
+
+class _EveryCheck(RiskGuard):
+    """The guard calling every check on every order (no ``QUIET_FOR``)."""
+
+    def _run_for(self, action: Any, order_type: Any) -> tuple[int, ...]:
+        return tuple(range(len(self.names)))
+
+
+def test_checks_left_out_of_a_pass_are_those_that_say_nothing_about_the_order() -> None:
+    """The guard skips a check for orders ``QUIET_FOR`` says it is silent about. Held on
+    every action and order type, and on states where the checks fail and where they
+    pass: each quiet check returns nothing and writes nothing for such orders, and the
+    verdict (values, reasons, approval) is the one calling every check gives."""
+    from autotrader.model import OrderAction, OrderType, Side
+    from autotrader.risk import RiskBook, RiskLimits, TradingLevel
+    from autotrader.risk.checks import QUIET_FOR
+
+    halted = RiskBook(cash=1_000, level=TradingLevel.HALTED, level_reason="test")
+    setups: list[dict[str, Any]] = [
+        {},  # passes
+        {"book": halted, "limits": RiskLimits(max_order_qty=1, max_open_orders=0)},
+        {"st": state(70_000, pos=5, avg=69_000, sod=8 * 3600), "pending_sell": 5},
+    ]
+    quiet_seen = 0
+    for action in OrderAction:
+        for order_type in OrderType:
+            price = 70_000 if order_type.needs_price else 0
+            kw: dict[str, Any] = {"target_id": 9} if action.side is None else {}
+            o = order(10, action=action, price=price, **kw)
+            o.order_type = order_type
+            if order_type is OrderType.STOP_LIMIT:
+                o.condition_price = 70_100
+            for setup in setups:
+                st = setup.get("st") or state(70_000)
+                st.vi_active = action.side is Side.BUY
+                args = {k: v for k, v in setup.items() if k != "st"}
+                x = check_input(o, st, **args)
+                for check, quiet in QUIET_FOR.items():
+                    if quiet(action, order_type):
+                        seen: dict[str, Any] = {}
+                        assert check(x, seen) is None and seen == {}, (check, action, order_type)
+                        quiet_seen += 1
+                lean, full = RiskGuard().review(x), _EveryCheck().review(x)
+                assert (lean.approved, lean.seen, lean.failed, lean.by_name) == (
+                    full.approved, full.seen, full.failed, full.by_name
+                ), (action, order_type)  # fmt: skip
+    assert quiet_seen > 1000  # most pairs leave several checks out
