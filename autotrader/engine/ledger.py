@@ -453,7 +453,27 @@ class Ledger:
         shows on the target (modified; cancelled, in part or whole), or -> ``rejected``
         when the target ended first (filled, or cancelled under a waiting modify). A
         refusal of the request itself arrives as a rejection of the request."""
-        waiting = self.changes.get(target_id) or []
+        waiting = self.changes.get(target_id)
+        if waiting:  # usually none: no request addresses the order
+            self._answer(waiting, target_id, ts, ended, modified, cancelled)
+        if not waiting:
+            self.changes.pop(target_id, None)
+        if ended is not None and target_id not in self.working:
+            if self._requests_for(target_id):
+                self.ended[target_id] = ended  # a request still waits for its answer
+            else:
+                self.ended.pop(target_id, None)
+
+    def _answer(
+        self,
+        waiting: list[OrderRequest],
+        target_id: int,
+        ts: float,
+        ended: OrderState | None,
+        modified: bool,
+        cancelled: bool,
+    ) -> None:
+        """``_settle``'s requests waiting on ``target_id``: those the event answers end."""
         for req in list(waiting):
             is_modify = req.action in MODIFIES
             if req.state.is_final:
@@ -477,13 +497,6 @@ class Ledger:
                 waiting.remove(req)
                 why = f"target order {target_id} ended ({ended.value}) first"
                 self._end_change(req, OrderState.REJECTED, ts, why)
-        if not waiting:
-            self.changes.pop(target_id, None)
-        if ended is not None and target_id not in self.working:
-            if self._requests_for(target_id):
-                self.ended[target_id] = ended  # a request still waits for its answer
-            else:
-                self.ended.pop(target_id, None)
 
     def _end_change(self, req: OrderRequest, state: OrderState, ts: float, why: str) -> None:
         self._unwork(req.order_id)
