@@ -17,6 +17,7 @@ generated and garbled tapes, and ``AUTOTRADER_PURE_PYTHON=1`` runs without this 
 
 from types import MemberDescriptorType
 
+from cpython.long cimport PyLong_AsLongLong, PyLong_CheckExact
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from libc.string cimport memcmp
@@ -77,6 +78,12 @@ cdef inline void _put(object obj, Py_ssize_t offset, object value):
     Py_INCREF(value)
     slot[0] = <PyObject*>value
     Py_XDECREF(old)
+
+
+cdef inline bint _holds(object obj, Py_ssize_t offset, long long value):
+    """Whether the slot holds the int ``value`` already."""
+    cdef PyObject* held = (<PyObject**>((<char*><PyObject*>obj) + offset))[0]
+    return held != NULL and PyLong_CheckExact(<object>held) and PyLong_AsLongLong(<object>held) == value
 
 
 cdef Py_ssize_t TRNM, RT, DATA, ITEM, VALUES
@@ -389,7 +396,8 @@ cdef class _Loop:
             self.trade(item, v)  # also for price == -1: garbled
             return 0
         if type(st) is self.slotted or self.learn_slots(type(st)):
-            _put(st, self.price, price)
+            if not _holds(st, self.price, price):  # the same price: no new int
+                _put(st, self.price, price)
             _put(st, self.values, v)
             _put(st, self.ts, d["_last_ts"])
             _put(st, self.ticks, _get(st, self.ticks) + 1)
