@@ -12,7 +12,6 @@ turns each action into an order, which goes to the risk guard, then to the journ
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -92,7 +91,6 @@ class Engine:
         self.killswitch = killswitch or KillSwitch(halt_path(journal.path))
         self._watch_at = 0.0
         self._loss_at = 0.0
-        self._quiet_until = -math.inf  # set_time's fast path, until the first reading
         self.market = MarketState()
         self.states: dict[str, SymbolState] = {
             s: SymbolState(s, self.market) for s in plan.by_symbol if s != UNIVERSE
@@ -163,8 +161,9 @@ class Engine:
         """Move the clock. Most readings fall in the clock second of the last one with
         nothing due (no time rule, remainder or watch): one compare and the time. The
         others go through ``_wake``, which also moves ``time`` (whole seconds)."""
-        if ts < self._quiet_until:
-            self.market.now = ts
+        market = self.market
+        if ts < market.quiet_until:
+            market.now = ts
             return
         self._wake(ts)
 
@@ -183,7 +182,7 @@ class Engine:
             self.watch()
         # Until the next clock second starts (a microsecond early: float sums), or
         # something falls due, a reading changes nothing but the time.
-        self._quiet_until = min(
+        market.quiet_until = min(
             second + 1 - SEOUL_OFFSET - 1e-6,
             self._next_due,
             self.remainders.next_due,
@@ -193,8 +192,8 @@ class Engine:
     def wake_by(self, ts: float) -> None:
         """Something falls due at ``ts`` (a time rule, a remainder, a reload): the clock
         looks at it then, not after the current clock second."""
-        if ts < self._quiet_until:
-            self._quiet_until = ts
+        if ts < self.market.quiet_until:
+            self.market.quiet_until = ts
 
     def watch(self, *, force: bool = False) -> None:
         """Apply the kill switch file if it changed; trip the daily loss limit if reached;

@@ -8,6 +8,7 @@ keeps a reference to the tick's decoded values and fields are parsed when read.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from autotrader.engine.trigger_event import NO_EVENT, TriggerEvent
@@ -20,6 +21,7 @@ class MarketState:
 
     __slots__ = (
         "now",
+        "quiet_until",
         "sod",
         "session",
         "session_code",
@@ -30,6 +32,9 @@ class MarketState:
 
     def __init__(self) -> None:
         self.now = 0.0  # epoch seconds
+        # Until then a clock reading changes nothing but ``now`` (the engine's set_time
+        # keeps it; the compiled replay loop reads it to skip the call).
+        self.quiet_until = -math.inf
         self.sod = 0  # seconds since 00:00 Asia/Seoul
         self.session = ""  # readable 0s name of KRX's session, e.g. "open"
         self.session_code = ""

@@ -17,6 +17,7 @@ generated and garbled tapes, and ``AUTOTRADER_PURE_PYTHON=1`` runs without this 
 
 from types import MemberDescriptorType
 
+from cpython.long cimport PyLong_AsLongLong, PyLong_CheckExact
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from libc.string cimport memcmp
@@ -77,6 +78,12 @@ cdef inline void _put(object obj, Py_ssize_t offset, object value):
     Py_INCREF(value)
     slot[0] = <PyObject*>value
     Py_XDECREF(old)
+
+
+cdef inline bint _holds(object obj, Py_ssize_t offset, long long value):
+    """Whether the slot holds the int ``value`` already."""
+    cdef PyObject* held = (<PyObject**>((<char*><PyObject*>obj) + offset))[0]
+    return held != NULL and PyLong_CheckExact(<object>held) and PyLong_AsLongLong(<object>held) == value
 
 
 cdef Py_ssize_t TRNM, RT, DATA, ITEM, VALUES
@@ -204,6 +211,15 @@ cdef bint _hms(object s):
     return p[2] <= c'5' and p[4] <= c'5'
 
 
+cdef long _seconds(const char* p):
+    """Seconds since midnight of the checked ``HHMMSS`` at ``p``."""
+    return (
+        ((p[0] - c'0') * 10 + (p[1] - c'0')) * 3600
+        + ((p[2] - c'0') * 10 + (p[3] - c'0')) * 60
+        + (p[4] - c'0') * 10 + (p[5] - c'0')
+    )
+
+
 cdef bint _price_ok(object s, long long low, long long high):
     """A price field a rule reads: ``[+-]?[0-9]{1,9}``, 0 or inside the day's band."""
     cdef long long p = _int(s, 9)
@@ -251,6 +267,8 @@ cdef class _Loop:
     cdef Py_ssize_t frames  # added to the decoder's counters when the call ends
     cdef type slotted  # the state class whose slots are written by offset
     cdef Py_ssize_t price, values, ts, ticks
+    cdef object market
+    cdef Py_ssize_t now, quiet_until  # the market's slots; 0: call set_time every time
 
     def __init__(self, decoder):
         self.d = decoder.__dict__
@@ -267,6 +285,11 @@ cdef class _Loop:
         self.checks_owner = None
         self.frames = 0
         self.slotted = None
+        self.market = decoder.market
+        self.now = _offset(type(self.market), "now")
+        self.quiet_until = _offset(type(self.market), "quiet_until")
+        if not self.now:
+            self.quiet_until = 0
 
     cdef bint learn_slots(self, object cls):
         """Whether ``cls`` keeps the four fields a tick writes in object slots."""
@@ -293,7 +316,7 @@ cdef class _Loop:
         cdef Py_ssize_t n, sn, i
         cdef const char* p
         cdef const char* sp
-        cdef double ts
+        cdef double ms, base
         cdef dict d = self.d
         if type(parsed) is not Line or _get(parsed, TRNM) != "REAL":
             self.feed_line(parsed, source)
@@ -301,23 +324,27 @@ cdef class _Loop:
         self.frames += 1
         rt = _get(parsed, RT)
         if rt is not None:
-            # _clock_to's common case: a receive time in the last one's second
             p = _ascii(rt, &n)
-            second = d["_rt_second"]
-            sp = _ascii(second, &sn)
             if (
-                p != NULL and sp != NULL and n == 10 and sn == 6 and memcmp(p, sp, 6) == 0
-                and p[6] == c'.' and _digit(p[7]) and _digit(p[8]) and _digit(p[9])
+                p == NULL or n != 10 or p[6] != c'.'
+                or not (_digit(p[7]) and _digit(p[8]) and _digit(p[9]))
             ):
-                ts = <double>d["_rt_base"] + (
-                    (p[7] - c'0') * 100 + (p[8] - c'0') * 10 + (p[9] - c'0')
-                ) * 0.001
-                if ts > <double>d["_last_ts"]:
-                    t = ts
-                    d["_last_ts"] = t
-                    self.set_time(t)
-            elif not self.clock_to(rt):
-                return 0
+                if not self.clock_to(rt):  # tells why
+                    return 0
+            else:
+                second = d["_rt_second"]
+                sp = _ascii(second, &sn)
+                ms = ((p[7] - c'0') * 100 + (p[8] - c'0') * 10 + (p[9] - c'0')) * 0.001
+                if sp != NULL and sn == 6 and memcmp(p, sp, 6) == 0:  # _clock_to's common case
+                    self.clock(<double>d["_rt_base"] + ms)
+                elif d["live"] is False and _hms(rt[:6]):  # _receive's
+                    base = <double>d["day_start"] + _seconds(p)
+                    d["_rt_base"] = base
+                    d["_rt_second"] = rt[:6]
+                    d["wall_clock"] = True  # the entries' whole seconds only validate
+                    self.clock(base + ms)
+                elif not self.clock_to(rt):
+                    return 0
         i = 0
         for entry in <list>_get(parsed, DATA):
             try:
@@ -325,6 +352,24 @@ cdef class _Loop:
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
                 self.refused(exc, source, i)
             i += 1
+        return 0
+
+    cdef int clock(self, double ts) except -1:
+        """A receive time moves the clock (never backwards)."""
+        if ts > <double>self.d["_last_ts"]:
+            t = ts
+            self.d["_last_ts"] = t
+            self.move_clock(t, ts)
+        return 0
+
+    cdef int move_clock(self, object t, double ts) except -1:
+        """``set_time(t)``, without the call while the market is quiet: until
+        ``market.quiet_until`` a reading changes nothing but ``market.now`` (the
+        engine's ``set_time`` says so and keeps it)."""
+        if self.quiet_until and ts < <double>_get(self.market, self.quiet_until):
+            _put(self.market, self.now, t)
+        else:
+            self.set_time(t)
         return 0
 
     cdef int tick(self, item, v) except -1:
@@ -336,7 +381,10 @@ cdef class _Loop:
             if not _hms(hms):
                 self.trade(item, v)
                 return 0
-            self.advance(hms)
+            if d["wall_clock"] is True and hms == d["_rt_second"]:
+                d["_last_hms"] = hms  # _advance's: checked with the receive time
+            else:
+                self.advance(hms)
         st = self.states.get(item)
         band = self.bands.get(item)
         if st is None or band is None:
@@ -348,7 +396,8 @@ cdef class _Loop:
             self.trade(item, v)  # also for price == -1: garbled
             return 0
         if type(st) is self.slotted or self.learn_slots(type(st)):
-            _put(st, self.price, price)
+            if not _holds(st, self.price, price):  # the same price: no new int
+                _put(st, self.price, price)
             _put(st, self.values, v)
             _put(st, self.ts, d["_last_ts"])
             _put(st, self.ticks, _get(st, self.ticks) + 1)
