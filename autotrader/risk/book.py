@@ -95,13 +95,13 @@ class RiskBook:
         old = now - RATE_WINDOW
         times = self.sent_times
         times.append(now)
-        while times[0] <= old:  # never empties: ``now`` itself stays
+        while times and times[0] <= old:
             times.popleft()
         per = self.sent_by_symbol.get(order.symbol)
         if per is None:
             per = self.sent_by_symbol[order.symbol] = deque()
         per.append(now)
-        while per[0] <= old:
+        while per and per[0] <= old:
             per.popleft()
         if side is None:
             return
