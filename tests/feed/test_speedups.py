@@ -271,3 +271,25 @@ def test_a_strategy_s_replay_journals_the_same_rows(
     monkeypatch.setattr(lines, "SPEEDUPS", None)
     assert compiled == replay(tape, tmp_path / "python.db", symbols)
     assert compiled[0]["orders"] > 0 and compiled[0]["fills"] > 0
+
+
+def test_the_feed_tests_pass_on_the_python_loop() -> None:
+    """The pure-Python loop is what runs where nothing was compiled: the feed's own
+    tests hold it to the same behaviour (the rest of the suite runs the compiled one)."""
+    import subprocess
+    import sys
+
+    if os.environ.get("AUTOTRADER_PURE_PYTHON"):
+        pytest.skip("this run is on the Python loop already")
+    env = {**os.environ, "AUTOTRADER_PURE_PYTHON": "1"}
+    args = ["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--ignore", __file__]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *args, str(Path(__file__).parent)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout
