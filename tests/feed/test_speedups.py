@@ -293,3 +293,27 @@ def test_the_feed_tests_pass_on_the_python_loop() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:]
     assert " passed" in done.stdout
+
+
+def test_a_decoder_subclass_keeps_its_own_methods() -> None:
+    """The compiled loop stands in for ``FrameDecoder``'s methods only: a subclass that
+    overrides one is fed by the Python loop, which calls its override on every tick."""
+    seen: list[str] = []
+
+    class Watching(FrameDecoder):
+        def _trade(self, item: str, v: Any) -> None:
+            seen.append(item)
+            super()._trade(item, v)
+
+    decoder = Watching(
+        {"005930": State("005930")},
+        object(),
+        DAY,
+        lambda st: None,
+        lambda ev: None,
+        lambda ev: None,
+        lambda ts: None,
+    )
+    frames = [_line(_tick("005930", f"09000{s}", 60_000), rt=f"09000{s}.000") for s in "012"]
+    lines.feed_numbered(decoder, enumerate(frames, 2), where="tape")
+    assert seen == ["005930"] * 3
