@@ -132,15 +132,14 @@ cdef inline bint _digit(char c):
     return c'0' <= c <= c'9'
 
 
-cdef long long _int(object s, int most):
-    """``[+-]?[0-9]{1,most}``: its absolute value, or -1."""
-    cdef Py_ssize_t n, i = 0
-    cdef const char* p = _ascii(s, &n)
+cdef inline Py_ssize_t _sign(const char* p, Py_ssize_t n):
+    """1 past a leading sign, else 0."""
+    return 1 if n > 0 and (p[0] == c'+' or p[0] == c'-') else 0
+
+
+cdef long long _digits(const char* p, Py_ssize_t i, Py_ssize_t n, Py_ssize_t most):
+    """The value of ``p[i:n]``, 1 to ``most`` ASCII digits; -1 for anything else."""
     cdef long long value = 0
-    if p == NULL:
-        return -1
-    if n > 0 and (p[0] == c'+' or p[0] == c'-'):
-        i = 1
     if n - i < 1 or n - i > most:
         return -1
     while i < n:
@@ -151,37 +150,34 @@ cdef long long _int(object s, int most):
     return value
 
 
-cdef long long _last(object s):
-    """Field 10, ``[+-]?0*[1-9][0-9]{0,8}``: the price, or -1."""
-    cdef Py_ssize_t n, i = 0, start
+cdef long long _int(object s, int most):
+    """``[+-]?[0-9]{1,most}``: its absolute value, or -1."""
+    cdef Py_ssize_t n
     cdef const char* p = _ascii(s, &n)
-    cdef long long value = 0
     if p == NULL:
         return -1
-    if n > 0 and (p[0] == c'+' or p[0] == c'-'):
-        i = 1
+    return _digits(p, _sign(p, n), n, most)
+
+
+cdef long long _last(object s):
+    """Field 10, ``[+-]?0*[1-9][0-9]{0,8}``: the price (above 0), or -1."""
+    cdef Py_ssize_t n, i
+    cdef const char* p = _ascii(s, &n)
+    if p == NULL:
+        return -1
+    i = _sign(p, n)
     while i < n and p[i] == c'0':
         i += 1
-    start = i
-    if n - start < 1 or n - start > 9:
-        return -1
-    while i < n:
-        if not _digit(p[i]):
-            return -1
-        value = value * 10 + (p[i] - c'0')
-        i += 1
-    return value  # the first digit is not 0, so value > 0
+    return _digits(p, i, n, 9)  # after the zeros: a first digit that is not 0
 
 
 cdef bint _decimal(object s, int whole, int frac):
     """``[+-]?[0-9]{1,whole}(?:\\.[0-9]{1,frac})?``."""
-    cdef Py_ssize_t n, i = 0, start
+    cdef Py_ssize_t n, i, start
     cdef const char* p = _ascii(s, &n)
     if p == NULL:
         return False
-    if n > 0 and (p[0] == c'+' or p[0] == c'-'):
-        i = 1
-    start = i
+    i = start = _sign(p, n)
     while i < n and _digit(p[i]):
         i += 1
     if i - start < 1 or i - start > whole:
