@@ -4,7 +4,7 @@
 
 Replays ``bench/engine.py``'s day with ``--never-fire`` rules (every condition evaluated,
 none true: no order) and, alternating with it, the same replay with one part of the
-path replaced by a no-op: the field checks (``FrameDecoder`` finds no field to check),
+path replaced by a no-op: the field checks (``SymbolChecks`` finds no field to check),
 the clock (``Engine.set_time``), the rules (``Engine.on_trade``), then all three. The
 differences of the best times, per frame, are what each part costs; what is left when
 all three are off, less the bare loop (decode, symbol, store), is the rest of the feed
@@ -35,12 +35,13 @@ from engine import bare_loop, day_frames, day_options, make_strategy, run_engine
 
 from autotrader.clock import day_start  # noqa: E402
 from autotrader.engine.engine import Engine  # noqa: E402
+from autotrader.feed import lines as lines_mod  # noqa: E402
 from autotrader.feed.fastline import NotFast, decode_line  # noqa: E402
-from autotrader.feed.kiwoom import FrameDecoder  # noqa: E402
+from autotrader.feed.validate import SymbolChecks, TickChecks  # noqa: E402
 
 
-def _no_checks(self: FrameDecoder, item: str) -> None:
-    self._problems[item] = None
+def _no_checks(self: SymbolChecks, item: str) -> TickChecks:
+    return TickChecks()  # no field: both loops skip the checks
 
 
 def _nothing(self: Any, arg: Any) -> None:
@@ -48,7 +49,7 @@ def _nothing(self: Any, arg: Any) -> None:
 
 
 SWITCHES: dict[str, list[tuple[type, str, Callable[..., None]]]] = {
-    "checks": [(FrameDecoder, "_problem_of", _no_checks)],
+    "checks": [(SymbolChecks, "of", _no_checks)],
     "clock": [(Engine, "set_time", _nothing)],
     "rules": [(Engine, "on_trade", _nothing)],
 }
@@ -110,7 +111,11 @@ def main() -> None:
                     _, seconds = run_engine(strategy, lines, day, Path(tmp) / f"{part}{i}.db")
                 best[part] = min(best[part], seconds)
     us = {name: seconds / len(lines) * 1e6 for name, seconds in best.items()}
-    print(f"{len(lines):,} frames, {args.symbols} symbols, {args.rules} rules (none firing)")
+    loop = "compiled" if lines_mod.SPEEDUPS is not None else "pure Python"
+    print(
+        f"{len(lines):,} frames, {args.symbols} symbols, {args.rules} rules (none firing), "
+        f"line loop: {loop}"
+    )
     for name in loops:
         print(f"  {name:<40} {us[name]:6.2f} us a frame")
     print(f"  {'engine, whole tick path':<40} {us['engine']:6.2f} us a frame")

@@ -8,7 +8,8 @@ risk guard, journal, paper fills. In the same run it times plain ``orjson.loads`
 the same frames, the decode floor, alternating with the engine's repetitions so both
 see the same load on a shared machine. Frames are read into memory first so both loops
 measure CPU work, not gzip; the engine's loop is the one ``autotrader run`` uses
-(``feed_numbered`` under ``batched_intents``). The last line is
+(``feed_numbered`` under ``batched_intents``: the compiled line loop where it was built,
+``AUTOTRADER_PURE_PYTHON=1`` for the Python one; the engine line says which). The last line is
 ``engine_vs_decode=<ratio>``: the share of the decode rate the whole engine reaches
 (targets: at least 0.5 with orders flowing, at least 1.0 with ``--never-fire``).
 A second, timed pass feeds the frames one by one with the intent committed before each
@@ -43,6 +44,7 @@ from autotrader.clock import day_start  # noqa: E402
 from autotrader.compile import Plan, compile_strategy  # noqa: E402
 from autotrader.engine import Engine  # noqa: E402
 from autotrader.engine.replay import batched_intents, make_decoder  # noqa: E402
+from autotrader.feed import lines as lines_mod  # noqa: E402
 from autotrader.feed.fastline import NotFast, decode_line  # noqa: E402
 from autotrader.feed.lines import feed_numbered  # noqa: E402
 from autotrader.feed.synth import SynthConfig, write_tape  # noqa: E402
@@ -303,7 +305,8 @@ def main() -> None:
         f"bare loop (msgspec decode, symbol, store): {n / bare_best:>10,.0f} frames/s  "
         f"bare_loop_vs_decode={decode_best / bare_best:.3f}"
     )
-    print(f"engine (full path):         {engine_rate:>10,.0f} frames/s")
+    loop = "compiled (feed/_speedups.pyx)" if lines_mod.SPEEDUPS is not None else "pure Python"
+    print(f"engine (full path):         {engine_rate:>10,.0f} frames/s  line loop: {loop}")
     print(
         f"latency per frame: p50 {p50:.1f} us  p99 {p99:.1f} us  max {worst:.0f} us "
         f"(mean {statistics.fmean(samples) / 1000:.1f} us)"

@@ -132,15 +132,14 @@ cdef inline bint _digit(char c):
     return c'0' <= c <= c'9'
 
 
-cdef long long _int(object s, int most):
-    """``[+-]?[0-9]{1,most}``: its absolute value, or -1."""
-    cdef Py_ssize_t n, i = 0
-    cdef const char* p = _ascii(s, &n)
+cdef inline Py_ssize_t _sign(const char* p, Py_ssize_t n):
+    """1 past a leading sign, else 0."""
+    return 1 if n > 0 and (p[0] == c'+' or p[0] == c'-') else 0
+
+
+cdef long long _digits(const char* p, Py_ssize_t i, Py_ssize_t n, Py_ssize_t most):
+    """The value of ``p[i:n]``, 1 to ``most`` ASCII digits; -1 for anything else."""
     cdef long long value = 0
-    if p == NULL:
-        return -1
-    if n > 0 and (p[0] == c'+' or p[0] == c'-'):
-        i = 1
     if n - i < 1 or n - i > most:
         return -1
     while i < n:
@@ -151,37 +150,34 @@ cdef long long _int(object s, int most):
     return value
 
 
-cdef long long _last(object s):
-    """Field 10, ``[+-]?0*[1-9][0-9]{0,8}``: the price, or -1."""
-    cdef Py_ssize_t n, i = 0, start
+cdef long long _int(object s, int most):
+    """``[+-]?[0-9]{1,most}``: its absolute value, or -1."""
+    cdef Py_ssize_t n
     cdef const char* p = _ascii(s, &n)
-    cdef long long value = 0
     if p == NULL:
         return -1
-    if n > 0 and (p[0] == c'+' or p[0] == c'-'):
-        i = 1
+    return _digits(p, _sign(p, n), n, most)
+
+
+cdef long long _last(object s):
+    """Field 10, ``[+-]?0*[1-9][0-9]{0,8}``: the price (above 0), or -1."""
+    cdef Py_ssize_t n, i
+    cdef const char* p = _ascii(s, &n)
+    if p == NULL:
+        return -1
+    i = _sign(p, n)
     while i < n and p[i] == c'0':
         i += 1
-    start = i
-    if n - start < 1 or n - start > 9:
-        return -1
-    while i < n:
-        if not _digit(p[i]):
-            return -1
-        value = value * 10 + (p[i] - c'0')
-        i += 1
-    return value  # the first digit is not 0, so value > 0
+    return _digits(p, i, n, 9)  # after the zeros: a first digit that is not 0
 
 
 cdef bint _decimal(object s, int whole, int frac):
     """``[+-]?[0-9]{1,whole}(?:\\.[0-9]{1,frac})?``."""
-    cdef Py_ssize_t n, i = 0, start
+    cdef Py_ssize_t n, i, start
     cdef const char* p = _ascii(s, &n)
     if p == NULL:
         return False
-    if n > 0 and (p[0] == c'+' or p[0] == c'-'):
-        i = 1
-    start = i
+    i = start = _sign(p, n)
     while i < n and _digit(p[i]):
         i += 1
     if i - start < 1 or i - start > whole:
@@ -259,7 +255,12 @@ cdef int _mask_of(checks):
 
 
 cdef class _Loop:
-    """One call's view of a decoder: its callbacks and dicts, read once."""
+    """One call's view of a decoder: its callbacks and dicts, read once, and its clock.
+
+    The clock (``_last_ts``, ``_last_hms``, the receive time's second and its base) is
+    the decoder's: this loop writes every change to it at once, and reads it from a copy
+    that it loads again after each call into a decoder method, the only code that moves
+    it (the engine's callbacks do not know the decoder)."""
 
     cdef dict d, states, bands, masks
     cdef object set_time, on_trade, checks_owner
@@ -269,6 +270,11 @@ cdef class _Loop:
     cdef Py_ssize_t price, values, ts, ticks
     cdef object market
     cdef Py_ssize_t now, quiet_until  # the market's slots; 0: call set_time every time
+    # the decoder's clock, as last loaded or written
+    cdef object last_ts, last_hms, rt_second
+    cdef double last_ts_value, rt_base
+    cdef const char* rt_second_p  # rt_second's 6 ASCII bytes, or NULL
+    cdef bint wall_clock, live
 
     def __init__(self, decoder):
         self.d = decoder.__dict__
@@ -290,6 +296,23 @@ cdef class _Loop:
         self.quiet_until = _offset(type(self.market), "quiet_until")
         if not self.now:
             self.quiet_until = 0
+        self.load()
+
+    cdef int load(self) except -1:
+        """Read the decoder's clock (after a decoder method may have moved it)."""
+        cdef Py_ssize_t n = 0
+        d = self.d
+        self.last_ts = d["_last_ts"]
+        self.last_ts_value = self.last_ts
+        self.last_hms = d["_last_hms"]
+        self.rt_second = d["_rt_second"]
+        self.rt_second_p = _ascii(self.rt_second, &n)
+        if n != 6:
+            self.rt_second_p = NULL
+        self.rt_base = d["_rt_base"]
+        self.wall_clock = d["wall_clock"] is True
+        self.live = d["live"] is not False
+        return 0
 
     cdef bint learn_slots(self, object cls):
         """Whether ``cls`` keeps the four fields a tick writes in object slots."""
@@ -320,6 +343,7 @@ cdef class _Loop:
         cdef dict d = self.d
         if type(parsed) is not Line or _get(parsed, TRNM) != "REAL":
             self.feed_line(parsed, source)
+            self.load()
             return 0
         self.frames += 1
         rt = _get(parsed, RT)
@@ -329,36 +353,44 @@ cdef class _Loop:
                 p == NULL or n != 10 or p[6] != c'.'
                 or not (_digit(p[7]) and _digit(p[8]) and _digit(p[9]))
             ):
-                if not self.clock_to(rt):  # tells why
+                ok = self.clock_to(rt)  # tells why
+                self.load()
+                if not ok:
                     return 0
             else:
-                second = d["_rt_second"]
-                sp = _ascii(second, &sn)
                 ms = ((p[7] - c'0') * 100 + (p[8] - c'0') * 10 + (p[9] - c'0')) * 0.001
-                if sp != NULL and sn == 6 and memcmp(p, sp, 6) == 0:  # _clock_to's common case
-                    self.clock(<double>d["_rt_base"] + ms)
-                elif d["live"] is False and _hms(rt[:6]):  # _receive's
+                if self.rt_second_p != NULL and memcmp(p, self.rt_second_p, 6) == 0:
+                    self.clock(self.rt_base + ms)  # _clock_to's common case
+                elif not self.live and _hms(rt[:6]):  # _receive's
                     base = <double>d["day_start"] + _seconds(p)
-                    d["_rt_base"] = base
-                    d["_rt_second"] = rt[:6]
+                    second = rt[:6]
+                    d["_rt_base"] = self.rt_base = base
+                    d["_rt_second"] = self.rt_second = second
+                    self.rt_second_p = _ascii(second, &n)
                     d["wall_clock"] = True  # the entries' whole seconds only validate
+                    self.wall_clock = True
                     self.clock(base + ms)
-                elif not self.clock_to(rt):
-                    return 0
+                else:
+                    ok = self.clock_to(rt)
+                    self.load()
+                    if not ok:
+                        return 0
         i = 0
         for entry in <list>_get(parsed, DATA):
             try:
                 self.tick(_get(entry, ITEM), _get(entry, VALUES))
             except (KeyError, ValueError, TypeError, AttributeError) as exc:
                 self.refused(exc, source, i)
+                self.load()
             i += 1
         return 0
 
     cdef int clock(self, double ts) except -1:
         """A receive time moves the clock (never backwards)."""
-        if ts > <double>self.d["_last_ts"]:
+        if ts > self.last_ts_value:
             t = ts
-            self.d["_last_ts"] = t
+            self.d["_last_ts"] = self.last_ts = t
+            self.last_ts_value = ts
             self.move_clock(t, ts)
         return 0
 
@@ -377,34 +409,38 @@ cdef class _Loop:
         cdef long long price, low, high
         cdef dict d = self.d
         hms = _get(v, F20)
-        if hms is not d["_last_hms"] and hms != d["_last_hms"]:
+        if hms is not self.last_hms and hms != self.last_hms:
             if not _hms(hms):
                 self.trade(item, v)
+                self.load()
                 return 0
-            if d["wall_clock"] is True and hms == d["_rt_second"]:
-                d["_last_hms"] = hms  # _advance's: checked with the receive time
+            if self.wall_clock and hms == self.rt_second:
+                d["_last_hms"] = self.last_hms = hms  # _advance's: checked with the receive time
             else:
                 self.advance(hms)
+                self.load()
         st = self.states.get(item)
         band = self.bands.get(item)
         if st is None or band is None:
             self.trade(item, v)
+            self.load()
             return 0
         price = _last(_get(v, F10))
         low, high = <tuple>band
         if price < low or price > high or not _fields_ok(v, self.mask(item), low, high):
             self.trade(item, v)  # also for price == -1: garbled
+            self.load()
             return 0
         if type(st) is self.slotted or self.learn_slots(type(st)):
             if not _holds(st, self.price, price):  # the same price: no new int
                 _put(st, self.price, price)
             _put(st, self.values, v)
-            _put(st, self.ts, d["_last_ts"])
+            _put(st, self.ts, self.last_ts)
             _put(st, self.ticks, _get(st, self.ticks) + 1)
         else:
             st.price = price
             st.values = v
-            st.ts = d["_last_ts"]
+            st.ts = self.last_ts
             st.ticks += 1
         self.on_trade(st)
         return 0
@@ -423,6 +459,7 @@ def feed_numbered(decoder, numbered, decode, not_fast, slow, judge):
                 parsed = decode(line)
             except not_fast:
                 slow(line)
+                loop.load()
             else:
                 loop.line(parsed, line)
             if c.malformed != before:

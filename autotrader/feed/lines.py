@@ -43,7 +43,9 @@ def feed_numbered(
     line is decoded by orjson and judged by ``FrameDecoder.feed``. The compiled loop
     (feed/_speedups.pyx) runs it when it is built, ``feed_numbered_py`` otherwise."""
     judge = _judge(decoder, where, bad_lines, on_skip)
-    if SPEEDUPS is not None:
+    # The compiled loop stands in for FrameDecoder's own methods over a dict of states:
+    # a subclass or another mapping gets the Python loop, which calls theirs.
+    if SPEEDUPS is not None and type(decoder) is FrameDecoder and type(decoder.states) is dict:
         SPEEDUPS.feed_numbered(decoder, numbered, decode_line, NotFast, _slow(decoder), judge)
     else:
         feed_numbered_py(decoder, numbered, judge)

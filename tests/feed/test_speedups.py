@@ -271,3 +271,49 @@ def test_a_strategy_s_replay_journals_the_same_rows(
     monkeypatch.setattr(lines, "SPEEDUPS", None)
     assert compiled == replay(tape, tmp_path / "python.db", symbols)
     assert compiled[0]["orders"] > 0 and compiled[0]["fills"] > 0
+
+
+def test_the_feed_tests_pass_on_the_python_loop() -> None:
+    """The pure-Python loop is what runs where nothing was compiled: the feed's own
+    tests hold it to the same behaviour (the rest of the suite runs the compiled one)."""
+    import subprocess
+    import sys
+
+    if os.environ.get("AUTOTRADER_PURE_PYTHON"):
+        pytest.skip("this run is on the Python loop already")
+    env = {**os.environ, "AUTOTRADER_PURE_PYTHON": "1"}
+    args = ["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--ignore", __file__]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *args, str(Path(__file__).parent)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout
+
+
+def test_a_decoder_subclass_keeps_its_own_methods() -> None:
+    """The compiled loop stands in for ``FrameDecoder``'s methods only: a subclass that
+    overrides one is fed by the Python loop, which calls its override on every tick."""
+    seen: list[str] = []
+
+    class Watching(FrameDecoder):
+        def _trade(self, item: str, v: Any) -> None:
+            seen.append(item)
+            super()._trade(item, v)
+
+    decoder = Watching(
+        {"005930": State("005930")},
+        object(),
+        DAY,
+        lambda st: None,
+        lambda ev: None,
+        lambda ev: None,
+        lambda ts: None,
+    )
+    frames = [_line(_tick("005930", f"09000{s}", 60_000), rt=f"09000{s}.000") for s in "012"]
+    lines.feed_numbered(decoder, enumerate(frames, 2), where="tape")
+    assert seen == ["005930"] * 3
