@@ -44,6 +44,7 @@ from autotrader.broker.base import (
     OrderRejected,
 )
 from autotrader.broker.kiwoom.account import FillRow, OpenOrder, OrderRow
+from autotrader.broker.kiwoom.reconcile import _keys
 from autotrader.broker.paper import PaperBroker
 from autotrader.clock import day_start, to_seoul
 from autotrader.engine import Engine
@@ -367,10 +368,21 @@ class LedgerMachine(RuleBasedStateMachine):
         """The process dies and starts again on the same journal. Requests in flight
         reached Kiwoom or not (``reached``); restart recovery (``live/recovery.py``)
         settles the earlier run's unfinished rows against the venue's answers, and the
-        orders still working resume under their own rows: nothing is lost or doubled."""
+        orders still working resume under their own rows: nothing is lost or doubled.
+
+        New orders that Kiwoom's answers cannot tell apart (the same symbol, side, type,
+        quantity and price) share a fate here: when only some of such twins reach
+        Kiwoom, recovery rightly leaves them in doubt rather than guess which
+        (``test_twins_of_which_one_reached_are_left_in_doubt``)."""
+        self._restart(reached, twins_apart=False)
+
+    def _restart(self, reached: list[bool], *, twins_apart: bool) -> list[str]:
         venue = self.venue
         flags = reached + [False] * len(venue.unanswered)
+        fate: dict[tuple[object, ...], bool] = {}
         for req, got in zip(list(venue.unanswered.values()), flags, strict=False):
+            if req.action.is_new and not twins_apart:
+                got = fate.setdefault(_keys(req), got)
             del venue.unanswered[req.order_id]
             if got:
                 venue.accept(req)  # booked at Kiwoom; its answer died with the process
@@ -387,6 +399,8 @@ class LedgerMachine(RuleBasedStateMachine):
             today_start=today,
         )  # fmt: skip
         plan = resolve(inputs.orders, venue.view(), today_start=today, claimed=inputs.claimed)
+        if twins_apart:
+            return plan.problems
         assert plan.problems == []
         recovered = apply(plan, inputs, journal, fees=FEES, now=now)
         for order_id, copy in sorted(venue.working().items()):
@@ -397,6 +411,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 row, row.filled_qty + left, copy.price, copy.broker_order_no, row.filled_qty, now
             )
         assert len(recovered.working) == len(venue.working())
+        return []
 
     # -- the three views ------------------------------------------------------------------
     def _rows(self) -> dict[int, dict[str, object]]:
@@ -622,3 +637,17 @@ def test_two_lost_modify_answers_then_a_restart_follow_the_chain() -> None:
         assert states == {2: "done", 3: "done"}
     finally:
         m.teardown()
+
+
+def test_twins_of_which_one_reached_are_left_in_doubt() -> None:
+    """Two identical buys whose answers died with the process, and only one reached
+    Kiwoom: nothing tells which, so recovery reports both in doubt and guesses neither
+    (the machine's restarts give such twins one fate)."""
+    machine = _machine()
+    try:
+        for _ in range(2):
+            machine.place(symbol="000660", side=Side.BUY, qty=1, ticks=0, answer=False)
+        problems = machine._restart([True], twins_apart=True)
+        assert len(problems) == 2 and all("order" in p for p in problems), problems
+    finally:
+        machine.teardown()
