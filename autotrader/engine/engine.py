@@ -175,19 +175,28 @@ class Engine:
         market.now = ts
         second = int(ts + SEOUL_OFFSET)
         market.sod = second % DAY  # seconds_of_day, inlined
-        if ts >= self.remainders.next_due:  # an order's remainder policy is due
+        remainders = self.remainders
+        if ts >= remainders.next_due:  # an order's remainder policy is due
             self.actions.settle_remainders(ts)
         if ts >= self._watch_at:  # at most once per clock second, never per tick
-            self._watch_at = min(ts + 1.0, self.reloads.next_due)
+            reload_due, after = self.reloads.next_due, ts + 1.0
+            self._watch_at = after if after <= reload_due else reload_due
             self.watch()
         # Until the next clock second starts (a microsecond early: float sums), or
-        # something falls due, a reading changes nothing but the time.
-        market.quiet_until = min(
-            second + 1 - SEOUL_OFFSET - 1e-6,
-            self._next_due,
-            self.remainders.next_due,
-            self._watch_at,
-        )
+        # something falls due, a reading changes nothing but the time. (The earliest of
+        # the four, as min() would pick it; compares cost less than its call, once a
+        # clock second.)
+        quiet = second + 1 - SEOUL_OFFSET - 1e-6
+        due = self._next_due
+        if due < quiet:
+            quiet = due
+        due = remainders.next_due
+        if due < quiet:
+            quiet = due
+        due = self._watch_at
+        if due < quiet:
+            quiet = due
+        market.quiet_until = quiet
 
     def wake_by(self, ts: float) -> None:
         """Something falls due at ``ts`` (a time rule, a remainder, a reload): the clock
@@ -198,9 +207,12 @@ class Engine:
     def watch(self, *, force: bool = False) -> None:
         """Apply the kill switch file if it changed; trip the daily loss limit if reached;
         do a reload that is due (a safe point: no rule is running)."""
-        self.marks.sample(self.market.now)
-        self.reloads.poll(self.market.now)
-        self._watch_at = min(self._watch_at, self.reloads.next_due)
+        now = self.market.now
+        self.marks.sample(now)
+        reloads = self.reloads
+        reloads.poll(now)
+        if reloads.next_due < self._watch_at:
+            self._watch_at = reloads.next_due
         self.wake_by(self._watch_at)
         command = self.killswitch.poll(force=force)
         if command is not None:
