@@ -7,11 +7,11 @@ The pure-Python loop (``lines.feed_numbered_py`` with ``FrameDecoder.feed_line``
 unusual. This loop does what it does for the common case only: a tick whose time,
 price and checked fields fit their patterns, for a subscribed symbol whose day's band
 is known. It reads those fields' bytes directly instead of through cached regex
-matches, keeps the clock's fast case (a receive time in the last one's second), writes
-the symbol's state and calls the engine. Anything else (a line msgspec declines, a
-garbled or absent field, a new symbol, a price outside the band, a receive time in a
-new second) is handed to the Python methods at the point where the two agree, so a bad
-line is told exactly as before. ``tests/feed/test_speedups.py`` holds the two equal on
+matches, moves the clock for a well-formed receive time (``_clock_to`` and
+``_receive``'s good cases), writes the symbol's state and calls the engine. Anything
+else (a line msgspec declines, a garbled or absent field, a new symbol, a price outside
+the band, a time that does not parse) is handed to the Python methods at the point
+where the two agree, so a bad line is told exactly as before. ``tests/feed/test_speedups.py`` holds the two equal on
 generated and garbled tapes, and ``AUTOTRADER_PURE_PYTHON=1`` runs without this module.
 """
 
@@ -267,6 +267,7 @@ cdef class _Loop:
     cdef object refused, trade, clock_to, advance, feed_line
     cdef Py_ssize_t frames  # added to the decoder's counters when the call ends
     cdef type slotted  # the state class whose slots are written by offset
+    cdef object unslotted  # the last class found without them (not looked at again)
     cdef Py_ssize_t price, values, ts, ticks
     cdef object market
     cdef Py_ssize_t now, quiet_until  # the market's slots; 0: call set_time every time
@@ -291,6 +292,7 @@ cdef class _Loop:
         self.checks_owner = None
         self.frames = 0
         self.slotted = None
+        self.unslotted = None
         self.market = decoder.market
         self.now = _offset(type(self.market), "now")
         self.quiet_until = _offset(type(self.market), "quiet_until")
@@ -316,8 +318,11 @@ cdef class _Loop:
 
     cdef bint learn_slots(self, object cls):
         """Whether ``cls`` keeps the four fields a tick writes in object slots."""
+        if cls is self.unslotted:
+            return False
         offsets = [_offset(cls, name) for name in ("price", "values", "ts", "ticks")]
         if not all(offsets):
+            self.unslotted = cls
             return False
         self.slotted = cls
         self.price, self.values, self.ts, self.ticks = offsets

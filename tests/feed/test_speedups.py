@@ -47,10 +47,11 @@ def _run(
     frames: list[bytes],
     bad_lines: lines.BadLines = "skip",
     reads: dict[str, frozenset[str]] = READS,
+    state: type = State,
 ) -> list[Any]:
     """Everything a decoder did over ``frames``, fed by one of the two loops."""
     seen: list[Any] = []
-    states = {s: State(s) for s in reads}
+    states = {s: state(s) for s in reads}
 
     def on_trade(state: State) -> None:
         v = state.values
@@ -317,3 +318,23 @@ def test_a_decoder_subclass_keeps_its_own_methods() -> None:
     frames = [_line(_tick("005930", f"09000{s}", 60_000), rt=f"09000{s}.000") for s in "012"]
     lines.feed_numbered(decoder, enumerate(frames, 2), where="tape")
     assert seen == ["005930"] * 3
+
+
+class PlainState:
+    """A state without slots: the compiled loop writes it by attribute."""
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol, self.price, self.ts, self.ticks = symbol, 0, 0.0, 0
+        self.values: Any = None
+
+
+@needs_speedups
+def test_a_state_without_slots_is_written_the_same() -> None:
+    frames = [
+        _line(_tick(item, f"09000{s}", 60_000 + 100 * int(s)), rt=f"09000{s}.{s}00")
+        for s in "0123"
+        for item in READS
+    ]
+    compiled = _run("compiled", frames, state=PlainState)
+    assert compiled == _run("python", frames, state=PlainState)
+    assert sum(1 for s in compiled if s[0] == "trade") == 4 * len(READS)
