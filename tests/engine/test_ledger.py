@@ -31,6 +31,17 @@ def _open(ledger: Ledger, o: OrderRequest, price: int) -> OrderRequest:
     return o
 
 
+def _modify_to(ledger: Ledger, buy: OrderRequest, price: int) -> OrderRequest:
+    """Order 2: a modify of ``buy`` to ``price``, its intent committed and opened."""
+    modify = OrderRequest(
+        order_id=2, action=OrderAction.MODIFY, symbol="005930", qty=0, price=price,
+        target_id=buy.order_id,
+    )  # fmt: skip
+    ledger.journal.commit_intent(modify, 1.0)
+    ledger.opened(modify, ledger.states["005930"], price, 1.0, after=replace(buy, price=price))
+    return modify
+
+
 def test_a_working_buy_holds_back_its_commission_too(tmp_path: Path) -> None:
     """Two buys cannot together cost more than the cash: the first one's commission
     stays reserved, so a second buy that fits only without it is refused."""
@@ -79,12 +90,7 @@ def test_a_modify_keeps_the_original_linked_to_the_new_number(tmp_path: Path) ->
     ledger = _ledger(tmp_path, 10_000_000)
     buy = _open(ledger, order(10, price=60_000), 60_000)
     ledger.accepted(buy, "0000001", 0.5)
-    modify = OrderRequest(
-        order_id=2, action=OrderAction.MODIFY, symbol="005930", qty=0, price=59_000,
-        target_id=buy.order_id,
-    )  # fmt: skip
-    ledger.journal.commit_intent(modify, 1.0)
-    ledger.opened(modify, ledger.states["005930"], 59_000, 1.0, after=replace(buy, price=59_000))
+    modify = _modify_to(ledger, buy, 59_000)
     ledger.accepted(modify, "0000002", 1.1)
     ledger.modified(buy, 10, 59_000, "0000002", 1.2)
     (link,) = ledger.chain[buy.order_id]
@@ -154,12 +160,7 @@ def test_requests_are_indexed_by_their_target_while_they_work(tmp_path: Path) ->
     buy = _open(ledger, order(10, price=60_000), 60_000)
     ledger.accepted(buy, "0000001", 0.5)
     assert ledger.requests == {}
-    modify = OrderRequest(
-        order_id=2, action=OrderAction.MODIFY, symbol="005930", qty=0, price=59_000,
-        target_id=buy.order_id,
-    )  # fmt: skip
-    ledger.journal.commit_intent(modify, 1.0)
-    ledger.opened(modify, ledger.states["005930"], 59_000, 1.0, after=replace(buy, price=59_000))
+    modify = _modify_to(ledger, buy, 59_000)
     assert ledger.requests == {buy.order_id: {modify.order_id}}
     value = 10 * 59_000  # held for either outcome: the higher of the two prices
     assert ledger.book.reserved == 10 * 60_000 + FEES.commission(10 * 60_000) > value
